@@ -1,0 +1,37 @@
+"""diagnose: tell from predictions alone why a model falls short and what to do next.
+
+>>> import diagnose
+>>> callable(diagnose.report)
+True
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+from .errors import DiagnoseError, InputError, UsageError
+
+__version__ = "0.1.0"
+
+# name -> module; loaded on first use so that the CLI starts fast
+_LAZY = {
+    "report": "diagnosis",
+    "build_report": "diagnosis",
+    "Report": "results",
+    "load_splits": "ingest",
+    "load_predictions": "ingest",
+    "Predictions": "ingest",
+    "Columns": "ingest",
+    "split_error": "metrics",
+    "Tolerance": "bias_variance",
+}
+
+__all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'diagnose' has no attribute '{name}'")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,151 @@
+"""Bias/variance verdict from split errors and a reference (baseline) level.
+
+Gaps (all in the report's metric):
+
+- ``bias`` = J_train - reference: avoidable bias, how far training error sits above
+  the best achievable level;
+- ``variance`` = J_cv - J_train: how much worse the model does on data it did not see;
+- ``test`` = J_test - J_cv: a positive gap hints that choosing the model on cv
+  overfit cv, or that cv and test come from different distributions.
+
+A gap *counts* only when it is material (larger than the tolerance,
+``max(absolute, relative * max(reference, J_train))``, by default 10% of the larger
+of the reference and J_train) and significant (its 95% interval, from the split
+sizes, excludes 0). User baselines are taken as exact numbers; a baseline measured
+from a competitor's predictions carries its own standard error.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+from .metrics import Z95
+from .results import Gap, SplitError, Verdict
+
+VERDICTS = ("good_fit", "high_bias", "high_variance", "high_bias_high_variance")
+
+VARIANCE_REMEDIES = (
+    "Get more training examples",
+    "Try a smaller set of features",
+    "Increase regularisation (a larger lambda)",
+)
+BIAS_REMEDIES = (
+    "Add features (more informative inputs)",
+    "Add polynomial features or interactions",
+    "Decrease regularisation (a smaller lambda)",
+    "Try a larger model (more layers, units or trees)",
+)
+GOOD_FIT_ADVICE = (
+    "No material, significant bias or variance gap: confirm on the test split, then look "
+    "at error categories (diagnose errors) for the next gains",
+)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """When a gap is material: above ``max(absolute, relative * max(reference, J_train))``."""
+
+    relative: float = 0.10
+    absolute: float = 0.0
+
+    def of(self, reference: float, j_train: float) -> float:
+        return max(self.absolute, self.relative * max(abs(reference), abs(j_train)))
+
+    def to_dict(self) -> dict:
+        return {"relative": self.relative, "absolute": self.absolute}
+
+
+def _gap(name: str, value: float, se: float, tolerance: float) -> tuple[Gap, float]:
+    low, high = value - Z95 * se, value + Z95 * se
+    material = value > tolerance
+    significant = low > 0
+    return Gap(name=name, value=value, ci_low=low, ci_high=high, tolerance=tolerance,
+               material=material, significant=significant), se
+
+
+def _samples_needed(gap: float, fixed_var: float, per_sample_var: float) -> int | None:
+    """Samples n so that Z95 * sqrt(fixed_var + per_sample_var / n) < gap; None if none would."""
+    room = (gap / Z95) ** 2 - fixed_var
+    if gap <= 0 or room <= 0 or per_sample_var <= 0:
+        return None
+    return int(math.ceil(per_sample_var / room))
+
+
+def diagnose_bias_variance(
+    splits: Mapping[str, SplitError],
+    *,
+    reference: float | None,
+    reference_name: str | None = None,
+    reference_se: float = 0.0,
+    tolerance: Tolerance = Tolerance(),
+) -> Verdict:
+    """Classify high bias / high variance / both / good fit from split errors.
+
+    ``reference`` is the best (lowest) baseline the user gave, or ``None`` to judge
+    against 0 (with a warning).
+    """
+    warnings: list[str] = []
+    train, cv, test = splits["train"], splits["cv"], splits.get("test")
+    if reference is None:
+        reference, reference_name = 0.0, "zero (no baseline given)"
+        warnings.append(
+            "No baseline was given, so bias is judged against 0. Give a human-level or "
+            "competitor error (--baseline human=0.05) for a fairer verdict")
+    tol = tolerance.of(reference, train.error)
+    gaps: dict[str, Gap] = {}
+
+    bias, _ = _gap("bias", train.error - reference, math.hypot(train.se, reference_se), tol)
+    if bias.material and not bias.significant:
+        n = _samples_needed(bias.value, reference_se ** 2, train.loss_variance)
+        bias = _with_need(bias, n, "train")
+    gaps["bias"] = bias
+
+    variance, _ = _gap("variance", cv.error - train.error, math.hypot(train.se, cv.se), tol)
+    if variance.material and not variance.significant:
+        n = _samples_needed(variance.value, train.se ** 2, cv.loss_variance)
+        variance = _with_need(variance, n, "cv")
+    gaps["variance"] = variance
+
+    if test is not None:
+        test_gap, _ = _gap("test", test.error - cv.error, math.hypot(cv.se, test.se), tol)
+        if test_gap.material and not test_gap.significant:
+            n = _samples_needed(test_gap.value, 0.0, cv.loss_variance + test.loss_variance)
+            test_gap = _with_need(test_gap, n, "cv and test each")
+        gaps["test"] = test_gap
+
+    for gap in gaps.values():
+        if gap.material and not gap.significant:
+            warnings.append(_noise_warning(gap))
+    if "test" in gaps and gaps["test"].counted:
+        warnings.append(
+            f"J_test is {gaps['test'].value:.4g} above J_cv: choosing the model on cv may have "
+            "overfit the cv set, or cv and test come from different distributions")
+
+    high_bias, high_variance = gaps["bias"].counted, gaps["variance"].counted
+    if high_bias and high_variance:
+        verdict, remedies = "high_bias_high_variance", BIAS_REMEDIES + VARIANCE_REMEDIES
+    elif high_bias:
+        verdict, remedies = "high_bias", BIAS_REMEDIES
+    elif high_variance:
+        verdict, remedies = "high_variance", VARIANCE_REMEDIES
+    else:
+        verdict, remedies = "good_fit", GOOD_FIT_ADVICE
+    return Verdict(verdict=verdict, reference=reference, reference_name=reference_name or "reference",
+                   gaps=gaps, recommendations=remedies, warnings=tuple(warnings))
+
+
+def _with_need(gap: Gap, n: int | None, split: str) -> Gap:
+    from dataclasses import replace
+
+    return replace(gap, samples_needed=n, samples_needed_split=split)
+
+
+def _noise_warning(gap: Gap) -> str:
+    text = (f"The {gap.name} gap ({gap.value:.4g}) is above the tolerance ({gap.tolerance:.4g}) "
+            f"but within noise (95% interval {gap.ci_low:.4g} to {gap.ci_high:.4g}), so it does not count")
+    if gap.samples_needed is not None:
+        text += f"; about {gap.samples_needed:,} {gap.samples_needed_split} samples would settle it"
+    elif gap.name == "variance":
+        text += "; the train split is too small to settle it with more cv samples alone"
+    return text

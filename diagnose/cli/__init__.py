@@ -1,0 +1,50 @@
+"""The ``diagnose`` command line: parse, call the library, present, translate errors.
+
+Exit codes: 0 success (or gate passed), 1 a gate failed, 2 bad usage or bad input.
+Heavy modules (pandas, scikit-learn, SQLAlchemy) are imported inside the commands
+that need them, so ``diagnose --help`` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from ..errors import DiagnoseError
+
+# each module registers its commands on `main` when imported
+COMMAND_MODULES = ("report",)
+
+
+class BadInput(click.ClickException):
+    """A DiagnoseError shown to the user: one message on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class MainGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DiagnoseError as exc:
+            raise BadInput(str(exc)) from None
+        except (OSError, MemoryError) as exc:
+            raise BadInput(f"{type(exc).__name__}: {exc}") from None
+
+
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="diagnose")
+def main() -> None:
+    """Diagnose a model from its predictions: bias or variance, curves, errors, thresholds."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
