@@ -7,14 +7,13 @@ that need them, so ``diagnose --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 
 import click
 
 from ..errors import DiagnoseError
 
-# each module registers its commands on `main` when imported
-COMMAND_MODULES = ("report",)
 
 
 class BadInput(click.ClickException):
@@ -42,8 +41,10 @@ def main() -> None:
     """Diagnose a model from its predictions: bias or variance, curves, errors, thresholds."""
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"{__name__}.{_name}")
+# every module of this package but `common` registers its commands on `main` when imported
+for _info in pkgutil.iter_modules(__path__):
+    if _info.name != "common":
+        importlib.import_module(f"{__name__}.{_info.name}")
 
 
 if __name__ == "__main__":  # pragma: no cover
