@@ -111,7 +111,7 @@ def diagnose_bias_variance(
         test_gap, _ = _gap("test", test.error - cv.error, math.hypot(cv.se, test.se), tol)
         if test_gap.material and not test_gap.significant:
             n = _samples_needed(test_gap.value, 0.0, cv.loss_variance + test.loss_variance)
-            test_gap = _with_need(test_gap, n, "cv and test each")
+            test_gap = _with_need(test_gap, n, "cv and test")
         gaps["test"] = test_gap
 
     for gap in gaps.values():
@@ -144,7 +144,9 @@ def _with_need(gap: Gap, n: int | None, split: str) -> Gap:
 def _noise_warning(gap: Gap) -> str:
     text = (f"The {gap.name} gap ({gap.value:.4g}) is above the tolerance ({gap.tolerance:.4g}) "
             f"but within noise (95% interval {gap.ci_low:.4g} to {gap.ci_high:.4g}), so it does not count")
-    if gap.samples_needed is not None:
+    if gap.samples_needed is not None and gap.samples_needed_split == "cv and test":
+        text += f"; about {gap.samples_needed:,} samples in each of cv and test would settle it"
+    elif gap.samples_needed is not None:
         text += f"; about {gap.samples_needed:,} {gap.samples_needed_split} samples would settle it"
     elif gap.name == "variance":
         text += "; the train split is too small to settle it with more cv samples alone"

@@ -1,0 +1,217 @@
+"""Reading and validation: every bad input gets one clear message and exit code 2."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import diagnose
+from diagnose.cli import main
+from diagnose.errors import InputError
+from diagnose.ingest import load_predictions, load_splits
+
+GOOD = "id,y_true,y_score\n1,0,0.1\n2,1,0.8\n3,1,0.4\n4,0,0.3\n"
+
+
+def write(tmp_path, name, text, mode="w"):
+    path = tmp_path / name
+    if mode == "wb":
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+def run_report(tmp_path, cv_text=None, *, cv_bytes=None, train_text=GOOD, extra=()):
+    train = write(tmp_path, "train.csv", train_text)
+    if cv_bytes is not None:
+        cv = write(tmp_path, "cv.csv", cv_bytes, mode="wb")
+    else:
+        cv = write(tmp_path, "cv.csv", cv_text)
+    return CliRunner().invoke(main, ["report", "--train", train, "--cv", cv, *extra])
+
+
+def assert_bad(result, *fragments):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    text = result.stderr if hasattr(result, "stderr") else result.output
+    for fragment in fragments:
+        assert fragment in text, text
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "cv_text, fragments",
+    [
+        ("id,y_true,y_score\n", ["cv.csv", "header but no rows"]),
+        ("id,y_true\n1,0\n2,1\n", ["cv.csv", "missing column 'y_score'", "--column"]),
+        ("id,y_true,y_score\n1,0,0.1\n2,,0.8\n3,1,0.4\n", ["cv.csv", "'y_true'", "empty", "row 2"]),
+        ("id,y_true,y_score\n1,0,0.1\n2,1,\n3,1,0.4\n", ["cv.csv", "'y_score'", "empty", "row 2"]),
+        ("id,y_true,y_score\n1,0,0.1\n2,1,NaN\n3,1,0.4\n", ["cv.csv", "'y_score'", "NaN", "row 2"]),
+        ("id,y_true,y_score\n1,0,0.1\n2,1,high\n3,1,0.4\n", ["cv.csv", "'y_score'", "text", "row 2", "'high'"]),
+        ("id,y_true,y_score\n1,0,1.3\n2,1,0.8\n3,1,-0.2\n",
+         ["cv.csv", "'y_score' must lie in [0, 1]", "rows 1, 3 hold 1.3, -0.2"]),
+        ("id,y_true,y_score\n1,0,0.1\n1,1,0.8\n3,1,0.4\n", ["cv.csv", "duplicate ids", "row 2"]),
+        ("id,y_true,y_score\n1,0,0.1\n2,2,0.8\n", ["cv.csv", "'y_true' must hold 0 or 1", "row 2 holds 2"]),
+        ("id,y_true,y_score\n1,cat,0.1\n2,dog,0.8\n", ["cv.csv", "class names", "--positive-label"]),
+    ],
+)
+def test_bad_cv_file_gets_one_clear_message(tmp_path, cv_text, fragments):
+    assert_bad(run_report(tmp_path, cv_text), *fragments)
+
+
+def test_missing_file(tmp_path):
+    result = CliRunner().invoke(main, ["report", "--train", str(tmp_path / "nope.csv"),
+                                       "--cv", str(tmp_path / "nope.csv")])
+    assert_bad(result, "nope.csv", "file not found")
+
+
+def test_empty_file(tmp_path):
+    assert_bad(run_report(tmp_path, ""), "cv.csv", "empty")
+
+
+def test_binary_content(tmp_path):
+    assert_bad(run_report(tmp_path, cv_bytes=b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR\x00\x01"),
+               "cv.csv", "binary content")
+
+
+def test_not_utf8_names_the_line_and_the_fix(tmp_path):
+    text = "id,y_true,y_score,note\n1,0,0.1,caf\xe9\n2,1,0.8,ok\n".encode("latin-1")
+    assert_bad(run_report(tmp_path, cv_bytes=text), "cv.csv", "UTF-8", "line 2", "--encoding")
+    # and the fix works
+    result = run_report(tmp_path, cv_bytes=text, train_text=GOOD, extra=["--encoding", "latin-1"])
+    assert result.exit_code == 0, result.output
+
+
+def test_probabilities_must_sum_to_one(tmp_path):
+    train = "y_true,y_prob_a,y_prob_b,y_prob_c\na,0.8,0.1,0.1\nb,0.1,0.8,0.1\nc,0.1,0.1,0.8\n"
+    cv = "y_true,y_prob_a,y_prob_b,y_prob_c\na,0.8,0.1,0.1\nb,0.5,0.8,0.1\nc,0.1,0.1,0.8\n"
+    assert_bad(run_report(tmp_path, cv, train_text=train), "cv.csv", "sum to 1", "row 2 holds 1.4")
+
+
+def test_rounding_within_tolerance_is_accepted(tmp_path):
+    train = "y_true,y_prob_a,y_prob_b\na,0.3334,0.6667\nb,0.6667,0.3334\n"
+    result = run_report(tmp_path, train, train_text=train)
+    assert result.exit_code == 0, result.output
+
+
+def test_unseen_class_in_cv_is_a_warning(tmp_path):
+    train = "y_true,y_pred\na,a\nb,b\na,b\nb,b\n"
+    cv = "y_true,y_pred\na,a\nc,b\nc,c\n"
+    result = run_report(tmp_path, cv, train_text=train, extra=["--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    report = json.loads(result.stdout)
+    assert report["task"] == "multiclass"
+    assert any("c appear in cv (2 rows) but never in train" in w for w in report["warnings"])
+
+
+def test_input_error_is_a_value_error_with_details(tmp_path):
+    path = write(tmp_path, "cv.csv", "id,y_true,y_score\n1,0,1.5\n")
+    with pytest.raises(ValueError) as info:
+        load_predictions(path)
+    err = info.value
+    assert isinstance(err, diagnose.DiagnoseError) and isinstance(err, InputError)
+    assert (err.file, err.column, err.rows, err.values) == (path, "y_score", [1], [1.5])
+    assert err.fix
+
+
+def test_only_first_five_rows_are_listed(tmp_path):
+    rows = "".join(f"{i},0,{1 + i}\n" for i in range(1, 9))
+    path = write(tmp_path, "cv.csv", "id,y_true,y_score\n" + rows)
+    with pytest.raises(InputError) as info:
+        load_predictions(path)
+    assert info.value.rows == [1, 2, 3, 4, 5] and "(8 rows in all)" in str(info.value)
+
+
+# ------------------------------------------------------------------ formats and tasks
+
+
+def test_task_inference():
+    base = {"y_true": [0, 1, 1]}
+    assert load_predictions(pd.DataFrame({**base, "y_score": [0.2, 0.7, 0.9]})).task == "binary"
+    assert load_predictions(pd.DataFrame({**base, "y_pred": [0, 1, 0]})).task == "binary"
+    assert load_predictions(pd.DataFrame({"y_true": ["a", "b", "c"], "y_pred": ["a", "b", "b"]})).task == "multiclass"
+    assert load_predictions(pd.DataFrame({"y_true": [1.5, 2.5, 3.0], "y_pred": [1.0, 2.0, 3.5]})).task == "regression"
+    ml = pd.DataFrame({"y_true_a": [0, 1], "y_score_a": [0.1, 0.9], "y_true_b": [1, 1], "y_score_b": [0.6, 0.7]})
+    p = load_predictions(ml)
+    assert p.task == "multilabel" and p.classes == ("a", "b") and p.y_true.shape == (2, 2)
+    forced = load_predictions(pd.DataFrame({"y_true": [1, 2, 3], "y_pred": [1, 2, 2]}), task="regression")
+    assert forced.task == "regression"
+
+
+def test_positive_label_and_booleans():
+    p = load_predictions(pd.DataFrame({"y_true": ["benign", "malignant", "benign"], "y_score": [0.1, 0.9, 0.3]}),
+                         positive_label="malignant")
+    assert p.y_true.tolist() == [0, 1, 0]
+    b = load_predictions(pd.DataFrame({"y_true": [True, False], "y_score": [0.9, 0.1]}))
+    assert b.y_true.tolist() == [1, 0]
+    t = load_predictions(pd.DataFrame({"y_true": ["yes", "no"], "y_score": [0.9, 0.1]}))
+    assert t.y_true.tolist() == [1, 0]
+
+
+def test_columns_can_be_remapped(tmp_path):
+    path = write(tmp_path, "cv.csv", "key,label,prob\n1,0,0.1\n2,1,0.8\n")
+    p = load_predictions(path, columns={"y_true": "label", "y_score": "prob", "id": "key"})
+    assert p.y_true.tolist() == [0, 1] and p.ids.tolist() == [1, 2]
+    result = CliRunner().invoke(main, ["report", "--train", path, "--cv", path, "--column", "y_true=label",
+                                       "--column", "y_score=prob", "--column", "id=key"])
+    assert result.exit_code == 0, result.output
+
+
+def test_one_file_with_a_split_column(tmp_path):
+    df = pd.DataFrame({"split": ["train", "train", "cv", "cv", "test"], "y_true": [0, 1, 0, 1, 1],
+                       "y_score": [0.1, 0.9, 0.6, 0.9, 0.2], "id": [1, 2, 1, 2, 1]})
+    path = tmp_path / "all.csv"
+    df.to_csv(path, index=False)
+    s = load_splits(data=str(path))
+    assert (s.train.n, s.cv.n, s.test.n) == (2, 2, 1)
+    bad = df.assign(split=["train", "train", "cv", "valid", "test"])
+    bad.to_csv(path, index=False)
+    with pytest.raises(InputError, match="row 4 holds 'valid'"):
+        load_splits(data=str(path))
+
+
+def test_csv_parquet_and_dataframe_agree(tmp_path, rng):
+    from conftest import binary_frame
+
+    train, cv = binary_frame(rng, 300), binary_frame(rng, 200, signal=0.3)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    cv.to_csv(tmp_path / "cv.csv", index=False)
+    train.to_parquet(tmp_path / "train.parquet")
+    cv.to_parquet(tmp_path / "cv.parquet")
+    reports = [
+        diagnose.report(train=train, cv=cv, baselines={"human": 0.05}),
+        diagnose.report(train=str(tmp_path / "train.csv"), cv=str(tmp_path / "cv.csv"), baselines={"human": 0.05}),
+        diagnose.report(train=str(tmp_path / "train.parquet"), cv=str(tmp_path / "cv.parquet"),
+                        baselines={"human": 0.05}),
+    ]
+    dicts = [r.to_dict() for r in reports]
+    assert dicts[0] == dicts[1] == dicts[2]
+
+
+def test_classes_line_up_across_splits_by_name():
+    # the same classes in another column order, and string vs integer labels
+    train = pd.DataFrame({"y_true": [0, 1, 2], "y_prob_0": [0.8, 0.1, 0.1], "y_prob_1": [0.1, 0.8, 0.1],
+                          "y_prob_2": [0.1, 0.1, 0.8]})
+    s = load_splits(train=train, cv=train)
+    assert s.train.classes == ("0", "1", "2") and s.cv.y_true.tolist() == [0, 1, 2]
+    cv = train.rename(columns={"y_prob_2": "y_prob_9"})
+    with pytest.raises(InputError, match="same y_prob_<class> columns"):
+        load_splits(train=train, cv=cv)
+
+
+def test_weights_are_validated():
+    df = pd.DataFrame({"y_true": [0, 1], "y_score": [0.1, 0.9], "weight": [1.0, -2.0]})
+    with pytest.raises(InputError, match="'weight' must not be negative"):
+        load_predictions(df)
+
+
+def test_slice_columns_are_kept(tmp_path):
+    df = pd.DataFrame({"y_true": [0, 1], "y_score": [0.1, 0.9], "region": ["eu", "us"], "age": [30, 40]})
+    p = load_predictions(df)
+    assert p.slice_columns == ("region", "age")
+    assert p.slices()["region"].tolist() == ["eu", "us"]
+    assert np.array_equal(p.column("age"), [30, 40])
