@@ -33,8 +33,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, markdown: bo
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
     out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
     out.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        out.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    for raw, row in zip(rows, cells):
+        out.append("  ".join(
+            c.rjust(w) if isinstance(v, (int, float)) and not isinstance(v, bool) else c.ljust(w)
+            for v, c, w in zip(raw, row, widths)).rstrip())
     return "\n".join(out)
 
 

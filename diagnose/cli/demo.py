@@ -1,0 +1,74 @@
+"""``diagnose demo``: diagnose every sample case shipped in sample_data/."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from . import main
+from .common import note
+
+
+@dataclass(frozen=True)
+class SampleCase:
+    """One folder of sample_data/ with train/cv/test files and the baseline to judge it by."""
+
+    name: str
+    title: str
+    baselines: dict = field(default_factory=dict)
+    baseline_files: dict = field(default_factory=dict)
+
+
+# baselines as stated in sample_data/README.md
+SAMPLE_CASES = (
+    SampleCase("breast_cancer", "binary: breast cancer, logistic regression", {"human": 0.02}),
+    SampleCase("digits", "10-class softmax: digits, logistic regression", {"human": 0.01}),
+    SampleCase("multilabel", "multi-label: digit properties, one-vs-rest", {"human": 0.01}),
+    SampleCase("diabetes_poly", "regression: diabetes, degree-3 polynomial ridge",
+               baseline_files={"competitor": "diabetes_linear/cv.csv"}),
+    SampleCase("high_bias", "10-class: digits from 2 PCA components", {"human": 0.01}),
+    SampleCase("high_variance", "10-class: digits, unpruned decision tree", {"human": 0.01}),
+    SampleCase("skewed", "binary, 3% positives: is it an 8?", {"human": 0.01}),
+)
+
+
+def default_sample_dir() -> Path:
+    here = Path(__file__).resolve().parents[2] / "sample_data"
+    return here if here.is_dir() else Path.cwd() / "sample_data"
+
+
+def case_sources(root: Path, case: SampleCase) -> dict:
+    folder = root / case.name
+    return {
+        "train": str(folder / "train.csv"),
+        "cv": str(folder / "cv.csv"),
+        "test": str(folder / "test.csv"),
+        "baselines": dict(case.baselines),
+        "baseline_files": {k: str(root / v) for k, v in case.baseline_files.items()},
+    }
+
+
+@main.command()
+@click.option("--sample-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder holding the sample cases (default: the repo's sample_data/).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True)
+def demo(sample_dir, fmt):
+    """Diagnose every sample case in sample_data/ and print the diagnoses."""
+    from ..diagnosis import report
+    from ..render import table
+
+    root = Path(sample_dir) if sample_dir else default_sample_dir()
+    summary = []
+    for case in SAMPLE_CASES:
+        result = report(**case_sources(root, case))
+        heading = f"=== {case.name} — {case.title}"
+        click.echo(f"## {heading[4:]}\n" if fmt == "markdown" else heading)
+        click.echo(result.to_markdown() if fmt == "markdown" else result.to_text())
+        s = result.splits
+        summary.append([case.name, result.task, s["train"].error, s["cv"].error,
+                        s["test"].error if "test" in s else None, result.verdict.verdict])
+    click.echo(table(["case", "task", "J_train", "J_cv", "J_test", "verdict"], summary,
+                     markdown=fmt == "markdown"))
+    note(f"diagnosed {len(summary)} sample cases from {root}")

@@ -1,0 +1,42 @@
+"""The import direction of DESIGN.md, checked on the source."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "diagnose"
+COMPUTE = ("metrics", "bias_variance", "results", "diagnosis", "thresholds", "classification",
+           "curves", "extrapolation", "error_analysis", "cohorts", "gate")
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_nothing_under_diagnose_imports_streamlit():
+    offenders = [p.name for p in PACKAGE.rglob("*.py") if "streamlit" in imports_of(p)]
+    assert offenders == []
+
+
+def test_compute_modules_do_no_storage_or_ui():
+    for name in COMPUTE:
+        path = PACKAGE / f"{name}.py"
+        if path.exists():
+            assert not imports_of(path) & {"sqlalchemy", "streamlit", "click", "alembic"}, name
+
+
+def test_cli_help_imports_no_heavy_modules():
+    code = ("import sys; from diagnose.cli import main; "
+            "heavy = [m for m in ('pandas', 'sklearn', 'sqlalchemy', 'scipy', 'pyarrow', 'streamlit') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

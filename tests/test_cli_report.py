@@ -1,0 +1,91 @@
+"""`diagnose report` and `diagnose demo` through click's CliRunner."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from diagnose.cli import main
+
+CASE = "sample_data/digits"
+
+
+def args(root, case="digits"):
+    d = root / case
+    return ["--train", str(d / "train.csv"), "--cv", str(d / "cv.csv"), "--test", str(d / "test.csv")]
+
+
+def test_json_goes_to_stdout_alone(sample_dir):
+    result = CliRunner().invoke(main, ["report", *args(sample_dir), "--baseline", "human=0.01",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # nothing but JSON on stdout
+    for key in ("task", "metric", "splits", "baselines", "reference", "gaps", "verdict",
+                "recommendations", "warnings"):
+        assert key in report
+    assert set(report["splits"]["cv"]) >= {"n", "error", "ci_low", "ci_high"}
+    assert set(report["gaps"]) == {"bias", "variance", "test"}
+    assert report["baselines"]["human"] == 0.01
+    assert report["verdict"] == "high_variance"
+
+
+def test_text_report_is_a_readable_summary(sample_dir):
+    result = CliRunner().invoke(main, ["report", *args(sample_dir), "--baseline", "human=0.01"])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "Verdict: high_variance" in out
+    assert "human (reference)" in out and "trivial: majority class of train" in out
+    assert "Get more training examples" in out
+    lines = [line for line in out.splitlines() if re.match(r"^(train|cv|test)\s+\d+\s+\S+\s+\[", line)]
+    assert len(lines) == 3
+
+
+def test_markdown_report(sample_dir):
+    result = CliRunner().invoke(main, ["report", *args(sample_dir), "--format", "markdown"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("## diagnose report")
+    assert "| split | n | error | 95% interval |" in result.stdout
+
+
+def test_competitor_file_becomes_a_baseline(sample_dir):
+    comp = str(sample_dir / "diabetes_linear" / "cv.csv")
+    result = CliRunner().invoke(main, ["report", *args(sample_dir, "diabetes_poly"),
+                                       "--baseline-file", f"competitor={comp}", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["reference_name"] == "competitor"
+    assert report["baselines"]["competitor"] == pytest.approx(1697.4, abs=0.1)
+    assert report["verdict"] == "high_variance"
+
+
+def test_competitor_on_other_rows_is_refused(sample_dir):
+    comp = str(sample_dir / "diabetes_linear" / "train.csv")
+    result = CliRunner().invoke(main, ["report", *args(sample_dir, "diabetes_poly"),
+                                       "--baseline-file", f"competitor={comp}"])
+    assert result.exit_code == 2
+    assert "same cv rows" in result.stderr
+
+
+@pytest.mark.parametrize("bad", [["--baseline", "human"], ["--baseline", "human=abc"],
+                                 ["--metric", "mae"], ["--task", "nonsense"]])
+def test_bad_usage_exits_2(sample_dir, bad):
+    result = CliRunner().invoke(main, ["report", *args(sample_dir), *bad])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_metric_choice_changes_the_error(sample_dir):
+    result = CliRunner().invoke(main, ["report", *args(sample_dir), "--metric", "log_loss", "--format", "json"])
+    report = json.loads(result.stdout)
+    assert report["metric"] == "log_loss"
+    assert report["splits"]["cv"]["error"] > 0
+
+
+def test_demo_diagnoses_every_sample_case(sample_dir):
+    result = CliRunner().invoke(main, ["demo", "--sample-dir", str(sample_dir)])
+    assert result.exit_code == 0, result.output
+    for case in ("breast_cancer", "digits", "multilabel", "diabetes_poly", "high_bias",
+                 "high_variance", "skewed"):
+        assert f"=== {case}" in result.stdout
