@@ -1,0 +1,85 @@
+"""Settings, declared once: each has a name, a default, a help text and an environment variable.
+
+The README's Settings table documents every entry of :data:`SETTINGS` (a test checks it).
+Values are read from the environment on every call, so a changed variable takes effect
+without a restart.
+
+>>> setting("busy_timeout").env, setting("busy_timeout").default
+('DIAGNOSE_BUSY_TIMEOUT', 30.0)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import UsageError
+
+DEFAULT_DATABASE_URL = "sqlite:///~/.diagnose/diagnose.db"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, meaning and the environment variable that overrides it."""
+
+    name: str
+    default: Any
+    help: str
+    env: str
+    parse: Callable[[str], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", DEFAULT_DATABASE_URL,
+            "SQLAlchemy URL of the run store; the default is an embedded SQLite file in your home "
+            "folder (created on first use). PostgreSQL: postgresql+psycopg://user@host/db",
+            "DIAGNOSE_DATABASE_URL"),
+    Setting("busy_timeout", 30.0,
+            "seconds a SQLite writer waits for another writer's lock before giving up",
+            "DIAGNOSE_BUSY_TIMEOUT", float),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> Setting:
+    """The declaration of one setting."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UsageError(f"unknown setting '{name}'; the settings are {', '.join(_BY_NAME)}") from None
+
+
+def get(name: str) -> Any:
+    """The current value of a setting: its environment variable when set, else the default."""
+    s = setting(name)
+    raw = os.environ.get(s.env, "").strip()
+    if not raw:
+        return s.default
+    try:
+        return s.parse(raw)
+    except ValueError:
+        raise UsageError(f"environment variable {s.env}={raw!r} is not valid: {s.help}") from None
+
+
+def database_url() -> str:
+    """The database URL with a leading ``~`` of a SQLite path expanded.
+
+    >>> database_url().startswith(("sqlite", "postgresql")) or True
+    True
+    """
+    return expand_url(str(get("database_url")))
+
+
+def expand_url(url: str) -> str:
+    """Expand ``~`` in a SQLite file URL (SQLAlchemy itself does not).
+
+    >>> expand_url("sqlite:///~/x.db") == "sqlite:///" + str(Path.home() / "x.db")
+    True
+    >>> expand_url("postgresql+psycopg://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    """
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix):].startswith("~"):
+        return prefix + str(Path(url[len(prefix):]).expanduser())
+    return url

@@ -1,0 +1,27 @@
+"""The run store: projects, runs, their predictions, baselines, reports and reviewers' tags.
+
+Open a session yourself and pass it to the repository functions; every write is one
+transaction::
+
+    from sqlalchemy.orm import Session
+    from diagnose import store
+
+    engine = store.make_engine()           # DIAGNOSE_DATABASE_URL, migrated on first use
+    with Session(engine) as s, s.begin():
+        store.submit_run(s, project="churn", run="r1", splits=splits, report=report)
+    with Session(engine) as s:
+        runs = store.list_runs(s, "churn")
+"""
+from __future__ import annotations
+
+from .engine import current_revision, head_revision, make_engine, upgrade
+from .repository import (count_rows, decode_table, encode_table, get_run, get_tags, list_projects,
+                         list_runs, load_run_splits, previous_run, set_tags, submit_run)
+from .values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo
+
+__all__ = [
+    "make_engine", "upgrade", "current_revision", "head_revision",
+    "submit_run", "list_runs", "list_projects", "get_run", "previous_run", "load_run_splits",
+    "set_tags", "get_tags", "count_rows", "encode_table", "decode_table",
+    "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
+]

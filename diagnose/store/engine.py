@@ -1,0 +1,110 @@
+"""Engines for the run store, with migrations applied on first use.
+
+SQLite gets WAL (readers never block the writer) and a busy timeout (a writer waits for
+another writer's lock instead of failing). pysqlite's own transaction handling is turned
+off so that SQLAlchemy's BEGIN covers every statement, DDL included: migrations are then
+one transaction, and concurrent first uses cannot half-create the schema.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from .. import settings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# any constant: PostgreSQL sessions that migrate take this advisory lock first
+_PG_MIGRATION_LOCK = 7_310_426_001
+
+
+def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """An engine on ``url`` (default: the ``DIAGNOSE_DATABASE_URL`` setting), schema up to date.
+
+    >>> import tempfile, os
+    >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+    >>> current_revision(engine) == head_revision()
+    True
+    """
+    url = settings.expand_url(url) if url else settings.database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(parsed)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    if migrate and current_revision(engine) != head_revision():
+        upgrade(engine)
+    return engine
+
+
+def _sqlite_engine(url) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    timeout = float(settings.get("busy_timeout"))
+    engine = create_engine(url, connect_args={"timeout": timeout})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # IMMEDIATE takes the write lock at once (waiting up to the busy timeout); a
+        # deferred transaction that read first could not wait for it later
+        immediate = conn.get_execution_options().get("diagnose_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _config(connection=None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest migration shipped with this version of diagnose."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (``None`` for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Apply migrations up to ``revision`` in one transaction; returns (before, after).
+
+    Concurrent callers serialise on a lock (SQLite's write lock, a PostgreSQL advisory
+    lock), and whoever comes second finds the work done.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        conn = conn.execution_options(diagnose_immediate=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            before = MigrationContext.configure(conn).get_current_revision()
+            command.upgrade(_config(conn), revision)
+            after = MigrationContext.configure(conn).get_current_revision()
+    return before, after

@@ -1,0 +1,311 @@
+"""Repository functions: every one takes a Session the caller opened.
+
+Writes are meant to run as one transaction each::
+
+    with Session(engine) as s, s.begin():
+        submit_run(s, project="churn", run="r1", splits=splits, report=report)
+
+A failure anywhere inside rolls the whole submission back. Rows leave the store only as
+the frozen values of :mod:`diagnose.store.values`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..ingest import SPLITS, Columns, Splits, _Raw, parse_splits
+from .models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
+from .values import Encoded, RunSummary, StoredRun, SubmissionInfo
+
+
+def encode_table(table: pa.Table) -> Encoded:
+    """Parquet bytes of a prediction table and their sha256 (the blob key).
+
+    >>> e = encode_table(pa.table({"y_true": [0, 1], "y_score": [0.2, 0.9]}))
+    >>> e.n_rows, len(e.content_hash), e.data[:4]
+    (2, 64, b'PAR1')
+    """
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    # zstd: about as fast as snappy to write here, and scores compress better
+    pq.write_table(table, sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    return Encoded(content_hash=hashlib.sha256(data).hexdigest(), data=data, n_rows=table.num_rows)
+
+
+def decode_table(data: bytes) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(pa.BufferReader(data))
+
+
+def submit_run(
+    session: Session,
+    *,
+    project: str,
+    run: str,
+    splits: Splits,
+    report: Any,
+    baselines: Mapping[str, float] | None = None,
+    params: Mapping[str, Any] | None = None,
+    train_size: float | None = None,
+    columns: Mapping[str, str] | None = None,
+    positive_label: str | None = None,
+) -> RunSummary:
+    """Store a validated run (its split tables, baselines, parameters and report).
+
+    ``report`` is the :class:`~diagnose.results.Report` computed from ``splits``;
+    ``columns``/``positive_label`` are the reading options, kept so that the stored
+    tables validate back into the same splits. ``train_size`` and ``params`` default to
+    the constant ``train_size`` / ``param_<name>`` columns of the train table.
+    """
+    if not project or not run:
+        raise UsageError("a project name and a run name are needed")
+    cols = Columns.from_mapping(columns)
+    # encode before touching the database: the transaction then only writes bytes
+    encoded = {name: (pred, encode_table(pred.table)) for name, pred in splits.items()}
+    train_size, params = _run_parameters(splits, cols, train_size, params)
+    report_dict = report.to_dict()
+
+    _claim_write_lock(session)
+    project_id = _project_id(session, project, create=True)
+    if session.scalar(select(Run.id).where(Run.project_id == project_id, Run.name == run)) is not None:
+        raise UsageError(f"run '{run}' already exists in project '{project}'; give another --run name")
+    cv_error = report_dict["splits"]["cv"]["error"]
+    row = Run(project_id=project_id, name=run, task=splits.task, metric=report_dict["metric"],
+              ingest={"columns": dict(columns or {}), "positive_label": positive_label,
+                      "classes": list(splits.train.classes)},
+              params=dict(params), train_size=train_size, verdict=report_dict["verdict"], cv_error=cv_error)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # another writer created the same run name meanwhile
+        raise UsageError(f"run '{run}' already exists in project '{project}'; give another --run name") from None
+    for name, (pred, enc) in encoded.items():
+        _store_blob(session, enc)
+        session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
+                               content_hash=enc.content_hash, source=pred.source))
+    for name, value in (baselines or {}).items():
+        session.add(Baseline(run_id=row.id, name=name, value=float(value)))
+    session.flush()
+    _store_report(session, row.id, report, report_dict)
+    return _summary(row, project)
+
+
+def _store_blob(session: Session, enc: Encoded) -> None:
+    """Insert the bytes unless identical content is already stored (race-free upsert)."""
+    values = {"content_hash": enc.content_hash, "size": len(enc.data), "data": enc.data,
+              "created_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        from importlib import import_module
+
+        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
+        session.execute(insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["content_hash"]))
+    elif session.get(Blob, enc.content_hash) is None:
+        session.add(Blob(**values))
+        session.flush()
+
+
+def _store_report(session: Session, run_id: int, report: Any, report_dict: dict) -> None:
+    session.add(StoredReport(run_id=run_id, data=json.dumps(report_dict, allow_nan=False),
+                             text=report.to_text(), markdown=report.to_markdown()))
+    session.flush()
+
+
+def _claim_write_lock(session: Session) -> None:
+    """On SQLite, take the write lock with the transaction's first statement.
+
+    A transaction that reads first and writes later cannot wait for another writer
+    (SQLite answers "database is locked" at once); a write as the first statement
+    waits up to the busy timeout instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE project SET name = name WHERE 1 = 0"))
+
+
+def _project_id(session: Session, name: str, *, create: bool) -> int:
+    if create:
+        dialect = session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            from importlib import import_module
+
+            insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
+            session.execute(insert(Project).values(name=name, created_at=utcnow())
+                            .on_conflict_do_nothing(index_elements=["name"]))
+    found = session.scalar(select(Project.id).where(Project.name == name))
+    if found is None:
+        if create:
+            project = Project(name=name)
+            session.add(project)
+            session.flush()
+            return project.id
+        known = session.scalars(select(Project.name).order_by(Project.name)).all()
+        raise UsageError(f"no project '{name}' in the store; projects: {', '.join(known) or 'none yet'}")
+    return found
+
+
+def _run_parameters(splits: Splits, cols: Columns, train_size, params):
+    """train_size and param_<name> from constant columns of the train table, unless given."""
+    table = splits.train.table
+    out = dict(params or {})
+    if table is None:
+        return train_size, out
+    for name in table.column_names:
+        is_size = name == cols.train_size
+        if not (is_size or name.startswith(cols.param_prefix)):
+            continue
+        column = table.column(name)
+        if column.null_count or pc.count_distinct(column).as_py() != 1:
+            continue
+        value = column[0].as_py()
+        if is_size:
+            if train_size is None:
+                try:
+                    train_size = float(value)
+                except (TypeError, ValueError):
+                    pass
+        else:
+            out.setdefault(name[len(cols.param_prefix):], value)
+    return train_size, out
+
+
+def _summary(row: Run, project: str) -> RunSummary:
+    return RunSummary(project=project, run=row.name, created_at=_aware(row.created_at), task=row.task,
+                      metric=row.metric, verdict=row.verdict, cv_error=row.cv_error,
+                      train_size=row.train_size, params=dict(row.params or {}))
+
+
+def _aware(value):
+    from datetime import timezone
+
+    # SQLite hands back naive datetimes; they were written in UTC
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def list_projects(session: Session) -> list[str]:
+    return list(session.scalars(select(Project.name).order_by(Project.name)))
+
+
+def list_runs(session: Session, project: str) -> list[RunSummary]:
+    """The runs of a project, oldest first."""
+    project_id = _project_id(session, project, create=False)
+    rows = session.scalars(select(Run).where(Run.project_id == project_id)
+                           .order_by(Run.created_at, Run.id))
+    return [_summary(r, project) for r in rows]
+
+
+def _run_row(session: Session, project: str, run: str) -> Run:
+    project_id = _project_id(session, project, create=False)
+    row = session.scalar(select(Run).where(Run.project_id == project_id, Run.name == run))
+    if row is None:
+        names = session.scalars(select(Run.name).where(Run.project_id == project_id)
+                                .order_by(Run.created_at.desc(), Run.id.desc()).limit(10)).all()
+        raise UsageError(f"no run '{run}' in project '{project}'; recent runs: {', '.join(names) or 'none'}")
+    return row
+
+
+def get_run(session: Session, project: str, run: str) -> StoredRun:
+    """A stored run with its report (JSON, text and Markdown as computed at submission)."""
+    return _stored(session, _run_row(session, project, run), project)
+
+
+def previous_run(session: Session, project: str, run: str | None = None) -> StoredRun | None:
+    """The run stored just before ``run`` (or the latest one when ``run`` is None)."""
+    project_id = _project_id(session, project, create=False)
+    query = select(Run).where(Run.project_id == project_id)
+    if run is not None:
+        current = _run_row(session, project, run)
+        query = query.where((Run.created_at < current.created_at)
+                            | ((Run.created_at == current.created_at) & (Run.id < current.id)))
+    row = session.scalar(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(1))
+    return None if row is None else _stored(session, row, project)
+
+
+def _stored(session: Session, row: Run, project: str) -> StoredRun:
+    rep = session.get(StoredReport, row.id)
+    subs = session.scalars(select(Submission).where(Submission.run_id == row.id)).all()
+    order = {s: i for i, s in enumerate(SPLITS)}
+    subs = sorted(subs, key=lambda s: order.get(s.split, 99))
+    return StoredRun(
+        summary=_summary(row, project),
+        report=json.loads(rep.data) if rep else {},
+        text=rep.text if rep else "",
+        markdown=rep.markdown if rep else "",
+        baselines={b.name: b.value for b in row.baselines},
+        submissions=tuple(SubmissionInfo(split=s.split, n_rows=s.n_rows, content_hash=s.content_hash,
+                                         source=s.source) for s in subs),
+    )
+
+
+def load_run_splits(session: Session, project: str, run: str) -> Splits:
+    """The stored tables of a run, validated back into :class:`~diagnose.ingest.Splits`.
+
+    Other commands use it to build curves and error tallies from stored runs.
+    """
+    row = _run_row(session, project, run)
+    opts = row.ingest or {}
+    raws = {}
+    for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
+        data = session.scalar(select(Blob.data).where(Blob.content_hash == sub.content_hash))
+        raws[sub.split] = _Raw(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
+    raws = {s: raws[s] for s in SPLITS if s in raws}
+    classes = opts.get("classes") if row.task == "multiclass" else None
+    parsed, warnings = parse_splits(raws, task=row.task, columns=Columns.from_mapping(opts.get("columns")),
+                                    positive_label=opts.get("positive_label"), classes=classes)
+    return Splits(task=row.task, train=parsed["train"], cv=parsed["cv"], test=parsed.get("test"),
+                  warnings=tuple(warnings))
+
+
+def count_rows(session: Session) -> dict[str, int]:
+    """Rows per table (for tests and ``diagnose db``)."""
+    tables = (Project, Run, Blob, Submission, Baseline, StoredReport, Tag)
+    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in tables}
+
+
+# --------------------------------------------------------------------------- tags
+
+
+def _submission_id(session: Session, project: str, run: str, split: str) -> int:
+    row = _run_row(session, project, run)
+    sid = session.scalar(select(Submission.id).where(Submission.run_id == row.id, Submission.split == split))
+    if sid is None:
+        raise UsageError(f"run '{run}' of project '{project}' has no {split} split")
+    return sid
+
+
+def set_tags(session: Session, *, project: str, run: str, sample_id: str, tags: str | list[str],
+             reviewer: str | None = None, split: str = "cv") -> None:
+    """Record (or replace) a reviewer's error categories for one sample."""
+    _claim_write_lock(session)
+    sid = _submission_id(session, project, run, split)
+    value = tags if isinstance(tags, str) else ";".join(t.strip() for t in tags if t.strip())
+    existing = session.scalar(select(Tag).where(Tag.submission_id == sid, Tag.sample_id == str(sample_id)))
+    if existing is None:
+        session.add(Tag(submission_id=sid, sample_id=str(sample_id), tags=value, reviewer=reviewer))
+    else:
+        existing.tags, existing.reviewer, existing.updated_at = value, reviewer, utcnow()
+    session.flush()
+
+
+def get_tags(session: Session, *, project: str, run: str, split: str = "cv"):
+    """Reviewers' tags of a stored split as a DataFrame: sample_id, tags, reviewer, updated_at."""
+    import pandas as pd
+
+    sid = _submission_id(session, project, run, split)
+    rows = session.execute(select(Tag.sample_id, Tag.tags, Tag.reviewer, Tag.updated_at)
+                           .where(Tag.submission_id == sid).order_by(Tag.id)).all()
+    return pd.DataFrame(rows, columns=["sample_id", "tags", "reviewer", "updated_at"])
