@@ -23,6 +23,20 @@ _LAZY = {
     "Columns": "ingest",
     "split_error": "metrics",
     "Tolerance": "bias_variance",
+    # error analysis (issue 5)
+    "load_tagged": "ingest",
+    "TaggedSample": "ingest",
+    "error_mask": "error_analysis",
+    "sample_errors": "error_analysis",
+    "ErrorSample": "error_analysis",
+    "tally": "error_analysis",
+    "tally_tags": "error_analysis",
+    "tally_sample": "error_analysis",
+    "ErrorTally": "error_analysis",
+    "CategoryCount": "error_analysis",
+    "cohort_table": "cohorts",
+    "cohort_errors": "cohorts",
+    "CohortTable": "cohorts",
 }
 
 __all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]

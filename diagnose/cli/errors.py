@@ -1,0 +1,94 @@
+"""``diagnose errors sample|tally|cohorts``: error analysis on the cv split."""
+from __future__ import annotations
+
+import click
+
+from . import main
+from .common import emit, format_option, input_options, note, parse_pairs
+
+CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
+TOP_SHARE_HELP = "Regression without --cut: the largest share of |error| that counts as errors."
+
+
+@main.group()
+def errors() -> None:
+    """Error analysis: sample cv errors to review, tally their tags, find failing cohorts."""
+
+
+@errors.command()
+@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False), help="Cv predictions (CSV or Parquet).")
+@click.option("--n", "n", required=True, type=click.IntRange(min=1), help="How many errors to sample.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same sample).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the sample to this CSV (default: stdout).")
+@click.option("--cut", type=float, help=CUT_HELP)
+@click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@input_options
+def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label, encoding):
+    """Draw a reproducible random sample of misclassified cv rows to tag.
+
+    The CSV has id, y_true, y_pred, the score, the slice columns, an empty 'tags' column
+    to fill in (categories separated by ';'), and constant columns 'total_errors' and
+    'cv_n' that let the tally scale the counts up to every cv error.
+    """
+    from ..error_analysis import sample_errors
+    from ..ingest import load_predictions
+
+    pred = load_predictions(cv, task=task, columns=parse_pairs(column_map, what="--column"),
+                            positive_label=positive_label, encoding=encoding)
+    result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share)
+    for warning in result.warnings:
+        note(f"warning: {warning}")
+    if output:
+        result.frame.to_csv(output, index=False)
+        note(f"{result.summary()}; wrote {output}")
+    else:
+        click.echo(result.to_text(), nl=False)
+        note(result.summary())
+
+
+@errors.command()
+@click.argument("tagged", type=click.Path(dir_okay=False))
+@click.option("--total-errors", type=click.IntRange(min=0),
+              help="How many cv errors the sample was drawn from (overrides the file's column).")
+@click.option("--cv-n", type=click.IntRange(min=1), help="How many cv rows there are (for max_error_reduction).")
+@click.option("--cv", "cv", type=click.Path(dir_okay=False),
+              help="The cv predictions: checks the ids and gives the totals when the file lacks them.")
+@click.option("--cut", type=float, help=CUT_HELP)
+@click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@input_options
+@format_option
+def tally(tagged, total_errors, cv_n, cv, cut, top_share, task, column_map, positive_label, encoding, fmt):
+    """Count the tagged error categories of a reviewed sample, ranked, with estimates."""
+    from ..error_analysis import tally as run
+
+    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n,
+                 columns=parse_pairs(column_map, what="--column"), task=task,
+                 positive_label=positive_label, cut=cut, top_share=top_share, encoding=encoding)
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)
+
+
+@errors.command()
+@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False), help="Cv predictions (CSV or Parquet).")
+@click.option("--bins", type=click.IntRange(min=2), default=4, show_default=True,
+              help="Quantile bins for numeric slice columns.")
+@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=0.05,
+              show_default=True, help="False-discovery rate for flagging cohorts (Benjamini-Hochberg).")
+@click.option("--cut", type=float, help=CUT_HELP)
+@click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@input_options
+@format_option
+def cohorts(cv, bins, fdr, cut, top_share, task, column_map, positive_label, encoding, fmt):
+    """Error rate per value of each slice column; flag cohorts significantly above overall."""
+    from ..cohorts import cohort_table as run
+
+    result = run(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, task=task,
+                 columns=parse_pairs(column_map, what="--column"), positive_label=positive_label,
+                 encoding=encoding)
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)

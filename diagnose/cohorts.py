@@ -1,0 +1,198 @@
+"""Cohort tables: the error rate of each value of each slice column, and which cohorts fail.
+
+Every slice column is cut into cohorts: one per value (empty cells form a "(missing)"
+cohort), numeric columns with more distinct values than ``bins`` into quantile bins.
+For each cohort: n, errors, the error rate with its Wilson 95% interval, and the excess
+errors over the overall rate (errors - n * overall rate), by which the table is ranked.
+
+A cohort is flagged when its error rate is significantly *above* the overall one: a
+one-sided Fisher exact test of the cohort against the rest of the rows (given the total
+number of errors, a cohort's error count is hypergeometric when slices have no effect),
+with the Benjamini-Hochberg correction over every cohort of every column at ``fdr``.
+Rows are counted unweighted; errors are defined as in :mod:`diagnose.error_analysis`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .error_analysis import DEFAULT_TOP_SHARE, error_mask, fpc_wilson
+from .ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
+
+DEFAULT_BINS = 4
+DEFAULT_FDR = 0.05
+# a text column with more values than this is most likely an id, not a cohort key
+MAX_CATEGORIES = 50
+MISSING = "(missing)"
+COLUMNS = ("slice", "value", "n", "errors", "error_rate", "ci_low", "ci_high", "excess_errors",
+           "p_value", "q_value", "flagged")
+
+
+@dataclass(frozen=True)
+class CohortTable:
+    """Cohorts of every slice column in one long-format ``frame`` (columns ``COLUMNS``),
+    ranked by excess errors; ``flagged`` marks error rates significantly above overall."""
+
+    frame: "pd.DataFrame"  # noqa: F821
+    n: int
+    errors: int
+    error_rate: float
+    ci_low: float
+    ci_high: float
+    fdr: float
+    bins: int
+    cut: float | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def flagged(self) -> "pd.DataFrame":  # noqa: F821
+        return self.frame[self.frame["flagged"]]
+
+    def to_dict(self) -> dict:
+        from .results import _num
+
+        records = []
+        for row in self.frame.to_dict(orient="records"):
+            records.append({k: (_num(v) if isinstance(v, float) else
+                                bool(v) if isinstance(v, (bool, np.bool_)) else
+                                int(v) if isinstance(v, np.integer) else v) for k, v in row.items()})
+        return {"overall": {"n": self.n, "errors": self.errors, "error_rate": _num(self.error_rate),
+                            "ci_low": _num(self.ci_low), "ci_high": _num(self.ci_high)},
+                "fdr": self.fdr, "bins": self.bins, "cut": self.cut,
+                "test": "one-sided Fisher exact (cohort vs rest), Benjamini-Hochberg",
+                "cohorts": records, "warnings": list(self.warnings)}
+
+    def to_text(self) -> str:
+        return self._render(markdown=False)
+
+    def to_markdown(self) -> str:
+        return self._render(markdown=True)
+
+    def _render(self, *, markdown: bool) -> str:
+        from .render import fmt, table
+
+        what = "errors" if self.cut is None else f"rows with |error| > {self.cut:.4g}"
+        head = (f"Cohort error rates: overall {self.errors} {what} in {self.n} rows = "
+                f"{fmt(self.error_rate)} [{fmt(self.ci_low)}, {fmt(self.ci_high)}]")
+        rows = [[r.slice, r.value, r.n, r.errors, r.error_rate, f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]",
+                 f"{r.excess_errors:+.1f}", r.q_value, "ABOVE" if r.flagged else ""]
+                for r in self.frame.itertuples(index=False)]
+        parts = [f"## {head}" if markdown else head, ""]
+        parts.append(table(["slice", "value", "n", "errors", "error rate", "95% interval", "excess",
+                            "q-value", "flag"], rows, markdown=markdown))
+        bullet = "- " if markdown else ""
+        parts += ["", f"{bullet}Ranked by excess errors (errors - n x overall rate). ABOVE: error rate "
+                  f"significantly above the rest (one-sided Fisher exact test, Benjamini-Hochberg "
+                  f"false-discovery rate {self.fdr:g} over all {len(self.frame)} cohorts). Numeric "
+                  f"columns are cut into {self.bins} quantile bins."]
+        if self.warnings:
+            parts += ["", "### Warnings" if markdown else "Warnings:"]
+            parts += [f"- {w}" if markdown else f"  ! {w}" for w in self.warnings]
+        return "\n".join(parts) + "\n"
+
+
+def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
+    """Cohort code per row and the cohort labels; ``None`` for a column with too many values."""
+    import pandas as pd
+
+    series = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(x)
+        distinct = np.unique(x[~missing])
+        if len(distinct) > bins:
+            edges = np.unique(np.quantile(x[~missing], np.linspace(0, 1, bins + 1)))
+            # bins are [e_i, e_i+1), the last one closed: [e_k-1, e_k]
+            codes = np.searchsorted(edges[1:-1], x, side="right")
+            labels = [f"[{lo:.4g}, {hi:.4g}{']' if i == len(edges) - 2 else ')'}"
+                      for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
+        else:
+            codes = np.searchsorted(distinct, x)
+            labels = [f"{v:g}" for v in distinct]
+        codes = np.where(missing, len(labels), codes)
+        return codes.astype(np.int64), labels + [MISSING]
+    codes, uniques = pd.factorize(series.astype("string"), sort=True)
+    if len(uniques) > MAX_CATEGORIES:
+        return None
+    labels = [str(u) for u in uniques]
+    codes = np.where(codes < 0, len(labels), codes)
+    return codes.astype(np.int64), labels + [MISSING]
+
+
+def cohort_errors(errors: np.ndarray, slices: "pd.DataFrame", *, bins: int = DEFAULT_BINS,  # noqa: F821
+                  fdr: float = DEFAULT_FDR, cut: float | None = None) -> CohortTable:
+    """Cohort table from a boolean error per row and the slice columns (a DataFrame).
+
+    >>> import pandas as pd
+    >>> errors = np.array([1, 1, 1, 0, 0, 0, 0, 0] * 25, dtype=bool)
+    >>> slices = pd.DataFrame({"source": ["scan", "scan", "scan", "web", "web", "web", "web", "web"] * 25})
+    >>> t = cohort_errors(errors, slices)
+    >>> t.frame[["value", "n", "errors", "flagged"]].values.tolist()
+    [['scan', 75, 75, True], ['web', 125, 0, False]]
+    """
+    import pandas as pd
+    from scipy.stats import false_discovery_control, hypergeom
+
+    errors = np.asarray(errors, dtype=bool)
+    total, n_err = len(errors), int(errors.sum())
+    rate = n_err / total if total else 0.0
+    lo, hi = fpc_wilson(np.array([n_err]), total, None)
+    parts, warnings = [], []
+    for name in slices.columns:
+        coded = _cohort_codes(slices[name], bins)
+        if coded is None:
+            warnings.append(f"slice column '{name}' has more than {MAX_CATEGORIES} values; left out")
+            continue
+        codes, labels = coded
+        n = np.bincount(codes, minlength=len(labels))
+        e = np.bincount(codes, weights=errors, minlength=len(labels)).astype(np.int64)
+        keep = n > 0
+        parts.append(pd.DataFrame({"slice": name, "value": np.asarray(labels, dtype=object)[keep],
+                                   "n": n[keep], "errors": e[keep]}))
+    if not parts:
+        if not len(slices.columns):
+            warnings.append("no slice columns: every column is a label, score, id or parameter")
+        frame = pd.DataFrame({c: [] for c in COLUMNS})
+    else:
+        frame = pd.concat(parts, ignore_index=True)
+        n, e = frame["n"].to_numpy(), frame["errors"].to_numpy()
+        frame["error_rate"] = e / n
+        frame["ci_low"], frame["ci_high"] = fpc_wilson(e, n, None)
+        frame["excess_errors"] = e - n * rate
+        # P(X >= e) for X ~ Hypergeometric(total rows, total errors, cohort size)
+        frame["p_value"] = np.clip(hypergeom.sf(e - 1, total, n_err, n), 0.0, 1.0)
+        frame["q_value"] = false_discovery_control(frame["p_value"].to_numpy(), method="bh")
+        frame["flagged"] = frame["q_value"].to_numpy() <= fdr
+        frame = frame.sort_values(["excess_errors", "slice", "value"], ascending=[False, True, True],
+                                  kind="stable").reset_index(drop=True)
+    return CohortTable(frame=frame[list(COLUMNS)], n=total, errors=n_err, error_rate=rate,
+                       ci_low=float(lo[0]), ci_high=float(hi[0]), fdr=fdr, bins=bins, cut=cut,
+                       warnings=tuple(warnings))
+
+
+def cohort_table(cv, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
+                 cut: float | None = None, top_share: float = DEFAULT_TOP_SHARE,
+                 slice_columns: tuple[str, ...] | None = None, task: str | None = None,
+                 columns=None, positive_label: str | None = None, encoding: str = "utf-8") -> CohortTable:
+    """Cohort error rates over the slice columns of cv predictions (validated
+    :class:`Predictions`, or a path, DataFrame or Arrow table to read).
+
+    >>> import pandas as pd
+    >>> cv = pd.DataFrame({"y_true": [0, 1] * 40, "y_score": [0.2, 0.3] * 40,
+    ...                    "region": ["north", "south"] * 40})
+    >>> t = cohort_table(cv)
+    >>> t.frame[["value", "errors", "flagged"]].values.tolist()
+    [['south', 40, True], ['north', 0, False]]
+    """
+    import pandas as pd
+
+    from .ingest import load_predictions
+
+    pred = cv if isinstance(cv, Predictions) else load_predictions(
+        cv, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
+    errors, cut = error_mask(pred, cut=cut, top_share=top_share)
+    names = pred.slice_columns if slice_columns is None else slice_columns
+    names = [c for c in names if c not in (TOTAL_ERRORS_COLUMN, CV_N_COLUMN)]
+    slices = pred.table.select(names).to_pandas() if names else pd.DataFrame(index=range(pred.n))
+    return cohort_errors(errors, slices, bins=bins, fdr=fdr, cut=cut)
