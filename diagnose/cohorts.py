@@ -76,7 +76,7 @@ class CohortTable:
         head = (f"Cohort error rates: overall {self.errors} {what} in {self.n} rows = "
                 f"{fmt(self.error_rate)} [{fmt(self.ci_low)}, {fmt(self.ci_high)}]")
         rows = [[r.slice, r.value, r.n, r.errors, r.error_rate, f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]",
-                 f"{r.excess_errors:+.1f}", r.q_value, "ABOVE" if r.flagged else ""]
+                 f"{round(r.excess_errors, 1) + 0.0:+.1f}", r.q_value, "ABOVE" if r.flagged else ""]
                 for r in self.frame.itertuples(index=False)]
         parts = [f"## {head}" if markdown else head, ""]
         parts.append(table(["slice", "value", "n", "errors", "error rate", "95% interval", "excess",
