@@ -28,6 +28,10 @@ def report(
     positive_label: str | None = None,
     tolerance: Tolerance | None = None,
     encoding: str = "utf-8",
+    threshold_rule: str = "f1",
+    skew_threshold: float = 0.10,
+    bootstrap: int = 200,
+    seed: int = 0,
 ) -> Report:
     """Diagnose one run from its predictions (paths, DataFrames or Arrow tables).
 
@@ -45,7 +49,8 @@ def report(
         competitors[name] = load_predictions(source, task=splits.task, columns=columns,
                                              positive_label=positive_label, encoding=encoding)
     return build_report(splits, baselines=baselines, competitors=competitors, metric=metric,
-                        tolerance=tolerance)
+                        tolerance=tolerance, threshold_rule=threshold_rule,
+                        skew_threshold=skew_threshold, bootstrap=bootstrap, seed=seed)
 
 
 def build_report(
@@ -55,8 +60,17 @@ def build_report(
     competitors: Mapping[str, Predictions] | None = None,
     metric: str | None = None,
     tolerance: Tolerance | None = None,
+    threshold_rule: str = "f1",
+    skew_threshold: float = 0.10,
+    bootstrap: int = 200,
+    seed: int = 0,
 ) -> Report:
-    """Diagnose validated splits; ``competitors`` are other models' cv predictions."""
+    """Diagnose validated splits; ``competitors`` are other models' cv predictions.
+
+    Classification adds accuracy/prevalence/precision/recall/F1 per split, ``skew``,
+    ``per_class`` and a ``threshold`` chosen on cv by ``threshold_rule`` (bootstrap
+    resamples with ``seed``); see :mod:`diagnose.classification`, :mod:`diagnose.thresholds`.
+    """
     task = splits.task
     metric = metric or default_metric(task)
     if metric not in metrics_for(task):
@@ -94,10 +108,23 @@ def build_report(
             f"({trivial_name(task, metric)}: {trivial.error:.4g})")
     all_baselines = {name: v for name, (v, _) in user.items()}
     all_baselines[TRIVIAL] = trivial.error
+    sections = {}
+    if task != "regression":
+        from dataclasses import replace
+
+        from .classification import classification_sections
+
+        extra = classification_sections(splits, threshold_rule=threshold_rule,
+                                        skew_threshold=skew_threshold, bootstrap=bootstrap, seed=seed)
+        errors = {name: replace(e, extras={**e.extras, **extra.splits[name].to_dict()})
+                  for name, e in errors.items()}
+        warnings += extra.warnings
+        sections = {"skew": extra.skew, "per_class": extra.per_class, "threshold": extra.threshold}
     return Report(task=task, metric=metric, splits=errors, baselines=all_baselines,
                   trivial_baseline=trivial_name(task, metric), verdict=verdict,
                   warnings=tuple(warnings), tolerance=tolerance.to_dict(),
-                  classes=splits.train.classes if task in ("multiclass", "multilabel") else ())
+                  classes=splits.train.classes if task in ("multiclass", "multilabel") else (),
+                  **sections)
 
 
 def _check_same_rows(comp: Predictions, cv: Predictions) -> None:

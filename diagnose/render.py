@@ -126,5 +126,5 @@ def _sections(report, *, markdown: bool) -> list[str]:
             continue
         renderer = getattr(value, "to_markdown" if markdown else "to_text", None)
         if renderer is not None:
-            out.append(renderer())
+            out.append(renderer().rstrip("\n"))
     return out

@@ -20,10 +20,14 @@ from .common import baseline_options, emit, format_option, input_options, parse_
               help="A gap is material above this share of max(reference, J_train).")
 @click.option("--tolerance-abs", type=float, default=0.0, show_default=True,
               help="...or above this absolute amount, whichever is larger.")
+@click.option("--threshold-rule", default="f1", show_default=True, metavar="RULE",
+              help="How the threshold is chosen on cv: f1, fbeta:B, precision>=P or recall>=R.")
+@click.option("--skew-threshold", type=float, default=0.10, show_default=True,
+              help="Classes count as skewed when the minority share of train is below this.")
 @input_options
 @format_option
 def report(train, cv, test, data, baseline, baseline_file, metric, tolerance, tolerance_abs,
-           task, column_map, positive_label, encoding, fmt):
+           threshold_rule, skew_threshold, task, column_map, positive_label, encoding, fmt):
     """Diagnose bias vs variance from train, cv and (optional) test predictions."""
     from ..bias_variance import Tolerance
     from ..diagnosis import report as build
@@ -36,6 +40,6 @@ def report(train, cv, test, data, baseline, baseline_file, metric, tolerance, to
         baseline_files=parse_pairs(baseline_file, what="--baseline-file"),
         task=task, metric=metric, columns=parse_pairs(column_map, what="--column"),
         positive_label=positive_label, tolerance=Tolerance(relative=tolerance, absolute=tolerance_abs),
-        encoding=encoding,
+        encoding=encoding, threshold_rule=threshold_rule, skew_threshold=skew_threshold,
     )
     emit(result, fmt)

@@ -1,0 +1,381 @@
+"""Classification metrics at the default decision: accuracy, prevalence, precision, recall,
+F1 per split; per-class tables, the confusion matrix and the top confusions; skew.
+
+The default decision is score >= 0.5 (binary, multi-label), the argmax (multiclass) or
+``y_pred``. Zero-division rule (scikit-learn's ``zero_division=0``): precision is 0 when
+nothing is predicted positive, recall 0 when there are no positives, F1 0 when both are
+0; a warning says so. Averages follow scikit-learn: multiclass macro and weighted
+averages run over the classes present in y_true or in the predictions; multi-label macro
+over every label, micro over all label decisions. Multi-label ``accuracy`` is the share
+of correct label decisions (1 - Hamming loss), matching the ``error_rate`` metric.
+Sample weights are honoured everywhere.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import numpy as np
+
+SKEW_THRESHOLD = 0.10  # skewed when the minority share is below this
+TOP_CONFUSIONS = 10
+MAX_MATRIX_CLASSES = 50  # larger confusion matrices stay out of the JSON
+ALPHA = 0.05  # one-sided level of the accuracy-vs-trivial test
+
+
+def _f(x) -> Optional[float]:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _div(a, b) -> np.ndarray:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b > 0)
+
+
+def _weights(pred) -> np.ndarray:
+    return np.ones(pred.n) if pred.weight is None else np.asarray(pred.weight, dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassTable:
+    """Per-class (multiclass) or per-label (multi-label) precision, recall, F1 and support
+    of one split at the default decision, with averages, and for multiclass the confusion
+    matrix (rows: true class, columns: predicted class)."""
+
+    split: str
+    task: str
+    names: tuple[str, ...]
+    tp: np.ndarray
+    predicted: np.ndarray
+    support: np.ndarray
+    total: float
+    confusion: Optional[np.ndarray] = None
+
+    @property
+    def precision(self) -> np.ndarray:
+        return _div(self.tp, self.predicted)
+
+    @property
+    def recall(self) -> np.ndarray:
+        return _div(self.tp, self.support)
+
+    @property
+    def f1(self) -> np.ndarray:
+        return _div(2.0 * self.tp, self.predicted + self.support)
+
+    def _present(self) -> np.ndarray:
+        if self.task == "multilabel":
+            return np.ones(len(self.names), bool)
+        return (self.support > 0) | (self.predicted > 0)
+
+    def average(self, kind: str) -> dict:
+        """``macro``, ``weighted`` (by support) or ``micro`` precision/recall/F1."""
+        if kind == "micro":
+            tp, pp, sup = self.tp.sum(), self.predicted.sum(), self.support.sum()
+            vals = (float(_div(tp, pp)), float(_div(tp, sup)), float(_div(2 * tp, pp + sup)))
+        else:
+            keep = self._present()
+            w = self.support[keep] if kind == "weighted" else np.ones(int(keep.sum()))
+            vals = tuple(float(_div(np.dot(w, m[keep]), w.sum())) for m in (self.precision, self.recall, self.f1))
+        return dict(zip(("precision", "recall", "f1"), vals))
+
+    def top_confusions(self, k: int = TOP_CONFUSIONS) -> list[tuple[str, str, float]]:
+        """The most frequent (true class, predicted class, count) mistakes, largest first."""
+        if self.confusion is None:
+            return []
+        c = self.confusion.copy()
+        np.fill_diagonal(c, 0)
+        t, p = np.nonzero(c)
+        order = np.lexsort((p, t, -c[t, p]))[:k]  # count desc, then class order
+        return [(self.names[t[i]], self.names[p[i]], float(c[t[i], p[i]])) for i in order]
+
+    def to_frame(self):
+        """Long-format table: one row per class and metric."""
+        import pandas as pd
+
+        wide = pd.DataFrame({"class": self.names, "precision": self.precision, "recall": self.recall,
+                             "f1": self.f1, "support": self.support})
+        return wide.melt(id_vars="class", var_name="metric", value_name="value").assign(split=self.split)
+
+    def to_dict(self) -> dict:
+        rows = [{"class": n, "precision": _f(p), "recall": _f(r), "f1": _f(f), "support": _f(s)}
+                for n, p, r, f, s in zip(self.names, self.precision, self.recall, self.f1, self.support)]
+        out = {"classes": rows, "macro": self.average("macro")}
+        if self.task == "multilabel":
+            out["micro"] = self.average("micro")
+        else:
+            out["weighted"] = self.average("weighted")
+            out["top_confusions"] = [{"true": t, "predicted": p, "count": c} for t, p, c in self.top_confusions()]
+            if self.confusion is not None and len(self.names) <= MAX_MATRIX_CLASSES:
+                out["confusion_matrix"] = {"labels": list(self.names), "matrix": self.confusion.tolist()}
+        return out
+
+
+def class_table(pred, *, split: Optional[str] = None) -> ClassTable:
+    """Per-class counts of one multiclass or multi-label split at the default decision.
+
+    >>> from diagnose.ingest import Predictions
+    >>> p = Predictions("multiclass", np.array([0, 1, 2, 2]), y_pred=np.array([0, 2, 2, 1]),
+    ...                 classes=("a", "b", "c"))
+    >>> t = class_table(p)
+    >>> t.recall.tolist(), t.top_confusions()[0]
+    ([1.0, 0.0, 0.5], ('b', 'c', 1.0))
+    """
+    w = _weights(pred)
+    d, y = pred.decision, pred.y_true
+    split = split or pred.split or ""
+    if pred.task == "multilabel":
+        y1, d1 = (y == 1), (d == 1)
+        names = pred.classes or tuple(str(j) for j in range(y.shape[1]))
+        return ClassTable(split, "multilabel", tuple(names), w @ (y1 & d1), w @ d1, w @ y1, float(w.sum()))
+    k = len(pred.classes)
+    cm = np.bincount(y * k + d, weights=w, minlength=k * k).reshape(k, k)
+    return ClassTable(split, "multiclass", tuple(pred.classes), np.diag(cm).copy(), cm.sum(axis=0),
+                      cm.sum(axis=1), float(w.sum()), cm)
+
+
+@dataclass(frozen=True)
+class SplitClassification:
+    """Accuracy, prevalence, precision, recall and F1 of one split at the default decision
+    (multiclass, multi-label: macro averages); ``extras`` go into ``splits.<split>``."""
+
+    split: str
+    accuracy: float
+    prevalence: Optional[float]
+    precision: float
+    recall: float
+    f1: float
+    extras: Mapping[str, object] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"accuracy": _f(self.accuracy), "prevalence": _f(self.prevalence),
+                "precision": _f(self.precision), "recall": _f(self.recall), "f1": _f(self.f1), **self.extras}
+
+
+def split_classification(pred, *, split: Optional[str] = None) -> SplitClassification:
+    """Metrics of one classification split at the default decision.
+
+    >>> from diagnose.ingest import Predictions
+    >>> y = np.array([1] * 25 + [0] * 75, np.int8)
+    >>> d = np.array([1] * 15 + [0] * 10 + [1] * 5 + [0] * 70, np.int8)
+    >>> m = split_classification(Predictions("binary", y, y_pred=d))
+    >>> m.accuracy, m.precision, m.recall, round(m.f1, 3)
+    (0.85, 0.75, 0.6, 0.667)
+    """
+    split = split or pred.split or ""
+    w = _weights(pred)
+    wsum = float(w.sum())
+    if pred.task == "binary":
+        y, d = pred.y_true == 1, pred.decision == 1
+        tp, pp, pos = float(w @ (y & d)), float(w @ d), float(w @ y)
+        acc = float(w @ (y == d)) / wsum
+        warnings = []
+        if pp == 0:
+            warnings.append(f"{split}: no row is predicted positive at the default decision, so precision "
+                            "is undefined; it is reported as 0 (zero-division rule)")
+        if pos == 0:
+            warnings.append(f"{split}: no positive rows, so recall is undefined; it is reported as 0")
+        return SplitClassification(split, acc, pos / wsum, float(_div(tp, pp)), float(_div(tp, pos)),
+                                   float(_div(2 * tp, pp + pos)), warnings=tuple(warnings))
+    table = class_table(pred, split=split)
+    macro = table.average("macro")
+    idle = [n for n, p, s in zip(table.names, table.predicted, table.support) if p == 0 and s > 0]
+    warnings = []
+    if idle:
+        what = "label" if pred.task == "multilabel" else "class"
+        warnings.append(f"{split}: {what}(es) {', '.join(idle[:10])} are never predicted, so their precision "
+                        "is undefined; it is reported as 0 (zero-division rule)")
+    shares = {n: _f(s / wsum) for n, s in zip(table.names, table.support)}
+    if pred.task == "multilabel":
+        correct = (pred.decision == pred.y_true)
+        micro = table.average("micro")
+        extras = {"subset_accuracy": float(w @ correct.all(axis=1)) / wsum, "label_prevalence": shares,
+                  **{f"micro_{k}": v for k, v in micro.items()}}
+        acc = float(w @ correct.mean(axis=1)) / wsum
+    else:
+        extras = {"class_shares": shares, **{f"weighted_{k}": v for k, v in table.average("weighted").items()}}
+        acc = float(table.tp.sum()) / wsum
+    return SplitClassification(split, acc, None, macro["precision"], macro["recall"], macro["f1"],
+                               extras=extras, warnings=tuple(warnings))
+
+
+@dataclass(frozen=True, eq=False)
+class PerClass:
+    """The ``per_class`` section of a report: one :class:`ClassTable` per split."""
+
+    tables: Mapping[str, ClassTable]
+
+    def to_dict(self) -> dict:
+        return {split: t.to_dict() for split, t in self.tables.items()}
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.concat([t.to_frame() for t in self.tables.values()], ignore_index=True)
+
+    def _lines(self, markdown: bool) -> list[str]:
+        from .render import table
+
+        split = "cv" if "cv" in self.tables else next(iter(self.tables))
+        t = self.tables[split]
+        what = "label" if t.task == "multilabel" else "class"
+        head = f"Per {what} on {split} (default decision)"
+        rows = [[n, p, r, f, s] for n, p, r, f, s in zip(t.names, t.precision.tolist(), t.recall.tolist(),
+                                                         t.f1.tolist(), t.support.tolist())]
+        for kind in (("macro", "micro") if t.task == "multilabel" else ("macro", "weighted")):
+            avg = t.average(kind)
+            rows.append([f"{kind} avg", avg["precision"], avg["recall"], avg["f1"], float(t.support.sum())])
+        lines = [f"### {head}" if markdown else head, "",
+                 table([what, "precision", "recall", "f1", "support"], rows, markdown=markdown)]
+        top = t.top_confusions()
+        if top:
+            lines += ["", "Most frequent confusions (true -> predicted):" if not markdown else
+                      "Most frequent confusions (true → predicted):", "",
+                      table(["true", "predicted", "count"], [list(c) for c in top], markdown=markdown)]
+        return lines
+
+    def to_text(self) -> str:
+        return "\n".join(self._lines(False)) + "\n"
+
+    def to_markdown(self) -> str:
+        return "\n".join(self._lines(True)) + "\n"
+
+
+@dataclass(frozen=True)
+class Skew:
+    """How skewed the classes are (on train), and whether the model's cv accuracy beats the
+    trivial classifier's (always the majority class of train) by more than noise
+    (one-sided exact McNemar test on the cv rows where exactly one of the two is right)."""
+
+    skewed: bool
+    minority_share: float
+    minority_class: str
+    limit: float
+    trivial_accuracy: float
+    model_accuracy: float
+    p_value: float
+    significant: bool
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"skewed": self.skewed, "minority_share": _f(self.minority_share),
+                "minority_class": self.minority_class, "limit": self.limit,
+                "trivial_accuracy": _f(self.trivial_accuracy), "model_accuracy": _f(self.model_accuracy),
+                "p_value": _f(self.p_value), "significantly_better": self.significant,
+                "warnings": list(self.warnings)}
+
+    def _line(self) -> str:
+        from .render import fmt
+
+        state = "skewed" if self.skewed else "not skewed"
+        better = "significantly better" if self.significant else "NOT significantly better"
+        return (f"Classes are {state}: minority {self.minority_class!r} is {fmt(self.minority_share)} of train "
+                f"(limit {fmt(self.limit)}). cv accuracy {fmt(self.model_accuracy)} vs the trivial "
+                f"classifier's {fmt(self.trivial_accuracy)}: {better} (McNemar p = {fmt(self.p_value)}).")
+
+    def to_text(self) -> str:
+        return f"Skew\n{self._line()}\n"
+
+    def to_markdown(self) -> str:
+        return f"### Skew\n\n{self._line()}\n"
+
+
+def _mcnemar_p(better: float, worse: float) -> float:
+    """One-sided p of ``better`` wins vs ``worse`` losses under a fair coin (exact binomial)."""
+    from scipy.stats import binom
+
+    n = better + worse
+    if n <= 0:
+        return 1.0
+    # weighted counts are rounded: the test needs whole discordant rows
+    b, n = round(better), max(round(n), 1)
+    return float(binom.sf(b - 1, n, 0.5))
+
+
+def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
+    """Skew of the classes on train and the cv accuracy of the model vs the trivial one.
+
+    >>> from diagnose.ingest import Predictions
+    >>> y = np.zeros(1000, np.int8); y[:5] = 1
+    >>> p = Predictions("binary", y, y_score=np.full(1000, 0.1))
+    >>> s = skew(p, p)
+    >>> s.skewed, s.trivial_accuracy, s.significant
+    (True, 0.995, False)
+    """
+    wt, wc = _weights(train), _weights(cv)
+    if train.task == "multilabel":
+        names = train.classes or tuple(str(j) for j in range(train.y_true.shape[1]))
+        share = wt @ (train.y_true == 1) / wt.sum()
+        minority = np.minimum(share, 1 - share)
+        j = int(np.argmin(minority))
+        majority = (share > 0.5).astype(np.int8)  # per label; ties go to negative
+        trivial_right = cv.y_true == majority
+        model_right = cv.decision == cv.y_true
+        min_name = f"{names[j]}={int(share[j] <= 0.5)}"
+        w2 = np.repeat(wc, cv.y_true.shape[1]).reshape(cv.y_true.shape)
+    else:
+        k = 2 if train.task == "binary" else len(train.classes)
+        names = (train.classes or ("0", "1")) if train.task == "binary" else train.classes
+        counts = np.bincount(train.y_true, weights=wt, minlength=k)
+        share = counts / counts.sum()
+        present = np.flatnonzero(counts > 0)
+        j = int(present[np.argmin(share[present])]) if len(present) > 1 else int(np.argmin(share))
+        minority = share
+        trivial_right = cv.y_true == int(np.argmax(counts))  # first majority class on ties
+        model_right = cv.decision == cv.y_true
+        min_name = str(names[j])
+        w2 = wc
+    total = float(w2.sum())
+    trivial_acc = float((w2 * trivial_right).sum()) / total
+    model_acc = float((w2 * model_right).sum()) / total
+    p = _mcnemar_p(float((w2 * (model_right & ~trivial_right)).sum()),
+                   float((w2 * (~model_right & trivial_right)).sum()))
+    significant = p < ALPHA and model_acc > trivial_acc
+    skewed = bool(minority[j] < limit)
+    warnings = []
+    if not significant:
+        why = ("on skewed data accuracy misleads: judge by precision, recall and F1"
+               if skewed else "the model may not have learned anything useful")
+        warnings.append(f"cv accuracy {model_acc:.4g} is not significantly better than the trivial "
+                        f"classifier's {trivial_acc:.4g} (always the majority class of train; McNemar "
+                        f"p = {p:.3g}): {why}")
+    return Skew(skewed, float(minority[j]), min_name, float(limit), trivial_acc, model_acc, p,
+                bool(significant), tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Sections:
+    """Everything classification adds to a report (see ``diagnosis.build_report``)."""
+
+    splits: Mapping[str, SplitClassification]
+    skew: Skew
+    per_class: Optional[PerClass]
+    threshold: object
+    warnings: tuple[str, ...]
+
+
+def classification_sections(splits, *, threshold_rule: str = "f1", skew_threshold: float = SKEW_THRESHOLD,
+                            bootstrap: int = 200, seed: int = 0) -> Sections:
+    """Per-split metrics, skew, per-class tables and the threshold chosen on cv (reported on
+    test) for validated classification :class:`~diagnose.ingest.Splits`."""
+    from .errors import UsageError
+    from .thresholds import Rule, choose_threshold
+
+    rule = Rule.parse(threshold_rule)
+    if not 0.0 < skew_threshold <= 0.5:
+        raise UsageError(f"the skew threshold must lie in (0, 0.5], not {skew_threshold}")
+    per_split = {name: split_classification(pred, split=name) for name, pred in splits.items()}
+    sk = skew(splits.train, splits.cv, limit=skew_threshold)
+    tables = None
+    if splits.task in ("multiclass", "multilabel"):
+        tables = PerClass({name: class_table(pred, split=name) for name, pred in splits.items()})
+    threshold = choose_threshold(splits.cv, splits.test, rule=rule, bootstrap=bootstrap, seed=seed)
+    warnings = [w for m in per_split.values() for w in m.warnings] + list(sk.warnings)
+    if threshold.message and threshold.rule != "argmax":
+        warnings.append(f"threshold: {threshold.message}")
+    return Sections(per_split, sk, tables, threshold, tuple(warnings))

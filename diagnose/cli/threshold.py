@@ -1,0 +1,41 @@
+"""``diagnose threshold``: choose a decision threshold on cv, report it on test."""
+from __future__ import annotations
+
+import click
+
+from . import main
+from .common import emit, format_option, input_options, parse_pairs
+
+RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at least P) or "
+             "recall>=R (best precision with recall at least R).")
+
+
+@main.command()
+@click.option("--cv", required=True, type=click.Path(dir_okay=False),
+              help="cv-split predictions: the threshold is chosen here.")
+@click.option("--test", type=click.Path(dir_okay=False),
+              help="Test-split predictions: reported at the cv threshold, never chosen on.")
+@click.option("--rule", default="f1", show_default=True, metavar="RULE", help=RULE_HELP)
+@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Bootstrap resamples of cv for the interval of the threshold (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--curve-points", type=click.IntRange(min=2), default=1000, show_default=True,
+              help="At most this many points of the precision/recall curve in JSON.")
+@input_options
+@format_option
+def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, positive_label, encoding, fmt):
+    """Pick the decision threshold on cv by a rule; show cv and test metrics beside 0.5."""
+    from ..ingest import Columns, _Raw, parse_splits, read_table
+    from ..thresholds import Rule, choose_threshold
+
+    rule = Rule.parse(rule)  # a bad rule fails before any file is read
+    columns = Columns.from_mapping(parse_pairs(column_map, what="--column"))
+    raws = {}
+    for split, path in (("cv", cv), ("test", test)):
+        if path is not None:
+            table, name = read_table(path, encoding=encoding)
+            raws[split] = _Raw(table, name, split)
+    parsed, _ = parse_splits(raws, task=task, columns=columns, positive_label=positive_label)
+    result = choose_threshold(parsed["cv"], parsed.get("test"), rule=rule, bootstrap=bootstrap,
+                              seed=seed, max_points=curve_points)
+    emit(result, fmt)
