@@ -23,6 +23,13 @@ _LAZY = {
     "Columns": "ingest",
     "split_error": "metrics",
     "Tolerance": "bias_variance",
+    # curves (issue 4)
+    "learning_curve": "curves",
+    "validation_curve": "curves",
+    "LearningCurve": "curves",
+    "ValidationCurve": "curves",
+    "learning_curve_from_estimator": "curve_estimator",
+    "fit_power_law": "extrapolation",
     # error analysis (issue 5)
     "load_tagged": "ingest",
     "TaggedSample": "ingest",

@@ -1,0 +1,114 @@
+"""Learning curves by refitting a scikit-learn estimator at several training-set sizes.
+
+Each size m fits a fresh clone on the first m training rows (after an optional seeded
+shuffle) and predicts those m rows (J_train) and the fixed cv rows (J_cv). Classifiers
+give ``predict_proba`` where they have it, aligned to the classes of ``y`` and ``y_cv``
+together, so a small training set that misses a class still lines up. The predictions go
+through :mod:`diagnose.ingest` like any file, so the result is the same
+:class:`~diagnose.curves.LearningCurve` a table of the same runs would give.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .errors import UsageError
+
+
+def learning_curve_from_estimator(
+    estimator,
+    X,
+    y,
+    *,
+    X_cv,
+    y_cv,
+    train_sizes: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 1.0),
+    baselines: Mapping[str, float] | None = None,
+    metric: str | None = None,
+    tolerance=None,
+    target: float | None = None,
+    shuffle: bool = False,
+    random_state: int | None = None,
+):
+    """Clone and refit ``estimator`` on the first m rows of ``X, y`` for each m in
+    ``train_sizes`` (whole numbers, or fractions of ``len(X)`` when all are <= 1), and
+    return the :class:`~diagnose.curves.LearningCurve`.
+
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> lc = learning_curve_from_estimator(DecisionTreeClassifier(random_state=0), X[:400], y[:400],
+    ...                                    X_cv=X[400:], y_cv=y[400:], train_sizes=[50, 100, 200, 400],
+    ...                                    baselines={"human": 0.02})
+    >>> [p.value for p in lc.points], lc.points[-1].train.error, lc.verdict
+    ([50, 100, 200, 400], 0.0, 'high_variance')
+    """
+    import pandas as pd
+    from sklearn.base import clone, is_classifier
+
+    from .curves import learning_curve
+
+    n = _n_rows(X)
+    y = np.asarray(y)
+    y_cv = np.asarray(y_cv)
+    if len(y) != n or len(y_cv) != _n_rows(X_cv):
+        raise UsageError("X and y (and X_cv and y_cv) must have the same number of rows")
+    sizes = _sizes(train_sizes, n)
+    order = np.random.default_rng(random_state).permutation(n) if shuffle else np.arange(n)
+    classifier = is_classifier(estimator) or hasattr(estimator, "predict_proba")
+    classes = np.unique(np.concatenate([y, y_cv])) if classifier else None
+    frames = []
+    for m in sizes:
+        rows = order[:m]
+        X_m, y_m = _take(X, rows), y[rows]
+        model = clone(estimator).fit(X_m, y_m)
+        for split, X_s, y_s in (("train", X_m, y_m), ("cv", X_cv, y_cv)):
+            frame = _predictions(model, X_s, y_s, classes)
+            frame.insert(0, "train_size", m)
+            frame.insert(0, "split", split)
+            frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    task = None if classifier else "regression"
+    positive = str(classes[1]) if classifier and len(classes) == 2 else None
+    return learning_curve(table, baselines=baselines, metric=metric, task=task, tolerance=tolerance,
+                          target=target, positive_label=positive)
+
+
+def _n_rows(X) -> int:
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+
+
+def _take(X, rows):
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+def _sizes(train_sizes, n: int) -> list[int]:
+    sizes = np.asarray(train_sizes, dtype=np.float64)
+    if sizes.ndim != 1 or not len(sizes) or np.any(sizes <= 0):
+        raise UsageError("train_sizes must be positive numbers (counts, or fractions of the rows)")
+    if np.all(sizes <= 1) and not np.all(sizes == 1):
+        sizes = np.ceil(sizes * n)
+    out = sorted(set(int(s) for s in sizes))
+    if out[-1] > n:
+        raise UsageError(f"train size {out[-1]} is larger than the {n} training rows")
+    return out
+
+
+def _predictions(model, X, y, classes):
+    """One split's predictions in the input format (y_true as text for classifiers)."""
+    import pandas as pd
+
+    if classes is None:
+        return pd.DataFrame({"y_true": y.astype(np.float64), "y_pred": np.asarray(model.predict(X), np.float64)})
+    labels = classes.astype(str)
+    if hasattr(model, "predict_proba"):
+        proba = np.zeros((len(y), len(classes)))
+        # classes_ of a model fit on few rows may be a subset of all classes
+        proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(X)
+        if len(classes) == 2:
+            return pd.DataFrame({"y_true": y.astype(str), "y_score": proba[:, 1]})
+        frame = pd.DataFrame(proba, columns=[f"y_prob_{c}" for c in labels])
+        frame.insert(0, "y_true", y.astype(str))
+        return frame
+    return pd.DataFrame({"y_true": y.astype(str), "y_pred": np.asarray(model.predict(X)).astype(str)})
