@@ -55,9 +55,11 @@ def error_mask(pred: Predictions, *, cut: float | None = None,
 def _class_names(pred: Predictions, codes: np.ndarray) -> np.ndarray:
     if pred.task == "multilabel":
         # the labels that are on, joined by '|' (';' separates tags)
-        names = np.asarray(pred.classes, dtype=object)
-        on = codes.astype(bool)
-        return np.array(["|".join(names[row]) or "(none)" for row in on], dtype=object)
+        joined = np.full(codes.shape[0], "", dtype=object)
+        for j, label in enumerate(pred.classes):  # a loop over labels, not rows
+            on = codes[:, j].astype(bool)
+            joined[on] = joined[on] + np.where(joined[on] == "", "", "|") + label
+        return np.where(joined == "", "(none)", joined)
     if pred.task == "regression":
         return codes
     return np.asarray(pred.classes, dtype=object)[codes]
@@ -354,6 +356,13 @@ def tally_sample(sample: TaggedSample, *, cv: Predictions | None = None, total_e
     """Tally a validated reviewed sample. The totals come from, in order: the arguments,
     the sample's ``total_errors``/``cv_n`` columns, the ``cv`` predictions; failing all,
     the file is taken to hold every cv error (and the tally says so).
+
+    >>> from diagnose.ingest import TaggedSample
+    >>> sample = TaggedSample(ids=np.array(["4", "9"], dtype=object),
+    ...                       tags=np.array(["pharma", "image"], dtype=object))
+    >>> t = tally_sample(sample, total_errors=20, cv_n=100)
+    >>> [(c.name, c.estimated_count, c.max_error_reduction) for c in t.categories]
+    [('image', 10.0, 0.1), ('pharma', 10.0, 0.1)]
     """
     warnings = []
     from_cv = None

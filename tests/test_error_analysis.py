@@ -307,3 +307,28 @@ def test_sample_tag_tally_library(sample_dir):
     assert sum(c.count for c in t.categories if c.name.startswith("confused_")) == 4
     assert not t.warnings
     assert t.to_markdown().startswith("## Error tally")
+
+
+def test_cv_without_ids_uses_row_numbers():
+    cv = pd.DataFrame({"y_true": [1, 0, 1, 0, 1, 0], "y_score": [0.1, 0.2, 0.9, 0.8, 0.7, 0.3],
+                       "team": ["a", "b", "a", "b", "a", "b"]})
+    s = diagnose.sample_errors(load_predictions(cv), n=5, seed=0)
+    # rows 1 and 4 (numbered from 1) are wrong at 0.5
+    assert sorted(s.frame["id"]) == [1, 4] and any("row numbers" in w for w in s.warnings)
+    tagged = s.frame.assign(tags="team_" + s.frame["team"])
+    t = diagnose.tally(tagged, cv=cv)
+    assert [(c.name, c.count) for c in t.categories] == [("team_a", 1), ("team_b", 1)]
+    with pytest.raises(InputError, match="not in the cv file"):
+        diagnose.tally(tagged.assign(id=[1, 7]), cv=cv)
+
+
+def test_multilabel_sample_names_the_labels(sample_dir):
+    df = pd.read_csv(sample_dir / "multilabel" / "cv.csv").set_index("id")
+    s = sample_errors(load_predictions(sample_dir / "multilabel" / "cv.csv"), n=8, seed=0)
+    labels = ["even", "prime", "large", "loop"]
+    for row in s.frame.itertuples():
+        truth = [l for l in labels if df.loc[row.id, f"y_true_{l}"] == 1]
+        decided = [l for l in labels if df.loc[row.id, f"y_score_{l}"] >= 0.5]
+        assert set(row.y_true.split("|")) == (set(truth) or {"(none)"})
+        assert set(row.y_pred.split("|")) == (set(decided) or {"(none)"})
+        assert truth != decided  # only rows with a wrong label are errors
