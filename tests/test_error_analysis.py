@@ -332,3 +332,14 @@ def test_multilabel_sample_names_the_labels(sample_dir):
         assert set(row.y_true.split("|")) == (set(truth) or {"(none)"})
         assert set(row.y_pred.split("|")) == (set(decided) or {"(none)"})
         assert truth != decided  # only rows with a wrong label are errors
+
+
+def test_cli_sample_to_stdout_is_pure_csv(sample_dir):
+    import io
+
+    r = CliRunner().invoke(main, ["errors", "sample", "--cv", str(sample_dir / "digits" / "cv.csv"),
+                                  "--n", "50"])
+    assert r.exit_code == 0
+    frame = pd.read_csv(io.StringIO(r.stdout))
+    assert len(frame) == 10 and (frame["total_errors"] == 10).all() and (frame["cv_n"] == 359).all()
+    assert "only 10 errors" in r.stderr and "sampled 10 of 10" in r.stderr
