@@ -247,6 +247,7 @@ def build_learning_curve(
         cv = np.array([p.cv.error for p in points])
         se = np.array([p.cv.se for p in points])
         extrapolation = fit_power_law(sizes, cv, se=se if np.all(se > 0) else None, target=target)
+        warnings += [f"extrapolation: {c}" for c in extrapolation.caveats]
         if more_data_helps and extrapolation.status in ("reachable", "unreachable"):
             remedies.insert(1, f"Extrapolation: {extrapolation.message}")
     else:

@@ -25,6 +25,9 @@ B_MAX = 3.0
 B_MIN = 1e-3
 # solving for m further than this multiple of the largest size is a guess, not an estimate
 SPECULATIVE_FACTOR = 10.0
+# below these the fitted asymptote says little: the curve is too noisy or too flat
+POOR_R2 = 0.8
+FLAT_B = 0.1
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,24 @@ class Extrapolation:
         if self.status == "unreachable":
             return (f"{law}; the target {self.target:.4g} cannot be reached with more data alone: "
                     f"the asymptote {self.c:.4g} lies above it")
-        text = f"{law}; J_cv reaches {self.target:.4g} at about m = {self.m_target:,.0f}"
+        shown = f"{self.m_target:,.0f}" if self.m_target < 1e7 else f"{self.m_target:.2g}"
+        text = f"{law}; J_cv reaches {self.target:.4g} at about m = {shown}"
         if self.speculative:
             text += (f" (speculative: more than {SPECULATIVE_FACTOR:g}x the largest size "
                      f"{self.max_train_size:,})")
         return text
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """Reasons to trust the fit less: a poor fit, or a curve too flat to place its asymptote."""
+        out = []
+        if self.r2 is not None and self.r2 < POOR_R2:
+            out.append(f"the power law fits J_cv poorly (R² {self.r2:.2f}); treat the extrapolation "
+                       "as a rough guide")
+        if self.b < FLAT_B:
+            out.append(f"J_cv is nearly flat over the sizes tried (exponent b = {self.b:.2g}), so the "
+                       "asymptote and any target size are poorly determined")
+        return tuple(out)
 
     def to_dict(self) -> dict:
         return {
@@ -77,7 +93,7 @@ class Extrapolation:
             "rmse": _num(self.rmse), "r2": _num(self.r2), "n_points": self.n_points,
             "target": _num(self.target), "status": self.status,
             "m_target": _num(self.m_target), "speculative": self.speculative,
-            "message": self.message,
+            "message": self.message, "caveats": list(self.caveats),
         }
 
 
