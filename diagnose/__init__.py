@@ -14,6 +14,13 @@ __version__ = "0.1.0"
 
 # name -> module; loaded on first use so that the CLI starts fast
 _LAZY = {
+    # skewed data and thresholds (issue 3)
+    "best_threshold": "thresholds",
+    "threshold_search": "thresholds",
+    "choose_threshold": "thresholds",
+    "ThresholdResult": "thresholds",
+    "split_classification": "classification",
+    "class_table": "classification",
     "report": "diagnosis",
     "build_report": "diagnosis",
     "Report": "results",

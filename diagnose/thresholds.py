@@ -59,14 +59,14 @@ class Rule:
         if m is None:
             raise bad
         try:
-            if m.group("kind"):
-                value = float(m.group("min"))
-                if not 0.0 <= value <= 1.0:
-                    raise UsageError(f"threshold rule '{text}': the minimum must lie in [0, 1]")
-                return cls(m.group("kind"), value, f"{m.group('kind')}>={value:g}")
-            beta = float(m.group("beta")) if m.group("beta") else 1.0
+            number = float(m.group("min") or m.group("beta") or 1.0)
         except ValueError:
             raise bad from None
+        if m.group("kind"):
+            if not 0.0 <= number <= 1.0:
+                raise UsageError(f"threshold rule '{text}': the minimum must lie in [0, 1]")
+            return cls(m.group("kind"), number, f"{m.group('kind')}>={number:g}")
+        beta = number
         if not (beta > 0 and math.isfinite(beta)):
             raise UsageError(f"threshold rule '{text}': beta must be a positive number")
         return cls("fbeta", beta, "f1" if beta == 1.0 else f"fbeta:{beta:g}")

@@ -1,0 +1,297 @@
+"""Threshold sweep, rules and bootstrap against scikit-learn and hand-computed values."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.metrics import f1_score, fbeta_score, precision_recall_curve, precision_score, recall_score
+
+from diagnose.cli import main
+from diagnose.errors import UsageError
+from diagnose.ingest import Predictions, load_predictions
+from diagnose.thresholds import (PRF, Rule, best_threshold, bootstrap_threshold, choose_threshold,
+                                 metrics_at, sweep, threshold_search)
+
+SKEWED = "sample_data/skewed"
+
+
+def sk_curve(y, s, w=None):
+    """scikit-learn's curve without its appended (precision 1, recall 0) end point."""
+    p, r, t = precision_recall_curve(y, s, sample_weight=w)
+    return p[:-1], r[:-1], t
+
+
+def sk_best(y, s, *, beta=1.0, w=None):
+    """Oracle for the F-beta rule: the largest threshold among the (near-)tied maxima."""
+    p, r, t = sk_curve(y, s, w)
+    b2 = beta * beta
+    den = b2 * p + r
+    f = np.divide((1 + b2) * p * r, den, out=np.zeros_like(p), where=den > 0)
+    tied = np.flatnonzero(f >= f.max() - 1e-9)
+    return float(t[tied].max()), float(f.max())
+
+
+def tied_data(rng, n, *, prevalence=0.2, decimals=2):
+    y = (rng.random(n) < prevalence).astype(np.int8)
+    s = np.round(np.clip(0.25 * y + rng.random(n) * 0.75, 0, 1), decimals)  # many ties
+    return y, s
+
+
+def load(split):
+    return load_predictions(f"{SKEWED}/{split}.csv", split=split)
+
+
+# ------------------------------------------------------------------------------ sweep
+
+
+@pytest.mark.parametrize("decimals", [1, 2, 6])
+def test_sweep_matches_precision_recall_curve_with_ties(rng, decimals):
+    y, s = tied_data(rng, 3000, decimals=decimals)
+    sw = sweep(y, s)
+    p, r, t = sk_curve(y, s)
+    np.testing.assert_array_equal(sw.thresholds, t)
+    np.testing.assert_allclose(sw.precision(), p, rtol=1e-12)
+    np.testing.assert_allclose(sw.recall(), r, rtol=1e-12)
+
+
+def test_weighted_sweep_matches_sklearn_and_skips_zero_weights(rng):
+    y, s = tied_data(rng, 2000)
+    w = rng.random(2000) * 3
+    w[rng.random(2000) < 0.1] = 0.0
+    sw = sweep(y, s, sample_weight=w)
+    p, r, t = sk_curve(y, s, w)
+    np.testing.assert_array_equal(sw.thresholds, t)
+    np.testing.assert_allclose(sw.precision(), p, rtol=1e-9)
+    np.testing.assert_allclose(sw.recall(), r, rtol=1e-9)
+    assert best_threshold(y, s, sample_weight=w) == pytest.approx(sk_best(y, s, w=w)[0])
+
+
+def test_integer_weights_equal_repeated_rows(rng):
+    y, s = tied_data(rng, 500)
+    w = rng.integers(1, 4, 500)
+    assert best_threshold(y, s, sample_weight=w) == best_threshold(np.repeat(y, w), np.repeat(s, w))
+
+
+# ------------------------------------------------------------------------------ rules
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_f1_rule_matches_sklearn_argmax_and_tie_rule(seed):
+    y, s = tied_data(np.random.default_rng(seed), 1500, decimals=1)
+    value, f1 = sk_best(y, s)
+    t = best_threshold(y, s)
+    assert t == value  # the highest of the tied best thresholds
+    assert f1_score(y, s >= t) == pytest.approx(f1, rel=1e-12)
+
+
+def test_fbeta_rule_matches_fbeta_score(rng):
+    y, s = tied_data(rng, 2000)
+    value, best = sk_best(y, s, beta=2.0)
+    t = best_threshold(y, s, rule="fbeta:2")
+    assert t == value
+    assert fbeta_score(y, s >= t, beta=2.0) == pytest.approx(best, rel=1e-9)
+
+
+@pytest.mark.parametrize("minimum", [0.3, 0.5, 0.7])
+def test_precision_constraint_gives_best_recall_meeting_it(rng, minimum):
+    y, s = tied_data(rng, 2000)
+    p, r, t = sk_curve(y, s)
+    ok = p >= minimum
+    chosen = best_threshold(y, s, rule=f"precision>={minimum}")
+    assert precision_score(y, s >= chosen) >= minimum  # meets the constraint on cv
+    assert recall_score(y, s >= chosen) == pytest.approx(r[ok].max())
+    # among equal recalls the higher threshold wins (and so the higher precision)
+    assert chosen == t[ok & (r == r[ok].max())].max()
+
+
+@pytest.mark.parametrize("minimum", [0.5, 0.9, 1.0])
+def test_recall_constraint_gives_best_precision_meeting_it(rng, minimum):
+    y, s = tied_data(rng, 2000)
+    p, r, t = sk_curve(y, s)
+    ok = r >= minimum
+    chosen = best_threshold(y, s, rule=f"recall>={minimum}")
+    assert recall_score(y, s >= chosen) >= minimum
+    assert precision_score(y, s >= chosen) == pytest.approx(p[ok].max())
+
+
+def test_unreachable_precision_says_so():
+    y = np.array([0, 1, 0, 1, 0, 0])
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])  # best precision is 0.5
+    assert np.isnan(best_threshold(y, s, rule="precision>=0.9"))
+    r = threshold_search(y, s, rule="precision>=0.9", bootstrap=0)
+    assert r.value is None and r.cv is None
+    assert "no threshold reaches precision >= 0.9" in r.message
+    assert "0.5" in r.message
+
+
+@pytest.mark.parametrize("text", ["f2", "fbeta:", "fbeta:-1", "precision>=1.5", "recall>0.5", "accuracy"])
+def test_bad_rules_are_usage_errors(text):
+    with pytest.raises(UsageError):
+        Rule.parse(text)
+
+
+def test_rule_parsing():
+    assert Rule.parse("fbeta:0.5") == Rule("fbeta", 0.5, "fbeta:0.5")
+    assert Rule.parse(" Recall >= 0.8 ") == Rule("recall", 0.8, "recall>=0.8")
+    assert Rule.parse("fbeta:1").text == "f1"
+
+
+# ------------------------------------------------------------------------------ textbook
+
+
+def test_textbook_counts():
+    # TP 15, FP 5, FN 10, TN 70
+    y = np.array([1] * 15 + [0] * 5 + [1] * 10 + [0] * 70)
+    s = np.array([0.9] * 20 + [0.1] * 80)
+    m = metrics_at(y, s, 0.5)
+    assert (m.precision, m.recall) == (0.75, 0.6)
+    assert m.f1 == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("tp, pp, positives, p, r, f1", [
+    (2, 4, 5, 0.5, 0.4, 0.4444),       # F1 of (0.5, 0.4)
+    (7, 10, 70, 0.7, 0.1, 0.175),      # F1 of (0.7, 0.1)
+    (1, 50, 1, 0.02, 1.0, 0.0392),     # F1 of (0.02, 1.0)
+])
+def test_textbook_f1(tp, pp, positives, p, r, f1):
+    m = PRF.from_counts(tp, pp, positives, 1000)
+    assert (m.precision, m.recall) == pytest.approx((p, r))
+    assert m.f1 == pytest.approx(f1, abs=5e-5)
+    assert m.f1 == pytest.approx(2 * p * r / (p + r))
+
+
+def test_zero_division_is_zero():
+    m = metrics_at(np.array([1, 0, 1]), np.array([0.1, 0.2, 0.3]), 0.5)
+    assert (m.precision, m.recall, m.f1) == (0.0, 0.0, 0.0)
+    assert precision_score([1, 0, 1], [0, 0, 0], zero_division=0) == m.precision
+
+
+# ------------------------------------------------------------------------------ the sample data
+
+
+def test_skewed_sample_threshold_chosen_on_cv_reported_on_test():
+    cv, test = load("cv"), load("test")
+    r = choose_threshold(cv, test, bootstrap=0)
+    value, cv_f1 = sk_best(cv.y_true, cv.y_score)
+    assert r.value == value == pytest.approx(0.219489)
+    assert r.cv.f1 == pytest.approx(cv_f1) == pytest.approx(2 / 3)
+    hit = test.y_score >= value
+    assert r.test.f1 == pytest.approx(f1_score(test.y_true, hit)) == pytest.approx(0.5556, abs=1e-4)
+    assert r.test.precision == pytest.approx(precision_score(test.y_true, hit))
+    assert r.test.recall == pytest.approx(recall_score(test.y_true, hit))
+    assert r.default_test.f1 == pytest.approx(f1_score(test.y_true, test.y_score >= 0.5)) == pytest.approx(1 / 3)
+    assert r.default_cv.f1 == pytest.approx(f1_score(cv.y_true, cv.y_score >= 0.5))
+
+
+def test_threshold_is_never_chosen_on_test(rng):
+    y_cv, s_cv = tied_data(rng, 1000)
+    y_te = 1 - y_cv  # test labels flipped: its own best threshold would be very different
+    r = threshold_search(y_cv, s_cv, y_test=y_te, score_test=s_cv, bootstrap=0)
+    assert r.value == sk_best(y_cv, s_cv)[0]
+    assert r.value != sk_best(y_te, s_cv)[0]
+    assert r.test.f1 == pytest.approx(f1_score(y_te, s_cv >= r.value))
+
+
+def test_curve_is_downsampled_and_holds_the_optimum(rng):
+    y = (rng.random(20000) < 0.1).astype(np.int8)
+    s = np.clip(0.2 * y + rng.random(20000) * 0.8, 0, 1)
+    r = threshold_search(y, s, bootstrap=0, max_points=1000)
+    c = r.curve
+    assert 900 <= len(c.threshold) <= 1000
+    assert r.value in c.threshold
+    p, rec, t = sk_curve(y, s)
+    pos = np.searchsorted(t, c.threshold)
+    np.testing.assert_array_equal(t[pos], c.threshold)
+    np.testing.assert_allclose(c.precision, p[pos])
+    np.testing.assert_allclose(c.recall, rec[pos])
+    assert c.threshold[0] == t[0] and c.threshold[-1] == t[-1]
+    points = r.to_dict()["curve"]
+    assert len(points) == len(c.threshold) and set(points[0]) == {"threshold", "precision", "recall", "f1"}
+
+
+def test_bootstrap_equals_explicit_resampling(rng):
+    y, s = tied_data(rng, 300, decimals=2)
+    b = bootstrap_threshold(y, s, reps=30, seed=7)
+    # oracle: draw the same row indices, resample rows (in score order) explicitly
+    order = np.argsort(s, kind="stable")
+    gen = np.random.default_rng(7)
+    values, f1s = [], []
+    for _ in range(30):
+        idx = order[gen.integers(0, 300, 300)]
+        v, f = sk_best(y[idx], s[idx])
+        values.append(v)
+        f1s.append(f)
+    assert (b.value_low, b.value_high) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])))
+    assert (b.f1_low, b.f1_high) == pytest.approx(tuple(np.percentile(f1s, [2.5, 97.5])))
+    assert b == bootstrap_threshold(y, s, reps=30, seed=7)  # fixed seed: reproducible
+    assert b != bootstrap_threshold(y, s, reps=30, seed=8)
+
+
+def test_no_positives_on_cv_does_not_crash():
+    y = np.zeros(50, np.int8)
+    r = threshold_search(y, np.linspace(0, 1, 50))
+    assert r.value is None and "no positive" in r.message
+    json.dumps(r.to_dict(), allow_nan=False)
+
+
+def test_multilabel_one_threshold_per_label(sample_dir):
+    cv = load_predictions(sample_dir / "multilabel" / "cv.csv", split="cv")
+    test = load_predictions(sample_dir / "multilabel" / "test.csv", split="test")
+    r = choose_threshold(cv, test, bootstrap=0)
+    assert set(r.labels) == set(cv.classes)
+    decided = np.zeros_like(test.y_true)
+    for j, name in enumerate(cv.classes):
+        assert r.labels[name].value == sk_best(cv.y_true[:, j], cv.y_score[:, j])[0]
+        decided[:, j] = test.y_score[:, j] >= r.labels[name].value
+    assert r.test.f1 == pytest.approx(f1_score(test.y_true, decided, average="micro"))
+    assert r.default_cv.precision == pytest.approx(precision_score(cv.y_true, cv.y_score >= 0.5, average="micro"))
+
+
+def test_multiclass_says_argmax(sample_dir):
+    cv = load_predictions(sample_dir / "digits" / "cv.csv", split="cv")
+    r = choose_threshold(cv)
+    assert r.rule == "argmax" and r.value is None and "argmax" in r.message
+
+
+def test_hard_predictions_only_explain_why_no_threshold():
+    cv = Predictions("binary", np.array([0, 1, 1], np.int8), y_pred=np.array([0, 1, 0], np.int8))
+    assert "y_score" in choose_threshold(cv).message
+
+
+# ------------------------------------------------------------------------------ CLI
+
+
+def test_cli_threshold_on_the_sample():
+    res = CliRunner().invoke(main, ["threshold", "--cv", f"{SKEWED}/cv.csv", "--test", f"{SKEWED}/test.csv"])
+    assert res.exit_code == 0, res.output
+    assert "0.2195" in res.output and "0.5556" in res.output and "0.3333" in res.output
+
+
+def test_cli_threshold_json_keys():
+    res = CliRunner().invoke(main, ["threshold", "--cv", f"{SKEWED}/cv.csv", "--test", f"{SKEWED}/test.csv",
+                                    "--rule", "recall>=0.8", "--bootstrap", "20", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    cv = pd.read_csv(f"{SKEWED}/cv.csv")
+    assert d["rule"] == "recall>=0.8"
+    assert recall_score(cv.y_true, cv.y_score >= d["value"]) >= 0.8
+    assert d["cv"]["precision"] == pytest.approx(precision_score(cv.y_true, cv.y_score >= d["value"]))
+    assert set(d["test"]) >= {"precision", "recall", "f1"}
+    assert d["bootstrap"]["reps"] == 20 and d["default"]["threshold"] == 0.5
+
+
+def test_cli_bad_rule_exits_2():
+    res = CliRunner().invoke(main, ["threshold", "--cv", f"{SKEWED}/cv.csv", "--rule", "precision>=2"])
+    assert res.exit_code == 2
+    assert "[0, 1]" in res.output
+
+
+def test_cli_unreachable_precision_message(tmp_path):
+    path = tmp_path / "cv.csv"
+    pd.DataFrame({"y_true": [0, 1, 0, 1, 0, 0], "y_score": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]}).to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["threshold", "--cv", str(path), "--rule", "precision>=0.9"])
+    assert res.exit_code == 0, res.output
+    assert "no threshold reaches precision >= 0.9 on cv" in res.output
