@@ -18,7 +18,8 @@ power-law extrapolation (:mod:`diagnose.extrapolation`) estimates how far it can
 Validation curve: the chosen value minimises J_cv. Tie rule: among values whose J_cv
 equals the minimum, the smallest value is chosen (``tie="largest"`` picks the largest,
 e.g. the most regularised λ). Test errors are never looked at to choose; J_test is
-measured for the chosen value only.
+measured for the chosen value only. Values that are text (a kernel name) have no order:
+the other values are labelled ``other`` and no side or edge is named.
 """
 from __future__ import annotations
 
@@ -374,15 +375,17 @@ def build_validation_curve(
     train = np.array([p.train.error for p in points])
     tied = np.flatnonzero(cv <= cv.min() + 1e-12 * max(abs(cv.min()), 1.0))
     best = int(tied[0] if tie == "smallest" else tied[-1])
-    sides = np.full(len(points), None, dtype=object)
+    # text values (a kernel name) have no order, so no sides and no edges
+    ordered = all(isinstance(p.value, (int, float, np.number)) for p in points)
+    sides = np.full(len(points), "other" if not ordered else None, dtype=object)
     sides[best] = "chosen"
-    for part in (slice(0, best), slice(best + 1, None)):
+    for part in (slice(0, best), slice(best + 1, None)) if ordered else ():
         if len(train[part]):
             # the more flexible side fits training data better: lower J_train means variance
             sides[part] = "variance" if np.median(train[part]) < train[best] else "bias"
     points = [CurvePoint(p.value, p.train, p.cv, side) for p, side in zip(points, sides)]
     chosen = points[best].value
-    if len(points) > 2 and best in (0, len(points) - 1):
+    if ordered and len(points) > 2 and best in (0, len(points) - 1):
         edge = "smallest" if best == 0 else "largest"
         verdict = f"minimum_at_{edge}"
         advice = (f"The lowest J_cv is at the {edge} {param} tried ({_show(chosen)}): extend the "

@@ -426,3 +426,24 @@ def test_cli_bad_input_exits_2_with_one_line():
                                        "--param", "alpha"])
     assert result.exit_code == 2
     assert "missing column 'param_alpha'" in result.output and "Traceback" not in result.output
+
+
+def test_validation_over_text_values_names_no_sides():
+    def err(p):
+        return SplitError("", "error_rate", 100, p, p, p, 0.0, 0.0, 100.0)
+
+    pts = [CurvePoint(k, err(tr), err(cv)) for k, tr, cv in [("linear", 0.3, 0.4), ("poly", 0.2, 0.3), ("rbf", 0.1, 0.2)]]
+    vc = build_validation_curve(pts, param="kernel", metric="error_rate")
+    assert vc.chosen == "rbf" and vc.verdict == "minimum_inside"
+    assert [p.side for p in vc.points] == ["other", "other", "chosen"]
+
+
+def test_remapped_train_size_column_and_parquet_input(tmp_path):
+    frame = pd.read_csv(CURVES / "learning_high_bias.csv").rename(columns={"train_size": "m"})
+    path = tmp_path / "runs.parquet"
+    frame.to_parquet(path)
+    result = CliRunner().invoke(main, ["curve", "learning", str(path), "--column", "train_size=m",
+                                       "--baseline", "human=0.01", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "high_bias" and [p["train_size"] for p in data["points"]][-1] == 1078
