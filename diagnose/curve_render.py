@@ -88,7 +88,8 @@ def curve_chart(curve):
     x = alt.X(f"{key}:{'Q' if numeric else 'O'}", title=title,
               scale=alt.Scale(type="log") if wide else alt.Undefined)
     y = alt.Y("error:Q", title=f"J ({curve.metric})")
-    color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=["train", "cv", "extrapolated cv"]))
+    curves = ["train", "cv"] + (["extrapolated cv"] if getattr(curve, "extrapolation", None) else [])
+    color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=curves))
     base = alt.Chart(frame)
     layers = [base.mark_area(opacity=0.2).encode(x=x, y="ci_low:Q", y2="ci_high:Q", color=color),
               base.mark_line(point=True).encode(x=x, y=y, color=color,

@@ -970,16 +970,21 @@ def load_runs(
                        mask=bad, values=split, fix="Use the split names train, cv and test")
         values = _run_values(check, by, cols)
         keys, inverse = np.unique(values, return_inverse=True)
-        for k, key in enumerate(keys.tolist()):
-            for s in splits:
-                idx = np.flatnonzero((inverse == k) & (split == s))
-                if not len(idx):
-                    continue
-                if (key, s) in groups:
-                    raise InputError(f"the {s} rows of {by} = {key} are also in {groups[key, s].name}",
-                                     file=name, column=by,
-                                     fix="Give each run's train and cv rows in one file only")
-                groups[key, s] = _Raw(table.take(pa.array(idx)), name, s, idx + 1)
+        # one stable sort groups the rows by (value, split), keeping file order within a group
+        code = np.full(len(split), -1)
+        for i, s in enumerate(splits):
+            code[split == s] = i
+        group = np.where(code >= 0, inverse * len(splits) + code, -1)
+        order = np.argsort(group, kind="stable")
+        order = order[group[order] >= 0]
+        starts = np.flatnonzero(np.diff(group[order]) != 0) + 1
+        for idx in (np.split(order, starts) if len(order) else ()):
+            key, s = keys[group[idx[0]] // len(splits)].item(), splits[group[idx[0]] % len(splits)]
+            if (key, s) in groups:
+                raise InputError(f"the {s} rows of {by} = {key} are also in {groups[key, s].name}",
+                                 file=name, column=by,
+                                 fix="Give each run's train and cv rows in one file only")
+            groups[key, s] = _Raw(table.take(pa.array(idx)), name, s, idx + 1)
     if not groups:
         raise InputError(f"no {' or '.join(splits)} rows", file=", ".join(names) or None,
                          fix=f"Put {', '.join(splits)} in the '{cols.split}' column")

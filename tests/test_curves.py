@@ -447,3 +447,24 @@ def test_remapped_train_size_column_and_parquet_input(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["verdict"] == "high_bias" and [p["train_size"] for p in data["points"]][-1] == 1078
+
+
+def test_errors_inside_a_run_name_the_row_of_the_file(tmp_path):
+    frame = pd.read_csv(CURVES / "learning_high_variance.csv")
+    row = int(np.flatnonzero((frame.train_size == 400) & (frame.split == "cv"))[7])
+    frame.loc[row, "y_prob_3"] = 1.7
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="must lie in") as err:
+        learning_curve(path)
+    assert err.value.rows == [row + 1] and err.value.column == "y_prob_3"
+
+
+def test_a_run_given_twice_is_refused(tmp_path):
+    frame = pd.read_csv(CURVES / "learning_high_variance.csv")
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    frame.to_csv(a, index=False)
+    frame[frame.train_size == 50].to_csv(b, index=False)
+    with pytest.raises(InputError, match="also in") as err:
+        learning_curve(a, b)
+    assert err.value.file == str(b)
