@@ -25,17 +25,18 @@ def learning_text(curve, *, markdown: bool) -> str:
     gap_rows = [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance,
                  "counts" if g.counted else ("within noise" if g.material else "below tolerance")]
                 for name, g in curve.gaps.items()]
-    parts += ["", f"Gaps at the largest training set (m = {last.value}):",
+    parts += ["", f"Gaps at the largest training set (m = {last.value}):", *([""] if markdown else []),
               table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows, markdown=markdown)]
     if curve.cv_drop is not None:
         trend = "still falling" if curve.cv_falling else "flat"
         parts += ["", f"J_cv over the last step: {fmt(curve.points[-2].cv.error)} -> "
                       f"{fmt(last.cv.error)} ({trend}; tolerance {fmt(curve.gaps['variance'].tolerance)})"]
     verdict = f"`{curve.verdict}`" if markdown else curve.verdict
-    parts += ["", f"Verdict: {verdict}", VERDICT_WORDS[curve.verdict],
+    sep = "  " if markdown else ""  # a Markdown line break keeps the lines apart
+    parts += ["", f"Verdict: {verdict}{sep}", VERDICT_WORDS[curve.verdict] + sep,
               f"More training data helps: {fmt(curve.more_data_helps)}"]
     if curve.extrapolation is not None:
-        parts += ["", f"Extrapolation: {curve.extrapolation.message}",
+        parts += ["", f"Extrapolation: {curve.extrapolation.message}{sep}",
                   f"Fit quality: RMSE {fmt(curve.extrapolation.rmse)}, R² {fmt(curve.extrapolation.r2)} "
                   f"over {curve.extrapolation.n_points} points"]
     parts += ["", _heading("What to try", markdown), *_bullets(curve.recommendations, markdown)]
@@ -52,7 +53,7 @@ def validation_text(curve, *, markdown: bool) -> str:
     best = curve.chosen_point
     parts = [f"## {title}" if markdown else title, "", table(headers, rows, markdown=markdown), "",
              f"Chosen: {curve.param} = {fmt(best.value)} (lowest J_cv {fmt(best.cv.error)}; "
-             f"ties go to the {curve.tie_rule} value)"]
+             f"ties go to the {curve.tie_rule} value)" + ("  " if markdown else "")]
     if curve.test is not None:
         parts.append(f"J_test of the chosen value: {fmt(curve.test.error)} {_interval(curve.test)} "
                      f"on {curve.test.n} rows (test was not used to choose)")
