@@ -92,7 +92,8 @@ def curve_chart(curve):
     curves = ["train", "cv"] + (["extrapolated cv"] if getattr(curve, "extrapolation", None) else [])
     color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=curves))
     base = alt.Chart(frame)
-    layers = [base.mark_area(opacity=0.2).encode(x=x, y="ci_low:Q", y2="ci_high:Q", color=color),
+    layers = [base.mark_area(opacity=0.2).encode(
+                  x=x, y=alt.Y("ci_low:Q", title=f"J ({curve.metric})"), y2="ci_high:Q", color=color),
               base.mark_line(point=True).encode(x=x, y=y, color=color,
                                                tooltip=[key, "curve", "error", "ci_low", "ci_high", "n"])]
     if curve.kind == "learning":
