@@ -72,6 +72,9 @@ def submit_run(
     if not project or not run:
         raise UsageError("a project name and a run name are needed")
     cols = Columns.from_mapping(columns)
+    if baselines is None:  # the report's own, minus the trivial one it always computes
+        baselines = {k: v for k, v in report.to_dict().get("baselines", {}).items()
+                     if k != "trivial" and v is not None}
     # encode before touching the database: the transaction then only writes bytes
     encoded = {name: (pred, encode_table(pred.table)) for name, pred in splits.items()}
     train_size, params = _run_parameters(splits, cols, train_size, params)

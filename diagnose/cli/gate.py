@@ -1,0 +1,87 @@
+"""``diagnose gate``: judge a run's report against a rule file (exit 0 pass, 1 fail, 2 bad usage)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import main
+from .common import emit, format_option, note
+from .store import prepare_from_options, run_file_options
+
+
+@main.command()
+@click.argument("rules_file", metavar="RULES.toml", type=click.Path(dir_okay=False))
+@run_file_options
+@click.option("--project", help="Stored project: the run to gate (with --run), and the previous "
+              "run that no_regression compares with.")
+@click.option("--run", "run_name", help="Gate this stored run of --project instead of files.")
+@click.option("--interval", is_flag=True, help="Judge every rule on its 95% interval where the "
+              "report has one (as interval = true in the file).")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Also write JUnit XML here "
+              "(one testcase per rule).")
+@format_option
+@click.pass_context
+def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric, tolerance,
+         tolerance_abs, task, column_map, positive_label, encoding, project, run_name, interval,
+         junit, fmt):
+    """Check a run's report against RULES.toml; exit 0 if every rule holds, 1 if one fails.
+
+    Gate files (--train/--cv/--test or --data), or a stored run (--project P --run R).
+    """
+    from ..gate import check, load_rules
+
+    rules = load_rules(rules_file)  # bad rules are bad usage: report before reading any data
+    files = any([train, cv, test, data])
+    if run_name and files:
+        raise click.UsageError("give either files (--train/--cv/--test/--data) or --run, not both")
+    if run_name and not project:
+        raise click.UsageError("--run needs --project")
+    if not run_name and not files:
+        raise click.UsageError("give --train and --cv (and --test), or --project P --run R")
+    if rules.no_regression and not project:
+        raise click.UsageError("no_regression compares with the previous stored run: give --project")
+
+    previous = None
+    if run_name:
+        report, previous = _stored(project, run_name, need_previous=bool(rules.no_regression))
+        name = f"diagnose gate {project}/{run_name}"
+    else:
+        report = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
+                                      tolerance_abs, task, column_map, positive_label, encoding).report
+        if rules.no_regression:
+            previous = _latest(project)
+        name = "diagnose gate"
+    result = check(report, rules, previous=previous, interval=interval, name=name)
+    if junit:
+        Path(junit).write_text(result.to_junit_xml(), encoding="utf-8")
+    emit(result, fmt)
+    if fmt != "text":  # the one-line verdict still reaches a person reading the log
+        note(result.summary().splitlines()[0])
+    if not result.passed:
+        ctx.exit(1)
+
+
+def _stored(project, run_name, *, need_previous):
+    from sqlalchemy.orm import Session
+
+    from ..store import get_run, make_engine, previous_run
+
+    with Session(make_engine()) as session:
+        stored = get_run(session, project, run_name)
+        prev = previous_run(session, project, run_name) if need_previous else None
+    return stored.report, (prev.report if prev is not None else None)
+
+
+def _latest(project):
+    from sqlalchemy.orm import Session
+
+    from ..errors import UsageError
+    from ..store import make_engine, previous_run
+
+    with Session(make_engine()) as session:
+        try:
+            prev = previous_run(session, project)
+        except UsageError:  # a project with no runs yet: nothing to regress from
+            return None
+    return None if prev is None else prev.report

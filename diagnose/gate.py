@@ -1,0 +1,410 @@
+"""Gates: declarative rules over a report's JSON, judged pass or fail (CI model gates).
+
+A rule is ``PATH OP VALUE``: ``PATH`` is a dotted path into ``Report.to_dict()``
+(``cv.error`` is short for ``splits.cv.error``), ``OP`` one of ``< <= > >= == !=``,
+``VALUE`` a number, ``true``/``false`` or a word (quoted or not). A rule ending in
+``[interval]`` (or every rule, with ``interval = true`` in the rule file) judges the
+pessimistic end of the 95% interval instead of the point estimate: ``ci_high`` for
+``<``/``<=``, ``ci_low`` for ``>``/``>=``.
+
+>>> report = {"splits": {"cv": {"error": 0.10, "ci_low": 0.08, "ci_high": 0.13}},
+...           "verdict": "good_fit"}
+>>> result = check(report, ["cv.error <= 0.12", "verdict != high_variance"])
+>>> result.passed
+True
+>>> check(report, ["cv.error <= 0.12 [interval]"]).passed   # ci_high 0.13 > 0.12
+False
+"""
+from __future__ import annotations
+
+import math
+import operator
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import UsageError
+
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+       "==": operator.eq, "!=": operator.ne}
+SPLIT_NAMES = ("train", "cv", "test")
+VERDICTS = ("good_fit", "high_bias", "high_variance", "high_bias_high_variance")
+_RULE = re.compile(
+    r"^\s*(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+)*)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>.*?)"
+    r"\s*(?P<interval>\[\s*interval\s*\])?\s*$")
+# names that say which way is better, for no_regression without an explicit direction
+_LOWER = ("error", "loss", "ci_low", "ci_high")
+_HIGHER = ("f1", "precision", "recall", "accuracy", "auc", "score", "fbeta")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One parsed rule."""
+
+    text: str
+    path: str
+    op: str
+    expected: Any
+    interval: bool = False
+    interval_required: bool = False  # written with [interval]: a path without one is an error
+
+
+@dataclass(frozen=True)
+class NoRegression:
+    """The metric at ``path`` may not get worse than the previous run's by more than ``tolerance``."""
+
+    path: str
+    tolerance: float
+    direction: str  # "lower" or "higher" is better
+
+    @property
+    def text(self) -> str:
+        return (f"no_regression {self.path} ({self.direction} is better, "
+                f"tolerance {self.tolerance:g})")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    no_regression: tuple[NoRegression, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rules) + len(self.no_regression)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one rule fared: ``value`` is what was judged (an interval end in interval mode)."""
+
+    rule: str
+    passed: bool
+    value: Any
+    estimate: Any = None
+    expected: Any = None
+    skipped: bool = False
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "value": _json(self.value), "passed": self.passed,
+                "estimate": _json(self.estimate), "expected": _json(self.expected),
+                "skipped": self.skipped, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The outcome of a gate; ``assert result.passed, result.summary()`` in pytest."""
+
+    rules: tuple[RuleResult, ...]
+    name: str = "diagnose gate"
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.rules)
+
+    @property
+    def failures(self) -> tuple[RuleResult, ...]:
+        return tuple(r for r in self.rules if not r.passed)
+
+    def summary(self) -> str:
+        """One headline and one line per rule (failures first)."""
+        head = (f"{self.name} passed: {len(self.rules)} rule(s) hold" if self.passed else
+                f"{self.name} failed: {len(self.failures)} of {len(self.rules)} rule(s) failed")
+        lines = [head]
+        for r in sorted(self.rules, key=lambda r: r.passed):
+            lines.append(f"  {_status(r):4}  {r.rule}: {r.detail}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "name": self.name, "n_rules": len(self.rules),
+                "n_failed": len(self.failures), "rules": [r.to_dict() for r in self.rules]}
+
+    def to_text(self) -> str:
+        return self.summary() + "\n"
+
+    def to_markdown(self) -> str:
+        from .render import table
+
+        icon = "✅" if self.passed else "❌"
+        word = "passed" if self.passed else f"failed ({len(self.failures)} of {len(self.rules)} rules)"
+        rows = [[_status(r), f"`{r.rule}`", _show(r.value), r.detail] for r in self.rules]
+        return (f"### {icon} {self.name} {word}\n\n"
+                + table(["status", "rule", "value", "detail"], rows, markdown=True) + "\n")
+
+    def to_junit_xml(self) -> str:
+        """JUnit XML: one testsuite, one testcase per rule, a ``failure`` element per failed rule."""
+        import xml.etree.ElementTree as ET
+
+        skipped = sum(r.skipped for r in self.rules)
+        counts = {"tests": str(len(self.rules)), "failures": str(len(self.failures)), "errors": "0",
+                  "skipped": str(skipped), "time": "0"}
+        root = ET.Element("testsuites", name=self.name, **counts)
+        suite = ET.SubElement(root, "testsuite", name=self.name, **counts)
+        for r in self.rules:
+            case = ET.SubElement(suite, "testcase", classname="diagnose.gate", name=r.rule, time="0")
+            if not r.passed:
+                failure = ET.SubElement(case, "failure", message=r.detail, type="GateRuleFailed")
+                failure.text = f"{r.rule}\nvalue: {_show(r.value)}\n{r.detail}"
+            elif r.skipped:
+                ET.SubElement(case, "skipped", message=r.detail)
+        ET.indent(root)
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def load_rules(path: str | os.PathLike) -> RuleSet:
+    """Read a TOML rule file: ``rules = [...]``, optional ``no_regression`` and ``interval``."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: rule file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return parse_rules(data)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
+    """Rules from a RuleSet, a TOML-shaped mapping, a list of rule strings or one string.
+
+    >>> parse_rules(["cv.error <= 0.1 [interval]"]).rules[0].interval
+    True
+    """
+    if isinstance(source, RuleSet):
+        return source
+    if isinstance(source, Path):
+        return load_rules(source)
+    if isinstance(source, str):
+        source = [source]
+    if isinstance(source, Mapping):
+        unknown = sorted(set(source) - {"rules", "no_regression", "interval"})
+        if unknown:
+            raise UsageError(f"unknown key(s) {', '.join(unknown)} in the rule file; "
+                             "expected rules, no_regression, interval")
+        interval = source.get("interval", interval)
+        if not isinstance(interval, bool):
+            raise UsageError("'interval' must be true or false")
+        texts = source.get("rules", [])
+        regressions = source.get("no_regression", [])
+        if isinstance(regressions, Mapping):
+            regressions = [regressions]
+    elif isinstance(source, Sequence):
+        texts, regressions = source, []
+    else:
+        raise UsageError(f"rules must be a list of strings or a mapping, not {type(source).__name__}")
+    if isinstance(texts, str) or not isinstance(texts, Sequence) or not all(isinstance(t, str) for t in texts):
+        raise UsageError("'rules' must be a list of strings such as \"cv.error <= 0.12\"")
+    rules = tuple(_parse_rule(t, interval) for t in texts)
+    no_reg = tuple(_parse_regression(r) for r in regressions)
+    if not rules and not no_reg:
+        raise UsageError("no rules given: write rules = [\"cv.error <= 0.12\", ...]")
+    return RuleSet(rules=rules, no_regression=no_reg)
+
+
+def _parse_rule(text: str, interval: bool) -> Rule:
+    m = _RULE.match(text)
+    if not m or not m.group("value"):
+        raise UsageError(f"cannot read rule '{text}'; write PATH OP VALUE, e.g. \"cv.error <= 0.12\" "
+                         f"(OP one of {' '.join(OPS)}), optionally ending in [interval]")
+    required = m.group("interval") is not None
+    op = m.group("op")
+    if required and op in ("==", "!="):
+        raise UsageError(f"rule '{text}': [interval] needs <, <=, > or >=")
+    return Rule(text=text.strip(), path=m.group("path"), op=op, expected=_literal(m.group("value"), text),
+                interval=(interval or required) and op not in ("==", "!="), interval_required=required)
+
+
+def _literal(raw: str, text: str) -> Any:
+    raw = raw.strip()
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        return raw[1:-1]
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    if re.fullmatch(r"[\w\-]+", raw):
+        return raw
+    raise UsageError(f"rule '{text}': cannot read the value {raw!r}; give a number or a word")
+
+
+def _parse_regression(spec: Any) -> NoRegression:
+    if not isinstance(spec, Mapping) or "metric" not in spec:
+        raise UsageError('no_regression must look like {metric = "cv.error", tolerance = 0.005}')
+    unknown = sorted(set(spec) - {"metric", "tolerance", "direction"})
+    if unknown:
+        raise UsageError(f"unknown key(s) {', '.join(unknown)} in no_regression; "
+                         "expected metric, tolerance, direction")
+    path, tolerance = str(spec["metric"]), spec.get("tolerance", 0.0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
+        raise UsageError(f"no_regression tolerance must be a number >= 0, not {tolerance!r}")
+    direction = spec.get("direction")
+    if direction is None:
+        last = path.rsplit(".", 1)[-1]
+        if last.endswith(_LOWER) or path.startswith("gaps."):
+            direction = "lower"
+        elif last.endswith(_HIGHER):
+            direction = "higher"
+        else:
+            raise UsageError(f"no_regression: cannot tell whether a higher or lower {path} is better; "
+                             'add direction = "lower" or "higher"')
+    if direction not in ("lower", "higher"):
+        raise UsageError(f"no_regression direction must be \"lower\" or \"higher\", not {direction!r}")
+    return NoRegression(path=path, tolerance=float(tolerance), direction=direction)
+
+
+# --------------------------------------------------------------------------- judging
+
+
+def check(report: Any, rules: Any, *, previous: Any = None, interval: bool = False,
+          name: str = "diagnose gate") -> GateResult:
+    """Judge ``rules`` on ``report`` (a Report, a stored run or a ``to_dict()`` mapping).
+
+    ``previous`` is the report of the run to compare with for ``no_regression`` rules
+    (without it they are skipped). An unknown path raises :class:`UsageError` naming it.
+
+    >>> r = check({"verdict": "high_bias"}, "verdict != high_bias")
+    >>> r.passed, r.rules[0].detail
+    (False, "verdict is 'high_bias'; needs != 'high_bias'")
+    """
+    data = _as_dict(report)
+    ruleset = parse_rules(rules, interval=interval)
+    results = [_judge(rule, data) for rule in ruleset.rules]
+    prev = None if previous is None else _as_dict(previous)
+    results += [_judge_regression(reg, data, prev) for reg in ruleset.no_regression]
+    return GateResult(rules=tuple(results), name=name)
+
+
+def _as_dict(report: Any) -> Mapping:
+    if isinstance(report, Mapping):
+        return report
+    if hasattr(report, "to_dict"):
+        return report.to_dict()
+    raise UsageError(f"a gate needs a report (or its to_dict()), not {type(report).__name__}")
+
+
+def resolve(data: Mapping, path: str, *, rule: str | None = None) -> tuple[Any, Optional[tuple]]:
+    """The value at ``path`` and its 95% interval (or ``None``).
+
+    >>> resolve({"splits": {"cv": {"error": 0.1, "ci_low": 0.05, "ci_high": 0.2}}}, "cv.error")
+    (0.1, (0.05, 0.2))
+    """
+    parts = path.split(".")
+    if parts[0] in SPLIT_NAMES and parts[0] not in data and "splits" in data:
+        parts = ["splits", *parts]
+    where = f" in rule '{rule}'" if rule else ""
+    node: Any = data
+    parent: Any = None
+    for i, part in enumerate(parts):
+        if node is None:  # a section that does not apply to this run (e.g. no test split)
+            return None, None
+        if isinstance(node, Mapping):
+            if part not in node:
+                keys = ", ".join(sorted(map(str, node))[:15])
+                here = ".".join(parts[:i]) or "the report"
+                raise UsageError(f"unknown path '{path}'{where}: {here} has no '{part}' (it has {keys})")
+            parent, node = node, node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            parent, node = None, node[int(part)]
+        else:
+            raise UsageError(f"unknown path '{path}'{where}: '{'.'.join(parts[:i])}' holds "
+                             f"{_show(node)}, which has no '{part}'")
+    ci = None
+    last = parts[-1]
+    if isinstance(parent, Mapping) and last in ("error", "value") and "ci_low" in parent and "ci_high" in parent:
+        ci = (parent["ci_low"], parent["ci_high"])
+    elif len(parts) == 2 and parts[0] == "gaps":
+        detail = (data.get("gap_details") or {}).get(last)
+        if isinstance(detail, Mapping):
+            ci = (detail.get("ci_low"), detail.get("ci_high"))
+    return node, ci
+
+
+def _judge(rule: Rule, data: Mapping) -> RuleResult:
+    value, ci = resolve(data, rule.path, rule=rule.text)
+    expected = rule.expected
+    if isinstance(value, Mapping) or isinstance(value, list):
+        raise UsageError(f"rule '{rule.text}': {rule.path} is a section, not a value; "
+                         f"name one of its keys ({', '.join(map(str, value)) if isinstance(value, Mapping) else 'an index'})")
+    if rule.path == "verdict" and isinstance(expected, str) and expected not in VERDICTS:
+        raise UsageError(f"rule '{rule.text}': '{expected}' is not a verdict; "
+                         f"verdicts are {', '.join(VERDICTS)}")
+    base = dict(rule=rule.text, estimate=value, expected=expected)
+    if value is None:
+        return RuleResult(passed=False, value=None, detail=f"{rule.path} has no value in this report", **base)
+    numeric = _is_number(value) and _is_number(expected)
+    if rule.op in ("<", "<=", ">", ">=") and not numeric:
+        raise UsageError(f"rule '{rule.text}': {rule.path} is {_show(value)}; {rule.op} compares numbers")
+    if rule.op in ("==", "!=") and not numeric and type(value) is not type(expected):
+        raise UsageError(f"rule '{rule.text}': {rule.path} is {_show(value)}, "
+                         f"which cannot equal {_show(expected)}")
+    judged, what = value, f"{rule.path} is {_show(value)}"
+    if rule.interval:
+        if ci is None or ci[0] is None or ci[1] is None:
+            if rule.interval_required:
+                raise UsageError(f"rule '{rule.text}': {rule.path} has no 95% interval in the report")
+            what += " (no interval; point estimate judged)"
+        else:
+            end = "ci_high" if rule.op in ("<", "<=") else "ci_low"
+            judged = ci[1] if end == "ci_high" else ci[0]
+            what = f"{rule.path} is {_show(value)}, its 95% interval [{_show(ci[0])}, {_show(ci[1])}]; {end} judged"
+    passed = bool(OPS[rule.op](float(judged), float(expected)) if numeric else OPS[rule.op](judged, expected))
+    if not passed:
+        what += f"; needs {rule.op} {_show(expected)}"
+    return RuleResult(passed=passed, value=judged, detail=what, **base)
+
+
+def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None) -> RuleResult:
+    value, _ = resolve(data, reg.path, rule=reg.text)
+    if previous is None:
+        return RuleResult(rule=reg.text, passed=True, value=value, estimate=value, skipped=True,
+                          detail="no earlier run to compare with")
+    before, _ = resolve(previous, reg.path, rule=reg.text)
+    if not (_is_number(value) and _is_number(before)):
+        return RuleResult(rule=reg.text, passed=False, value=value, estimate=value, expected=before,
+                          detail=f"{reg.path} is {_show(value)} now and {_show(before)} before; "
+                                 "both must be numbers")
+    if reg.direction == "lower":
+        limit = before + reg.tolerance
+        passed, op = value <= limit, "<="
+    else:
+        limit = before - reg.tolerance
+        passed, op = value >= limit, ">="
+    detail = (f"{reg.path} is {_show(value)}, previous run {_show(before)}; "
+              f"needs {op} {_show(limit)}")
+    return RuleResult(rule=reg.text, passed=bool(passed), value=value, estimate=value, expected=limit,
+                      detail=detail)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "null"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _status(r: RuleResult) -> str:
+    return "skip" if r.skipped else ("pass" if r.passed else "FAIL")

@@ -1,0 +1,82 @@
+"""Files -> validated splits + report, then one stored run.
+
+Everything that can fail on bad input happens in :func:`prepare_run`, before the
+database is touched, so a bad file stores nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..ingest import Splits
+from .repository import submit_run
+from .values import RunSummary
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A validated run ready to store: its splits, report and the options it was read with."""
+
+    splits: Splits
+    report: Any
+    baselines: Mapping[str, float]
+    columns: Mapping[str, str] = field(default_factory=dict)
+    positive_label: str | None = None
+
+
+def prepare_run(
+    train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
+    baseline_files: Mapping[str, Any] | None = None, task: str | None = None, metric: str | None = None,
+    columns: Mapping[str, str] | None = None, positive_label: str | None = None, tolerance=None,
+    encoding: str = "utf-8",
+) -> PreparedRun:
+    """Read and validate the files and compute the report (same options as ``diagnose.report``).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> prepare_run(t, t, baselines={"human": 0.0}).report.verdict.verdict
+    'good_fit'
+    """
+    from ..diagnosis import build_report
+    from ..ingest import load_predictions, load_splits
+
+    splits = load_splits(train, cv, test, data=data, task=task, columns=columns,
+                         positive_label=positive_label, encoding=encoding)
+    competitors = {name: load_predictions(src, task=splits.task, columns=columns,
+                                          positive_label=positive_label, encoding=encoding)
+                   for name, src in (baseline_files or {}).items()}
+    report = build_report(splits, baselines=baselines, competitors=competitors, metric=metric,
+                          tolerance=tolerance)
+    # the user's baselines and the competitors' cv errors; the trivial one lives in the report
+    given = {name: value for name, value in report.baselines.items()
+             if name in (baselines or {}) or name in competitors}
+    return PreparedRun(splits=splits, report=report, baselines=given, columns=dict(columns or {}),
+                       positive_label=positive_label)
+
+
+def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, run: str,
+                    params: Mapping[str, Any] | None = None, train_size: float | None = None) -> RunSummary:
+    """Store a :class:`PreparedRun` (call inside ``with Session(engine) as s, s.begin():``)."""
+    return submit_run(session, project=project, run=run, splits=prepared.splits, report=prepared.report,
+                      baselines=prepared.baselines, params=params, train_size=train_size,
+                      columns=prepared.columns, positive_label=prepared.positive_label)
+
+
+def submit_files(session: Session, *, project: str, run: str, params: Mapping[str, Any] | None = None,
+                 train_size: float | None = None, **sources: Any) -> RunSummary:
+    """Validate files, compute the report and store the run; ``sources`` as :func:`prepare_run`.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from sqlalchemy.orm import Session
+    >>> from diagnose.store import make_engine
+    >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with Session(engine) as s, s.begin():
+    ...     submit_files(s, project="demo", run="r1", train=t, cv=t).verdict
+    'good_fit'
+    """
+    prepared = prepare_run(**sources)
+    return submit_prepared(session, prepared, project=project, run=run, params=params, train_size=train_size)

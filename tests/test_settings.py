@@ -1,0 +1,60 @@
+"""Settings: declared once, read from the environment, each documented in the README."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from diagnose import settings
+from diagnose.errors import UsageError
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _settings_table() -> dict[str, list[str]]:
+    """Rows of the README's '## Settings' table: first cell -> cells."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("|") and not re.match(r"^\|[\s\-|]+\|$", line):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+@pytest.mark.parametrize("setting", settings.SETTINGS, ids=lambda s: s.name)
+def test_every_setting_is_documented_in_the_readme(setting):
+    rows = _settings_table()
+    assert setting.name in rows, f"README's Settings table lacks a row for '{setting.name}'"
+    row = " | ".join(rows[setting.name])
+    assert setting.env in row, f"README row of '{setting.name}' does not name {setting.env}"
+    default = str(setting.default)
+    assert default in row or default.rstrip("0").rstrip(".") in row, \
+        f"README row of '{setting.name}' does not give the default {default}"
+
+
+def test_settings_have_help_and_distinct_env_vars():
+    assert all(s.help and s.env.startswith("DIAGNOSE_") for s in settings.SETTINGS)
+    assert len({s.env for s in settings.SETTINGS}) == len(settings.SETTINGS)
+
+
+def test_environment_overrides_the_default(monkeypatch):
+    monkeypatch.delenv("DIAGNOSE_BUSY_TIMEOUT", raising=False)
+    assert settings.get("busy_timeout") == 30.0
+    monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", "4.5")
+    assert settings.get("busy_timeout") == 4.5
+    monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", "soon")
+    with pytest.raises(UsageError, match="DIAGNOSE_BUSY_TIMEOUT"):
+        settings.get("busy_timeout")
+    with pytest.raises(UsageError, match="unknown setting"):
+        settings.get("colour")
+
+
+def test_default_database_is_a_sqlite_file_in_the_home_folder(monkeypatch):
+    monkeypatch.delenv("DIAGNOSE_DATABASE_URL", raising=False)
+    url = settings.database_url()
+    assert url == "sqlite:///" + str(Path.home() / ".diagnose" / "diagnose.db")
+    monkeypatch.setenv("DIAGNOSE_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert settings.database_url() == "postgresql+psycopg://u@h/db"

@@ -1,0 +1,315 @@
+"""The run store: migrations, submit/list/show round trips, atomicity and concurrent writers.
+
+Every database test runs on SQLite and on the real PostgreSQL (``db_url`` fixture);
+without a PostgreSQL server those variants skip, unless DIAGNOSE_REQUIRE_POSTGRES=1.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from diagnose import store
+from diagnose.cli import main
+from diagnose.errors import UsageError
+from diagnose.store import repository
+from diagnose.store.models import Base, Blob
+
+TABLES = {"project", "run", "blob", "submission", "baseline", "report", "tag"}
+
+
+@pytest.fixture
+def case(sample_dir):
+    folder = sample_dir / "breast_cancer"
+    return {split: str(folder / f"{split}.csv") for split in ("train", "cv", "test")}
+
+
+def _cv_error(path: str) -> float:
+    """Independent oracle: misclassified share at score >= 0.5, straight from the CSV."""
+    frame = pd.read_csv(path)
+    return float(np.mean((frame["y_score"] >= 0.5).astype(int) != frame["y_true"]))
+
+
+def _cli(args, url):
+    return CliRunner().invoke(main, args, env={"DIAGNOSE_DATABASE_URL": url}, catch_exceptions=False)
+
+
+def _counts(url):
+    engine = store.make_engine(url)
+    try:
+        with Session(engine) as s:
+            return store.count_rows(s)
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------ migrations
+
+
+def test_migrations_from_an_empty_database_match_the_models(store_engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    assert store.current_revision(store_engine) == store.head_revision()
+    assert TABLES <= set(inspect(store_engine).get_table_names())
+    with store_engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+    assert diffs == []
+
+
+def test_db_upgrade_command_on_an_empty_database(db_url):
+    first = _cli(["db", "upgrade"], db_url)
+    assert first.exit_code == 0, first.output
+    assert "upgraded from an empty database to revision" in first.output
+    again = _cli(["db", "upgrade"], db_url)
+    assert again.exit_code == 0 and "already at revision" in again.output
+    assert _counts(db_url)["run"] == 0
+
+
+def test_sqlite_engine_uses_wal_and_a_busy_timeout(sqlite_url, monkeypatch):
+    monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", "12.5")
+    engine = store.make_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 12500
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_default_database_is_the_configured_sqlite_file(tmp_path, monkeypatch, case):
+    target = tmp_path / "nested" / "folder" / "runs.db"
+    monkeypatch.setenv("DIAGNOSE_DATABASE_URL", f"sqlite:///{target}")
+    result = CliRunner().invoke(main, ["submit", "--project", "p", "--run", "r", "--train", case["train"],
+                                       "--cv", case["cv"]])
+    assert result.exit_code == 0, result.output
+    assert target.is_file()  # parent folders created on first use
+
+
+# ------------------------------------------------------------------ round trips
+
+
+def test_submit_runs_show_round_trip(db_url, case):
+    args = ["--train", case["train"], "--cv", case["cv"], "--test", case["test"], "--baseline", "human=0.02"]
+    first = _cli(["submit", "--project", "bc", "--run", "r1", *args, "--param", "C=0.3", "--train-size", "341"], db_url)
+    assert first.exit_code == 0, first.output
+    second = _cli(["submit", "--project", "bc", "--run", "r2", *args, "--format", "json"], db_url)
+    assert second.exit_code == 0, second.output
+
+    listed = _cli(["runs", "--project", "bc", "--format", "json"], db_url)
+    assert listed.exit_code == 0, listed.output
+    runs = json.loads(listed.stdout)
+    assert [r["run"] for r in runs] == ["r1", "r2"]
+    expected = _cv_error(case["cv"])
+    for r in runs:
+        assert r["verdict"] == "good_fit"
+        assert r["cv_error"] == pytest.approx(expected, abs=1e-12)
+        assert datetime.fromisoformat(r["created_at"]).tzinfo is not None
+    assert runs[0]["params"] == {"C": 0.3} and runs[0]["train_size"] == 341
+    assert runs[0]["created_at"] <= runs[1]["created_at"]
+
+    text_list = _cli(["runs", "--project", "bc"], db_url)
+    assert "r1" in text_list.output and "good_fit" in text_list.output
+
+    shown = _cli(["show", "bc", "r1", "--format", "json"], db_url)
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.stdout)
+    assert report["splits"]["cv"]["error"] == pytest.approx(expected, abs=1e-12)
+    assert report["splits"]["test"]["n"] == len(pd.read_csv(case["test"]))
+    assert report["baselines"]["human"] == 0.02
+    fresh = _cli(["report", *args, "--format", "json"], db_url)
+    assert json.loads(fresh.stdout) == report  # stored exactly as computed
+    for fmt, marker in (("text", "diagnose report"), ("markdown", "| split |")):
+        out = _cli(["show", "bc", "r2", "--format", fmt], db_url)
+        assert out.exit_code == 0 and marker in out.output and "run r2" in out.output
+
+
+def test_identical_content_is_stored_once_and_hashes_match(db_url, case):
+    for run in ("a", "b"):
+        assert _cli(["submit", "--project", "p", "--run", run, "--train", case["train"], "--cv", case["cv"],
+                     "--test", case["test"]], db_url).exit_code == 0
+    counts = _counts(db_url)
+    assert counts["submission"] == 6 and counts["blob"] == 3 and counts["run"] == 2
+    engine = store.make_engine(db_url)
+    with Session(engine) as s:
+        for blob in s.scalars(select(Blob)):
+            assert hashlib.sha256(blob.data).hexdigest() == blob.content_hash
+            assert blob.data[:4] == b"PAR1" and blob.size == len(blob.data)
+    engine.dispose()
+
+
+def test_stored_splits_load_back_as_the_original_values(store_engine, sample_dir):
+    folder = sample_dir / "digits"
+    summary_args = dict(train=str(folder / "train.csv"), cv=str(folder / "cv.csv"), baselines={"human": 0.01})
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="digits", run="r1", **summary_args)
+    with Session(store_engine) as s:
+        splits = store.load_run_splits(s, "digits", "r1")
+    cv = pd.read_csv(folder / "cv.csv")
+    classes = [c[len("y_prob_"):] for c in cv.columns if c.startswith("y_prob_")]
+    assert splits.task == "multiclass" and list(splits.cv.classes) == classes
+    np.testing.assert_array_equal(np.array(classes)[splits.cv.y_true], cv["y_true"].astype(str))
+    np.testing.assert_allclose(splits.cv.y_score, cv[[f"y_prob_{c}" for c in classes]].to_numpy())
+    np.testing.assert_array_equal(splits.cv.ids.astype(str), cv["id"].astype(str))
+    assert splits.test is None and splits.train.n == len(pd.read_csv(folder / "train.csv"))
+
+
+def test_previous_run_and_unknown_names(store_engine, rng):
+    from conftest import binary_frame
+
+    frame = binary_frame(rng, 200)
+    with Session(store_engine) as s, s.begin():
+        for name in ("first", "second", "third"):
+            store.submit_files(s, project="p", run=name, train=frame, cv=frame)
+    with Session(store_engine) as s:
+        assert store.previous_run(s, "p", "third").summary.run == "second"
+        assert store.previous_run(s, "p", "first") is None
+        assert store.previous_run(s, "p").summary.run == "third"
+        with pytest.raises(UsageError, match="no run 'fourth' in project 'p'"):
+            store.get_run(s, "p", "fourth")
+        with pytest.raises(UsageError, match="no project 'q'"):
+            store.list_runs(s, "q")
+
+
+def test_show_unknown_run_is_bad_usage(db_url, case):
+    _cli(["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", case["cv"]], db_url)
+    result = _cli(["show", "p", "nope"], db_url)
+    assert result.exit_code == 2 and "no run 'nope'" in result.output
+
+
+def test_tags_are_one_row_per_sample_and_replaced(store_engine, rng):
+    from conftest import binary_frame
+
+    frame = binary_frame(rng, 50)
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="r", train=frame, cv=frame)
+    with Session(store_engine) as s, s.begin():
+        store.set_tags(s, project="p", run="r", sample_id="7", tags=["blurry", "dark"], reviewer="ann")
+        store.set_tags(s, project="p", run="r", sample_id="9", tags="mislabeled")
+    with Session(store_engine) as s, s.begin():
+        store.set_tags(s, project="p", run="r", sample_id="7", tags="blurry", reviewer="bob")
+    with Session(store_engine) as s:
+        tags = store.get_tags(s, project="p", run="r")
+    assert tags.set_index("sample_id")["tags"].to_dict() == {"7": "blurry", "9": "mislabeled"}
+    assert tags.set_index("sample_id")["reviewer"]["7"] == "bob"
+
+
+# ------------------------------------------------------------------ reliability
+
+
+def test_a_bad_file_stores_nothing(db_url, case, tmp_path):
+    bad = pd.read_csv(case["cv"])
+    bad.loc[3, "y_score"] = 1.3
+    bad_path = tmp_path / "bad_cv.csv"
+    bad.to_csv(bad_path, index=False)
+    result = _cli(["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", str(bad_path)], db_url)
+    assert result.exit_code == 2
+    assert "must lie in [0, 1]" in result.output and "row 4" in result.output
+    assert set(_counts(db_url).values()) == {0}
+
+
+def test_a_duplicate_run_name_is_refused_and_changes_nothing(db_url, case):
+    args = ["--train", case["train"], "--cv", case["cv"]]
+    assert _cli(["submit", "--project", "p", "--run", "r", *args], db_url).exit_code == 0
+    before = _counts(db_url)
+    again = _cli(["submit", "--project", "p", "--run", "r", *args], db_url)
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert _counts(db_url) == before
+
+
+def test_a_crash_midway_leaves_no_partial_rows(store_engine, monkeypatch, rng):
+    from conftest import binary_frame
+
+    seen = {}
+
+    def crash(session, *args, **kwargs):
+        session.flush()
+        seen.update(store.count_rows(session))  # rows were written inside the transaction...
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(repository, "_store_report", crash)
+    frame = binary_frame(rng, 300)
+    with pytest.raises(RuntimeError, match="power cut"):
+        with Session(store_engine) as s, s.begin():
+            store.submit_files(s, project="p", run="r", train=frame, cv=frame, baselines={"human": 0.1})
+    assert seen["run"] == 1 and seen["blob"] == 1 and seen["submission"] == 2 and seen["baseline"] == 1
+    with Session(store_engine) as s:
+        assert set(store.count_rows(s).values()) == {0}  # ...and none survived
+
+
+_WRITER = """
+import sys
+from diagnose.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_four_concurrent_submits_all_land(db_url, tmp_path):
+    rng = np.random.default_rng(7)
+    n = 10_000
+    paths = []
+    for i in range(4):  # different content per writer, so each stores its own blobs
+        y = rng.integers(0, 2, n)
+        frame = pd.DataFrame({"id": np.arange(n), "y_true": y, "y_score": np.clip(y * 0.4 + rng.random(n) * 0.6, 0, 1)})
+        path = tmp_path / f"run{i}.parquet"
+        frame.to_parquet(path)
+        paths.append(path)
+    env = {"DIAGNOSE_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    # the database is still empty: the writers also race to create the schema
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, "submit", "--project", "conc", "--run", f"r{i}",
+                               "--train", str(p), "--cv", str(p), "--format", "json"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for i, p in enumerate(paths)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outs):
+        assert proc.returncode == 0, err.decode()
+    engine = store.make_engine(db_url)
+    with Session(engine) as s:
+        runs = store.list_runs(s, "conc")
+        assert sorted(r.run for r in runs) == ["r0", "r1", "r2", "r3"]
+        counts = store.count_rows(s)
+    engine.dispose()
+    assert counts["project"] == 1 and counts["submission"] == 8 and counts["blob"] == 4
+    assert counts["report"] == 4
+
+
+def test_concurrent_threads_with_separate_engines(db_url):
+    """Threads with separate engines on one database all land."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import binary_frame
+
+    store.make_engine(db_url).dispose()
+    frames = [binary_frame(np.random.default_rng(i), 5_000) for i in range(4)]
+
+    def write(i):
+        engine = store.make_engine(db_url)
+        try:
+            with Session(engine) as s, s.begin():
+                store.submit_files(s, project="t", run=f"r{i}", train=frames[i], cv=frames[i])
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    engine = store.make_engine(db_url)
+    with Session(engine) as s:
+        assert sorted(r.run for r in store.list_runs(s, "t")) == ["r0", "r1", "r2", "r3"]
+    engine.dispose()
+
+
+def test_postgres_schema_isolation(postgres_url):
+    """The PostgreSQL fixture really works in its own schema."""
+    engine = store.make_engine(postgres_url)
+    with engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+    engine.dispose()
+    assert schema.startswith("test_")
