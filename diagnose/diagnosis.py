@@ -30,7 +30,7 @@ def report(
     encoding: str = "utf-8",
     threshold_rule: str = "f1",
     skew_threshold: float = 0.10,
-    bootstrap: int = 200,
+    bootstrap: "int | str" = "auto",
     seed: int = 0,
 ) -> Report:
     """Diagnose one run from its predictions (paths, DataFrames or Arrow tables).
@@ -62,7 +62,7 @@ def build_report(
     tolerance: Tolerance | None = None,
     threshold_rule: str = "f1",
     skew_threshold: float = 0.10,
-    bootstrap: int = 200,
+    bootstrap: "int | str" = "auto",
     seed: int = 0,
 ) -> Report:
     """Diagnose validated splits; ``competitors`` are other models' cv predictions.

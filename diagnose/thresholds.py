@@ -29,10 +29,11 @@ TIE_TOL = 1e-12
 DEFAULT_THRESHOLD = 0.5
 MAX_CURVE_POINTS = 1000
 BOOTSTRAP_REPS = 200
-# the bootstrap redoes the sweep per replicate; above this many row-replicates the number
-# of replicates shrinks (to no fewer than MIN_BOOTSTRAP_REPS) to keep it to seconds
-BOOTSTRAP_BUDGET = 20_000_000
-MIN_BOOTSTRAP_REPS = 10
+# bootstrap="auto": each replicate costs a pass over cv, so large cv sets get fewer
+# replicates (budget / rows, at most BOOTSTRAP_REPS) and none below MIN_BOOTSTRAP_REPS,
+# which keeps the report within about half a second; an explicit number is always honoured
+BOOTSTRAP_BUDGET = 10_000_000
+MIN_BOOTSTRAP_REPS = 20
 _RULE = re.compile(r"^\s*(f1|fbeta\s*:\s*(?P<beta>[^\s]+)|(?P<kind>precision|recall)\s*>=\s*(?P<min>[^\s]+))\s*$")
 
 
@@ -282,19 +283,21 @@ class BootstrapInterval:
     f1_low: float
     f1_high: float
     failed: int = 0
+    note: Optional[str] = None
 
     def to_dict(self) -> dict:
         return {"reps": self.reps, "seed": self.seed, "value_low": _f(self.value_low),
                 "value_high": _f(self.value_high), "f1_low": _f(self.f1_low),
-                "f1_high": _f(self.f1_high), "failed": self.failed}
+                "f1_high": _f(self.f1_high), "failed": self.failed, "note": self.note}
 
 
 def bootstrap_threshold(y_true, y_score, *, rule: "str | Rule" = "f1", sample_weight=None,
-                        reps: int = BOOTSTRAP_REPS, seed: int = 0) -> Optional[BootstrapInterval]:
+                        reps: "int | str" = "auto", seed: int = 0) -> Optional[BootstrapInterval]:
     """Resample the rows with replacement ``reps`` times (fixed seed) and redo the choice.
 
     Sorts once; each resample is a vector of row counts (multinomial), so it only needs
-    cumulative sums. Large inputs get fewer replicates (see ``BOOTSTRAP_BUDGET``).
+    cumulative sums. ``reps="auto"``: 200, fewer on large inputs, none (with a note) on very
+    large ones (see ``BOOTSTRAP_BUDGET``); ``0``: no bootstrap (``None``).
 
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 2, 500); s = np.clip(0.3 * y + 0.7 * rng.random(500), 0, 1)
@@ -305,9 +308,16 @@ def bootstrap_threshold(y_true, y_score, *, rule: "str | Rule" = "f1", sample_we
     rule = Rule.parse(rule)
     y_score = np.asarray(y_score, dtype=np.float64)
     n = y_score.shape[0]
+    if reps == "auto":
+        reps = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1))
+        if reps < MIN_BOOTSTRAP_REPS:
+            nan = math.nan
+            return BootstrapInterval(0, seed, nan, nan, nan, nan, note=(
+                f"bootstrap skipped: cv has {n:,} rows, too many for a quick interval (with so many rows "
+                "the choice is usually stable); ask for it with --bootstrap N"))
     if reps <= 0 or n == 0:
         return None
-    reps = int(min(reps, max(MIN_BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // n)))
+    reps = int(reps)
     order = np.argsort(y_score, kind="stable")
     s = y_score[order]
     pos = (np.asarray(y_true)[order] == 1)
@@ -379,6 +389,8 @@ class ThresholdResult:
                 line += (f"; bootstrap 95% interval [{fmt(b.value_low)}, {fmt(b.value_high)}], cv F1 "
                          f"[{fmt(b.f1_low)}, {fmt(b.f1_high)}] ({b.reps} resamples of cv, seed {b.seed})")
             lines += [line, ""]
+            if b is not None and b.note:
+                lines += [b.note, ""]
         if self.message:
             lines += [self.message, ""]
         headers = ["split", "threshold", "precision", "recall", "f1"]
@@ -409,7 +421,7 @@ def _infeasible(sw: Sweep, rule: Rule) -> str:
 
 
 def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=None,
-                     weight_test=None, rule: "str | Rule" = "f1", bootstrap: int = BOOTSTRAP_REPS,
+                     weight_test=None, rule: "str | Rule" = "f1", bootstrap: "int | str" = "auto",
                      seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """Choose a threshold on cv by ``rule``; report it on test (never chosen there).
 
@@ -448,7 +460,7 @@ def _micro(results, attr: str) -> Optional[PRF]:
                            sum(p.positives for p in parts), sum(p.total for p in parts))
 
 
-def choose_threshold(cv, test=None, *, rule: "str | Rule" = "f1", bootstrap: int = BOOTSTRAP_REPS,
+def choose_threshold(cv, test=None, *, rule: "str | Rule" = "f1", bootstrap: "int | str" = "auto",
                      seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """The threshold section for validated cv (and test) :class:`~diagnose.ingest.Predictions`.
 

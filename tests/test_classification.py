@@ -192,3 +192,11 @@ def test_cli_report_threshold_rule_and_skew_threshold(sample_dir):
     assert text.exit_code == 0 and "Threshold (rule f1" in text.output and "Skew" in text.output
     bad = CliRunner().invoke(main, [*args, "--threshold-rule", "accuracy"])
     assert bad.exit_code == 2 and "unknown threshold rule" in bad.output
+
+
+@pytest.mark.parametrize("b, c", [(3, 0), (7, 3), (0, 5), (60, 40), (5200, 4800), (120000, 119000)])
+def test_exact_mcnemar_tail_matches_scipy(b, c):
+    from diagnose.classification import _mcnemar_p
+
+    expected = binomtest(b, b + c, 0.5, alternative="greater").pvalue
+    assert _mcnemar_p(b, c) == pytest.approx(expected, rel=1e-6, abs=1e-300)

@@ -295,3 +295,13 @@ def test_cli_unreachable_precision_message(tmp_path):
     res = CliRunner().invoke(main, ["threshold", "--cv", str(path), "--rule", "precision>=0.9"])
     assert res.exit_code == 0, res.output
     assert "no threshold reaches precision >= 0.9 on cv" in res.output
+
+
+def test_auto_bootstrap_scales_with_rows(rng):
+    y, s = tied_data(rng, 1000)
+    assert bootstrap_threshold(y, s).reps == 200
+    big = np.zeros(600_000)
+    skipped = bootstrap_threshold(np.zeros(600_000, np.int8), big)
+    assert skipped.reps == 0 and "skipped" in skipped.note and "600,000" in skipped.note
+    assert bootstrap_threshold(y, s, reps=0) is None
+    assert bootstrap_threshold(y, s, reps=7).reps == 7  # an explicit number is honoured

@@ -16,8 +16,9 @@ RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at
 @click.option("--test", type=click.Path(dir_okay=False),
               help="Test-split predictions: reported at the cv threshold, never chosen on.")
 @click.option("--rule", default="f1", show_default=True, metavar="RULE", help=RULE_HELP)
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
-              help="Bootstrap resamples of cv for the interval of the threshold (0: none).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=None,
+              help="Bootstrap resamples of cv for the interval of the threshold (0: none). "
+              "Default: 200, fewer for cv sets over 50,000 rows, none over 500,000.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option("--curve-points", type=click.IntRange(min=2), default=1000, show_default=True,
               help="At most this many points of the precision/recall curve in JSON.")
@@ -36,6 +37,6 @@ def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, p
             table, name = read_table(path, encoding=encoding)
             raws[split] = _Raw(table, name, split)
     parsed, _ = parse_splits(raws, task=task, columns=columns, positive_label=positive_label)
-    result = choose_threshold(parsed["cv"], parsed.get("test"), rule=rule, bootstrap=bootstrap,
+    result = choose_threshold(parsed["cv"], parsed.get("test"), rule=rule, bootstrap="auto" if bootstrap is None else bootstrap,
                               seed=seed, max_points=curve_points)
     emit(result, fmt)
