@@ -32,7 +32,8 @@ import numpy as np
 from .bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES, Tolerance, diagnose_bias_variance
 from .errors import UsageError
 from .extrapolation import MIN_POINTS, Extrapolation, fit_power_law
-from .metrics import Z95, default_metric, metrics_for, split_error, wilson_interval
+from .metrics import (Z95, default_metric, metrics_for, split_error, trivial_name, trivial_predictions,
+                      wilson_interval)
 from .results import Gap, SplitError, _num
 
 LEARNING_ADVICE = {
@@ -298,8 +299,14 @@ def learning_curve(
     metric = _check_metric(metric, runs)
     points = [CurvePoint(m, split_error(r["train"], metric, split="train"), split_error(r["cv"], metric, split="cv"))
               for m, r in runs.runs.items()]
+    warnings = list(runs.warnings)
+    last = runs.runs[runs.keys[-1]]
+    trivial = split_error(trivial_predictions(last["train"], last["cv"]), metric, split="cv").error
+    if points[-1].cv.error >= trivial:
+        warnings.append(f"J_cv at the largest training set ({points[-1].cv.error:.4g}) is no better than "
+                        f"the trivial baseline ({trivial_name(runs.task, metric)}: {trivial:.4g})")
     return build_learning_curve(points, metric=metric, task=runs.task, baselines=baselines,
-                                tolerance=tolerance, target=target, warnings=runs.warnings)
+                                tolerance=tolerance, target=target, warnings=warnings)
 
 
 def _summary_points(summary, metric: str | None):

@@ -67,6 +67,8 @@ class Extrapolation:
             return (f"{law}; the target {self.target:.4g} cannot be reached with more data alone: "
                     f"the asymptote {self.c:.4g} lies above it")
         shown = f"{self.m_target:,.0f}" if self.m_target < 1e7 else f"{self.m_target:.2g}"
+        if math.isinf(self.m_target):
+            shown = "a size too large to compute"
         text = f"{law}; J_cv reaches {self.target:.4g} at about m = {shown}"
         if self.speculative:
             text += (f" (speculative: more than {SPECULATIVE_FACTOR:g}x the largest size "
@@ -175,7 +177,7 @@ def _solve(c, a, b, target, m, j, m_max) -> tuple[str, float | None, bool]:
     if c >= target or a <= 0:
         return "unreachable", None, False
     # c + a m^-b = target  =>  m = (a / (target - c))^(1/b)
-    m_target = math.exp((math.log(a) - math.log(target - c)) / b)
-    if not math.isfinite(m_target):
-        return "unreachable", None, False
+    log_m = (math.log(a) - math.log(target - c)) / b
+    # a nearly flat curve can put the target beyond any float: report it as infinitely far
+    m_target = math.exp(log_m) if log_m < 700 else math.inf
     return "reachable", m_target, m_target > SPECULATIVE_FACTOR * m_max

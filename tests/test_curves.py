@@ -468,3 +468,29 @@ def test_a_run_given_twice_is_refused(tmp_path):
     with pytest.raises(InputError, match="also in") as err:
         learning_curve(a, b)
     assert err.value.file == str(b)
+
+
+def test_a_model_no_better_than_the_majority_class_is_flagged(digits_split):
+    from sklearn.dummy import DummyClassifier
+
+    X, X_cv, y, y_cv = digits_split
+    lc = diagnose.learning_curve_from_estimator(DummyClassifier(strategy="prior"), X, y, X_cv=X_cv, y_cv=y_cv,
+                                                train_sizes=[200, 400, 1347], baselines=HUMAN)
+    # the dummy is the trivial model itself: its J_cv equals 1 - share of the majority class
+    majority = pd.Series(y).value_counts().idxmax()
+    assert lc.points[-1].cv.error == pytest.approx(np.mean(y_cv != majority))
+    assert any("no better than the trivial baseline" in w for w in lc.warnings)
+    assert lc.verdict == "high_bias"
+    tree = diagnose.learning_curve_from_estimator(DecisionTreeClassifier(random_state=0), X, y, X_cv=X_cv,
+                                                  y_cv=y_cv, train_sizes=[200, 400, 1347], baselines=HUMAN)
+    assert not any("trivial" in w for w in tree.warnings)
+
+
+def test_a_nearly_flat_curve_gives_an_infinite_speculative_size_not_a_crash():
+    m = np.array([100, 200, 400, 800])
+    fit = fit_power_law(m, np.array([0.5, 0.4999, 0.4998, 0.4997]), target=0.01)
+    assert fit.status in ("reachable", "unreachable")
+    if fit.status == "reachable":
+        assert fit.speculative and fit.m_target > 1e6
+    json.dumps(fit.to_dict(), allow_nan=False)
+    assert fit.caveats
