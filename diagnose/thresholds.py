@@ -113,8 +113,11 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
         keep = w != 0  # zero-weight rows must not add thresholds (as scikit-learn)
         if not keep.all():
             y_true, y_score, w = y_true[keep], y_score[keep], w[keep]
-        order = np.argsort(y_score, kind="stable")
-        return _sweep_sorted(y_score[order], w[order] * (y_true[order] == 1), w[order])
+        # the order among tied scores does not matter (they share a threshold), so the
+        # faster unstable argsort will do; each array is gathered once
+        order = np.argsort(y_score)
+        w = w[order]
+        return _sweep_sorted(y_score[order], w * (y_true[order] == 1), w)
     n = y_score.shape[0]
     s = np.sort(y_score)
     first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
@@ -125,8 +128,8 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
     # each positive's score is one of the thresholds: find it, count positives per
     # threshold, and sum those counts from the top
     pos = np.sort(y_score[y_true == 1])
-    per = np.bincount(np.searchsorted(thresholds, pos, side="left"), minlength=thresholds.shape[0])
-    tp = np.cumsum(per[::-1])[::-1]
+    tp = np.bincount(np.searchsorted(thresholds, pos, side="left"), minlength=thresholds.shape[0])
+    np.cumsum(tp[::-1], out=tp[::-1])  # in place: one array fewer at the peak
     return Sweep(thresholds, tp, first, float(pos.shape[0]), float(n))
 
 
@@ -145,10 +148,12 @@ def _objective(sw: Sweep, rule: Rule) -> np.ndarray:
     if rule.kind == "fbeta":
         if sw.positives <= 0:
             return sw.fbeta(beta=rule.value)
-        # fast path for the big sweep: the denominator b^2 P + PP is positive here
+        # fast path for the big sweep, one float array: the denominator b^2 P + PP is
+        # positive here; (1 + b^2) is a constant factor, so it cannot change the argmax
         b2 = rule.value * rule.value
-        obj = sw.tp * (1.0 + b2)
-        obj /= sw.pp + b2 * sw.positives
+        obj = sw.pp + b2 * sw.positives
+        np.divide(sw.tp, obj, out=obj)
+        obj *= 1.0 + b2
         return obj
     if rule.kind == "precision":
         ok, obj = sw.precision() >= rule.value - TIE_TOL, sw.recall()
