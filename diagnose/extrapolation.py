@@ -36,8 +36,9 @@ class Extrapolation:
 
     ``status``: ``reached`` (the observed J_cv is already at or below the target),
     ``reachable`` (``m_target`` estimated; ``speculative`` when beyond 10x the largest
-    size), ``unreachable`` (the asymptote ``c`` lies at or above the target), or
-    ``no_target``.
+    size), ``unreachable`` (the asymptote ``c`` lies at or above the target), ``unclear``
+    (J_cv does not fall like a power law, so the fit puts the target inside the sizes
+    tried while the largest run misses it), or ``no_target``.
     """
 
     c: float
@@ -63,6 +64,9 @@ class Extrapolation:
             return f"{law}; no target given"
         if self.status == "reached":
             return f"{law}; J_cv is already at or below the target {self.target:.4g}"
+        if self.status == "unclear":
+            return (f"{law}; J_cv does not follow a falling power law (the fit is below the target "
+                    f"{self.target:.4g} where the largest run is not), so no target size can be given")
         if self.status == "unreachable":
             return (f"{law}; the target {self.target:.4g} cannot be reached with more data alone: "
                     f"the asymptote {self.c:.4g} lies above it")
@@ -158,14 +162,17 @@ def fit_power_law(
 
 def _sigma(j: np.ndarray, se) -> np.ndarray:
     """Per-point scale of the residuals: the standard errors, floored so none dominates."""
-    spread = float(np.std(j)) or float(np.abs(j).max()) or 1.0
+    # the curve's own scale, floored so a constant (or all-zero) curve still divides safely
+    spread = max(float(np.std(j)), 1e-9 * float(np.abs(j).max()), 1e-12)
     if se is None:
         return np.full(j.shape, spread / 10)
     se = np.asarray(se, dtype=np.float64)
     positive = se[np.isfinite(se) & (se > 0)]
     if not len(positive):
         return np.full(j.shape, spread / 10)
-    floor = 0.25 * float(np.median(positive))
+    # floors: a quarter of the typical se, and a thousandth of the curve's scale (a
+    # near-zero se would otherwise make its point the only one that counts)
+    floor = max(0.25 * float(np.median(positive)), 1e-3 * spread)
     return np.where(np.isfinite(se), np.maximum(se, floor), floor)
 
 
@@ -180,4 +187,7 @@ def _solve(c, a, b, target, m, j, m_max) -> tuple[str, float | None, bool]:
     log_m = (math.log(a) - math.log(target - c)) / b
     # a nearly flat curve can put the target beyond any float: report it as infinitely far
     m_target = math.exp(log_m) if log_m < 700 else math.inf
+    if m_target <= m_max:
+        # the fitted curve is below the target where the observed J_cv is not (J_cv rose)
+        return "unclear", None, False
     return "reachable", m_target, m_target > SPECULATIVE_FACTOR * m_max

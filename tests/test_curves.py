@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 from sklearn.datasets import load_diabetes, load_digits
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -494,3 +495,17 @@ def test_a_nearly_flat_curve_gives_an_infinite_speculative_size_not_a_crash():
         assert fit.speculative and fit.m_target > 1e6
     json.dumps(fit.to_dict(), allow_nan=False)
     assert fit.caveats
+
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(0.0, 5.0), min_size=3, max_size=8),
+       st.floats(0.0, 1.0), st.one_of(st.none(), st.floats(0.0, 5.0)))
+def test_fit_never_crashes_and_stays_in_bounds(errors, se, target):
+    m = 50 * 2 ** np.arange(len(errors))
+    fit = fit_power_law(m, errors, se=np.full(len(m), se), target=target)
+    assert fit.a >= 0 and fit.c >= 0 and 0 < fit.b <= 3
+    assert fit.status in ("reached", "reachable", "unreachable", "unclear", "no_target")
+    if fit.status == "reachable":
+        assert fit.m_target > m.max() and fit.speculative == (fit.m_target > 10 * m.max())
+    json.dumps(fit.to_dict(), allow_nan=False)
