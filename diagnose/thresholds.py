@@ -405,7 +405,7 @@ class ThresholdResult:
             for name, r in self.labels.items():
                 rows += r._rows(name)
                 if r.message:
-                    lines.append(f"{name}: {r.message}")
+                    lines += [f"{name}: {r.message}", ""]
             headers = ["label", *headers]
         if rows:
             lines.append(table(headers, rows, markdown=markdown))

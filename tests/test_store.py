@@ -313,3 +313,25 @@ def test_postgres_schema_isolation(postgres_url):
         schema = conn.execute(text("SELECT current_schema()")).scalar()
     engine.dispose()
     assert schema.startswith("test_")
+
+
+def test_schema_head_constant_matches_the_migrations():
+    from diagnose.store.engine import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == store.head_revision()
+
+
+def test_encoded_tables_round_trip_every_column_type():
+    import pyarrow as pa
+
+    table = pa.table({
+        "id": pa.array([3, 1, 2], pa.int64()), "small": pa.array([1, 0, 1], pa.int8()),
+        "y_score": [0.25, 0.5, 1e-300], "f32": pa.array([1.5, -2.0, 0.0], pa.float32()),
+        "label": ["a", None, "c"], "flag": [True, False, None],
+        "cat": pa.array(["x", "y", "x"]).dictionary_encode(), "half": pa.array([1, 2, 3], pa.float16()),
+        "when": pa.array([0, 1, 2], pa.timestamp("ms")), "with.dot": [1.0, 2.0, 3.0],
+    })
+    encoded = store.encode_table(table)
+    assert store.decode_table(encoded.data).equals(table)
+    assert encoded.content_hash == hashlib.sha256(encoded.data).hexdigest()
+    assert store.encode_table(table).content_hash == encoded.content_hash  # deterministic

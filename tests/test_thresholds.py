@@ -305,3 +305,24 @@ def test_auto_bootstrap_scales_with_rows(rng):
     assert skipped.reps == 0 and "skipped" in skipped.note and "600,000" in skipped.note
     assert bootstrap_threshold(y, s, reps=0) is None
     assert bootstrap_threshold(y, s, reps=7).reps == 7  # an explicit number is honoured
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 8), st.integers(0, 3)), min_size=2, max_size=60))
+def test_property_sweep_and_f1_choice_match_sklearn(rows):
+    y, s, w = (np.array(c) for c in zip(*rows))
+    s = s / 8.0  # few distinct scores: many ties
+    w = w.astype(float)
+    if y.sum() == 0 or (w * y).sum() == 0:
+        return
+    for weight in (None, w):
+        sw = sweep(y, s, sample_weight=weight)
+        p, r, t = sk_curve(y, s, weight)
+        np.testing.assert_array_equal(sw.thresholds, t)
+        np.testing.assert_allclose(sw.precision(), p)
+        np.testing.assert_allclose(sw.recall(), r)
+        assert best_threshold(y, s, sample_weight=weight) == sk_best(y, s, w=weight)[0]

@@ -48,7 +48,8 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
         name = f"diagnose gate {project}/{run_name}"
     else:
         report = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
-                                      tolerance_abs, task, column_map, positive_label, encoding).report
+                                      tolerance_abs, task, column_map, positive_label, encoding,
+                                      encode=False).report
         if rules.no_regression:
             previous = _latest(project)
         name = "diagnose gate"

@@ -31,7 +31,7 @@ def run_file_options(f: Callable) -> Callable:
 
 
 def prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
-                         tolerance_abs, task, column_map, positive_label, encoding):
+                         tolerance_abs, task, column_map, positive_label, encoding, *, encode=True):
     """Validate the files and compute the report; nothing touches the database here."""
     from ..bias_variance import Tolerance
     from ..store.submit import prepare_run
@@ -44,7 +44,7 @@ def prepare_from_options(train, cv, test, data, baseline, baseline_file, metric,
         baseline_files=parse_pairs(baseline_file, what="--baseline-file"),
         task=task, metric=metric, columns=parse_pairs(column_map, what="--column"),
         positive_label=positive_label, tolerance=Tolerance(relative=tolerance, absolute=tolerance_abs),
-        encoding=encoding)
+        encoding=encoding, encode=encode)
 
 
 def _engine():

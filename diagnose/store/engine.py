@@ -16,6 +16,9 @@ from sqlalchemy.engine import make_url
 from .. import settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# the newest revision in migrations/versions (a test checks it against alembic): comparing
+# with it spares every command the import of alembic once the schema is current
+SCHEMA_HEAD = "0001"
 # any constant: PostgreSQL sessions that migrate take this advisory lock first
 _PG_MIGRATION_LOCK = 7_310_426_001
 
@@ -34,7 +37,7 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         engine = _sqlite_engine(parsed)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)
-    if migrate and current_revision(engine) != head_revision():
+    if migrate and _stored_revision(engine) != SCHEMA_HEAD:
         upgrade(engine)
     return engine
 
@@ -50,8 +53,14 @@ def _sqlite_engine(url) -> Engine:
     def _on_connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         cursor = dbapi_connection.cursor()
+        # big pages write the Parquet blobs 3-4x faster; only takes effect on a new file,
+        # so it must come before WAL mode is set
+        cursor.execute("PRAGMA page_size=65536")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        # with WAL, NORMAL never corrupts and skips an fsync per commit (a power cut may
+        # lose the last commits whole, never half of one)
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -80,6 +89,16 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The alembic_version row, read without importing alembic (None for a new database)."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -36,9 +36,23 @@ def encode_table(table: pa.Table) -> Encoded:
     """
     import pyarrow.parquet as pq
 
+    # numbers: byte-stream-split floats and delta-packed integers, then zstd; this wrote a
+    # 1M-row split twice as fast as the defaults and smaller (benchmarks/bench_submit.py)
+    encodings, dictionary = {}, []
+    for f in table.schema:
+        if pa.types.is_float32(f.type) or pa.types.is_float64(f.type):
+            encodings[f.name] = "BYTE_STREAM_SPLIT"
+        elif pa.types.is_integer(f.type):
+            encodings[f.name] = "DELTA_BINARY_PACKED"
+        else:
+            dictionary.append(f.name)
     sink = pa.BufferOutputStream()
-    # zstd: about as fast as snappy to write here, and scores compress better
-    pq.write_table(table, sink, compression="zstd")
+    try:
+        pq.write_table(table, sink, compression="zstd", use_dictionary=dictionary,
+                       column_encoding=encodings or None, write_statistics=False)
+    except (pa.ArrowException, ValueError):  # a type these encodings do not take: defaults
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
     data = sink.getvalue().to_pybytes()
     return Encoded(content_hash=hashlib.sha256(data).hexdigest(), data=data, n_rows=table.num_rows)
 
@@ -61,6 +75,7 @@ def submit_run(
     train_size: float | None = None,
     columns: Mapping[str, str] | None = None,
     positive_label: str | None = None,
+    encoded: Mapping[str, Encoded] | None = None,
 ) -> RunSummary:
     """Store a validated run (its split tables, baselines, parameters and report).
 
@@ -68,6 +83,7 @@ def submit_run(
     ``columns``/``positive_label`` are the reading options, kept so that the stored
     tables validate back into the same splits. ``train_size`` and ``params`` default to
     the constant ``train_size`` / ``param_<name>`` columns of the train table.
+    ``encoded`` may hold the splits' :func:`encode_table` results, computed beforehand.
     """
     if not project or not run:
         raise UsageError("a project name and a run name are needed")
@@ -76,7 +92,8 @@ def submit_run(
         baselines = {k: v for k, v in report.to_dict().get("baselines", {}).items()
                      if k != "trivial" and v is not None}
     # encode before touching the database: the transaction then only writes bytes
-    encoded = {name: (pred, encode_table(pred.table)) for name, pred in splits.items()}
+    encoded = {name: (pred, (encoded or {}).get(name) or encode_table(pred.table))
+               for name, pred in splits.items()}
     train_size, params = _run_parameters(splits, cols, train_size, params)
     report_dict = report.to_dict()
 

@@ -6,14 +6,15 @@ database is touched, so a bad file stores nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..ingest import Splits
-from .repository import submit_run
-from .values import RunSummary
+from .repository import encode_table, submit_run
+from .values import Encoded, RunSummary
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,19 @@ class PreparedRun:
     baselines: Mapping[str, float]
     columns: Mapping[str, str] = field(default_factory=dict)
     positive_label: str | None = None
+    encoded: Mapping[str, Encoded] | None = field(default=None, repr=False)
 
 
 def prepare_run(
     train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
     baseline_files: Mapping[str, Any] | None = None, task: str | None = None, metric: str | None = None,
     columns: Mapping[str, str] | None = None, positive_label: str | None = None, tolerance=None,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8", encode: bool = True,
 ) -> PreparedRun:
     """Read and validate the files and compute the report (same options as ``diagnose.report``).
+
+    With ``encode``, each split is also encoded for storage (Parquet + sha256) in
+    background threads while the report is computed.
 
     >>> import pandas as pd
     >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
@@ -48,13 +53,17 @@ def prepare_run(
     competitors = {name: load_predictions(src, task=splits.task, columns=columns,
                                           positive_label=positive_label, encoding=encoding)
                    for name, src in (baseline_files or {}).items()}
-    report = build_report(splits, baselines=baselines, competitors=competitors, metric=metric,
-                          tolerance=tolerance)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # pyarrow's Parquet writer and hashlib release the GIL: encoding overlaps the report
+        futures = {name: pool.submit(encode_table, pred.table) for name, pred in splits.items()} if encode else {}
+        report = build_report(splits, baselines=baselines, competitors=competitors, metric=metric,
+                              tolerance=tolerance)
+        encoded = {name: f.result() for name, f in futures.items()} or None
     # the user's baselines and the competitors' cv errors; the trivial one lives in the report
     given = {name: value for name, value in report.baselines.items()
              if name in (baselines or {}) or name in competitors}
     return PreparedRun(splits=splits, report=report, baselines=given, columns=dict(columns or {}),
-                       positive_label=positive_label)
+                       positive_label=positive_label, encoded=encoded)
 
 
 def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, run: str,
@@ -62,7 +71,8 @@ def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, ru
     """Store a :class:`PreparedRun` (call inside ``with Session(engine) as s, s.begin():``)."""
     return submit_run(session, project=project, run=run, splits=prepared.splits, report=prepared.report,
                       baselines=prepared.baselines, params=params, train_size=train_size,
-                      columns=prepared.columns, positive_label=prepared.positive_label)
+                      columns=prepared.columns, positive_label=prepared.positive_label,
+                      encoded=prepared.encoded)
 
 
 def submit_files(session: Session, *, project: str, run: str, params: Mapping[str, Any] | None = None,
