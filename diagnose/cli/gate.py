@@ -23,8 +23,8 @@ from .store import prepare_from_options, run_file_options
 @format_option
 @click.pass_context
 def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric, tolerance,
-         tolerance_abs, task, column_map, positive_label, encoding, project, run_name, interval,
-         junit, fmt):
+         tolerance_abs, threshold_rule, skew_threshold, task, column_map, positive_label, encoding,
+         project, run_name, interval, junit, fmt):
     """Check a run's report against RULES.toml; exit 0 if every rule holds, 1 if one fails.
 
     Gate files (--train/--cv/--test or --data), or a stored run (--project P --run R).
@@ -48,8 +48,8 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
         name = f"diagnose gate {project}/{run_name}"
     else:
         report = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
-                                      tolerance_abs, task, column_map, positive_label, encoding,
-                                      encode=False).report
+                                      tolerance_abs, threshold_rule, skew_threshold, task, column_map,
+                                      positive_label, encoding, encode=False).report
         if rules.no_regression:
             previous = _latest(project)
         name = "diagnose gate"

@@ -23,6 +23,10 @@ def run_file_options(f: Callable) -> Callable:
                      help="A gap is material above this share of max(reference, J_train)."),
         click.option("--tolerance-abs", type=float, default=0.0, show_default=True,
                      help="...or above this absolute amount, whichever is larger."),
+        click.option("--threshold-rule", default="f1", show_default=True, metavar="RULE",
+                     help="How the threshold is chosen on cv: f1, fbeta:B, precision>=P or recall>=R."),
+        click.option("--skew-threshold", type=float, default=0.10, show_default=True,
+                     help="Classes count as skewed when the minority share of train is below this."),
     ]
     f = input_options(baseline_options(f))
     for option in reversed(options):
@@ -31,7 +35,8 @@ def run_file_options(f: Callable) -> Callable:
 
 
 def prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
-                         tolerance_abs, task, column_map, positive_label, encoding, *, encode=True):
+                         tolerance_abs, threshold_rule, skew_threshold, task, column_map,
+                         positive_label, encoding, *, encode=True):
     """Validate the files and compute the report; nothing touches the database here."""
     from ..bias_variance import Tolerance
     from ..store.submit import prepare_run
@@ -44,7 +49,7 @@ def prepare_from_options(train, cv, test, data, baseline, baseline_file, metric,
         baseline_files=parse_pairs(baseline_file, what="--baseline-file"),
         task=task, metric=metric, columns=parse_pairs(column_map, what="--column"),
         positive_label=positive_label, tolerance=Tolerance(relative=tolerance, absolute=tolerance_abs),
-        encoding=encoding, encode=encode)
+        encoding=encoding, threshold_rule=threshold_rule, skew_threshold=skew_threshold, encode=encode)
 
 
 def _engine():
@@ -62,7 +67,8 @@ def _engine():
 @click.option("--train-size", type=float, help="The training-set size m of this run (learning curves).")
 @format_option
 def submit(project, run_name, train, cv, test, data, baseline, baseline_file, metric, tolerance,
-           tolerance_abs, task, column_map, positive_label, encoding, param, train_size, fmt):
+           tolerance_abs, threshold_rule, skew_threshold, task, column_map, positive_label, encoding,
+           param, train_size, fmt):
     """Validate a run's predictions, diagnose it and store files and report in one transaction."""
     from sqlalchemy.orm import Session
 
@@ -70,7 +76,8 @@ def submit(project, run_name, train, cv, test, data, baseline, baseline_file, me
 
     params = {k: _number_or_text(v) for k, v in parse_pairs(param, what="--param").items()}
     prepared = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
-                                    tolerance_abs, task, column_map, positive_label, encoding)
+                                    tolerance_abs, threshold_rule, skew_threshold, task, column_map,
+                                    positive_label, encoding)
     engine = _engine()
     with Session(engine) as session, session.begin():
         summary = submit_prepared(session, prepared, project=project, run=run_name, params=params,

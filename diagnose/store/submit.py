@@ -33,7 +33,8 @@ def prepare_run(
     train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
     baseline_files: Mapping[str, Any] | None = None, task: str | None = None, metric: str | None = None,
     columns: Mapping[str, str] | None = None, positive_label: str | None = None, tolerance=None,
-    encoding: str = "utf-8", encode: bool = True,
+    encoding: str = "utf-8", threshold_rule: str = "f1", skew_threshold: float = 0.10,
+    bootstrap: "int | str" = "auto", seed: int = 0, encode: bool = True,
 ) -> PreparedRun:
     """Read and validate the files and compute the report (same options as ``diagnose.report``).
 
@@ -57,7 +58,8 @@ def prepare_run(
         # pyarrow's Parquet writer and hashlib release the GIL: encoding overlaps the report
         futures = {name: pool.submit(encode_table, pred.table) for name, pred in splits.items()} if encode else {}
         report = build_report(splits, baselines=baselines, competitors=competitors, metric=metric,
-                              tolerance=tolerance)
+                              tolerance=tolerance, threshold_rule=threshold_rule,
+                              skew_threshold=skew_threshold, bootstrap=bootstrap, seed=seed)
         encoded = {name: f.result() for name, f in futures.items()} or None
     # the user's baselines and the competitors' cv errors; the trivial one lives in the report
     given = {name: value for name, value in report.baselines.items()
