@@ -335,3 +335,82 @@ def test_encoded_tables_round_trip_every_column_type():
     assert store.decode_table(encoded.data).equals(table)
     assert encoded.content_hash == hashlib.sha256(encoded.data).hexdigest()
     assert store.encode_table(table).content_hash == encoded.content_hash  # deterministic
+
+
+# ------------------------------------------------------------------ curves and tallies from stored runs
+
+
+def _submit_groups(engine, frame, by, project):
+    """Store each group of a curve file as its own run (train_size/param read from the columns)."""
+    for value, group in frame.groupby(by, sort=True):
+        with Session(engine) as s, s.begin():
+            store.submit_files(s, project=project, run=f"{by}={value}", data=group.reset_index(drop=True))
+
+
+def test_learning_curve_from_stored_runs(store_engine, sample_dir):
+    from diagnose.curves import learning_curve
+    from diagnose.store.analysis import learning_curve_from_store
+
+    path = sample_dir / "curves" / "learning_high_variance.csv"
+    frame = pd.read_csv(path)
+    _submit_groups(store_engine, frame, "train_size", "lc")
+    with Session(store_engine) as s:
+        assert sorted(r.train_size for r in store.list_runs(s, "lc")) == [50, 100, 200, 400, 800, 1078]
+        stored = learning_curve_from_store(s, "lc", baselines={"human": 0.01})
+    probs = [c for c in frame.columns if c.startswith("y_prob_")]
+    for point in stored.points:  # independent oracle: argmax error per train_size, from pandas
+        cv = frame[(frame.train_size == point.value) & (frame.split == "cv")]
+        wrong = np.array([int(c[len("y_prob_"):]) for c in probs])[cv[probs].to_numpy().argmax(1)] != cv.y_true
+        assert point.cv.error == pytest.approx(wrong.mean(), abs=1e-12)
+    from_file = learning_curve(str(path), baselines={"human": 0.01})
+    assert stored.verdict == from_file.verdict
+    assert [p.value for p in stored.points] == [p.value for p in from_file.points]
+
+
+def test_validation_curve_from_stored_runs(store_engine, sample_dir):
+    from diagnose.store.analysis import validation_curve_from_store
+
+    frame = pd.read_csv(sample_dir / "curves" / "validation_lambda.csv")
+    _submit_groups(store_engine, frame, "param_lambda", "vc")
+    with Session(store_engine) as s:
+        curve = validation_curve_from_store(s, "vc", param="lambda")
+    half_mse = {lam: float(((g.y_pred - g.y_true) ** 2).sum() / (2 * len(g)))
+                for lam, g in frame[frame.split == "cv"].groupby("param_lambda")}
+    assert curve.chosen == min(half_mse, key=half_mse.get)
+    chosen_test = frame[(frame.split == "test") & (frame.param_lambda == curve.chosen)]
+    assert curve.test.error == pytest.approx(((chosen_test.y_pred - chosen_test.y_true) ** 2).sum()
+                                             / (2 * len(chosen_test)))
+
+
+def test_two_runs_at_the_same_train_size_must_be_chosen(store_engine, rng):
+    from conftest import binary_frame
+
+    from diagnose.store.analysis import learning_curve_from_store
+
+    frame = binary_frame(rng, 100)
+    with Session(store_engine) as s, s.begin():
+        for name in ("a", "b"):
+            store.submit_files(s, project="p", run=name, train=frame, cv=frame, train_size=100)
+    with Session(store_engine) as s, pytest.raises(UsageError, match="both have train_size = 100"):
+        learning_curve_from_store(s, "p")
+
+
+def test_tally_from_stored_tags(store_engine, rng):
+    from conftest import binary_frame
+
+    from diagnose.store.analysis import tally_from_store
+
+    cv = binary_frame(rng, 400, signal=0.3)
+    wrong_ids = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="r", train=cv, cv=cv)
+    with Session(store_engine) as s, s.begin():
+        for i, sid in enumerate(wrong_ids[:10]):
+            store.set_tags(s, project="p", run="r", sample_id=str(sid), tags="blurry" if i < 6 else "dark;blurry")
+    with Session(store_engine) as s:
+        t = tally_from_store(s, "p", "r")
+    counts = {c.name: c.count for c in t.categories}
+    assert counts == {"blurry": 10, "dark": 4}
+    # 4 of 10 reviewed errors are 'dark': estimated share of all cv errors is 0.4
+    dark = next(c for c in t.categories if c.name == "dark")
+    assert dark.estimated_count == pytest.approx(0.4 * len(wrong_ids))

@@ -14,6 +14,7 @@ transaction::
 """
 from __future__ import annotations
 
+from .analysis import curve_tables, learning_curve_from_store, tally_from_store, validation_curve_from_store
 from .engine import current_revision, head_revision, make_engine, upgrade
 from .repository import (count_rows, decode_table, encode_table, get_run, get_tags, list_projects,
                          list_runs, load_run_splits, previous_run, set_tags, submit_run)
@@ -24,6 +25,7 @@ __all__ = [
     "make_engine", "upgrade", "current_revision", "head_revision",
     "submit_run", "list_runs", "list_projects", "get_run", "previous_run", "load_run_splits",
     "prepare_run", "submit_prepared", "submit_files", "PreparedRun",
+    "learning_curve_from_store", "validation_curve_from_store", "tally_from_store", "curve_tables",
     "set_tags", "get_tags", "count_rows", "encode_table", "decode_table",
     "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
 ]

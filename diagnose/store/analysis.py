@@ -1,0 +1,126 @@
+"""Curves and error tallies built from stored runs instead of files.
+
+The stored tables go back through the same code paths as files do: learning and
+validation curves get one table per (run, split) carrying the run's ``train_size`` or
+parameter, and the tally reads reviewers' tags from the ``tag`` table.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..ingest import Columns
+from .models import Blob, Run, Submission
+from .repository import _project_id, decode_table, get_tags, load_run_splits
+
+
+def _runs(session: Session, project: str, names: Sequence[str] | None) -> list[Run]:
+    project_id = _project_id(session, project, create=False)
+    rows = list(session.scalars(select(Run).where(Run.project_id == project_id)
+                                .order_by(Run.created_at, Run.id)))
+    if names is not None:
+        by_name = {r.name: r for r in rows}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise UsageError(f"no run(s) {', '.join(missing)} in project '{project}'")
+        rows = [by_name[n] for n in names]
+    return rows
+
+
+def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
+                 splits: Sequence[str] = ("train", "cv", "test")) -> tuple[list[tuple[pa.Table, str]], dict]:
+    """One table per (run, split) with the ``split`` column and ``by`` set from the run.
+
+    ``by`` is ``"train_size"`` or a parameter name. Runs without that value are left out;
+    two runs with the same value are an error (name the ones to use with ``runs``).
+    Returns the tables (with names for messages) and the reading options of the runs.
+    """
+    rows = _runs(session, project, runs)
+    chosen: dict[Any, Run] = {}
+    for row in rows:
+        value = row.train_size if by == "train_size" else (row.params or {}).get(by)
+        if value is None:
+            continue
+        if by == "train_size" and float(value).is_integer():
+            value = int(value)
+        if value in chosen:
+            raise UsageError(f"runs '{chosen[value].name}' and '{row.name}' of project '{project}' both have "
+                             f"{by} = {value}; choose the runs to use (--runs)")
+        chosen[value] = row
+    if not chosen:
+        what = "a train_size (submit --train-size)" if by == "train_size" else f"a parameter '{by}' (submit --param)"
+        raise UsageError(f"no run of project '{project}' has {what}")
+    first = next(iter(chosen.values()))
+    opts = first.ingest or {}
+    cols = Columns.from_mapping(opts.get("columns"))
+    column = cols.train_size if by == "train_size" else cols.param_prefix + by
+    tables = []
+    for value, row in chosen.items():
+        subs = session.execute(select(Submission.split, Blob.data)
+                               .join(Blob, Blob.content_hash == Submission.content_hash)
+                               .where(Submission.run_id == row.id, Submission.split.in_(list(splits)))).all()
+        for split, data in subs:
+            table = decode_table(data)
+            table = table.drop_columns([c for c in (cols.split, column) if c in table.column_names])
+            n = table.num_rows
+            table = table.append_column(cols.split, pa.array(np.full(n, split, dtype=object), pa.string()))
+            table = table.append_column(column, pa.array([value] * n))
+            tables.append((table, f"{project}/{row.name}:{split}"))
+    return tables, {"columns": opts.get("columns") or {}, "positive_label": opts.get("positive_label")}
+
+
+def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[str] | None = None,
+                              baselines: Mapping[str, float] | None = None, **options):
+    """The learning curve over the stored runs of ``project`` that have a train size.
+
+    ``options`` as :func:`diagnose.curves.learning_curve` (metric, tolerance, target).
+    Baselines default to those stored with the runs (the lowest value per name).
+    """
+    from ..curves import learning_curve
+
+    tables, opts = curve_tables(session, project, by="train_size", runs=runs, splits=("train", "cv"))
+    if baselines is None:
+        baselines = _stored_baselines(session, project, runs)
+    return learning_curve(*(t for t, _ in tables), baselines=baselines, **opts, **options)
+
+
+def validation_curve_from_store(session: Session, project: str, *, param: str,
+                                runs: Sequence[str] | None = None, **options):
+    """The validation curve over the stored runs of ``project`` that have parameter ``param``."""
+    from ..curves import validation_curve
+
+    tables, opts = curve_tables(session, project, by=param, runs=runs)
+    return validation_curve(*(t for t, _ in tables), param=param, **opts, **options)
+
+
+def tally_from_store(session: Session, project: str, run: str, *, split: str = "cv",
+                     total_errors: int | None = None):
+    """Tally the reviewers' tags stored for a run's split (the dashboard writes them)."""
+    from ..error_analysis import tally_sample
+    from ..ingest import TaggedSample
+
+    tags = get_tags(session, project=project, run=run, split=split)
+    if tags.empty:
+        raise UsageError(f"no reviewed samples stored for run '{run}' of project '{project}' ({split} split)")
+    splits = load_run_splits(session, project, run)
+    pred = getattr(splits, split)
+    sample = TaggedSample(ids=tags["sample_id"].astype(str).to_numpy(dtype=object),
+                          tags=tags["tags"].to_numpy(dtype=object), source=f"{project}/{run} tags")
+    return tally_sample(sample, cv=pred, total_errors=total_errors)
+
+
+def _stored_baselines(session: Session, project: str, runs: Sequence[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for row in _runs(session, project, runs):
+        for b in row.baselines:
+            out[b.name] = min(out.get(b.name, b.value), b.value)
+    return out
+
+
+__all__ = ["curve_tables", "learning_curve_from_store", "validation_curve_from_store", "tally_from_store"]
