@@ -414,3 +414,50 @@ def test_tally_from_stored_tags(store_engine, rng):
     # 4 of 10 reviewed errors are 'dark': estimated share of all cv errors is 0.4
     dark = next(c for c in t.categories if c.name == "dark")
     assert dark.estimated_count == pytest.approx(0.4 * len(wrong_ids))
+
+
+def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_path, rng):
+    from conftest import binary_frame
+
+    frame = pd.read_csv(sample_dir / "curves" / "learning_high_variance.csv")
+    for m, group in frame.groupby("train_size"):
+        path = tmp_path / f"m{m}.csv"
+        group.to_csv(path, index=False)
+        assert _cli(["submit", "--project", "lc", "--run", f"m{m}", "--data", str(path),
+                     "--baseline", "human=0.01"], sqlite_url).exit_code == 0
+    stored = _cli(["curve", "learning", "--project", "lc", "--format", "json"], sqlite_url)
+    assert stored.exit_code == 0, stored.output
+    from_file = _cli(["curve", "learning", str(sample_dir / "curves" / "learning_high_variance.csv"),
+                      "--baseline", "human=0.01", "--format", "json"], sqlite_url)
+    a, b = json.loads(stored.stdout), json.loads(from_file.stdout)
+    assert a["verdict"] == b["verdict"] and a["baselines"] == b["baselines"] == {"human": 0.01}
+    assert [p["cv_error"] for p in a["points"]] == pytest.approx([p["cv_error"] for p in b["points"]])
+    some = _cli(["curve", "learning", "--project", "lc", "--runs", "m50", "--runs", "m100", "--format", "json"],
+                sqlite_url)
+    assert [p["train_size"] for p in json.loads(some.stdout)["points"]] == [50, 100]
+    both = _cli(["curve", "learning", "x.csv", "--project", "lc"], sqlite_url)
+    assert both.exit_code == 2
+    neither = _cli(["curve", "validation", "--param", "lambda"], sqlite_url)
+    assert neither.exit_code == 2
+
+    cv = binary_frame(rng, 300, signal=0.3)
+    cv_path = tmp_path / "cv.csv"
+    cv.to_csv(cv_path, index=False)
+    assert _cli(["submit", "--project", "ea", "--run", "r", "--train", str(cv_path), "--cv", str(cv_path)],
+                sqlite_url).exit_code == 0
+    wrong = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+    engine = store.make_engine(sqlite_url)
+    with Session(engine) as s, s.begin():
+        for sid in wrong[:5]:
+            store.set_tags(s, project="ea", run="r", sample_id=str(sid), tags="blurry")
+    engine.dispose()
+    tallied = _cli(["errors", "tally", "--project", "ea", "--run", "r", "--format", "json"], sqlite_url)
+    assert tallied.exit_code == 0, tallied.output
+    top = json.loads(tallied.stdout)["categories"][0]
+    assert top["name"] == "blurry" and top["count"] == 5 and top["estimated_count"] == pytest.approx(len(wrong))
+    tagged = tmp_path / "tagged.csv"
+    pd.DataFrame({"id": wrong[:4], "tags": ["dark"] * 4}).to_csv(tagged, index=False)
+    checked = _cli(["errors", "tally", str(tagged), "--project", "ea", "--run", "r", "--format", "json"], sqlite_url)
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["categories"][0]["estimated_count"] == pytest.approx(len(wrong))
+    assert _cli(["errors", "tally", "--project", "ea"], sqlite_url).exit_code == 2

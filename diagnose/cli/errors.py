@@ -48,7 +48,7 @@ def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label
 
 
 @errors.command()
-@click.argument("tagged", type=click.Path(dir_okay=False))
+@click.argument("tagged", required=False, type=click.Path(dir_okay=False))
 @click.option("--total-errors", type=click.IntRange(min=0),
               help="How many cv errors the sample was drawn from (overrides the file's column).")
 @click.option("--cv-n", type=click.IntRange(min=1), help="How many cv rows there are (for max_error_reduction).")
@@ -56,12 +56,31 @@ def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label
               help="The cv predictions: checks the ids and gives the totals when the file lacks them.")
 @click.option("--cut", type=float, help=CUT_HELP)
 @click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@click.option("--project", help="A stored run's project: its cv split checks TAGGED, or without TAGGED "
+              "the tags reviewers stored (dashboard) are tallied.")
+@click.option("--run", "run_name", help="The stored run (with --project).")
 @input_options
 @format_option
-def tally(tagged, total_errors, cv_n, cv, cut, top_share, task, column_map, positive_label, encoding, fmt):
-    """Count the tagged error categories of a reviewed sample, ranked, with estimates."""
+def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, task, column_map,
+          positive_label, encoding, fmt):
+    """Count the tagged error categories of a reviewed sample, ranked, with estimates.
+
+    TAGGED is a reviewed sample file; or give --project P --run R to tally stored tags."""
     from ..error_analysis import tally as run
 
+    if bool(project) != bool(run_name):
+        raise click.UsageError("--project and --run go together")
+    if project and cv:
+        raise click.UsageError("give --cv or --project/--run, not both")
+    if project:
+        from ..store.cli_support import stored_cv, stored_tally
+
+        if not tagged:
+            emit(stored_tally(project, run_name, total_errors=total_errors), fmt)
+            return
+        cv = stored_cv(project, run_name)
+    elif not tagged:
+        raise click.UsageError("give a TAGGED file, or --project P --run R for the tags stored there")
     result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n,
                  columns=parse_pairs(column_map, what="--column"), task=task,
                  positive_label=positive_label, cut=cut, top_share=top_share, encoding=encoding)
