@@ -461,3 +461,26 @@ def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_pat
     assert checked.exit_code == 0, checked.output
     assert json.loads(checked.stdout)["categories"][0]["estimated_count"] == pytest.approx(len(wrong))
     assert _cli(["errors", "tally", "--project", "ea"], sqlite_url).exit_code == 2
+
+
+def test_delete_run_and_prune_blobs(store_engine, rng):
+    from conftest import binary_frame
+
+    shared, own = binary_frame(rng, 100), binary_frame(rng, 120)
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="keep", train=shared, cv=shared, baselines={"human": 0.1})
+        store.submit_files(s, project="p", run="drop", train=shared, cv=own, baselines={"human": 0.1})
+    with Session(store_engine) as s, s.begin():
+        store.set_tags(s, project="p", run="drop", sample_id="3", tags="x")
+    with Session(store_engine) as s, s.begin():
+        assert store.delete_run(s, "p", "drop")
+        assert not store.delete_run(s, "p", "drop", missing_ok=True)
+    with Session(store_engine) as s:
+        counts = store.count_rows(s)
+        assert [r.run for r in store.list_runs(s, "p")] == ["keep"]
+    assert counts == {"project": 1, "run": 1, "blob": 2, "submission": 2, "baseline": 1, "report": 1, "tag": 0}
+    with Session(store_engine) as s, s.begin():
+        assert store.prune_blobs(s) == 1  # only the dropped run's own cv table
+    with Session(store_engine) as s:
+        assert store.count_rows(s)["blob"] == 1
+        assert store.load_run_splits(s, "p", "keep").cv.n == 100  # the shared blob survived

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -288,6 +288,33 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
                                     positive_label=opts.get("positive_label"), classes=classes)
     return Splits(task=row.task, train=parsed["train"], cv=parsed["cv"], test=parsed.get("test"),
                   warnings=tuple(warnings))
+
+
+def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = False) -> bool:
+    """Delete a run with its submissions, baselines, report and tags (the blobs stay; see
+    :func:`prune_blobs`). Returns whether a run was deleted."""
+    _claim_write_lock(session)
+    try:
+        row = _run_row(session, project, run)
+    except UsageError:
+        if missing_ok:
+            return False
+        raise
+    sub_ids = select(Submission.id).where(Submission.run_id == row.id)
+    # explicit children first: no reliance on ON DELETE CASCADE being enforced
+    session.execute(delete(Tag).where(Tag.submission_id.in_(sub_ids)))
+    for model in (Submission, Baseline, StoredReport):
+        session.execute(delete(model).where(model.run_id == row.id))
+    session.execute(delete(Run).where(Run.id == row.id))
+    session.expire_all()
+    return True
+
+
+def prune_blobs(session: Session) -> int:
+    """Delete blobs no submission refers to; returns how many. Run it while nobody submits."""
+    _claim_write_lock(session)
+    used = select(Submission.content_hash).where(Submission.content_hash == Blob.content_hash)
+    return session.execute(delete(Blob).where(~used.exists())).rowcount
 
 
 def count_rows(session: Session) -> dict[str, int]:
