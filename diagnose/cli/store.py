@@ -80,11 +80,10 @@ def submit(project, run_name, train, cv, test, data, baseline, baseline_file, me
                                     positive_label, encoding)
     engine = _engine()
     with Session(engine) as session, session.begin():
-        summary = submit_prepared(session, prepared, project=project, run=run_name, params=params,
-                                  train_size=train_size)
+        submit_prepared(session, prepared, project=project, run=run_name, params=params,
+                        train_size=train_size)
     note(f"stored run '{run_name}' in project '{project}' ({engine.url.render_as_string(hide_password=True)})")
     emit(prepared.report, fmt)
-    return summary
 
 
 @main.command()

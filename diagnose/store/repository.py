@@ -7,6 +7,27 @@ Writes are meant to run as one transaction each::
 
 A failure anywhere inside rolls the whole submission back. Rows leave the store only as
 the frozen values of :mod:`diagnose.store.values`.
+
+>>> import os, tempfile, pandas as pd
+>>> from sqlalchemy.orm import Session
+>>> from diagnose.diagnosis import build_report
+>>> from diagnose.ingest import load_splits
+>>> from diagnose.store import make_engine
+>>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+>>> frame = pd.DataFrame({"id": range(40), "y_true": [0, 1] * 20, "y_score": [0.3, 0.8] * 20})
+>>> splits = load_splits(frame, frame)
+>>> with Session(engine) as s, s.begin():
+...     submit_run(s, project="demo", run="r1", splits=splits,
+...                report=build_report(splits, baselines={"human": 0.05})).verdict
+'good_fit'
+>>> with Session(engine) as s:
+...     [r.run for r in list_runs(s, "demo")], get_run(s, "demo", "r1").baselines
+(['r1'], {'human': 0.05})
+>>> with Session(engine) as s, s.begin():
+...     set_tags(s, project="demo", run="r1", sample_id="3", tags=["blurry", "dark"])
+>>> with Session(engine) as s:
+...     get_tags(s, project="demo", run="r1")["tags"].tolist(), load_run_splits(s, "demo", "r1").cv.n
+(['blurry;dark'], 40)
 """
 from __future__ import annotations
 
@@ -340,11 +361,25 @@ def set_tags(session: Session, *, project: str, run: str, sample_id: str, tags: 
     _claim_write_lock(session)
     sid = _submission_id(session, project, run, split)
     value = tags if isinstance(tags, str) else ";".join(t.strip() for t in tags if t.strip())
+    row = {"submission_id": sid, "sample_id": str(sample_id), "tags": value, "reviewer": reviewer,
+           "updated_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        # an upsert, so two reviewers saving the same sample at once cannot collide
+        from importlib import import_module
+
+        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
+        stmt = insert(Tag).values(**row)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["submission_id", "sample_id"],
+            set_={"tags": stmt.excluded.tags, "reviewer": stmt.excluded.reviewer,
+                  "updated_at": stmt.excluded.updated_at}))
+        return
     existing = session.scalar(select(Tag).where(Tag.submission_id == sid, Tag.sample_id == str(sample_id)))
     if existing is None:
-        session.add(Tag(submission_id=sid, sample_id=str(sample_id), tags=value, reviewer=reviewer))
+        session.add(Tag(**row))
     else:
-        existing.tags, existing.reviewer, existing.updated_at = value, reviewer, utcnow()
+        existing.tags, existing.reviewer, existing.updated_at = value, reviewer, row["updated_at"]
     session.flush()
 
 
