@@ -505,3 +505,52 @@ def test_every_sample_task_round_trips_through_the_store(sqlite_url, sample_dir,
                                                       for sp in ("train", "cv", "test")]
     rebuilt = build_report(splits, baselines={"human": 0.01}).to_dict()
     assert json.loads(json.dumps(rebuilt)) == stored.report
+
+
+def test_a_sqlite_writer_waits_for_the_lock_up_to_the_busy_timeout(sqlite_url, monkeypatch, rng):
+    """Another process holding the write lock delays a submit; with a tiny timeout it fails."""
+    import sqlite3
+    import threading
+    import time
+
+    from conftest import binary_frame
+    from sqlalchemy.exc import OperationalError
+
+    store.make_engine(sqlite_url).dispose()
+    path = sqlite_url[len("sqlite:///"):]
+    frame = binary_frame(rng, 100)
+
+    def hold_lock(seconds):
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        threading.Timer(seconds, lambda: (holder.execute("COMMIT"), holder.close())).start()
+
+    hold_lock(0.6)
+    engine = store.make_engine(sqlite_url)
+    start = time.perf_counter()
+    with Session(engine) as s, s.begin():
+        store.submit_files(s, project="p", run="waited", train=frame, cv=frame)
+    assert time.perf_counter() - start >= 0.5  # it waited for the lock, then landed
+    engine.dispose()
+
+    monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", "0.05")
+    time.sleep(0.2)
+    hold_lock(1.0)
+    engine = store.make_engine(sqlite_url)
+    with pytest.raises(OperationalError, match="locked"):
+        with Session(engine) as s, s.begin():
+            store.submit_files(s, project="p", run="gave_up", train=frame, cv=frame)
+    engine.dispose()
+    time.sleep(1.1)
+    with Session(store.make_engine(sqlite_url)) as s:
+        assert [r.run for r in store.list_runs(s, "p")] == ["waited"]
+
+
+def test_an_unreachable_database_is_one_clear_error(case):
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+    for args in (["runs", "--project", "p"], ["show", "p", "r"], ["db", "upgrade"],
+                 ["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", case["cv"]],
+                 ["curve", "learning", "--project", "p"]):
+        result = _cli(args, url)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith("error: database error (") and "Traceback" not in result.output

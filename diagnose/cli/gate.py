@@ -67,8 +67,9 @@ def _stored(project, run_name, *, need_previous):
     from sqlalchemy.orm import Session
 
     from ..store import get_run, make_engine, previous_run
+    from ..store.engine import database_errors
 
-    with Session(make_engine()) as session:
+    with database_errors(), Session(make_engine()) as session:
         stored = get_run(session, project, run_name)
         prev = previous_run(session, project, run_name) if need_previous else None
     return stored.report, (prev.report if prev is not None else None)
@@ -79,8 +80,9 @@ def _latest(project):
 
     from ..errors import UsageError
     from ..store import make_engine, previous_run
+    from ..store.engine import database_errors
 
-    with Session(make_engine()) as session:
+    with database_errors(), Session(make_engine()) as session:
         try:
             prev = previous_run(session, project)
         except UsageError:  # a project with no runs yet: nothing to regress from

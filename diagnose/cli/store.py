@@ -72,16 +72,18 @@ def submit(project, run_name, train, cv, test, data, baseline, baseline_file, me
     """Validate a run's predictions, diagnose it and store files and report in one transaction."""
     from sqlalchemy.orm import Session
 
+    from ..store.engine import database_errors
     from ..store.submit import submit_prepared
 
     params = {k: _number_or_text(v) for k, v in parse_pairs(param, what="--param").items()}
     prepared = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
                                     tolerance_abs, threshold_rule, skew_threshold, task, column_map,
                                     positive_label, encoding)
-    engine = _engine()
-    with Session(engine) as session, session.begin():
-        submit_prepared(session, prepared, project=project, run=run_name, params=params,
-                        train_size=train_size)
+    with database_errors():
+        engine = _engine()
+        with Session(engine) as session, session.begin():
+            submit_prepared(session, prepared, project=project, run=run_name, params=params,
+                            train_size=train_size)
     note(f"stored run '{run_name}' in project '{project}' ({engine.url.render_as_string(hide_password=True)})")
     emit(prepared.report, fmt)
 
@@ -94,8 +96,9 @@ def runs(project, fmt):
     from sqlalchemy.orm import Session
 
     from ..store import RunList, list_runs
+    from ..store.engine import database_errors
 
-    with Session(_engine()) as session:
+    with database_errors(), Session(_engine()) as session:
         result = RunList(project=project, runs=tuple(list_runs(session, project)))
     emit(result, fmt)
 
@@ -109,8 +112,9 @@ def show(project, run_name, fmt):
     from sqlalchemy.orm import Session
 
     from ..store import get_run
+    from ..store.engine import database_errors
 
-    with Session(_engine()) as session:
+    with database_errors(), Session(_engine()) as session:
         result = get_run(session, project, run_name)
     emit(result, fmt)
 
@@ -124,9 +128,11 @@ def db() -> None:
 def upgrade():
     """Bring the database schema up to date (also done automatically on first use)."""
     from ..store import make_engine, upgrade as do_upgrade
+    from ..store.engine import database_errors
 
-    engine = make_engine(migrate=False)
-    before, after = do_upgrade(engine)
+    with database_errors():
+        engine = make_engine(migrate=False)
+        before, after = do_upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
         note(f"{where}: already at revision {after}")

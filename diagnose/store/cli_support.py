@@ -8,18 +8,19 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 
 from .analysis import learning_curve_from_store, tally_from_store, validation_curve_from_store
-from .engine import make_engine
+from .engine import database_errors, make_engine
 from .repository import load_run_splits
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    engine = make_engine()
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with database_errors():
+        engine = make_engine()
+        try:
+            with Session(engine) as session:
+                yield session
+        finally:
+            engine.dispose()
 
 
 def stored_learning_curve(project: str, runs: Sequence[str] = (), **options):

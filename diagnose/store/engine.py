@@ -7,6 +7,8 @@ one transaction, and concurrent first uses cannot half-create the schema.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from .. import settings
+from ..errors import DiagnoseError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # the newest revision in migrations/versions (a test checks it against alembic): comparing
@@ -72,6 +75,22 @@ def _sqlite_engine(url) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn a database that cannot be reached or is locked into a DiagnoseError (CLI exit 2)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        hint = ""
+        if "locked" in detail:
+            hint = ("; another writer held the lock for longer than DIAGNOSE_BUSY_TIMEOUT "
+                    f"({settings.get('busy_timeout'):g} s): try again or raise it")
+        raise DiagnoseError(f"database error ({detail}){hint}") from None
 
 
 def _config(connection=None):
