@@ -22,7 +22,7 @@ import operator
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -180,7 +180,11 @@ def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
     True
     """
     if isinstance(source, RuleSet):
-        return source
+        if not interval:
+            return source
+        # the switch given at check time reaches rules already parsed
+        return RuleSet(rules=tuple(replace(r, interval=True) if r.op not in ("==", "!=") else r
+                                   for r in source.rules), no_regression=source.no_regression)
     if isinstance(source, Path):
         return load_rules(source)
     if isinstance(source, str):

@@ -238,3 +238,16 @@ def test_load_rules_from_a_file(tmp_path):
     ruleset = load_rules(path)
     assert ruleset.rules[0].interval and ruleset.no_regression[0].direction == "lower"
     assert len(ruleset) == 2
+
+
+def test_cli_interval_flag_judges_the_interval(tmp_path, files, cv_error, sample_dir):
+    # Wilson upper end of the cv error by the textbook formula (z = 1.959964)
+    n = len(pd.read_csv(sample_dir / "breast_cancer" / "cv.csv"))
+    z, p = 1.959963984540054, cv_error
+    high = (p + z * z / (2 * n) + z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    rules = _write(tmp_path, f'rules = ["cv.error <= {(cv_error + high) / 2}"]\n')
+    runner = CliRunner()
+    assert runner.invoke(main, ["gate", rules, *files]).exit_code == 0
+    judged = runner.invoke(main, ["gate", rules, *files, "--interval", "--format", "json"])
+    assert judged.exit_code == 1
+    assert json.loads(judged.stdout)["rules"][0]["value"] == pytest.approx(high, rel=1e-9)

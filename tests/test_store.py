@@ -62,7 +62,7 @@ def test_migrations_from_an_empty_database_match_the_models(store_engine):
     assert store.current_revision(store_engine) == store.head_revision()
     assert TABLES <= set(inspect(store_engine).get_table_names())
     with store_engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diffs == []
 
 
