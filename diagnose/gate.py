@@ -234,9 +234,13 @@ def _literal(raw: str, text: str) -> Any:
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
     try:
-        return float(raw)
+        number = float(raw)
     except ValueError:
         pass
+    else:
+        if number != number:
+            raise UsageError(f"rule '{text}': NaN is no threshold; give a number")
+        return number
     if re.fullmatch(r"[\w\-]+", raw):
         return raw
     raise UsageError(f"rule '{text}': cannot read the value {raw!r}; give a number or a word")
