@@ -519,31 +519,32 @@ def test_a_sqlite_writer_waits_for_the_lock_up_to_the_busy_timeout(sqlite_url, m
     store.make_engine(sqlite_url).dispose()
     path = sqlite_url[len("sqlite:///"):]
     frame = binary_frame(rng, 100)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
-    def hold_lock(seconds):
-        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")
-        threading.Timer(seconds, lambda: (holder.execute("COMMIT"), holder.close())).start()
-
-    hold_lock(0.6)
+    holder.execute("BEGIN IMMEDIATE")
+    locked_at = time.perf_counter()
+    threading.Timer(0.6, lambda: holder.execute("COMMIT")).start()
     engine = store.make_engine(sqlite_url)
-    start = time.perf_counter()
     with Session(engine) as s, s.begin():
         store.submit_files(s, project="p", run="waited", train=frame, cv=frame)
-    assert time.perf_counter() - start >= 0.5  # it waited for the lock, then landed
+    assert time.perf_counter() - locked_at >= 0.55  # it could only land once the lock was free
     engine.dispose()
 
     monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", "0.05")
-    time.sleep(0.2)
-    hold_lock(1.0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        engine = store.make_engine(sqlite_url)
+        with pytest.raises(OperationalError, match="locked"):
+            with Session(engine) as s, s.begin():
+                store.submit_files(s, project="p", run="gave_up", train=frame, cv=frame)
+        engine.dispose()
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
     engine = store.make_engine(sqlite_url)
-    with pytest.raises(OperationalError, match="locked"):
-        with Session(engine) as s, s.begin():
-            store.submit_files(s, project="p", run="gave_up", train=frame, cv=frame)
-    engine.dispose()
-    time.sleep(1.1)
-    with Session(store.make_engine(sqlite_url)) as s:
+    with Session(engine) as s:
         assert [r.run for r in store.list_runs(s, "p")] == ["waited"]
+    engine.dispose()
 
 
 def test_an_unreachable_database_is_one_clear_error(case):
