@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Union
 
@@ -92,7 +93,7 @@ class Predictions:
     def n(self) -> int:
         return int(self.y_true.shape[0])
 
-    @property
+    @cached_property
     def decision(self) -> np.ndarray:
         """Hard predictions at the default decision: score >= 0.5, argmax, or ``y_pred``."""
         if self.task == "regression":
@@ -198,7 +199,7 @@ def _read_csv(path: Path, name: str, head: bytes, encoding: str) -> pa.Table:
     try:
         return csv.read_csv(
             path,
-            read_options=csv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            read_options=csv.ReadOptions(encoding=encoding),
             convert_options=csv.ConvertOptions(strings_can_be_null=True),
         )
     except pa.ArrowInvalid as exc:
@@ -336,6 +337,8 @@ class _Checker:
             mask = _to_numpy(col.is_null())
             self.fail(f"column '{column}' has empty or NaN values", column=column, mask=mask,
                       values=[None] * len(mask), fix=f"Fill in a {kind} on every row, or drop those rows")
+        if np.isfinite(arr.sum()):  # a NaN or an infinity anywhere would show in the sum
+            return arr
         nan = np.isnan(arr)
         if nan.any():
             self.fail(f"column '{column}' has empty or NaN values", column=column, mask=nan,
@@ -348,6 +351,8 @@ class _Checker:
 
     def probability(self, column: str) -> np.ndarray:
         arr = self.numeric(column, kind="probability")
+        if len(arr) and arr.min() >= 0 and arr.max() <= 1:
+            return arr
         bad = (arr < 0) | (arr > 1)
         if bad.any():
             self.fail(f"column '{column}' must lie in [0, 1]", column=column, mask=bad, values=arr,
@@ -389,6 +394,10 @@ class _Checker:
         col = self.table.column(column)
         if positive_label is None and (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)
                                        or pa.types.is_boolean(col.type)):
+            if pa.types.is_integer(col.type) and col.null_count == 0 and len(col):
+                bounds = pc.min_max(col)
+                if bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= 1:
+                    return _to_numpy(pc.cast(col, pa.int8()))
             arr = self.numeric(column, kind=f"0/1 {what}")
             bad = (arr != 0) & (arr != 1)
             if bad.any():
@@ -429,6 +438,8 @@ class _Checker:
         ids = _to_numpy(col)
         if ids.dtype == object:
             ids = ids.astype(str)
+        if _all_distinct(ids):
+            return ids
         order = np.argsort(ids, kind="stable")
         sorted_ids = ids[order]
         same = sorted_ids[1:] == sorted_ids[:-1]
@@ -438,6 +449,18 @@ class _Checker:
             self.fail(f"column '{column}' has duplicate ids", column=column, mask=dup, values=ids,
                       fix="Give each row of a split its own id")
         return ids
+
+
+def _all_distinct(ids: np.ndarray) -> bool:
+    """Quick check without an argsort: counts for compact integer ids, else one sort."""
+    if len(ids) < 2:
+        return True
+    if ids.dtype.kind in "iu":
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo < 4 * len(ids):
+            return int(np.bincount((ids - lo).astype(np.intp)).max()) <= 1
+    s = np.sort(ids)
+    return not (s[1:] == s[:-1]).any()
 
 
 def _role_of(column: str, columns: Columns) -> str:

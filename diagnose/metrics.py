@@ -127,13 +127,18 @@ def split_error(pred: Predictions, metric: str | None = None, *, split: str | No
     """
     metric = metric or default_metric(pred.task)
     losses = per_sample_loss(pred, metric)
-    mean, var, n_eff = weighted_mean_var(losses, pred.weight)
     if metric == "error_rate" and pred.task in ("binary", "multiclass"):
+        # a rate needs no sample variance: p(1 - p) is its per-sample variance
+        if pred.weight is None:
+            mean, n_eff = float(losses.mean()), float(pred.n)
+        else:
+            mean, _, n_eff = weighted_mean_var(losses, pred.weight)
         var = mean * (1.0 - mean)
         low, high = wilson_interval(mean, n_eff)
         # the Wilson width stays honest at 0 or 1 errors, where p(1-p)/n would claim no noise
         se = (high - low) / (2 * Z95)
     else:
+        mean, var, n_eff = weighted_mean_var(losses, pred.weight)
         se = math.sqrt(var / n_eff) if n_eff > 0 else float("inf")
         low, high = max(0.0, mean - Z95 * se), mean + Z95 * se
     error = mean

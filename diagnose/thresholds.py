@@ -73,6 +73,10 @@ class Rule:
         return cls("fbeta", beta, "f1" if beta == 1.0 else f"fbeta:{beta:g}")
 
 
+# from this many rows on, the two sorts of a sweep run on two threads
+PARALLEL_SORT_ROWS = 200_000
+
+
 @dataclass(frozen=True, eq=False)
 class Sweep:
     """(Weighted) counts at every distinct score ``t`` (ascending): ``tp`` positives and
@@ -118,19 +122,33 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
         order = np.argsort(y_score)
         w = w[order]
         return _sweep_sorted(y_score[order], w * (y_true[order] == 1), w)
-    n = y_score.shape[0]
-    s = np.sort(y_score)
+    # sort the positives' and the negatives' scores apart (together about one full sort),
+    # then merge the two sorted runs, which the stable sort does in linear time
+    pos, neg = _sort_apart(y_score, y_true == 1)
+    s = np.concatenate((pos, neg))
+    s.sort(kind="stable")
+    n = s.shape[0]
     first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     thresholds = s[first]
     del s
-    # rows at or above s[first[i]] are the n - first[i] rows from there to the end
+    # rows at or above s[first[i]] are the n - first[i] rows from there to the end;
+    # positives at or above t are those from t's place in the sorted positives on
     np.subtract(n, first, out=first)
-    # each positive's score is one of the thresholds: find it, count positives per
-    # threshold, and sum those counts from the top
-    pos = np.sort(y_score[y_true == 1])
-    tp = np.bincount(np.searchsorted(thresholds, pos, side="left"), minlength=thresholds.shape[0])
-    np.cumsum(tp[::-1], out=tp[::-1])  # in place: one array fewer at the peak
+    tp = pos.shape[0] - np.searchsorted(pos, thresholds, side="left")
     return Sweep(thresholds, tp, first, float(pos.shape[0]), float(n))
+
+
+def _sort_apart(y_score: np.ndarray, is_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positives' and the negatives' scores, each sorted; on two threads when large
+    (numpy releases the GIL while sorting, and this machine class has two cores)."""
+    if y_score.shape[0] < PARALLEL_SORT_ROWS:
+        return np.sort(y_score[is_pos]), np.sort(y_score[~is_pos])
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pos = pool.submit(lambda: np.sort(y_score[is_pos]))
+        neg = pool.submit(lambda: np.sort(y_score[~is_pos]))
+        return pos.result(), neg.result()
 
 
 def _sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:

@@ -57,6 +57,17 @@ def test_sweep_matches_precision_recall_curve_with_ties(rng, decimals):
     np.testing.assert_allclose(sw.recall(), r, rtol=1e-12)
 
 
+def test_large_sweep_on_two_threads_matches_precision_recall_curve(rng):
+    from diagnose.thresholds import PARALLEL_SORT_ROWS
+
+    y, s = tied_data(rng, PARALLEL_SORT_ROWS + 1000, decimals=4)
+    sw = sweep(y, s)
+    p, r, t = sk_curve(y, s)
+    np.testing.assert_array_equal(sw.thresholds, t)
+    np.testing.assert_allclose(sw.precision(), p, rtol=1e-12)
+    np.testing.assert_allclose(sw.recall(), r, rtol=1e-12)
+
+
 def test_weighted_sweep_matches_sklearn_and_skips_zero_weights(rng):
     y, s = tied_data(rng, 2000)
     w = rng.random(2000) * 3
