@@ -26,7 +26,7 @@ RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at
 @format_option
 def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, positive_label, encoding, fmt):
     """Pick the decision threshold on cv by a rule; show cv and test metrics beside 0.5."""
-    from ..ingest import Columns, _Raw, parse_splits, read_table
+    from ..ingest import Columns, RawTable, parse_splits, read_table
     from ..thresholds import Rule, choose_threshold
 
     rule = Rule.parse(rule)  # a bad rule fails before any file is read
@@ -35,7 +35,7 @@ def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, p
     for split, path in (("cv", cv), ("test", test)):
         if path is not None:
             table, name = read_table(path, encoding=encoding)
-            raws[split] = _Raw(table, name, split)
+            raws[split] = RawTable(table, name, split)
     parsed, _ = parse_splits(raws, task=task, columns=columns, positive_label=positive_label)
     result = choose_threshold(parsed["cv"], parsed.get("test"), rule=rule, bootstrap="auto" if bootstrap is None else bootstrap,
                               seed=seed, max_points=curve_points)

@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..ingest import SPLITS, Columns, Splits, _Raw, parse_splits
+from ..ingest import SPLITS, Columns, Splits, RawTable, parse_splits
 from .models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
 from .values import Encoded, RunSummary, StoredRun, SubmissionInfo
 
@@ -302,7 +302,7 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
     raws = {}
     for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
         data = session.scalar(select(Blob.data).where(Blob.content_hash == sub.content_hash))
-        raws[sub.split] = _Raw(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
+        raws[sub.split] = RawTable(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
     raws = {s: raws[s] for s in SPLITS if s in raws}
     classes = opts.get("classes") if row.task == "multiclass" else None
     parsed, warnings = parse_splits(raws, task=row.task, columns=Columns.from_mapping(opts.get("columns")),

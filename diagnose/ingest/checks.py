@@ -1,0 +1,242 @@
+"""Column checks: every failure names the file, the column, the first rows and the fix."""
+from __future__ import annotations
+
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError
+from .read import _to_numpy
+from .values import MAX_ROWS_SHOWN, Columns
+
+
+class _Checker:
+    """Column checks for one table; every failure names file, column, rows and values."""
+
+    def __init__(self, table: pa.Table, name: str, row_numbers: np.ndarray | None = None):
+        self.table = table
+        self.name = name
+        self.row_numbers = row_numbers
+
+    def fail(self, problem, *, column=None, mask=None, values=None, fix=None):
+        rows, shown, n_bad = [], [], None
+        if mask is not None:
+            bad = np.flatnonzero(mask)
+            n_bad = len(bad)
+            first = bad[:MAX_ROWS_SHOWN]
+            rows = (self.row_numbers[first] if self.row_numbers is not None else first + 1).tolist()
+            if values is not None:
+                shown = [_py(values[i]) for i in first]
+        raise InputError(problem, file=self.name, column=column, rows=rows, values=shown, n_bad=n_bad, fix=fix)
+
+    def require(self, column: str, role: str, columns: Columns) -> None:
+        if column not in self.table.column_names:
+            present = ", ".join(self.table.column_names[:12])
+            more = " ..." if self.table.num_columns > 12 else ""
+            self.fail(
+                f"missing column '{column}' ({role})",
+                column=column,
+                fix=f"The file has: {present}{more}. Rename the column or map it "
+                f"(--column {_role_of(column, columns)}=NAME)",
+            )
+
+    def numeric(self, column: str, *, kind: str = "number") -> np.ndarray:
+        """A column as float64, refusing empty cells and text."""
+        col = self.table.column(column)
+        t = col.type
+        if pa.types.is_boolean(t):
+            arr = _to_numpy(pc.cast(col, pa.int8())).astype(np.float64) if col.null_count == 0 else None
+        elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+            arr = None if col.null_count else _to_numpy(pc.cast(col, pa.float64()))
+        elif pa.types.is_null(t):
+            self.fail(f"column '{column}' is empty", column=column,
+                      mask=np.ones(len(col), bool), values=[None] * len(col),
+                      fix=f"Fill in a {kind} on every row")
+        else:
+            raw = _to_numpy(col)
+            as_num = _parse_numbers(raw)
+            bad = np.isnan(as_num) & ~_is_nan_text(raw)
+            if bad.any():
+                missing = _is_missing(raw)
+                if (bad & ~missing).any():
+                    self.fail(f"column '{column}' must hold {kind}s, but holds text", column=column,
+                              mask=bad & ~missing, values=raw, fix=f"Put a {kind} on every row")
+            arr = as_num
+        if arr is None:  # nulls present in a numeric column
+            mask = _to_numpy(col.is_null())
+            self.fail(f"column '{column}' has empty or NaN values", column=column, mask=mask,
+                      values=[None] * len(mask), fix=f"Fill in a {kind} on every row, or drop those rows")
+        if np.isfinite(arr.sum()):  # a NaN or an infinity anywhere would show in the sum
+            return arr
+        nan = np.isnan(arr)
+        if nan.any():
+            self.fail(f"column '{column}' has empty or NaN values", column=column, mask=nan,
+                      values=arr, fix=f"Fill in a {kind} on every row, or drop those rows")
+        inf = np.isinf(arr)
+        if inf.any():
+            self.fail(f"column '{column}' has infinite values", column=column, mask=inf, values=arr,
+                      fix=f"Give finite {kind}s")
+        return arr
+
+    def probability(self, column: str) -> np.ndarray:
+        arr = self.numeric(column, kind="probability")
+        if len(arr) and arr.min() >= 0 and arr.max() <= 1:
+            return arr
+        bad = (arr < 0) | (arr > 1)
+        if bad.any():
+            self.fail(f"column '{column}' must lie in [0, 1]", column=column, mask=bad, values=arr,
+                      fix="Give probabilities, e.g. predict_proba output, not raw decision scores")
+        return arr
+
+    def labels(self, column: str) -> np.ndarray:
+        """A label column as a numpy array of strings, refusing empty cells."""
+        col = self.table.column(column)
+        if pa.types.is_null(col.type):
+            self.fail(f"column '{column}' is empty", column=column, mask=np.ones(len(col), bool),
+                      values=[None] * len(col), fix="Fill in a label on every row")
+        raw = _to_numpy(col)
+        if pa.types.is_floating(col.type):
+            nan = np.isnan(raw.astype(np.float64))
+            if nan.any():
+                self.fail(f"column '{column}' has empty or NaN labels", column=column, mask=nan,
+                          values=raw, fix="Fill in a label on every row, or drop those rows")
+            return _float_labels_to_str(raw.astype(np.float64))
+        if col.null_count:
+            mask = _to_numpy(col.is_null())
+            self.fail(f"column '{column}' has empty labels", column=column, mask=mask,
+                      values=[None] * len(mask), fix="Fill in a label on every row, or drop those rows")
+        if pa.types.is_boolean(col.type):
+            return np.where(raw.astype(bool), "1", "0").astype(object)
+        if pa.types.is_integer(col.type):
+            return raw.astype(str).astype(object)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = pc.utf8_trim_whitespace(col)
+            blank = _to_numpy(pc.equal(col, ""))
+            if blank.any():
+                self.fail(f"column '{column}' has empty labels", column=column, mask=blank,
+                          values=[None] * len(blank), fix="Fill in a label on every row, or drop those rows")
+            return _to_numpy(col).astype(object)
+        return raw.astype(str).astype(object)
+
+    def binary(self, column: str, positive_label: str | None, *, what: str = "label") -> np.ndarray:
+        """A 0/1 column (0/1 numbers, booleans, or two class names with a positive label)."""
+        col = self.table.column(column)
+        if positive_label is None and (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)
+                                       or pa.types.is_boolean(col.type)):
+            if pa.types.is_integer(col.type) and col.null_count == 0 and len(col):
+                bounds = pc.min_max(col)
+                if bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= 1:
+                    return _to_numpy(pc.cast(col, pa.int8()))
+            arr = self.numeric(column, kind=f"0/1 {what}")
+            bad = (arr != 0) & (arr != 1)
+            if bad.any():
+                self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=bad, values=arr,
+                          fix="Give 0/1 labels, or class names with --positive-label, or force "
+                          "another task with --task")
+            return arr.astype(np.int8)
+        labels = self.labels(column)
+        if positive_label is not None:
+            positive = str(positive_label)
+            values = _distinct(labels)
+            if len(values) > 2:
+                extra = [v for v in values if v != positive]
+                mask = np.isin(labels, extra[1:])
+                self.fail(f"column '{column}' holds more than two classes for a binary task "
+                          f"({', '.join(values[:6])})", column=column, mask=mask, values=labels,
+                          fix="Use the multiclass format (y_prob_<class> columns), or force it with --task multiclass")
+            return (labels == positive).astype(np.int8)
+        lowered = np.char.lower(labels.astype(str))
+        ones = np.isin(lowered, ["1", "true", "yes", "1.0"])
+        zeros = np.isin(lowered, ["0", "false", "no", "0.0"])
+        if (ones | zeros).all():
+            return ones.astype(np.int8)
+        values = _distinct(labels)
+        if len(values) <= 2:
+            self.fail(f"column '{column}' holds class names ({', '.join(map(repr, values))}) "
+                      "and it is not said which one is positive", column=column,
+                      fix="Say which class is positive (--positive-label NAME), or give 0/1 labels")
+        self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=~(ones | zeros),
+                  values=labels, fix="Give 0/1 labels, or force another task with --task")
+
+    def unique_ids(self, column: str) -> np.ndarray:
+        col = self.table.column(column)
+        if col.null_count:
+            mask = _to_numpy(col.is_null())
+            self.fail(f"column '{column}' has empty ids", column=column, mask=mask,
+                      values=[None] * len(mask), fix="Give every row an id")
+        ids = _to_numpy(col)
+        if ids.dtype == object:
+            ids = ids.astype(str)
+        if _all_distinct(ids):
+            return ids
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        same = sorted_ids[1:] == sorted_ids[:-1]
+        if same.any():
+            dup = np.zeros(len(ids), bool)
+            dup[order[1:][same]] = True
+            self.fail(f"column '{column}' has duplicate ids", column=column, mask=dup, values=ids,
+                      fix="Give each row of a split its own id")
+        return ids
+
+
+def _all_distinct(ids: np.ndarray) -> bool:
+    """Quick check without an argsort: counts for compact integer ids, else one sort."""
+    if len(ids) < 2:
+        return True
+    if ids.dtype.kind in "iu":
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo < 4 * len(ids):
+            return int(np.bincount((ids - lo).astype(np.intp)).max()) <= 1
+    s = np.sort(ids)
+    return not (s[1:] == s[:-1]).any()
+
+
+def _role_of(column: str, columns: Columns) -> str:
+    for role, value in columns.__dict__.items():
+        if value == column:
+            return role
+    return "ROLE"
+
+
+def _py(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _distinct(labels: np.ndarray) -> list[str]:
+    return sorted(set(labels.tolist()), key=_natural_key)
+
+
+def _natural_key(label: str):
+    try:
+        return (0, float(label), "")
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def _float_labels_to_str(arr: np.ndarray) -> np.ndarray:
+    integral = np.all(arr == np.round(arr))
+    if integral:
+        return arr.astype(np.int64).astype(str).astype(object)
+    return arr.astype(str).astype(object)
+
+
+def _is_missing(raw: np.ndarray) -> np.ndarray:
+    if raw.dtype != object:
+        return np.zeros(len(raw), bool)
+    return np.array([v is None or (isinstance(v, str) and not v.strip()) for v in raw], dtype=bool)
+
+
+def _is_nan_text(raw: np.ndarray) -> np.ndarray:
+    if raw.dtype != object:
+        return np.zeros(len(raw), bool)
+    return np.array([isinstance(v, str) and v.strip().lower() == "nan" for v in raw], dtype=bool)
+
+
+def _parse_numbers(raw: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
