@@ -86,6 +86,13 @@ def test_metric_choice_changes_the_error(sample_dir):
 def test_demo_diagnoses_every_sample_case(sample_dir):
     result = CliRunner().invoke(main, ["demo", "--sample-dir", str(sample_dir)])
     assert result.exit_code == 0, result.output
-    for case in ("breast_cancer", "digits", "multilabel", "diabetes_poly", "high_bias",
-                 "high_variance", "skewed"):
+    cases = ("breast_cancer", "digits", "multilabel", "diabetes_poly", "high_bias", "high_variance", "skewed")
+    for case in cases:
         assert f"=== {case}" in result.stdout
+    # the runs are left in the configured (per-test) database, and a second demo replaces them
+    again = CliRunner().invoke(main, ["demo", "--sample-dir", str(sample_dir)])
+    assert again.exit_code == 0, again.output
+    listed = CliRunner().invoke(main, ["runs", "--project", "samples", "--format", "json"])
+    runs = json.loads(listed.stdout)
+    assert sorted(r["run"] for r in runs) == sorted(cases)
+    assert {r["run"]: r["verdict"] for r in runs}["high_bias"] == "high_bias"

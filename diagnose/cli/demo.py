@@ -20,6 +20,8 @@ class SampleCase:
     baseline_files: dict = field(default_factory=dict)
 
 
+SAMPLE_PROJECT = "samples"
+
 # baselines as stated in sample_data/README.md
 SAMPLE_CASES = (
     SampleCase("breast_cancer", "binary: breast cancer, logistic regression", {"human": 0.02}),
@@ -54,15 +56,18 @@ def case_sources(root: Path, case: SampleCase) -> dict:
               help="Folder holding the sample cases (default: the repo's sample_data/).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
               show_default=True)
-def demo(sample_dir, fmt):
-    """Diagnose every sample case in sample_data/ and print the diagnoses."""
-    from ..diagnosis import report
+@click.option("--store/--no-store", default=True, show_default=True,
+              help="Also store the sample runs (project 'samples') in the configured database.")
+def demo(sample_dir, fmt, store):
+    """Diagnose every sample case in sample_data/, print the diagnoses and store the runs."""
     from ..render import table
+    from ..store.submit import prepare_run
 
     root = Path(sample_dir) if sample_dir else default_sample_dir()
-    summary = []
+    summary, prepared = [], {}
     for case in SAMPLE_CASES:
-        result = report(**case_sources(root, case))
+        prepared[case.name] = prepare_run(**case_sources(root, case), encode=store)
+        result = prepared[case.name].report
         heading = f"=== {case.name} — {case.title}"
         click.echo(f"## {heading[4:]}\n" if fmt == "markdown" else heading)
         click.echo(result.to_markdown() if fmt == "markdown" else result.to_text())
@@ -72,3 +77,22 @@ def demo(sample_dir, fmt):
     click.echo(table(["case", "task", "J_train", "J_cv", "J_test", "verdict"], summary,
                      markdown=fmt == "markdown"))
     note(f"diagnosed {len(summary)} sample cases from {root}")
+    if store:
+        _store_samples(prepared)
+
+
+def _store_samples(prepared: dict) -> None:
+    """Replace the sample runs in project 'samples', all in one transaction."""
+    from sqlalchemy.orm import Session
+
+    from .. import settings
+    from ..store import delete_run, make_engine, submit_prepared
+
+    engine = make_engine()
+    with Session(engine) as session, session.begin():
+        for name, run in prepared.items():
+            delete_run(session, SAMPLE_PROJECT, name, missing_ok=True)
+            submit_prepared(session, run, project=SAMPLE_PROJECT, run=name)
+    engine.dispose()
+    note(f"stored {len(prepared)} runs in project '{SAMPLE_PROJECT}' at {settings.database_url()} "
+         f"(list them: diagnose runs --project {SAMPLE_PROJECT})")
