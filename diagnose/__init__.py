@@ -1,8 +1,8 @@
 """diagnose: tell from predictions alone why a model falls short and what to do next.
 
 >>> import diagnose
->>> callable(diagnose.report)
-True
+>>> callable(diagnose.report), callable(diagnose.gate.check)
+(True, True)
 """
 from __future__ import annotations
 
@@ -56,7 +56,13 @@ _LAZY = {
 __all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
 
 
+# submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
+_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves", "error_analysis", "cohorts")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'diagnose' has no attribute '{name}'")

@@ -65,8 +65,11 @@ def get(name: str) -> Any:
 def database_url() -> str:
     """The database URL with a leading ``~`` of a SQLite path expanded.
 
-    >>> database_url().startswith(("sqlite", "postgresql")) or True
+    >>> import os
+    >>> os.environ["DIAGNOSE_DATABASE_URL"], saved = "sqlite:///~/runs.db", os.environ.get("DIAGNOSE_DATABASE_URL")
+    >>> database_url() == "sqlite:///" + str(Path.home() / "runs.db")
     True
+    >>> _ = os.environ.pop("DIAGNOSE_DATABASE_URL") if saved is None else os.environ.update(DIAGNOSE_DATABASE_URL=saved)
     """
     return expand_url(str(get("database_url")))
 
