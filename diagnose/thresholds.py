@@ -122,12 +122,21 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
         order = np.argsort(y_score)
         w = w[order]
         return _sweep_sorted(y_score[order], w * (y_true[order] == 1), w)
-    # sort the positives' and the negatives' scores apart (together about one full sort),
-    # then merge the two sorted runs, which the stable sort does in linear time
-    pos, neg = _sort_apart(y_score, y_true == 1)
-    s = np.concatenate((pos, neg))
-    s.sort(kind="stable")
-    n = s.shape[0]
+    is_pos = y_true == 1
+    n = y_score.shape[0]
+    n_pos = int(np.count_nonzero(is_pos))
+    if min(n_pos, n - n_pos) * 4 >= n:
+        # balanced: sort the positives' and the negatives' scores apart (two half sorts,
+        # on two threads), then merge the runs, which the stable sort does in linear time
+        pos, neg = _two_sorts(lambda: y_score[is_pos], lambda: y_score[~is_pos], n)
+        del is_pos
+        s = np.concatenate((pos, neg))
+        del neg
+        s.sort(kind="stable")
+    else:
+        # skewed: sort every score and, beside it, the few positives' scores
+        s, pos = _two_sorts(lambda: y_score, lambda: y_score[is_pos], n)
+        del is_pos
     first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     thresholds = s[first]
     del s
@@ -138,17 +147,17 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
     return Sweep(thresholds, tp, first, float(pos.shape[0]), float(n))
 
 
-def _sort_apart(y_score: np.ndarray, is_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positives' and the negatives' scores, each sorted; on two threads when large
-    (numpy releases the GIL while sorting, and this machine class has two cores)."""
-    if y_score.shape[0] < PARALLEL_SORT_ROWS:
-        return np.sort(y_score[is_pos]), np.sort(y_score[~is_pos])
+def _two_sorts(a, b, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted copies of the arrays ``a()`` and ``b()``; on two threads when large (numpy
+    releases the GIL while sorting, and this machine class has two cores)."""
+    if n < PARALLEL_SORT_ROWS:
+        return np.sort(a()), np.sort(b())
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pos = pool.submit(lambda: np.sort(y_score[is_pos]))
-        neg = pool.submit(lambda: np.sort(y_score[~is_pos]))
-        return pos.result(), neg.result()
+        first = pool.submit(lambda: np.sort(a()))
+        second = pool.submit(lambda: np.sort(b()))
+        return first.result(), second.result()
 
 
 def _sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:

@@ -47,9 +47,9 @@ def load(split):
 # ------------------------------------------------------------------------------ sweep
 
 
-@pytest.mark.parametrize("decimals", [1, 2, 6])
-def test_sweep_matches_precision_recall_curve_with_ties(rng, decimals):
-    y, s = tied_data(rng, 3000, decimals=decimals)
+@pytest.mark.parametrize("decimals, prevalence", [(1, 0.2), (2, 0.2), (6, 0.2), (2, 0.5), (6, 0.6)])
+def test_sweep_matches_precision_recall_curve_with_ties(rng, decimals, prevalence):
+    y, s = tied_data(rng, 3000, decimals=decimals, prevalence=prevalence)
     sw = sweep(y, s)
     p, r, t = sk_curve(y, s)
     np.testing.assert_array_equal(sw.thresholds, t)
@@ -57,10 +57,11 @@ def test_sweep_matches_precision_recall_curve_with_ties(rng, decimals):
     np.testing.assert_allclose(sw.recall(), r, rtol=1e-12)
 
 
-def test_large_sweep_on_two_threads_matches_precision_recall_curve(rng):
+@pytest.mark.parametrize("prevalence", [0.03, 0.5])  # the skewed and the balanced path
+def test_large_sweep_on_two_threads_matches_precision_recall_curve(rng, prevalence):
     from diagnose.thresholds import PARALLEL_SORT_ROWS
 
-    y, s = tied_data(rng, PARALLEL_SORT_ROWS + 1000, decimals=4)
+    y, s = tied_data(rng, PARALLEL_SORT_ROWS + 1000, prevalence=prevalence, decimals=4)
     sw = sweep(y, s)
     p, r, t = sk_curve(y, s)
     np.testing.assert_array_equal(sw.thresholds, t)
