@@ -215,3 +215,9 @@ def test_slice_columns_are_kept(tmp_path):
     assert p.slice_columns == ("region", "age")
     assert p.slices()["region"].tolist() == ["eu", "us"]
     assert np.array_equal(p.column("age"), [30, 40])
+
+
+def test_curve_runs_are_not_taken_for_one_run(sample_dir):
+    result = CliRunner().invoke(main, ["report", "--data", str(sample_dir / "curves" / "validation_lambda.csv")])
+    assert_bad(result, "validation_lambda.csv", "holds 8 runs", "'param_lambda'",
+               "diagnose curve validation FILE --param lambda")

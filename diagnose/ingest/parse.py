@@ -106,9 +106,29 @@ def load_splits(
     if "train" not in raws or "cv" not in raws:
         missing = [s for s in ("train", "cv") if s not in raws]
         raise UsageError(f"the {' and '.join(missing)} split is needed (give --{missing[0]})")
+    for raw in raws.values():
+        _refuse_several_runs(raw, cols)
     parsed, warnings = parse_splits(raws, task=task, columns=cols, positive_label=positive_label)
     return Splits(task=parsed["train"].task, train=parsed["train"], cv=parsed["cv"],
                   test=parsed.get("test"), warnings=tuple(warnings))
+
+
+def _refuse_several_runs(raw: RawTable, cols: Columns) -> None:
+    """A table of curve runs (several train sizes or parameter values) is not one run."""
+    import pyarrow.compute as pc
+
+    for column in raw.table.column_names:
+        if column == cols.train_size or column.startswith(cols.param_prefix):
+            distinct = pc.count_distinct(raw.table.column(column)).as_py()
+            if distinct > 1:
+                if column == cols.train_size:
+                    command = "diagnose curve learning FILE"
+                else:
+                    command = f"diagnose curve validation FILE --param {column[len(cols.param_prefix):]}"
+                raise InputError(
+                    f"holds {distinct} runs (column '{column}' has {distinct} values), not one run",
+                    file=raw.name, column=column,
+                    fix=f"Use `{command}`, or give the rows of one run only")
 
 
 def _split_table(table: pa.Table, name: str, cols: Columns) -> dict[str, RawTable]:
