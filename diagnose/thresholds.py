@@ -306,7 +306,8 @@ class ThresholdCurve:
 @dataclass(frozen=True)
 class BootstrapInterval:
     """95% percentile intervals, over bootstrap resamples of cv, of the chosen threshold and
-    of its cv F1; ``failed`` resamples had no threshold that met the rule."""
+    of its cv F1; ``failed`` resamples had no positive row (so, as on cv itself, no
+    threshold can be chosen) or no threshold that met the rule."""
 
     reps: int
     seed: int
@@ -362,7 +363,9 @@ def bootstrap_threshold(y_true, y_score, *, rule: "str | Rule" = "f1", sample_we
         keep = counts > 0
         ww = (counts * w)[keep]
         sw = _sweep_sorted(s[keep], ww * pos[keep], ww)
-        i = pick_index(sw, rule)
+        # a resample without positives has no threshold to choose (as threshold_search
+        # says for cv); picking one would drag the interval to the top score at F1 0
+        i = pick_index(sw, rule) if sw.positives > 0 else None
         if i is not None:
             values.append(sw.thresholds[i])
             f1s.append(sw.fbeta(i))

@@ -338,3 +338,15 @@ def test_property_sweep_and_f1_choice_match_sklearn(rows):
         np.testing.assert_allclose(sw.precision(), p)
         np.testing.assert_allclose(sw.recall(), r)
         assert best_threshold(y, s, sample_weight=weight) == sk_best(y, s, w=weight)[0]
+
+
+def test_bootstrap_resamples_without_positives_fail_instead_of_picking_the_top_score():
+    # one positive in 20 rows: about a third of the resamples hold no positive at all
+    y = np.zeros(20, np.int8)
+    y[5] = 1
+    s = np.linspace(0.01, 0.99, 20)
+    b = bootstrap_threshold(y, s, reps=200, seed=0)
+    assert 40 < b.failed < 110  # (19/20)^20 ~ 0.36 of them have nothing to choose from
+    # every resample that holds the positive picks its score, with an F1 above 0
+    assert b.value_low == b.value_high == s[5]
+    assert b.f1_low > 0
