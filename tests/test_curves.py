@@ -227,6 +227,15 @@ def test_target_below_the_asymptote_cannot_be_reached():
     assert reached.status == "reached"
 
 
+@pytest.mark.parametrize("level", [0.2, 0.1, 0.7])  # means that float arithmetic cannot hit exactly
+def test_constant_curve_has_no_r2_and_no_poor_fit_caveat(level):
+    fit = fit_power_law([100, 200, 400], [level] * 3, target=0.05)
+    # R² = 1 - SS_res / SS_tot is undefined when J_cv does not vary (SS_tot = 0)
+    assert fit.r2 is None
+    assert not any("fits J_cv poorly" in c for c in fit.caveats)
+    assert fit.to_dict()["r2"] is None
+
+
 @pytest.mark.parametrize("sizes", [[100], [100, 200], [100, 100, 200]])
 def test_fewer_than_three_sizes_refused_clearly(sizes):
     with pytest.raises(UsageError, match="at least 3 distinct training-set sizes"):
