@@ -273,11 +273,16 @@ def fpc_wilson(count: np.ndarray, n: int, population: int | None,
     """Wilson intervals for the shares ``count / n`` of a sample of ``n`` from ``population``.
 
     With the finite-population correction the variance p(1-p)/n shrinks by (N-n)/(N-1):
-    the Wilson interval is taken with that effective n; a census (n = N) is exact.
+    the Wilson interval is taken with that effective n; a census (n = N) is exact. With a
+    population, the interval never leaves what is possible: between ``count`` and
+    ``count + N - n`` members of the population are in the category.
 
     >>> lo, hi = fpc_wilson(np.array([21]), 100, 100)
     >>> float(lo[0]), float(hi[0])
     (0.21, 0.21)
+    >>> lo, hi = fpc_wilson(np.array([5]), 8, 10)  # 5 of 8 reviewed, 2 not: 5 to 7 of 10
+    >>> float(lo[0]), float(hi[0])
+    (0.5, 0.7)
     """
     count = np.asarray(count, dtype=np.float64)
     p = count / n
@@ -291,6 +296,10 @@ def fpc_wilson(count: np.ndarray, n: int, population: int | None,
     half = z * np.sqrt(np.maximum(p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff), 0.0)) / denom
     low = np.where(p <= 0, 0.0, np.maximum(0.0, centre - half))
     high = np.where(p >= 1, 1.0, np.minimum(1.0, centre + half))
+    if population is not None:
+        # the unreviewed N - n can add at most N - n, and the reviewed count is certain
+        low = np.maximum(low, count / population)
+        high = np.minimum(high, (count + population - n) / population)
     return low, high
 
 

@@ -107,6 +107,19 @@ def test_fpc_interval_covers_true_count(sample):
         assert np.all(hi - lo <= hi0 - lo0)
 
 
+def test_estimated_count_interval_stays_within_what_is_possible():
+    # 8 of 10 errors reviewed, 5 tagged 'other': between 5 and 7 of the 10 are 'other'
+    # (the Wilson interval with the correction alone gives about [4.6, 7.6])
+    t = tally_tags(["other"] * 5 + ["a"] * 3 + [None] * 2, total_errors=10)
+    other = t.category("other")
+    assert other.estimated_count == pytest.approx(6.25)
+    assert other.estimated_ci_low == pytest.approx(5) and other.estimated_ci_high == pytest.approx(7)
+    assert (other.share_ci_low, other.share_ci_high) == pytest.approx((0.5, 0.7))
+    # 3 of 10 reviewed, 2 tagged: 2 to 9 of the 10 (Wilson-FPC alone reaches above 9)
+    t = tally_tags(["a", "a", "b"], total_errors=10)
+    assert 2 <= t.category("a").estimated_ci_low and t.category("a").estimated_ci_high <= 9
+
+
 def test_tags_split_trim_case_and_duplicates():
     long = split_tags([" Pharma ;PHISHING", "", None, "image;image", ";;", "Two  Words"])
     assert long.values.tolist() == [[0, "pharma"], [0, "phishing"], [3, "image"], [5, "two words"]]
