@@ -201,6 +201,9 @@ def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
         regressions = source.get("no_regression", [])
         if isinstance(regressions, Mapping):
             regressions = [regressions]
+        if isinstance(regressions, str) or not isinstance(regressions, Sequence):
+            raise UsageError('no_regression must be a table or a list of tables such as '
+                             '{metric = "cv.error", tolerance = 0.005}')
     elif isinstance(source, Sequence):
         texts, regressions = source, []
     else:

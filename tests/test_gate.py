@@ -251,3 +251,12 @@ def test_cli_interval_flag_judges_the_interval(tmp_path, files, cv_error, sample
     judged = runner.invoke(main, ["gate", rules, *files, "--interval", "--format", "json"])
     assert judged.exit_code == 1
     assert json.loads(judged.stdout)["rules"][0]["value"] == pytest.approx(high, rel=1e-9)
+
+
+@pytest.mark.parametrize("value", ["5", '"cv.error"', "true"])
+def test_no_regression_that_is_not_a_table_is_bad_usage(tmp_path, files, value):
+    rules = _write(tmp_path, f'rules = ["cv.error <= 1"]\nno_regression = {value}\n')
+    with pytest.raises(UsageError, match="no_regression must be a table"):
+        load_rules(rules)
+    result = CliRunner().invoke(main, ["gate", rules, "--project", "p", *files])
+    assert result.exit_code == 2 and "no_regression must be a table" in result.output
