@@ -30,6 +30,14 @@ class Setting:
     parse: Callable[[str], Any] = str
 
 
+def _seconds(raw: str) -> float:
+    """A finite, non-negative number of seconds (ValueError otherwise)."""
+    value = float(raw)
+    if not (0 <= value < float("inf")):
+        raise ValueError(raw)
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", DEFAULT_DATABASE_URL,
             "SQLAlchemy URL of the run store; the default is an embedded SQLite file in your home "
@@ -37,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
             "DIAGNOSE_DATABASE_URL"),
     Setting("busy_timeout", 30.0,
             "seconds a SQLite writer waits for another writer's lock before giving up",
-            "DIAGNOSE_BUSY_TIMEOUT", float),
+            "DIAGNOSE_BUSY_TIMEOUT", _seconds),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -58,3 +58,21 @@ def test_default_database_is_a_sqlite_file_in_the_home_folder(monkeypatch):
     assert url == "sqlite:///" + str(Path.home() / ".diagnose" / "diagnose.db")
     monkeypatch.setenv("DIAGNOSE_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert settings.database_url() == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-1", "-0.5"])
+def test_busy_timeout_must_be_finite_seconds(monkeypatch, raw):
+    monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", raw)
+    with pytest.raises(UsageError, match="DIAGNOSE_BUSY_TIMEOUT"):
+        settings.get("busy_timeout")
+
+
+def test_bad_busy_timeout_is_one_clear_error_on_the_command_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from diagnose.cli import main
+
+    monkeypatch.setenv("DIAGNOSE_BUSY_TIMEOUT", "nan")
+    result = CliRunner().invoke(main, ["runs", "--project", "p"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: environment variable DIAGNOSE_BUSY_TIMEOUT")
