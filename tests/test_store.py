@@ -555,3 +555,54 @@ def test_an_unreachable_database_is_one_clear_error(case):
         result = _cli(args, url)
         assert result.exit_code == 2, (args, result.output)
         assert result.output.startswith("error: database error (") and "Traceback" not in result.output
+
+
+def _no_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is None
+
+
+@pytest.mark.parametrize("url", [
+    "not a url", "nosuchdialect://u:secret@h/db", "postgresql+nosuchdriver://u:secret@h/db",
+    pytest.param("mysql+mysqldb://u:secret@h/db",
+                 marks=pytest.mark.skipif(not _no_module("MySQLdb"), reason="MySQLdb is installed")),
+])
+def test_a_bad_database_url_is_one_clear_error(url):
+    for args in (["runs", "--project", "p"], ["db", "upgrade"]):
+        result = _cli(args, url)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith("error: DIAGNOSE_DATABASE_URL"), result.output
+        assert "Traceback" not in result.output and "secret" not in result.output
+    with pytest.raises(UsageError, match="the database URL"):
+        store.make_engine(url)
+
+
+def test_a_file_that_is_no_database_is_one_clear_error_and_stays_untouched(tmp_path, case):
+    path = tmp_path / "cv.csv"
+    path.write_bytes(open(case["cv"], "rb").read())
+    before = path.read_bytes()
+    for args in (["runs", "--project", "p"], ["show", "p", "r"],
+                 ["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", case["cv"]]):
+        result = _cli(args, f"sqlite:///{path}")
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith("error: database error (file is not a database)"), result.output
+    assert path.read_bytes() == before
+
+
+def test_a_database_from_a_newer_diagnose_is_refused_clearly(db_url, case):
+    engine = store.make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    for args in (["runs", "--project", "p"], ["db", "upgrade"],
+                 ["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", case["cv"]]):
+        result = _cli(args, db_url)
+        assert result.exit_code == 2, (args, result.output)
+        assert "revision 9999" in result.output and "upgrade diagnose" in result.output
+        assert "Traceback" not in result.output
+    engine = store.make_engine(db_url, migrate=False)
+    with engine.connect() as conn:  # nothing was changed
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+        assert conn.execute(text("SELECT count(*) FROM run")).scalar() == 0
+    engine.dispose()

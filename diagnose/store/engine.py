@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from .. import settings
-from ..errors import DiagnoseError
+from ..errors import DiagnoseError, UsageError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # the newest revision in migrations/versions (a test checks it against alembic): comparing
@@ -34,12 +34,23 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     >>> current_revision(engine) == head_revision()
     True
     """
+    from sqlalchemy.exc import ArgumentError
+
+    where = "the database URL" if url else "DIAGNOSE_DATABASE_URL"
     url = settings.expand_url(url) if url else settings.database_url()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(parsed)
-    else:
-        engine = create_engine(parsed, pool_pre_ping=True)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # the text may hold a password: do not echo it
+        raise UsageError(f"{where} is not a SQLAlchemy URL; write e.g. sqlite:///path/to/runs.db "
+                         "or postgresql+psycopg://user@host/db") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:  # an unknown dialect or a driver not installed
+        shown = parsed.render_as_string(hide_password=True)
+        raise UsageError(f"{where} {shown} cannot be used: {type(exc).__name__}: {exc}") from None
     if migrate and _stored_revision(engine) != SCHEMA_HEAD:
         upgrade(engine)
     return engine
@@ -79,12 +90,13 @@ def _sqlite_engine(url) -> Engine:
 
 @contextmanager
 def database_errors() -> Iterator[None]:
-    """Turn a database that cannot be reached or is locked into a DiagnoseError (CLI exit 2)."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    """Turn a database that cannot be reached, is locked or is no database (a file of another
+    kind, a server that refuses the statements) into a DiagnoseError (CLI exit 2)."""
+    from sqlalchemy.exc import DBAPIError
 
     try:
         yield
-    except (OperationalError, InterfaceError) as exc:
+    except DBAPIError as exc:
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         hint = ""
         if "locked" in detail:
@@ -108,6 +120,12 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _known_revisions(cfg) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
 
 
 def _stored_revision(engine: Engine) -> str | None:
@@ -143,6 +161,12 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             before = MigrationContext.configure(conn).get_current_revision()
-            command.upgrade(_config(conn), revision)
+            cfg = _config(conn)
+            if before is not None and before not in _known_revisions(cfg):
+                raise DiagnoseError(
+                    f"the database schema is at revision {before}, which this version of diagnose "
+                    f"does not know (its newest is {head_revision()}): a newer diagnose wrote it; "
+                    "upgrade diagnose to use this database")
+            command.upgrade(cfg, revision)
             after = MigrationContext.configure(conn).get_current_revision()
     return before, after
