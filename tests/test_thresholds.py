@@ -350,3 +350,23 @@ def test_bootstrap_resamples_without_positives_fail_instead_of_picking_the_top_s
     # every resample that holds the positive picks its score, with an F1 above 0
     assert b.value_low == b.value_high == s[5]
     assert b.f1_low > 0
+
+
+def test_cli_cv_file_with_a_split_column_chooses_on_its_cv_rows_only(tmp_path):
+    cv, test = pd.read_csv(f"{SKEWED}/cv.csv"), pd.read_csv(f"{SKEWED}/test.csv")
+    train = pd.read_csv(f"{SKEWED}/train.csv")
+    both = pd.concat([train.assign(split="train"), cv.assign(split="cv"), test.assign(split="test")])
+    path = tmp_path / "all.csv"
+    both.to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["threshold", "--cv", str(path), "--bootstrap", "0", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    value = sk_best(cv.y_true.to_numpy(), cv.y_score.to_numpy())[0]
+    assert d["value"] == pytest.approx(value)  # not the choice over train + cv + test rows
+    assert d["cv"]["positives"] == cv.y_true.sum()
+    hit = test.y_score >= value
+    assert d["test"]["f1"] == pytest.approx(f1_score(test.y_true, hit))
+    no_cv = tmp_path / "no_cv.csv"
+    both[both.split != "cv"].to_csv(no_cv, index=False)
+    res = CliRunner().invoke(main, ["threshold", "--cv", str(no_cv)])
+    assert res.exit_code == 2 and "no cv rows" in res.output

@@ -12,7 +12,8 @@ RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at
 
 @main.command()
 @click.option("--cv", required=True, type=click.Path(dir_okay=False),
-              help="cv-split predictions: the threshold is chosen here.")
+              help="cv-split predictions: the threshold is chosen here. A file with a 'split' "
+              "column gives its cv rows (and its test rows, without --test).")
 @click.option("--test", type=click.Path(dir_okay=False),
               help="Test-split predictions: reported at the cv threshold, never chosen on.")
 @click.option("--rule", default="f1", show_default=True, metavar="RULE", help=RULE_HELP)
@@ -26,7 +27,9 @@ RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at
 @format_option
 def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, positive_label, encoding, fmt):
     """Pick the decision threshold on cv by a rule; show cv and test metrics beside 0.5."""
+    from ..errors import UsageError
     from ..ingest import Columns, RawTable, parse_splits, read_table
+    from ..ingest.parse import _split_table
     from ..thresholds import Rule, choose_threshold
 
     rule = Rule.parse(rule)  # a bad rule fails before any file is read
@@ -35,7 +38,17 @@ def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, p
     for split, path in (("cv", cv), ("test", test)):
         if path is not None:
             table, name = read_table(path, encoding=encoding)
-            raws[split] = RawTable(table, name, split)
+            if columns.split in table.column_names:
+                # one table of several splits: choose on its cv rows only (its train and test
+                # rows must not move the threshold); its test rows report it unless --test
+                parts = _split_table(table, name, columns)
+                if split not in parts:
+                    raise UsageError(f"{name}: the '{columns.split}' column holds no {split} rows")
+                raws[split] = parts[split]
+                if split == "cv" and test is None and "test" in parts:
+                    raws["test"] = parts["test"]
+            else:
+                raws[split] = RawTable(table, name, split)
     parsed, _ = parse_splits(raws, task=task, columns=columns, positive_label=positive_label)
     result = choose_threshold(parsed["cv"], parsed.get("test"), rule=rule, bootstrap="auto" if bootstrap is None else bootstrap,
                               seed=seed, max_points=curve_points)
