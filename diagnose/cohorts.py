@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .error_analysis import DEFAULT_TOP_SHARE, error_mask, fpc_wilson
+from .error_analysis import DEFAULT_TOP_SHARE, error_mask, fpc_wilson, load_cv
 from .ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
 
 DEFAULT_BINS = 4
@@ -187,9 +187,7 @@ def cohort_table(cv, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
     """
     import pandas as pd
 
-    from .ingest import load_predictions
-
-    pred = cv if isinstance(cv, Predictions) else load_predictions(
+    pred = cv if isinstance(cv, Predictions) else load_cv(
         cv, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
     errors, cut = error_mask(pred, cut=cut, top_share=top_share)
     names = pred.slice_columns if slice_columns is None else slice_columns

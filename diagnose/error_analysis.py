@@ -65,6 +65,25 @@ def _class_names(pred: Predictions, codes: np.ndarray) -> np.ndarray:
     return np.asarray(pred.classes, dtype=object)[codes]
 
 
+def load_cv(source, *, task: str | None = None, columns=None, positive_label: str | None = None,
+            encoding: str = "utf-8") -> Predictions:
+    """The cv predictions of a path, DataFrame or Arrow table; a table with a ``split``
+    column gives its cv rows only (error analysis never looks at train or test rows)."""
+    from .ingest import Columns, RawTable, parse_splits, read_table
+    from .ingest.parse import _split_table
+
+    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
+    table, name = read_table(source, encoding=encoding)
+    if cols.split in table.column_names:
+        raw = _split_table(table, name, cols).get("cv")
+        if raw is None:
+            raise UsageError(f"{name}: the '{cols.split}' column holds no cv rows")
+    else:
+        raw = RawTable(table, name, "cv")
+    parsed, _ = parse_splits({"cv": raw}, task=task, columns=cols, positive_label=positive_label)
+    return parsed["cv"]
+
+
 def _ids(pred: Predictions) -> tuple[np.ndarray, list[str]]:
     if pred.ids is not None:
         return pred.ids, []
@@ -412,11 +431,11 @@ def tally(source, *, cv=None, total_errors: int | None = None, cv_n: int | None 
     >>> t.categories[0].name, t.categories[0].estimated_count, t.untagged
     ('pharma', 30.0, 1)
     """
-    from .ingest import load_predictions, load_tagged
+    from .ingest import load_tagged
 
     cv_pred = None
     if cv is not None:
-        cv_pred = cv if isinstance(cv, Predictions) else load_predictions(
+        cv_pred = cv if isinstance(cv, Predictions) else load_cv(
             cv, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
     sample = load_tagged(source, cv=cv_pred, columns=columns, encoding=encoding)
     return tally_sample(sample, cv=cv_pred, total_errors=total_errors, cv_n=cv_n, cut=cut,

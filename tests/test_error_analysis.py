@@ -356,3 +356,34 @@ def test_cli_sample_to_stdout_is_pure_csv(sample_dir):
     frame = pd.read_csv(io.StringIO(r.stdout))
     assert len(frame) == 10 and (frame["total_errors"] == 10).all() and (frame["cv_n"] == 359).all()
     assert "only 10 errors" in r.stderr and "sampled 10 of 10" in r.stderr
+
+
+def test_a_table_with_a_split_column_gives_its_cv_rows_only(tmp_path, sample_dir):
+    # error analysis looks at cv errors only: never at the train or test rows of the file
+    d = sample_dir / "breast_cancer"
+    parts = {s: pd.read_csv(d / f"{s}.csv") for s in ("train", "cv", "test")}
+    both = pd.concat([f.assign(split=s) for s, f in parts.items()], ignore_index=True)
+    path = tmp_path / "all.csv"
+    both.to_csv(path, index=False)
+    cv = parts["cv"]
+    wrong = (cv.y_score >= 0.5).astype(int) != cv.y_true
+    runner = CliRunner()
+    r = runner.invoke(main, ["errors", "sample", "--cv", str(path), "--n", "1000"])
+    assert r.exit_code == 0, r.output
+    sample = pd.read_csv(__import__("io").StringIO(r.stdout))
+    assert sorted(sample["id"]) == sorted(cv.id[wrong])
+    assert set(sample["cv_n"]) == {len(cv)} and set(sample["total_errors"]) == {int(wrong.sum())}
+    r = runner.invoke(main, ["errors", "cohorts", "--cv", str(path), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["overall"] == pytest.approx(
+        {**json.loads(r.stdout)["overall"], "n": len(cv), "errors": int(wrong.sum())})
+    tagged = tmp_path / "tagged.csv"
+    pd.DataFrame({"id": cv.id[wrong], "tags": "a"}).to_csv(tagged, index=False)
+    r = runner.invoke(main, ["errors", "tally", str(tagged), "--cv", str(path), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["cv_n"] == len(cv) and out["total_errors"] == int(wrong.sum())
+    no_cv = tmp_path / "no_cv.csv"
+    both[both.split != "cv"].to_csv(no_cv, index=False)
+    r = runner.invoke(main, ["errors", "cohorts", "--cv", str(no_cv)])
+    assert r.exit_code == 2 and "no cv rows" in r.output

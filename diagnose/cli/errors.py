@@ -31,10 +31,9 @@ def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label
     to fill in (categories separated by ';'), and constant columns 'total_errors' and
     'cv_n' that let the tally scale the counts up to every cv error.
     """
-    from ..error_analysis import sample_errors
-    from ..ingest import load_predictions
+    from ..error_analysis import load_cv, sample_errors
 
-    pred = load_predictions(cv, task=task, columns=parse_pairs(column_map, what="--column"),
+    pred = load_cv(cv, task=task, columns=parse_pairs(column_map, what="--column"),
                             positive_label=positive_label, encoding=encoding)
     result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share)
     for warning in result.warnings:
