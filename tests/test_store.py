@@ -606,3 +606,35 @@ def test_a_database_from_a_newer_diagnose_is_refused_clearly(db_url, case):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
         assert conn.execute(text("SELECT count(*) FROM run")).scalar() == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize("extra", [
+    ["--project", "p" * 201, "--run", "r"],
+    ["--project", "p", "--run", "r" * 201],
+    ["--project", "p", "--run", "r", "--baseline", "b" * 101 + "=0.1"],
+    ["--project", "p", "--run", "r", "--param", "C=nan"],
+    ["--project", "p", "--run", "r", "--param", "C=inf"],
+    ["--project", "p", "--run", "r", "--train-size", "nan"],
+    ["--project", "p", "--run", "r", "--train-size", "-5"],
+], ids=["long-project", "long-run", "long-baseline", "nan-param", "inf-param", "nan-size", "negative-size"])
+def test_values_the_database_cannot_keep_are_refused_before_any_write(db_url, case, extra):
+    result = _cli(["submit", *extra, "--train", case["train"], "--cv", case["cv"]], db_url)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and "Traceback" not in result.output
+    assert set(_counts(db_url).values()) == {0}
+    listed = _cli(["runs", "--project", "p", "--format", "json"], db_url)  # nothing half-stored to choke on
+    assert listed.exit_code == 2 and "no project 'p'" in listed.output
+
+
+def test_an_over_long_sample_id_or_reviewer_is_refused(store_engine, rng):
+    from conftest import binary_frame
+
+    frame = binary_frame(rng, 20)
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="r", train=frame, cv=frame)
+    for kwargs in ({"sample_id": "x" * 201}, {"sample_id": "3", "reviewer": "y" * 201}):
+        with pytest.raises(UsageError, match="at most 200"):
+            with Session(store_engine) as s, s.begin():
+                store.set_tags(s, project="p", run="r", tags="blurry", **kwargs)
+    with Session(store_engine) as s:
+        assert store.count_rows(s)["tag"] == 0

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -116,6 +117,7 @@ def submit_run(
     encoded = {name: (pred, (encoded or {}).get(name) or encode_table(pred.table))
                for name, pred in splits.items()}
     train_size, params = _run_parameters(splits, cols, train_size, params)
+    _check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
 
     _claim_write_lock(session)
@@ -141,6 +143,29 @@ def submit_run(
     session.flush()
     _store_report(session, row.id, report, report_dict)
     return _summary(row, project)
+
+
+def _check_length(what: str, value: str, column) -> None:
+    limit = column.type.length
+    if len(value) > limit:
+        raise UsageError(f"{what} '{value[:40]}...' has {len(value)} characters; the store keeps at most {limit}")
+
+
+def _check_run_values(project: str, run: str, baselines: Mapping[str, float], params: Mapping[str, Any],
+                      train_size: float | None) -> None:
+    """Refuse, before any write, what the database would reject (PostgreSQL: over-long names,
+    NaN in JSON) or could store but not give back as JSON (NaN, infinity)."""
+    _check_length("project name", project, Project.__table__.c.name)
+    _check_length("run name", run, Run.__table__.c.name)
+    for name, value in baselines.items():
+        _check_length("baseline name", name, Baseline.__table__.c.name)
+        if not math.isfinite(float(value)):
+            raise UsageError(f"baseline '{name}' is {value}; give a finite number")
+    for name, value in params.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"parameter '{name}' is {value}; give a finite number or a word")
+    if train_size is not None and not (math.isfinite(train_size) and train_size > 0):
+        raise UsageError(f"train size {train_size} is not a training-set size; give a positive number")
 
 
 def _store_blob(session: Session, enc: Encoded) -> None:
@@ -358,6 +383,9 @@ def _submission_id(session: Session, project: str, run: str, split: str) -> int:
 def set_tags(session: Session, *, project: str, run: str, sample_id: str, tags: str | list[str],
              reviewer: str | None = None, split: str = "cv") -> None:
     """Record (or replace) a reviewer's error categories for one sample."""
+    _check_length("sample id", str(sample_id), Tag.__table__.c.sample_id)
+    if reviewer is not None:
+        _check_length("reviewer", reviewer, Tag.__table__.c.reviewer)
     _claim_write_lock(session)
     sid = _submission_id(session, project, run, split)
     value = tags if isinstance(tags, str) else ";".join(t.strip() for t in tags if t.strip())
