@@ -421,8 +421,9 @@ class ThresholdResult:
             line = f"Chosen threshold: {fmt(self.value)}"
             b = self.bootstrap
             if b is not None and b.reps > b.failed:
+                failed = f", {b.failed} with no threshold to choose" if b.failed else ""
                 line += (f"; bootstrap 95% interval [{fmt(b.value_low)}, {fmt(b.value_high)}], cv F1 "
-                         f"[{fmt(b.f1_low)}, {fmt(b.f1_high)}] ({b.reps} resamples of cv, seed {b.seed})")
+                         f"[{fmt(b.f1_low)}, {fmt(b.f1_high)}] ({b.reps} resamples of cv{failed}, seed {b.seed})")
             lines += [line, ""]
             if b is not None and b.note:
                 lines += [b.note, ""]

@@ -350,6 +350,9 @@ def test_bootstrap_resamples_without_positives_fail_instead_of_picking_the_top_s
     # every resample that holds the positive picks its score, with an F1 above 0
     assert b.value_low == b.value_high == s[5]
     assert b.f1_low > 0
+    # the text says how many resamples had nothing to choose
+    r = threshold_search(y, s, bootstrap=200, seed=0)
+    assert f"200 resamples of cv, {b.failed} with no threshold to choose" in r.to_text()
 
 
 def test_cli_cv_file_with_a_split_column_chooses_on_its_cv_rows_only(tmp_path):
