@@ -638,3 +638,27 @@ def test_an_over_long_sample_id_or_reviewer_is_refused(store_engine, rng):
                 store.set_tags(s, project="p", run="r", tags="blurry", **kwargs)
     with Session(store_engine) as s:
         assert store.count_rows(s)["tag"] == 0
+
+
+def test_times_are_shown_in_utc_whatever_the_session_time_zone(postgres_url, rng):
+    from datetime import timedelta, timezone
+
+    from conftest import binary_frame
+
+    tokyo = postgres_url + "%20-ctimezone%3DAsia%2FTokyo"  # UTC+9, no daylight saving
+    engine = store.make_engine(tokyo)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW timezone").scalar() == "Asia/Tokyo"
+    frame = binary_frame(rng, 40)
+    before = datetime.now(timezone.utc)
+    with Session(engine) as s, s.begin():
+        store.submit_files(s, project="p", run="r", train=frame, cv=frame)
+    after = datetime.now(timezone.utc)
+    with Session(engine) as s:
+        listed = store.list_runs(s, "p")[0]
+        shown = store.get_run(s, "p", "r")
+    engine.dispose()
+    assert listed.created_at.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= listed.created_at <= after + timedelta(seconds=1)
+    hours = {f"{t:%Y-%m-%d %H:}" for t in (before, after)}
+    assert any(h in shown.to_text().splitlines()[0] for h in hours), shown.to_text().splitlines()[0]

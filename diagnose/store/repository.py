@@ -255,8 +255,11 @@ def _summary(row: Run, project: str) -> RunSummary:
 def _aware(value):
     from datetime import timezone
 
-    # SQLite hands back naive datetimes; they were written in UTC
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+    # SQLite hands back naive datetimes (they were written in UTC); PostgreSQL hands back the
+    # session's time zone, which need not be UTC: the listings say UTC
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 # --------------------------------------------------------------------------- reading
