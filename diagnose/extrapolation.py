@@ -130,6 +130,8 @@ def fit_power_law(
                          f"got {len(np.unique(m))}. Add runs at more sizes")
     if np.any(m <= 0) or not np.all(np.isfinite(j)):
         raise UsageError("training-set sizes must be positive and errors finite to fit a curve")
+    if target is not None and not (math.isfinite(target) and target >= 0):
+        raise UsageError(f"the target J_cv must be a number >= 0, not {target}")
     m_max = float(m.max())
     x = m / m_max
     sigma = _sigma(j, se)

@@ -236,6 +236,16 @@ def test_constant_curve_has_no_r2_and_no_poor_fit_caveat(level):
     assert fit.to_dict()["r2"] is None
 
 
+@pytest.mark.parametrize("target", ["nan", "-0.1", "inf"])
+def test_a_target_that_is_no_error_level_is_refused(target):
+    m = np.array([100, 200, 400, 800])
+    with pytest.raises(UsageError, match="target"):
+        fit_power_law(m, 0.05 + 2.0 * m ** -0.5, target=float(target))
+    result = CliRunner().invoke(main, ["curve", "learning", str(CURVES / "learning_summary.csv"),
+                                       "--target", target])
+    assert result.exit_code == 2 and "target" in result.output and "reaches" not in result.output
+
+
 @pytest.mark.parametrize("sizes", [[100], [100, 200], [100, 100, 200]])
 def test_fewer_than_three_sizes_refused_clearly(sizes):
     with pytest.raises(UsageError, match="at least 3 distinct training-set sizes"):
