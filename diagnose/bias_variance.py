@@ -49,6 +49,14 @@ class Tolerance:
     relative: float = 0.10
     absolute: float = 0.0
 
+    def __post_init__(self) -> None:
+        from .errors import UsageError
+
+        for name in ("relative", "absolute"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise UsageError(f"the {name} tolerance must be a number >= 0, not {value}")
+
     def of(self, reference: float, j_train: float) -> float:
         return max(self.absolute, self.relative * max(abs(reference), abs(j_train)))
 
@@ -88,7 +96,7 @@ def diagnose_bias_variance(
     warnings: list[str] = []
     train, cv, test = splits["train"], splits["cv"], splits.get("test")
     if reference is None:
-        reference, reference_name = 0.0, "zero (no baseline given)"
+        reference, reference_name = 0.0, "no baseline given"
         warnings.append(
             "No baseline was given, so bias is judged against 0. Give a human-level or "
             "competitor error (--baseline human=0.05) for a fairer verdict")
@@ -138,7 +146,7 @@ def diagnose_bias_variance(
 def _with_need(gap: Gap, n: int | None, split: str) -> Gap:
     from dataclasses import replace
 
-    return replace(gap, samples_needed=n, samples_needed_split=split)
+    return replace(gap, samples_needed=n, samples_needed_split=split if n is not None else None)
 
 
 def _noise_warning(gap: Gap) -> str:

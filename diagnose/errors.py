@@ -50,7 +50,9 @@ class InputError(DiagnoseError, ValueError):
             rows = ", ".join(str(r) for r in self.rows)
             noun = "row" if len(self.rows) == 1 else "rows"
             text += f"; {noun} {rows}"
-            if self.values:
+            if self.values and all(v is None for v in self.values):
+                text += " is empty" if len(self.rows) == 1 else " are empty"
+            elif self.values:
                 verb = "holds" if len(self.rows) == 1 else "hold"
                 text += f" {verb} " + ", ".join(_show(v) for v in self.values)
             if self.n_bad > len(self.rows):

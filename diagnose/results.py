@@ -1,6 +1,6 @@
 """Frozen result values returned by the compute modules, each with ``to_dict()``.
 
-The keys of ``to_dict()`` are the public JSON interface described in DESIGN.md.
+The keys of ``to_dict()`` are the public JSON interface (README.md, "The JSON report").
 """
 from __future__ import annotations
 

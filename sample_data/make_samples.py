@@ -15,7 +15,7 @@ The files are written next to this script.  At the end the script prints a summa
 and rewrites the block between the ``<!-- summary:start -->`` / ``<!-- summary:end -->``
 markers of ``README.md`` with the same numbers.
 
-The error measures used for the summary follow DESIGN.md: classification J = fraction
+The error measures used for the summary follow the top-level README.md: classification J = fraction
 misclassified (binary: score >= 0.5, multiclass: argmax, multi-label: every label decision
 at 0.5), regression J = sum((y_pred - y)^2) / (2m).  The verdict uses the rule:
 

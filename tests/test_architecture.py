@@ -1,4 +1,4 @@
-"""The import direction of DESIGN.md, checked on the source."""
+"""The import direction of the design (ingest -> compute -> results -> store -> cli), checked on the source."""
 from __future__ import annotations
 
 import ast

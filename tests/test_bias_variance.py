@@ -111,3 +111,8 @@ def test_regression_verdict_uses_half_mse():
     assert r.splits["train"].error == pytest.approx(0.5, rel=0.1)
     assert r.splits["cv"].error == pytest.approx(4.5, rel=0.1)
     assert r.verdict.verdict == "high_variance"
+
+
+def test_negative_tolerance_is_refused():
+    with pytest.raises(diagnose.UsageError, match="tolerance must be a number >= 0"):
+        Tolerance(relative=-1)

@@ -52,7 +52,7 @@ def assert_bad(result, *fragments):
         ("id,y_true,y_score\n1,0,0.1\n2,1,high\n3,1,0.4\n", ["cv.csv", "'y_score'", "text", "row 2", "'high'"]),
         ("id,y_true,y_score\n1,0,1.3\n2,1,0.8\n3,1,-0.2\n",
          ["cv.csv", "'y_score' must lie in [0, 1]", "rows 1, 3 hold 1.3, -0.2"]),
-        ("id,y_true,y_score\n1,0,0.1\n1,1,0.8\n3,1,0.4\n", ["cv.csv", "duplicate ids", "row 2"]),
+        ("id,y_true,y_score\n1,0,0.1\n1,1,0.8\n3,1,0.4\n", ["cv.csv", "duplicate ids", "rows 1, 2 hold 1, 1"]),
         ("id,y_true,y_score\n1,0,0.1\n2,2,0.8\n", ["cv.csv", "'y_true' must hold 0 or 1", "row 2 holds 2"]),
         ("id,y_true,y_score\n1,cat,0.1\n2,dog,0.8\n", ["cv.csv", "class names", "--positive-label"]),
     ],
@@ -221,3 +221,45 @@ def test_curve_runs_are_not_taken_for_one_run(sample_dir):
     result = CliRunner().invoke(main, ["report", "--data", str(sample_dir / "curves" / "validation_lambda.csv")])
     assert_bad(result, "validation_lambda.csv", "holds 8 runs", "'param_lambda'",
                "diagnose curve validation FILE --param lambda")
+
+
+def test_split_file_holding_other_splits_is_refused(tmp_path):
+    both = "split,y_true,y_score\ntrain,0,0.1\ncv,1,0.8\ntrain,1,0.7\n"
+    result = run_report(tmp_path, GOOD, train_text=both)
+    assert_bad(result, "train.csv", "given as the train split", "row 2 holds 'cv'", "--data")
+    own = "split,y_true,y_score\ncv,0,0.1\ncv,1,0.8\n"
+    assert run_report(tmp_path, own).exit_code == 0
+
+
+def test_data_and_split_files_together_is_bad_usage(tmp_path):
+    path = write(tmp_path, "cv.csv", GOOD)
+    result = CliRunner().invoke(main, ["report", "--data", path, "--train", path, "--cv", path])
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_unknown_positive_label_is_refused(tmp_path):
+    text = "y_true,y_score\nbenign,0.1\nmalignant,0.8\n"
+    result = run_report(tmp_path, text, train_text=text, extra=["--positive-label", "cancer"])
+    assert_bad(result, "'cancer' never occurs", "'benign', 'malignant'")
+
+
+def test_positive_label_names_the_other_class():
+    p = load_splits(train=pd.DataFrame({"y_true": ["benign", "malignant"], "y_score": [0.2, 0.9]}),
+                    cv=pd.DataFrame({"y_true": ["benign", "benign"], "y_score": [0.2, 0.4]}),
+                    positive_label="malignant")
+    assert p.cv.classes == ("benign", "malignant")
+
+
+def test_ragged_rows_are_numbered(tmp_path):
+    text = "id,y_true,y_score\n1,0,0.1\n2,1,0.8,extra\n3,1,0.4\n4,0\n"
+    assert_bad(run_report(tmp_path, text), "cv.csv", "header has 3 fields", "rows 2, 4 hold 4, 2")
+
+
+def test_semicolon_separated_file_gets_a_hint(tmp_path):
+    text = "id;y_true;y_score\n1;0;0.1\n2;1;0.8\n"
+    assert_bad(run_report(tmp_path, text), "cv.csv", "separated by ';'")
+
+
+def test_empty_cells_read_as_empty(tmp_path):
+    text = "id,y_true,y_score\n1,,0.1\n2,1,0.8\n3,,0.4\n"
+    assert_bad(run_report(tmp_path, text), "rows 1, 3 are empty")

@@ -32,14 +32,17 @@ class _Checker:
 
     def require(self, column: str, role: str, columns: Columns) -> None:
         if column not in self.table.column_names:
-            present = ", ".join(self.table.column_names[:12])
-            more = " ..." if self.table.num_columns > 12 else ""
-            self.fail(
-                f"missing column '{column}' ({role})",
-                column=column,
-                fix=f"The file has: {present}{more}. Rename the column or map it "
-                f"(--column {_role_of(column, columns)}=NAME)",
-            )
+            names = self.table.column_names
+            present = ", ".join(names[:12])
+            if len(names) > 12:
+                present += f" and {len(names) - 12} more"
+            fix = (f"The file has: {present}. Rename the column or map it "
+                   f"(--column {_role_of(column, columns)}=NAME)")
+            separator = next((sep for sep in (";", "\t", "|") if len(names) == 1 and sep in names[0]), None)
+            if separator is not None:
+                fix = (f"The header is one single column holding {separator!r}: the file seems to be "
+                       f"separated by {separator!r}; save it comma-separated")
+            self.fail(f"missing column '{column}' — {role}", column=column, fix=fix)
 
     def numeric(self, column: str, *, kind: str = "number") -> np.ndarray:
         """A column as float64, refusing empty cells and text."""
@@ -60,7 +63,7 @@ class _Checker:
             if bad.any():
                 missing = _is_missing(raw)
                 if (bad & ~missing).any():
-                    self.fail(f"column '{column}' must hold {kind}s, but holds text", column=column,
+                    self.fail(f"column '{column}' must hold a {kind} on every row, but holds text", column=column,
                               mask=bad & ~missing, values=raw, fix=f"Put a {kind} on every row")
             arr = as_num
         if arr is None:  # nulls present in a numeric column
@@ -76,7 +79,7 @@ class _Checker:
         inf = np.isinf(arr)
         if inf.any():
             self.fail(f"column '{column}' has infinite values", column=column, mask=inf, values=arr,
-                      fix=f"Give finite {kind}s")
+                      fix="Give finite values")
         return arr
 
     def probability(self, column: str) -> np.ndarray:
@@ -175,7 +178,8 @@ class _Checker:
         same = sorted_ids[1:] == sorted_ids[:-1]
         if same.any():
             dup = np.zeros(len(ids), bool)
-            dup[order[1:][same]] = True
+            dup[order[1:][same]] = True  # every copy, the first included
+            dup[order[:-1][same]] = True
             self.fail(f"column '{column}' has duplicate ids", column=column, mask=dup, values=ids,
                       fix="Give each row of a split its own id")
         return ids

@@ -86,6 +86,9 @@ def load_splits(
     if task is not None and task not in TASKS:
         raise UsageError(f"unknown task '{task}'; choose one of {', '.join(TASKS)}")
     raws: dict[str, RawTable] = {}
+    if data is not None and any(s is not None for s in (train, cv, test)):
+        raise UsageError("give either one file with a split column (--data) or the split files "
+                         "(--train, --cv, --test), not both")
     if data is None and train is not None and cv is None and test is None:
         table, name = read_table(train, encoding=encoding)
         if cols.split in table.column_names:
@@ -102,7 +105,7 @@ def load_splits(
         if source is None:
             continue
         table, name = read_table(source, encoding=encoding)
-        raws[split] = RawTable(table, name, split)
+        raws[split] = RawTable(_own_split_only(table, name, split, cols), name, split)
     if "train" not in raws or "cv" not in raws:
         missing = [s for s in ("train", "cv") if s not in raws]
         raise UsageError(f"the {' and '.join(missing)} split is needed (give --{missing[0]})")
@@ -111,6 +114,20 @@ def load_splits(
     parsed, warnings = parse_splits(raws, task=task, columns=cols, positive_label=positive_label)
     return Splits(task=parsed["train"].task, train=parsed["train"], cv=parsed["cv"],
                   test=parsed.get("test"), warnings=tuple(warnings))
+
+
+def _own_split_only(table: pa.Table, name: str, split: str, cols: Columns) -> pa.Table:
+    """A split file may carry a split column, but only naming its own split."""
+    if cols.split not in table.column_names:
+        return table
+    values = np.char.lower(_Checker(table, name).labels(cols.split).astype(str))
+    other = values != split
+    if other.any():
+        _Checker(table, name).fail(
+            f"is given as the {split} split but its '{cols.split}' column holds other splits too",
+            column=cols.split, mask=other, values=values,
+            fix="Give a file with train, cv and test rows as --data, or only this split's rows")
+    return table.drop_columns([cols.split])
 
 
 def _refuse_several_runs(raw: RawTable, cols: Columns) -> None:
@@ -133,7 +150,7 @@ def _refuse_several_runs(raw: RawTable, cols: Columns) -> None:
 
 def _split_table(table: pa.Table, name: str, cols: Columns) -> dict[str, RawTable]:
     checker = _Checker(table, name)
-    checker.require(cols.split, "split", cols)
+    checker.require(cols.split, "train, cv or test on every row", cols)
     values = checker.labels(cols.split)
     values = np.char.lower(values.astype(str))
     bad = ~np.isin(values, SPLITS)
@@ -183,6 +200,8 @@ def parse_splits(
     out = {}
     for split, raw in raws.items():
         out[split] = _parse_one(raw, inferred, columns, positive_label, classes)
+    if inferred == "binary" and positive_label is not None:
+        out = _name_binary_classes(raws, out, columns, str(positive_label))
     if inferred == "multiclass" and "train" in out:
         seen = np.zeros(len(classes), bool)
         seen[np.unique(out["train"].y_true)] = True
@@ -196,6 +215,25 @@ def parse_splits(
                     f"{pred.source}: class(es) {', '.join(names_)} appear in {split} "
                     f"({int(unseen.sum())} rows) but never in train; the model cannot have learned them")
     return out, warnings
+
+
+def _name_binary_classes(raws, out: dict, columns: Columns, positive: str) -> dict:
+    """Check that the positive label occurs, and name the other class after its label."""
+    from dataclasses import replace
+
+    seen: set[str] = set()
+    for raw in raws.values():
+        seen.update(_Checker(raw.table, raw.name, raw.row_numbers).labels(columns.y_true).tolist())
+    if positive not in seen:
+        first = next(iter(raws.values()))
+        found = ", ".join(repr(v) for v in sorted(seen, key=_natural_key)[:6])
+        raise InputError(f"the positive label '{positive}' never occurs in column '{columns.y_true}'",
+                         file=first.name, column=columns.y_true,
+                         fix=f"Give one of the labels it holds: {found}")
+    others = sorted(seen - {positive}, key=_natural_key)
+    if len(others) != 1:
+        return out
+    return {split: replace(pred, classes=(others[0], positive)) for split, pred in out.items()}
 
 
 def _multiclass_classes(raws, columns: Columns, given) -> tuple[str, ...]:
@@ -277,7 +315,7 @@ def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes)
                                fix="Give softmax outputs (predict_proba), one column per class")
                 used.update(prob_cols)
             else:
-                check.require(cols.y_pred, "the prediction (or give y_prob_<class> columns)", cols)
+                check.require(cols.y_pred, "the prediction; or give y_prob_<class> columns", cols)
                 y_pred = _encode(check.labels(cols.y_pred), index, check, cols.y_pred, "holds unknown classes")
                 used.add(cols.y_pred)
     ids = weight = None

@@ -83,13 +83,43 @@ def _read_csv(path: Path, name: str, head: bytes, encoding: str) -> pa.Table:
                 file=name,
                 fix="Save it as UTF-8, or give its encoding (--encoding latin-1)",
             ) from None
+        rows, counts, width = _ragged_rows(path, encoding)
+        if rows:
+            raise InputError(
+                f"cannot be parsed as CSV: the header has {width} fields, some rows another count",
+                file=name, rows=rows[:5], values=counts[:5], n_bad=len(rows),
+                fix="Give every row as many fields as the header (quote fields that hold commas)",
+            ) from None
         raise InputError(
             f"cannot be parsed as CSV ({text})",
             file=name,
             fix="Check that every row has as many fields as the header",
         ) from None
-    except (pa.ArrowException, OSError, LookupError) as exc:
+    except LookupError as exc:
+        raise InputError(f"cannot be read ({_first_line(exc)})", file=name,
+                         fix="Give an encoding name Python knows, such as utf-8, latin-1 or cp1252") from None
+    except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read ({_first_line(exc)})", file=name) from None
+
+
+def _ragged_rows(path: Path, encoding: str) -> tuple[list[int], list[int], int]:
+    """Rows (numbered after the header) whose field count differs from the header's.
+
+    Only called once parsing has failed, so a plain Python scan is fine here."""
+    import csv as pycsv
+
+    rows, counts, width = [], [], 0
+    try:
+        with open(path, newline="", encoding=encoding, errors="replace") as fh:
+            reader = pycsv.reader(fh)
+            width = len(next(reader, []))
+            for number, record in enumerate(reader, start=1):
+                if record and len(record) != width:
+                    rows.append(number)
+                    counts.append(len(record))
+    except (OSError, LookupError, pycsv.Error):
+        return [], [], width
+    return rows, counts, width
 
 
 def _check_utf8(head: bytes, name: str) -> None:
