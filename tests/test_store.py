@@ -662,3 +662,27 @@ def test_times_are_shown_in_utc_whatever_the_session_time_zone(postgres_url, rng
     assert before - timedelta(seconds=1) <= listed.created_at <= after + timedelta(seconds=1)
     hours = {f"{t:%Y-%m-%d %H:}" for t in (before, after)}
     assert any(h in shown.to_text().splitlines()[0] for h in hours), shown.to_text().splitlines()[0]
+
+
+def test_commands_close_their_database_connections(sqlite_url, case, tmp_path, monkeypatch):
+    import diagnose.store as store_package
+
+    engines = []
+    real = store_package.make_engine
+
+    def recording(*args, **kwargs):
+        engines.append(real(*args, **kwargs))
+        return engines[-1]
+
+    monkeypatch.setattr(store_package, "make_engine", recording)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('rules = ["cv.error <= 1"]\nno_regression = {metric = "cv.error"}\n')
+    files = ["--train", case["train"], "--cv", case["cv"]]
+    for args in (["db", "upgrade"], ["submit", "--project", "p", "--run", "r", *files], ["runs", "--project", "p"],
+                 ["show", "p", "r"], ["gate", str(rules), "--project", "p", "--run", "r"],
+                 ["gate", str(rules), "--project", "p", *files]):
+        before = len(engines)
+        result = _cli(args, sqlite_url)
+        assert result.exit_code == 0, (args, result.output)
+        assert len(engines) > before, args
+        assert all(e.pool.checkedin() == 0 and e.pool.checkedout() == 0 for e in engines), args

@@ -7,7 +7,7 @@ import click
 
 from . import main
 from .common import emit, format_option, note
-from .store import prepare_from_options, run_file_options
+from .store import _engine, prepare_from_options, run_file_options
 
 
 @main.command()
@@ -66,10 +66,10 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
 def _stored(project, run_name, *, need_previous):
     from sqlalchemy.orm import Session
 
-    from ..store import get_run, make_engine, previous_run
+    from ..store import get_run, previous_run
     from ..store.engine import database_errors
 
-    with database_errors(), Session(make_engine()) as session:
+    with database_errors(), _engine() as engine, Session(engine) as session:
         stored = get_run(session, project, run_name)
         prev = previous_run(session, project, run_name) if need_previous else None
     return stored.report, (prev.report if prev is not None else None)
@@ -79,10 +79,10 @@ def _latest(project):
     from sqlalchemy.orm import Session
 
     from ..errors import UsageError
-    from ..store import make_engine, previous_run
+    from ..store import previous_run
     from ..store.engine import database_errors
 
-    with database_errors(), Session(make_engine()) as session:
+    with database_errors(), _engine() as engine, Session(engine) as session:
         try:
             prev = previous_run(session, project)
         except UsageError:  # a project with no runs yet: nothing to regress from

@@ -1,6 +1,8 @@
 """``diagnose submit / runs / show / db upgrade``: store runs and read them back."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Callable
 
 import click
@@ -52,10 +54,16 @@ def prepare_from_options(train, cv, test, data, baseline, baseline_file, metric,
         encoding=encoding, threshold_rule=threshold_rule, skew_threshold=skew_threshold, encode=encode)
 
 
-def _engine():
+@contextmanager
+def _engine(*, migrate: bool = True) -> Iterator:
+    """The configured engine, disposed afterwards (no pooled connection outlives the command)."""
     from ..store import make_engine
 
-    return make_engine()
+    engine = make_engine(migrate=migrate)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -79,8 +87,7 @@ def submit(project, run_name, train, cv, test, data, baseline, baseline_file, me
     prepared = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
                                     tolerance_abs, threshold_rule, skew_threshold, task, column_map,
                                     positive_label, encoding)
-    with database_errors():
-        engine = _engine()
+    with database_errors(), _engine() as engine:
         with Session(engine) as session, session.begin():
             submit_prepared(session, prepared, project=project, run=run_name, params=params,
                             train_size=train_size)
@@ -98,7 +105,7 @@ def runs(project, fmt):
     from ..store import RunList, list_runs
     from ..store.engine import database_errors
 
-    with database_errors(), Session(_engine()) as session:
+    with database_errors(), _engine() as engine, Session(engine) as session:
         result = RunList(project=project, runs=tuple(list_runs(session, project)))
     emit(result, fmt)
 
@@ -114,7 +121,7 @@ def show(project, run_name, fmt):
     from ..store import get_run
     from ..store.engine import database_errors
 
-    with database_errors(), Session(_engine()) as session:
+    with database_errors(), _engine() as engine, Session(engine) as session:
         result = get_run(session, project, run_name)
     emit(result, fmt)
 
@@ -127,11 +134,10 @@ def db() -> None:
 @db.command()
 def upgrade():
     """Bring the database schema up to date (also done automatically on first use)."""
-    from ..store import make_engine, upgrade as do_upgrade
+    from ..store import upgrade as do_upgrade
     from ..store.engine import database_errors
 
-    with database_errors():
-        engine = make_engine(migrate=False)
+    with database_errors(), _engine(migrate=False) as engine:
         before, after = do_upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
