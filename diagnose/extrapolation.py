@@ -158,7 +158,7 @@ def fit_power_law(
     ss_tot = float(np.sum((j - j.mean()) ** 2))
     # a constant curve has no variance to explain (its mean's rounding would leave a
     # ss_tot of ~1e-33 and an R² of -1e16)
-    r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if np.ptp(j) > 0 else None
+    r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 and np.ptp(j) > 0 else None
     status, m_target, speculative = _solve(c, a, b, target, m, j, m_max)
     return Extrapolation(c=c, a=a, b=b, rmse=rmse, r2=r2, n_points=len(m), max_train_size=int(m_max),
                          target=target, status=status, m_target=m_target, speculative=speculative)

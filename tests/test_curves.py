@@ -234,6 +234,8 @@ def test_constant_curve_has_no_r2_and_no_poor_fit_caveat(level):
     assert fit.r2 is None
     assert not any("fits J_cv poorly" in c for c in fit.caveats)
     assert fit.to_dict()["r2"] is None
+    # a spread so small that its squares underflow: no R² either, and no crash
+    assert fit_power_law([100, 200, 400], [0.0, 0.0, 2.225073858507e-311]).r2 is None
 
 
 @pytest.mark.parametrize("target", ["nan", "-0.1", "inf"])
