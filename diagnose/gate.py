@@ -241,8 +241,8 @@ def _literal(raw: str, text: str) -> Any:
     except ValueError:
         pass
     else:
-        if number != number:
-            raise UsageError(f"rule '{text}': NaN is no threshold; give a number")
+        if not math.isfinite(number):
+            raise UsageError(f"rule '{text}': {raw} is no threshold; give a finite number")
         return number
     if re.fullmatch(r"[\w\-]+", raw):
         return raw

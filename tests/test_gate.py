@@ -260,3 +260,9 @@ def test_no_regression_that_is_not_a_table_is_bad_usage(tmp_path, files, value):
         load_rules(rules)
     result = CliRunner().invoke(main, ["gate", rules, "--project", "p", *files])
     assert result.exit_code == 2 and "no_regression must be a table" in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "Infinity"])
+def test_a_non_finite_threshold_is_named_as_the_problem(value):
+    with pytest.raises(UsageError, match=f"{value} is no threshold; give a finite number"):
+        parse_rules([f"cv.error <= {value}"])
