@@ -686,3 +686,24 @@ def test_commands_close_their_database_connections(sqlite_url, case, tmp_path, m
         assert result.exit_code == 0, (args, result.output)
         assert len(engines) > before, args
         assert all(e.pool.checkedin() == 0 and e.pool.checkedout() == 0 for e in engines), args
+
+
+def test_parameter_columns_of_any_type_are_stored(db_url, tmp_path):
+    """A constant param_<name> column holding a date (pyarrow reads ISO dates as dates) or a
+    library caller's numpy number is stored as JSON, not a serialisation traceback."""
+    n = 60
+    path = tmp_path / "dated.csv"
+    pd.DataFrame({"id": range(n), "y_true": [0, 1] * (n // 2), "y_score": [0.3, 0.7] * (n // 2),
+                  "param_cutoff": ["2024-01-31"] * n}).to_csv(path, index=False)
+    result = _cli(["submit", "--project", "p", "--run", "r", "--train", str(path), "--cv", str(path)], db_url)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(_cli(["runs", "--project", "p", "--format", "json"], db_url).stdout)
+    assert listed[0]["params"] == {"cutoff": "2024-01-31"}
+    engine = store.make_engine(db_url)
+    frame = pd.read_csv(path)
+    with Session(engine) as s, s.begin():
+        store.submit_files(s, project="p", run="np", train=frame, cv=frame,
+                           params={"C": np.float64(0.5), "depth": np.int64(3)})
+    with Session(engine) as s:
+        assert store.get_run(s, "p", "np").summary.params == {"C": 0.5, "depth": 3, "cutoff": "2024-01-31"}
+    engine.dispose()

@@ -224,7 +224,7 @@ def _project_id(session: Session, name: str, *, create: bool) -> int:
 def _run_parameters(splits: Splits, cols: Columns, train_size, params):
     """train_size and param_<name> from constant columns of the train table, unless given."""
     table = splits.train.table
-    out = dict(params or {})
+    out = {name: _json_value(value) for name, value in (params or {}).items()}
     if table is None:
         return train_size, out
     for name in table.column_names:
@@ -242,8 +242,25 @@ def _run_parameters(splits: Splits, cols: Columns, train_size, params):
                 except (TypeError, ValueError):
                     pass
         else:
-            out.setdefault(name[len(cols.param_prefix):], value)
+            out.setdefault(name[len(cols.param_prefix):], _json_value(value))
     return train_size, out
+
+
+def _json_value(value: Any) -> Any:
+    """A parameter value the JSON column can hold: dates as ISO text, numpy scalars as Python
+    numbers, anything else that JSON has no type for as its text."""
+    import datetime
+    import decimal
+
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray)):  # a numpy scalar
+        return _json_value(value.item())
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
 
 
 def _summary(row: Run, project: str) -> RunSummary:
