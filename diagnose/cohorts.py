@@ -92,6 +92,16 @@ class CohortTable:
         return "\n".join(parts) + "\n"
 
 
+def _distinct_labels(values: np.ndarray, digits: int) -> list[str]:
+    """Distinct numbers as short text, with more digits where the short forms would collide
+    (1234567 and 1234568 are both '1.23457e+06' at 6 digits)."""
+    for d in (digits, 10, 17):
+        labels = [f"{v:.{d}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
+
+
 def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
     """Cohort code per row and the cohort labels; ``None`` for a column with too many values."""
     import pandas as pd
@@ -105,11 +115,12 @@ def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
             edges = np.unique(np.quantile(x[~missing], np.linspace(0, 1, bins + 1)))
             # bins are [e_i, e_i+1), the last one closed: [e_k-1, e_k]
             codes = np.searchsorted(edges[1:-1], x, side="right")
-            labels = [f"[{lo:.4g}, {hi:.4g}{']' if i == len(edges) - 2 else ')'}"
-                      for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
+            shown = _distinct_labels(edges, 4)
+            labels = [f"[{lo}, {hi}{']' if i == len(edges) - 2 else ')'}"
+                      for i, (lo, hi) in enumerate(zip(shown[:-1], shown[1:]))]
         else:
             codes = np.searchsorted(distinct, x)
-            labels = [f"{v:g}" for v in distinct]
+            labels = _distinct_labels(distinct, 6)
         codes = np.where(missing, len(labels), codes)
         return codes.astype(np.int64), labels + [MISSING]
     codes, uniques = pd.factorize(series.astype("string"), sort=True)

@@ -136,3 +136,20 @@ def test_regression_cohorts_and_bad_input(sample_dir, tmp_path):
     df.drop(columns=["y_true"]).to_csv(bad, index=False)
     r = CliRunner().invoke(main, ["errors", "cohorts", "--cv", str(bad)])
     assert r.exit_code == 2 and "y_true" in r.output
+
+
+def test_close_numbers_get_distinct_labels():
+    # three store ids that agree in their first 6 digits: one cohort each, told apart
+    errors = np.array([1, 0, 0, 1, 0, 1, 0, 0] * 10, bool)
+    store = np.array([1234567, 1234568, 1234569, 1234567, 1234568, 1234569, 1234567, 1234568] * 10)
+    f = cohort_errors(errors, pd.DataFrame({"store": store})).frame
+    assert sorted(f["value"]) == ["1234567", "1234568", "1234569"]
+    assert f.set_index("value").loc["1234567", "n"] == 30
+    # quantile bins of close numbers: every bin edge told apart too
+    ts = 1.7e9 + np.arange(80) * 0.5
+    bins = cohort_errors(errors, pd.DataFrame({"ts": ts})).frame["value"]
+    assert len(set(bins)) == len(bins) == 4
+    assert all(len(set(b.strip("[])").split(", "))) == 2 for b in bins)
+    # short labels where they do not collide (as before)
+    level = cohort_errors(errors, pd.DataFrame({"level": np.tile([0.5, 2.0], 40)})).frame
+    assert sorted(level["value"]) == ["0.5", "2"]
