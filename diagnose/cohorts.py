@@ -112,7 +112,11 @@ def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
         missing = np.isnan(x)
         distinct = np.unique(x[~missing])
         if len(distinct) > bins:
-            edges = np.unique(np.quantile(x[~missing], np.linspace(0, 1, bins + 1)))
+            # quantiles of the finite values (inf - inf would make a NaN edge); -inf and
+            # inf, if any, widen the outer bins
+            finite = x[np.isfinite(x)]
+            edges = np.unique(np.concatenate(([distinct[0]], np.quantile(finite, np.linspace(0, 1, bins + 1)),
+                                              [distinct[-1]])))
             # bins are [e_i, e_i+1), the last one closed: [e_k-1, e_k]
             codes = np.searchsorted(edges[1:-1], x, side="right")
             shown = _distinct_labels(edges, 4)

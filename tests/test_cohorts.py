@@ -153,3 +153,19 @@ def test_close_numbers_get_distinct_labels():
     # short labels where they do not collide (as before)
     level = cohort_errors(errors, pd.DataFrame({"level": np.tile([0.5, 2.0], 40)})).frame
     assert sorted(level["value"]) == ["0.5", "2"]
+
+
+def test_infinite_values_fall_in_the_outer_bins():
+    x = np.array([-np.inf, 1, 2, 3, 4, 5, 6, 7, np.inf, np.nan] * 4)
+    errors = np.array([1, 0, 0, 0, 0, 0, 0, 0, 1, 0] * 4, bool)
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("error")  # no RuntimeWarning from inf - inf
+        f = cohort_errors(errors, pd.DataFrame({"ratio": x})).frame.set_index("value")
+    assert not any("nan" in v for v in f.index)
+    assert f.index[f.index.str.startswith("[-inf")].size == 1 and f.index[f.index.str.endswith("inf]")].size == 1
+    first, last = f.loc[f.index.str.startswith("[-inf")].iloc[0], f.loc[f.index.str.endswith("inf]")].iloc[0]
+    assert first.errors == 4 and last.errors == 4  # the -inf and inf rows
+    assert f.loc["(missing)", "n"] == 4 and f["n"].sum() == 40
+    # -inf, 5 and inf with two bins: both bins named, none lost
+    few = cohort_errors(errors[:3], pd.DataFrame({"r": [-np.inf, 5.0, np.inf]}), bins=2).frame
+    assert sorted(few["value"]) == ["[-inf, 5)", "[5, inf]"] and few["n"].sum() == 3
