@@ -114,9 +114,9 @@ def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
         if len(distinct) > bins:
             # quantiles of the finite values (inf - inf would make a NaN edge); -inf and
             # inf, if any, widen the outer bins
-            finite = x[np.isfinite(x)]
-            edges = np.unique(np.concatenate(([distinct[0]], np.quantile(finite, np.linspace(0, 1, bins + 1)),
-                                              [distinct[-1]])))
+            edges = np.quantile(x[np.isfinite(x)], np.linspace(0, 1, bins + 1))
+            edges[0], edges[-1] = distinct[0], distinct[-1]
+            edges = np.unique(edges)
             # bins are [e_i, e_i+1), the last one closed: [e_k-1, e_k]
             codes = np.searchsorted(edges[1:-1], x, side="right")
             shown = _distinct_labels(edges, 4)

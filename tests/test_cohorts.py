@@ -166,6 +166,7 @@ def test_infinite_values_fall_in_the_outer_bins():
     first, last = f.loc[f.index.str.startswith("[-inf")].iloc[0], f.loc[f.index.str.endswith("inf]")].iloc[0]
     assert first.errors == 4 and last.errors == 4  # the -inf and inf rows
     assert f.loc["(missing)", "n"] == 4 and f["n"].sum() == 40
+    assert len(f) == 4 + 1  # still 4 quantile bins, and the missing values
     # -inf, 5 and inf with two bins: both bins named, none lost
     few = cohort_errors(errors[:3], pd.DataFrame({"r": [-np.inf, 5.0, np.inf]}), bins=2).frame
     assert sorted(few["value"]) == ["[-inf, 5)", "[5, inf]"] and few["n"].sum() == 3
