@@ -10,6 +10,7 @@ without a restart.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -87,10 +88,13 @@ def expand_url(url: str) -> str:
 
     >>> expand_url("sqlite:///~/x.db") == "sqlite:///" + str(Path.home() / "x.db")
     True
+    >>> expand_url("sqlite+pysqlite:///~/x.db") == "sqlite+pysqlite:///" + str(Path.home() / "x.db")
+    True
     >>> expand_url("postgresql+psycopg://u@h/db")
     'postgresql+psycopg://u@h/db'
     """
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url[len(prefix):].startswith("~"):
-        return prefix + str(Path(url[len(prefix):]).expanduser())
+    # sqlite:/// or sqlite+<driver>:///, then a path starting with ~
+    m = re.match(r"(sqlite(?:\+\w+)?:///)(~.*)$", url)
+    if m:
+        return m.group(1) + str(Path(m.group(2)).expanduser())
     return url

@@ -76,3 +76,16 @@ def test_bad_busy_timeout_is_one_clear_error_on_the_command_line(monkeypatch):
     result = CliRunner().invoke(main, ["runs", "--project", "p"])
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: environment variable DIAGNOSE_BUSY_TIMEOUT")
+
+
+def test_home_folder_is_expanded_for_a_sqlite_url_with_a_driver(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from diagnose.cli import main
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("DIAGNOSE_DATABASE_URL", "sqlite+pysqlite:///~/store/runs.db")
+    assert settings.database_url() == f"sqlite+pysqlite:///{tmp_path / 'store' / 'runs.db'}"
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "store" / "runs.db").is_file()
