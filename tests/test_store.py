@@ -707,3 +707,19 @@ def test_parameter_columns_of_any_type_are_stored(db_url, tmp_path):
     with Session(engine) as s:
         assert store.get_run(s, "p", "np").summary.params == {"C": 0.5, "depth": 3, "cutoff": "2024-01-31"}
     engine.dispose()
+
+
+def test_make_engine_that_fails_leaves_no_open_connection(sqlite_url, monkeypatch):
+    from diagnose.errors import DiagnoseError
+    from diagnose.store import engine as engine_module
+
+    engine = store.make_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    made = []
+    real = engine_module.create_engine
+    monkeypatch.setattr(engine_module, "create_engine", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    with pytest.raises(DiagnoseError, match="revision 9999"):
+        store.make_engine(sqlite_url)
+    assert len(made) == 1 and made[0].pool.checkedin() == 0

@@ -51,8 +51,12 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     except (ArgumentError, ImportError) as exc:  # an unknown dialect or a driver not installed
         shown = parsed.render_as_string(hide_password=True)
         raise UsageError(f"{where} {shown} cannot be used: {type(exc).__name__}: {exc}") from None
-    if migrate and _stored_revision(engine) != SCHEMA_HEAD:
-        upgrade(engine)
+    try:
+        if migrate and _stored_revision(engine) != SCHEMA_HEAD:
+            upgrade(engine)
+    except BaseException:  # unreachable, no database, newer schema: no pooled connection left behind
+        engine.dispose()
+        raise
     return engine
 
 
