@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .error_analysis import DEFAULT_TOP_SHARE, error_mask, fpc_wilson, load_cv
+from .errors import UsageError
 from .ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
 
 DEFAULT_BINS = 4
@@ -207,5 +208,9 @@ def cohort_table(cv, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
     errors, cut = error_mask(pred, cut=cut, top_share=top_share)
     names = pred.slice_columns if slice_columns is None else slice_columns
     names = [c for c in names if c not in (TOTAL_ERRORS_COLUMN, CV_N_COLUMN)]
+    unknown = [c for c in names if c not in pred.table.column_names]
+    if unknown:
+        raise UsageError(f"no slice column {', '.join(map(repr, unknown))} in {pred.source}; it has "
+                         f"{', '.join(pred.slice_columns) or 'no slice columns'}")
     slices = pred.table.select(names).to_pandas() if names else pd.DataFrame(index=range(pred.n))
     return cohort_errors(errors, slices, bins=bins, fdr=fdr, cut=cut)

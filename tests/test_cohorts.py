@@ -170,3 +170,12 @@ def test_infinite_values_fall_in_the_outer_bins():
     # -inf, 5 and inf with two bins: both bins named, none lost
     few = cohort_errors(errors[:3], pd.DataFrame({"r": [-np.inf, 5.0, np.inf]}), bins=2).frame
     assert sorted(few["value"]) == ["[-inf, 5)", "[5, inf]"] and few["n"].sum() == 3
+
+
+def test_an_unknown_slice_column_is_a_usage_error(sample_dir):
+    from diagnose.errors import UsageError
+
+    with pytest.raises(UsageError, match="no slice column 'inkk'.*ink, ink_total"):
+        cohort_table(str(sample_dir / "digits" / "cv.csv"), slice_columns=("inkk",))
+    t = cohort_table(str(sample_dir / "digits" / "cv.csv"), slice_columns=("ink",))
+    assert set(t.frame["slice"]) == {"ink"}
