@@ -16,7 +16,8 @@ def errors() -> None:
 
 
 @errors.command()
-@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False), help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
+@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
+              help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
 @click.option("--n", "n", required=True, type=click.IntRange(min=1), help="How many errors to sample.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same sample).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -90,7 +91,8 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, tas
 
 
 @errors.command()
-@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False), help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
+@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
+              help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
 @click.option("--bins", type=click.IntRange(min=2), default=4, show_default=True,
               help="Quantile bins for numeric slice columns.")
 @click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=0.05,
