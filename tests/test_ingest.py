@@ -263,3 +263,12 @@ def test_semicolon_separated_file_gets_a_hint(tmp_path):
 def test_empty_cells_read_as_empty(tmp_path):
     text = "id,y_true,y_score\n1,,0.1\n2,1,0.8\n3,,0.4\n"
     assert_bad(run_report(tmp_path, text), "rows 1, 3 are empty")
+
+
+def test_one_split_is_taken_from_a_file_with_a_split_column():
+    df = pd.DataFrame({"split": ["train", "cv", "cv", "test"], "y_true": [0, 1, 0, 1],
+                       "y_score": [0.1, 0.8, 0.3, 0.6]})
+    p = load_predictions(df, split="cv")
+    assert p.n == 2 and p.y_true.tolist() == [1, 0] and p.row_numbers.tolist() == [2, 3]
+    with pytest.raises(InputError, match="no cv rows"):
+        load_predictions(df[df.split != "cv"], split="cv")

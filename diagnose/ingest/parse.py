@@ -354,9 +354,18 @@ def _encode(labels: np.ndarray, index: dict[str, int], check: _Checker, column: 
 def load_predictions(source: Source, *, task: str | None = None, columns=None,
                      positive_label: str | None = None, split: str = "cv",
                      encoding: str = "utf-8") -> Predictions:
-    """Read and validate a single table of predictions (one split)."""
+    """Read and validate a single table of predictions (one split).
+
+    A table with a ``split`` column gives its rows of ``split`` (an error when it has none).
+    """
     cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
     table, name = read_table(source, encoding=encoding)
-    parsed, _ = parse_splits({split: RawTable(table, name, split)}, task=task, columns=cols,
-                             positive_label=positive_label)
+    raw = RawTable(table, name, split)
+    if cols.split in table.column_names:
+        parts = _split_table(table, name, cols)
+        if split not in parts:
+            raise InputError(f"its '{cols.split}' column has no {split} rows", file=name, column=cols.split,
+                             fix=f"Give a file with {split} rows, or one without a '{cols.split}' column")
+        raw = parts[split]
+    parsed, _ = parse_splits({split: raw}, task=task, columns=cols, positive_label=positive_label)
     return parsed[split]
