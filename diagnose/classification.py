@@ -341,6 +341,9 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
         model_right = cv.decision == cv.y_true
         min_name = str(names[j])
         w2 = wc
+        # with K classes a balanced class holds 1/K: scale the binary limit (a share of
+        # the balanced 1/2) to the same fraction of 1/K, so ten balanced digits are not "skewed"
+        limit = limit * 2.0 / k
     total = float(w2.sum())
 
     def wsum(mask):  # counting is much faster than multiplying by unit weights

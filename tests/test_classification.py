@@ -200,3 +200,19 @@ def test_exact_mcnemar_tail_matches_scipy(b, c):
 
     expected = binomtest(b, b + c, 0.5, alternative="greater").pvalue
     assert _mcnemar_p(b, c) == pytest.approx(expected, rel=1e-6, abs=1e-300)
+
+
+def test_balanced_ten_classes_are_not_skewed_but_a_rare_class_is():
+    from diagnose.classification import skew
+
+    def frame(y):
+        k = 10
+        p = np.full((len(y), k), 0.05)
+        p[np.arange(len(y)), y] = 0.55
+        return Predictions("multiclass", y, y_score=p, classes=tuple(str(i) for i in range(k)))
+
+    balanced = frame(np.repeat(np.arange(10), 100))  # each class 10% of rows
+    assert not skew(balanced, balanced).skewed
+    rare = np.concatenate([np.repeat(np.arange(9), 110), np.full(10, 9)])  # class 9: 1% of rows
+    s = skew(frame(rare), frame(rare))
+    assert s.skewed and s.minority_class == "9" and s.limit == pytest.approx(0.02)
