@@ -19,20 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-
-def make_files(folder: Path, rows: int) -> dict[str, Path]:
-    rng = np.random.default_rng(0)
-    paths = {}
-    for i, split in enumerate(("train", "cv", "test")):
-        y = rng.integers(0, 2, rows)
-        score = np.clip(y * (0.5 - 0.1 * i) + rng.random(rows) * 0.6, 0, 1).round(6)
-        path = folder / f"{split}.csv"
-        pd.DataFrame({"id": np.arange(rows), "y_true": y, "y_score": score}).to_csv(path, index=False)
-        paths[split] = path
-    return paths
+from bench_report import make_files  # the same three binary CSVs as the report benchmark
 
 
 def best(fn, repeat: int) -> float:
