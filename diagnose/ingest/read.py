@@ -131,7 +131,8 @@ def _check_utf8(head: bytes, name: str) -> None:
             return
         line = head[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"is not valid UTF-8 text (byte 0x{head[exc.start]:02x} on line {line})",
+            f"is not valid UTF-8 text (byte 0x{head[exc.start]:02x} on line {line}"
+            + (f", row {line - 1})" if line > 1 else ", the header)"),
             file=name,
             fix="Save it as UTF-8, or give its encoding (--encoding latin-1)",
         ) from None
