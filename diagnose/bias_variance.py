@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
+from .errors import UsageError
 from .metrics import Z95
 from .results import Gap, SplitError, Verdict
 
@@ -50,8 +51,6 @@ class Tolerance:
     absolute: float = 0.0
 
     def __post_init__(self) -> None:
-        from .errors import UsageError
-
         for name in ("relative", "absolute"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):

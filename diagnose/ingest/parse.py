@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, UsageError
 from .checks import _Checker, _natural_key, _parse_numbers
 from .read import read_table
-from .values import PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns, Predictions, Source, Splits
+from .values import MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns, Predictions, Source, Splits
 
 
 def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str | None:
@@ -105,7 +106,7 @@ def load_splits(
         if source is None:
             continue
         table, name = read_table(source, encoding=encoding)
-        raws[split] = RawTable(_own_split_only(table, name, split, cols), name, split)
+        raws[split] = _own_split_only(table, name, split, cols)
     if "train" not in raws or "cv" not in raws:
         missing = [s for s in ("train", "cv") if s not in raws]
         raise UsageError(f"the {' and '.join(missing)} split is needed (give --{missing[0]})")
@@ -116,24 +117,26 @@ def load_splits(
                   test=parsed.get("test"), warnings=tuple(warnings))
 
 
-def _own_split_only(table: pa.Table, name: str, split: str, cols: Columns) -> pa.Table:
+def _own_split_only(table: pa.Table, name: str, split: str, cols: Columns) -> RawTable:
     """A split file may carry a split column, but only naming its own split."""
     if cols.split not in table.column_names:
-        return table
-    values = np.char.lower(_Checker(table, name).labels(cols.split).astype(str))
-    other = values != split
-    if other.any():
-        _Checker(table, name).fail(
+        return RawTable(table, name, split)
+    parts = _split_table(table, name, cols)
+    others = [s for s in parts if s != split]
+    if others:
+        rows = np.sort(np.concatenate([parts[s].row_numbers for s in others]))
+        # the first rows overall are among the first rows of their own split
+        split_of = {int(r): s for s in others for r in parts[s].row_numbers[:MAX_ROWS_SHOWN]}
+        shown = rows[:MAX_ROWS_SHOWN]
+        raise InputError(
             f"is given as the {split} split but its '{cols.split}' column holds other splits too",
-            column=cols.split, mask=other, values=values,
-            fix="Give a file with train, cv and test rows as --data, or only this split's rows")
-    return table.drop_columns([cols.split])
+            file=name, column=cols.split, rows=shown, values=[split_of[int(r)] for r in shown],
+            n_bad=len(rows), fix="Give a file with train, cv and test rows as --data, or only this split's rows")
+    return parts[split]
 
 
 def _refuse_several_runs(raw: RawTable, cols: Columns) -> None:
     """A table of curve runs (several train sizes or parameter values) is not one run."""
-    import pyarrow.compute as pc
-
     for column in raw.table.column_names:
         if column == cols.train_size or column.startswith(cols.param_prefix):
             distinct = pc.count_distinct(raw.table.column(column)).as_py()
@@ -223,7 +226,9 @@ def _name_binary_classes(raws, out: dict, columns: Columns, positive: str) -> di
 
     seen: set[str] = set()
     for raw in raws.values():
-        seen.update(_Checker(raw.table, raw.name, raw.row_numbers).labels(columns.y_true).tolist())
+        # the labels were validated while parsing; read only their distinct values again
+        distinct = pa.table({columns.y_true: pc.unique(raw.table.column(columns.y_true))})
+        seen.update(_Checker(distinct, raw.name).labels(columns.y_true).tolist())
     if positive not in seen:
         first = next(iter(raws.values()))
         found = ", ".join(repr(v) for v in sorted(seen, key=_natural_key)[:6])
