@@ -251,6 +251,50 @@ def test_bad_tagged_files(tagged_dir, sample_dir, name, column, words):
     assert words in result.output and name in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("cells", [["", ""], [None, " ; "]])
+def test_a_sample_nobody_tagged_is_refused(tmp_path, cells):
+    # an untouched sample (or only separators) names no category: a mistake, not a tally of 0
+    path = tmp_path / "untagged.csv"
+    pd.DataFrame({"id": [4, 9], "tags": cells, "total_errors": 10}).to_csv(path, index=False)
+    with pytest.raises(InputError) as info:
+        load_tagged(path)
+    assert info.value.column == "tags" and "empty on every row" in info.value.problem
+    r = CliRunner().invoke(main, ["errors", "tally", str(path)])
+    assert r.exit_code == 2 and "nothing has been reviewed yet" in r.stderr
+    assert "Traceback" not in r.output
+    # one tagged row is enough to tally
+    pd.DataFrame({"id": [4, 9], "tags": ["other", ""]}).to_csv(path, index=False)
+    assert CliRunner().invoke(main, ["errors", "tally", str(path)]).exit_code == 0
+
+
+@pytest.mark.parametrize("content, words", [("", "empty"), ("id,tags\n", "no rows")])
+def test_an_empty_tagged_file_is_refused(tmp_path, content, words):
+    path = tmp_path / "tagged.csv"
+    path.write_text(content)
+    r = CliRunner().invoke(main, ["errors", "tally", str(path)])
+    assert r.exit_code == 2 and words in r.stderr and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("n", ["0", "-2"])
+def test_sample_size_below_one_is_refused(sample_dir, n):
+    r = CliRunner().invoke(main, ["errors", "sample", "--cv", str(sample_dir / "digits" / "cv.csv"),
+                                  "--n", n])
+    assert r.exit_code == 2 and "Invalid value for '--n'" in r.stderr and r.stdout == ""
+
+
+def test_sample_into_a_missing_directory_is_refused(tmp_path, sample_dir):
+    out = tmp_path / "no" / "such" / "dir" / "review.csv"
+    r = CliRunner().invoke(main, ["errors", "sample", "--cv", str(sample_dir / "digits" / "cv.csv"),
+                                  "--n", "3", "-o", str(out)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr.strip() == (f"error: cannot write {out}: the directory '{out.parent}' does not exist. "
+                                "Create it first, or give another -o path")
+    assert not out.exists()
+    r = CliRunner().invoke(main, ["errors", "sample", "--cv", str(sample_dir / "digits" / "cv.csv"),
+                                  "--n", "3", "-o", str(tmp_path)])
+    assert r.exit_code == 2 and "is a directory" in r.output
+
+
 def test_reviewed_sample_data_tally(sample_dir):
     path = sample_dir / "error_analysis" / "cv_reviewed.csv"
     df = pd.read_csv(path)

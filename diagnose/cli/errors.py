@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import UsageError
 from . import main
 from .common import emit, format_option, input_options, note, parse_pairs
 
@@ -34,17 +35,32 @@ def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label
     """
     from ..error_analysis import load_cv, sample_errors
 
+    if output:
+        _check_output_dir(output)  # before reading cv: a large file need not be read in vain
     pred = load_cv(cv, task=task, columns=parse_pairs(column_map, what="--column"),
-                            positive_label=positive_label, encoding=encoding)
+                   positive_label=positive_label, encoding=encoding)
     result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share)
     for warning in result.warnings:
         note(f"warning: {warning}")
     if output:
-        result.frame.to_csv(output, index=False)
+        try:
+            result.frame.to_csv(output, index=False)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         note(f"{result.summary()}; wrote {output}")
     else:
         click.echo(result.to_text(), nl=False)
         note(result.summary())
+
+
+def _check_output_dir(output: str) -> None:
+    """Refuse an output path whose directory does not exist (pandas' OSError names no fix)."""
+    from pathlib import Path
+
+    parent = Path(output).expanduser().parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {output}: the directory '{parent}' does not exist. "
+                         "Create it first, or give another -o path")
 
 
 @errors.command()

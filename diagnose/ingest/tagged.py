@@ -63,6 +63,13 @@ def load_tagged(source: Source, *, cv: "Predictions | Source | None" = None, col
     raw_tags = pc.cast(table.column(cols.tags), pa.string())
     # an empty cell means "not reviewed yet"
     blank = _to_numpy(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw_tags), ""), True))
+    # a sample where not one row names a category was never reviewed (';' alone names none)
+    no_category = pc.fill_null(pc.equal(pc.utf8_trim(raw_tags, characters="; \t\r\n"), ""), True)
+    if pc.all(no_category).as_py():
+        check.fail(f"column '{cols.tags}' is empty on every row ({len(ids)} rows): nothing has been "
+                   "reviewed yet", column=cols.tags,
+                   fix=f"Fill in '{cols.tags}' with each row's error categories, separated by ';' "
+                   "(e.g. 'pharma; misspelled'), then run the tally again")
     tags = _to_numpy(raw_tags).astype(object)
     tags[blank] = None
     total = _constant_count(check, TOTAL_ERRORS_COLUMN)
