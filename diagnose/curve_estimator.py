@@ -90,6 +90,8 @@ def _sizes(train_sizes, n: int) -> list[int]:
     if np.all(sizes <= 1) and not np.all(sizes == 1):
         sizes = np.ceil(sizes * n)
     out = sorted(set(int(s) for s in sizes))
+    if len(out) < 2:
+        raise UsageError(f"train_sizes must give 2 or more distinct sizes (a curve needs them); got {out}")
     if out[-1] > n:
         raise UsageError(f"train size {out[-1]} is larger than the {n} training rows")
     return out

@@ -95,7 +95,8 @@ def curve_chart(curve):
     layers = [base.mark_area(opacity=0.2).encode(
                   x=x, y=alt.Y("ci_low:Q", title=f"J ({curve.metric})"), y2="ci_high:Q", color=color),
               base.mark_line(point=True).encode(x=x, y=y, color=color,
-                                               tooltip=[key, "curve", "error", "ci_low", "ci_high", "n"])]
+                                               tooltip=[key, "curve", "error", "ci_low", "ci_high", "n"]
+                                               + (["side"] if curve.kind == "validation" else []))]
     if curve.kind == "learning":
         layers.append(alt.Chart(pd.DataFrame({"error": [curve.reference], "label": [curve.reference_name]}))
                       .mark_rule(strokeDash=[4, 4], color="gray").encode(y="error:Q", tooltip=["label"]))

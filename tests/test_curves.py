@@ -440,7 +440,13 @@ def test_cli_validation(tmp_path):
     data = json.loads(result.stdout)
     assert data["chosen"]["value"] == 1000 and data["chosen"]["test_error"] == pytest.approx(1414.38, abs=0.01)
     assert all("test_error" not in p for p in data["points"])
-    assert plot.exists()
+    spec = plot.read_text()
+    assert "vega-lite" in spec and '"side": "bias"' in spec and "chosen lambda = 1000" in spec
+    # hovering a point names its side
+    from diagnose.curve_render import curve_chart
+
+    tooltip = curve_chart(validation_curve(CURVES / "validation_lambda.csv", param="lambda")).to_dict()
+    assert {"field": "side", "type": "nominal"} in tooltip["layer"][1]["encoding"]["tooltip"]
 
 
 def test_cli_bad_input_exits_2_with_one_line():
@@ -448,6 +454,52 @@ def test_cli_bad_input_exits_2_with_one_line():
                                        "--param", "alpha"])
     assert result.exit_code == 2
     assert "missing column 'param_alpha'" in result.output and "Traceback" not in result.output
+    # the fix names the parameter the file does sweep
+    assert "Use --param lambda" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_unknown_param_in_a_file_without_any_parameter_says_so(tmp_path):
+    path = tmp_path / "runs.csv"
+    pd.read_csv(CURVES / "validation_lambda.csv").drop(columns="param_lambda").to_csv(path, index=False)
+    with pytest.raises(InputError, match="param_lambda") as err:
+        validation_curve(path, param="lambda")
+    assert err.value.file == str(path) and "no 'param_<name>' column" in err.value.fix
+
+
+def _one_run(tmp_path, name, column, value):
+    frame = pd.read_csv(CURVES / name)
+    path = tmp_path / f"one_{name}"
+    frame[frame[column] == value].to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command,name,column,value", [
+    (["learning"], "learning_high_bias.csv", "train_size", 1078),
+    (["validation", "--param", "lambda"], "validation_lambda.csv", "param_lambda", 1000),
+], ids=["learning", "validation"])
+def test_a_single_run_is_no_curve(tmp_path, command, name, column, value):
+    path = _one_run(tmp_path, name, column, value)
+    build = learning_curve if command == ["learning"] else lambda p: validation_curve(p, param="lambda")
+    with pytest.raises(InputError, match="2 or more") as err:
+        build(path)
+    assert err.value.file == str(path) and err.value.column == column and "diagnose report" in err.value.fix
+    result = CliRunner().invoke(main, ["curve", *command, str(path)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert str(path) in result.output and f"{column} = {value}" in result.output and "Traceback" not in result.output
+
+
+def test_a_summary_with_one_size_and_an_estimator_with_one_size_are_refused(tmp_path, diabetes_split):
+    path = tmp_path / "summary.csv"
+    pd.read_csv(CURVES / "learning_summary.csv").head(1).to_csv(path, index=False)
+    with pytest.raises(InputError, match="2 or more training-set sizes") as err:
+        learning_curve(path)
+    assert err.value.file == str(path) and err.value.column == "train_size"
+    result = CliRunner().invoke(main, ["curve", "learning", str(path)])
+    assert result.exit_code == 2 and "2 or more" in result.output
+    X, X_cv, y, y_cv = diabetes_split
+    with pytest.raises(UsageError, match="2 or more distinct sizes"):
+        diagnose.learning_curve_from_estimator(DecisionTreeRegressor(), X, y, X_cv=X_cv, y_cv=y_cv,
+                                               train_sizes=[1.0])
 
 
 def test_validation_over_text_values_names_no_sides():

@@ -93,6 +93,8 @@ def load_runs(
         names.append(name)
         check = _Checker(table, name)
         check.require(cols.split, "split: train or cv", cols)
+        if by.startswith(cols.param_prefix) and by not in table.column_names:
+            _missing_param(table, name, by, cols)
         check.require(by, "which run each row belongs to", cols)
         split = np.char.lower(check.labels(cols.split).astype(str))
         bad = ~np.isin(split, SPLITS)
@@ -131,6 +133,12 @@ def load_runs(
             missing = "cv" if (key, "train") in groups else "train"
             raise InputError(f"the run {by} = {key} has no {missing} rows", file=present.name,
                              column=by, fix="Every run needs train and cv rows")
+    if len(ordered) < 2:
+        what = ("training-set sizes" if by == cols.train_size
+                else f"values of the parameter '{by.removeprefix(cols.param_prefix)}'")
+        raise InputError(f"a curve needs runs at 2 or more {what}; every row here has {by} = {ordered[0]}",
+                         file=", ".join(names), column=by,
+                         fix=f"Add runs at other {what}; to diagnose one run on its own, use 'diagnose report'")
     parsed, warnings = parse_splits(groups, task=task, columns=cols, positive_label=positive_label)
     runs = {key: {s: parsed[key, s] for s in splits if (key, s) in parsed} for key in ordered}
     first = parsed[ordered[0], "train"]
@@ -143,6 +151,27 @@ def load_runs(
                 warnings.append(f"{by} = {key}: {int(unseen.sum())} cv rows belong to classes the "
                                 "training rows of this run never show")
     return Runs(task=first.task, by=by, keys=tuple(ordered), runs=runs, warnings=tuple(warnings))
+
+
+def _missing_param(table: pa.Table, name: str, by: str, cols: Columns) -> None:
+    """Refuse an unknown parameter, naming the parameters the file does hold.
+
+    Returns without raising for a one-column header, so that the generic check can say
+    the file seems to use another separator.
+    """
+    prefix = cols.param_prefix
+    held = [c[len(prefix):] for c in table.column_names if c.startswith(prefix) and len(c) > len(prefix)]
+    if held:
+        fix = f"The swept parameters in this file: {', '.join(held)}. Use --param {held[0]}"
+        if len(held) > 1:
+            fix += " (or another of them)"
+    elif table.num_columns > 1:
+        fix = (f"The file has no '{prefix}<name>' column. Add one holding each run's parameter value, "
+               f"or give your prefix (--column param_prefix=PREFIX)")
+    else:
+        return
+    raise InputError(f"missing column '{by}' — the values of the swept parameter '{by[len(prefix):]}'",
+                     file=name, column=by, fix=fix)
 
 
 def _run_values(check: _Checker, by: str, cols: Columns) -> np.ndarray:
@@ -201,6 +230,10 @@ def load_curve_summary(source, *, columns: Mapping[str, str] | Columns | None = 
     if dup.any():
         check.fail(f"column '{cols.train_size}' repeats a size", column=cols.train_size, mask=dup,
                    values=size, fix="Give one row per training-set size")
+    if len(size) < 2:
+        raise InputError(f"a learning curve needs 2 or more training-set sizes; the summary has "
+                         f"{'only ' + str(size[0]) if len(size) else 'no rows'}", file=name,
+                         column=cols.train_size, fix="Give one row per training-set size, at 2 or more sizes")
     take = {k: (v[order] if v is not None else None) for k, v in counts.items()}
     return CurveSummary(source=name, train_size=size[order], train_error=errors["train_error"][order],
                         cv_error=errors["cv_error"][order], n_train=take.get("n_train"),
