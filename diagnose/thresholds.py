@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
@@ -411,6 +411,17 @@ class ThresholdResult:
                 rows.append([*([name] if name else []), split, where, m.precision, m.recall, m.f1])
         return rows
 
+    def _interval(self) -> str:
+        """``; bootstrap 95% interval [...] ...`` for the text, or "" without a bootstrap."""
+        from .render import fmt
+
+        b = self.bootstrap
+        if b is None or b.reps <= b.failed:
+            return ""
+        failed = f", {b.failed} with no threshold to choose" if b.failed else ""
+        return (f"; bootstrap 95% interval [{fmt(b.value_low)}, {fmt(b.value_high)}], cv F1 "
+                f"[{fmt(b.f1_low)}, {fmt(b.f1_high)}] ({b.reps} resamples of cv{failed}, seed {b.seed})")
+
     def _lines(self, markdown: bool) -> list[str]:
         from .render import fmt, table
 
@@ -418,15 +429,9 @@ class ThresholdResult:
                 if self.rule != "argmax" else "Threshold")
         lines = [f"### {head}" if markdown else head, ""]
         if self.value is not None:
-            line = f"Chosen threshold: {fmt(self.value)}"
-            b = self.bootstrap
-            if b is not None and b.reps > b.failed:
-                failed = f", {b.failed} with no threshold to choose" if b.failed else ""
-                line += (f"; bootstrap 95% interval [{fmt(b.value_low)}, {fmt(b.value_high)}], cv F1 "
-                         f"[{fmt(b.f1_low)}, {fmt(b.f1_high)}] ({b.reps} resamples of cv{failed}, seed {b.seed})")
-            lines += [line, ""]
-            if b is not None and b.note:
-                lines += [b.note, ""]
+            lines += [f"Chosen threshold: {fmt(self.value)}{self._interval()}", ""]
+            if self.bootstrap is not None and self.bootstrap.note:
+                lines += [self.bootstrap.note, ""]
         if self.message:
             lines += [self.message, ""]
         headers = ["split", "threshold", "precision", "recall", "f1"]
@@ -435,6 +440,9 @@ class ThresholdResult:
             rows = [["micro", *r] for r in rows]
             for name, r in self.labels.items():
                 rows += r._rows(name)
+                # each label's own choice, with how stable it is
+                if r.value is not None:
+                    lines += [f"{name}: threshold {fmt(r.value)}{r._interval()}", ""]
                 if r.message:
                     lines += [f"{name}: {r.message}", ""]
             headers = ["label", *headers]
@@ -517,6 +525,20 @@ def choose_threshold(cv, test=None, *, rule: "str | Rule" = "f1", bootstrap: "in
         return ThresholdResult(rule=rule.text, message="only hard predictions (y_pred): choosing a "
                                "threshold needs scores (y_score)")
     use_test = test is not None and test.y_score is not None
+    # a test split of hard predictions cannot be cut at the cv threshold: say so, not nothing
+    note = None if test is None or use_test else (
+        "test has only hard predictions (y_pred), so the threshold chosen on cv cannot be applied to it "
+        "and no test metrics are given at it; give test scores (y_score)")
+    result = _choose(cv, test if use_test else None, rule=rule, bootstrap=bootstrap, seed=seed,
+                     max_points=max_points)
+    if note is None:
+        return result
+    return replace(result, message=f"{result.message}; {note}" if result.message else note)
+
+
+def _choose(cv, test, *, rule: Rule, bootstrap, seed: int, max_points: int) -> ThresholdResult:
+    """:func:`choose_threshold` for a cv split with scores and a test split with scores or none."""
+    use_test = test is not None
     kw = dict(rule=rule, bootstrap=bootstrap, seed=seed, max_points=max_points, weight_cv=cv.weight,
               weight_test=test.weight if use_test else None)
     if cv.task == "binary":

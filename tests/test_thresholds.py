@@ -373,3 +373,78 @@ def test_cli_cv_file_with_a_split_column_chooses_on_its_cv_rows_only(tmp_path):
     both[both.split != "cv"].to_csv(no_cv, index=False)
     res = CliRunner().invoke(main, ["threshold", "--cv", str(no_cv)])
     assert res.exit_code == 2 and "no cv rows" in res.output
+
+
+# ------------------------------------------------------------------------------ tie rule, test without scores
+
+
+def sk_constrained(y, s, rule):
+    """Oracle for the constraint rules and their documented tie rule, from scikit-learn's
+    curve and f1_score: best objective, then the higher F1, then the higher threshold."""
+    p, r, t = sk_curve(y, s)
+    kind, minimum = rule.split(">=")
+    have, objective = (p, r) if kind == "precision" else (r, p)
+    ok = have >= float(minimum)
+    if not ok.any():
+        return None
+    best = np.flatnonzero(ok & (objective >= objective[ok].max() - 1e-12))
+    f1 = np.array([f1_score(y, s >= t[i]) for i in best])
+    best = best[f1 >= f1.max() - 1e-12]
+    return float(t[best].max())
+
+
+def test_recall_rule_tie_goes_to_the_higher_f1():
+    # in score order the labels are 0,1,0,1,0,1: precision 1/2 at three thresholds, with
+    # recall 1/3, 2/3 and 1; the tie rule keeps the one with the highest F1, the lowest here
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    y = np.array([0, 1, 0, 1, 0, 1])
+    chosen = best_threshold(y, s, rule="recall>=0.3")
+    assert chosen == sk_constrained(y, s, "recall>=0.3") == 0.4
+    assert precision_score(y, s >= chosen) == 0.5 and f1_score(y, s >= chosen) == pytest.approx(2 / 3)
+
+
+def test_constraint_rules_follow_the_tie_rule_on_small_tied_inputs():
+    ties_that_mattered = 0
+    for seed in range(300):
+        g = np.random.default_rng(seed)
+        y = g.integers(0, 2, 12)
+        if y.sum() == 0:
+            continue
+        s = g.integers(0, 5, 12) / 4.0  # five distinct scores: many ties
+        for rule in ("recall>=0.3", "recall>=0.6", "precision>=0.4", "precision>=0.6"):
+            expected = sk_constrained(y, s, rule)
+            got = best_threshold(y, s, rule=rule)
+            assert (np.isnan(got) and expected is None) or got == expected, (seed, rule)
+            # count the cases where the highest tied threshold would have been wrong
+            p, r, t = sk_curve(y, s)
+            kind, minimum = rule.split(">=")
+            have, objective = (p, r) if kind == "precision" else (r, p)
+            ok = have >= float(minimum)
+            if ok.any() and expected is not None:
+                tied = t[ok & (objective >= objective[ok].max() - 1e-12)]
+                ties_that_mattered += bool(tied.max() != expected)
+    assert ties_that_mattered > 0  # the F1 step of the tie rule was exercised
+
+
+def test_test_split_of_hard_predictions_is_named_not_dropped(tmp_path):
+    cv, test = load("cv"), load("test")
+    hard = Predictions("binary", test.y_true, y_pred=test.decision)
+    r = choose_threshold(cv, hard, bootstrap=0)
+    assert r.value == sk_best(cv.y_true, cv.y_score)[0]
+    assert r.test is None and "test has only hard predictions (y_pred)" in r.message
+    frame = pd.read_csv(f"{SKEWED}/test.csv")
+    path = tmp_path / "test.csv"
+    frame.assign(y_pred=(frame.y_score >= 0.5).astype(int)).drop(columns="y_score").to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["threshold", "--cv", f"{SKEWED}/cv.csv", "--test", str(path), "--bootstrap", "0"])
+    assert res.exit_code == 0, res.output
+    assert "test has only hard predictions" in res.output and "0.2195" in res.output
+
+
+def test_multilabel_text_gives_each_labels_bootstrap_interval(sample_dir):
+    cv = load_predictions(sample_dir / "multilabel" / "cv.csv", split="cv")
+    r = choose_threshold(cv, bootstrap=20)
+    text = r.to_text()
+    for name, label in r.labels.items():
+        b = label.bootstrap
+        assert b.reps == 20
+        assert f"{name}: threshold {label.value:.4g}; bootstrap 95% interval [{b.value_low:.4g}, " in text
