@@ -117,9 +117,29 @@ def report_markdown(report) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _default_decision(report, *, markdown: bool) -> str | None:
+    """Classification: accuracy, prevalence, precision, recall and F1 of each split at the
+    default decision (the ``splits.<split>`` numbers of the JSON), as one table."""
+    binary = report.task == "binary"
+    # multiclass and multi-label have no single prevalence (class shares are in the JSON)
+    keys = ("accuracy", "prevalence", "precision", "recall", "f1") if binary else ("accuracy", "precision",
+                                                                                   "recall", "f1")
+    rows = [[name, *(report.splits[name].extras.get(k) for k in keys)]
+            for name in SPLIT_ORDER if name in report.splits and "f1" in report.splits[name].extras]
+    if not rows:
+        return None
+    head = "At the default decision (score >= 0.5, argmax or y_pred)"
+    if not binary:
+        head += "; precision, recall and f1 are macro averages"
+    return "\n".join([f"### {head}" if markdown else head, "", table(["split", *keys], rows, markdown=markdown)])
+
+
 def _sections(report, *, markdown: bool) -> list[str]:
     """Extra sections (threshold, skew, ...) that know how to render themselves."""
     out = []
+    default = _default_decision(report, markdown=markdown)
+    if default is not None:
+        out.append(default)
     for key in ("skew", "per_class", "threshold"):
         value = getattr(report, key, None)
         if value is None:

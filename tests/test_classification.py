@@ -216,3 +216,60 @@ def test_balanced_ten_classes_are_not_skewed_but_a_rare_class_is():
     rare = np.concatenate([np.repeat(np.arange(9), 110), np.full(10, 9)])  # class 9: 1% of rows
     s = skew(frame(rare), frame(rare))
     assert s.skewed and s.minority_class == "9" and s.limit == pytest.approx(0.02)
+
+
+def test_random_multiclass_with_tied_probabilities_matches_sklearn(rng):
+    # probabilities on a coarse grid, so many rows have a tied maximum (argmax: first class)
+    n, k = 3000, 5
+    raw = rng.integers(0, 4, (n, k)).astype(float) + 1e-9
+    probs = raw / raw.sum(axis=1, keepdims=True)
+    y = rng.integers(0, k, n)
+    w = rng.random(n) * 2
+    d = probs.argmax(axis=1)
+    assert (np.sort(raw, axis=1)[:, -1] == np.sort(raw, axis=1)[:, -2]).mean() > 0.2  # ties are common
+    names = tuple("abcde")
+    for weight in (None, w):
+        t = class_table(Predictions("multiclass", y, y_score=probs, classes=names, weight=weight))
+        np.testing.assert_allclose(t.confusion, confusion_matrix(y, d, labels=range(k), sample_weight=weight))
+        p, r, f, s = precision_recall_fscore_support(y, d, labels=range(k), sample_weight=weight, zero_division=0)
+        np.testing.assert_allclose(t.precision, p)
+        np.testing.assert_allclose(t.recall, r)
+        np.testing.assert_allclose(t.f1, f)
+        for kind in ("macro", "weighted"):
+            assert t.average(kind)["f1"] == pytest.approx(f1_score(y, d, average=kind, sample_weight=weight))
+        m = split_classification(Predictions("multiclass", y, y_score=probs, classes=names, weight=weight))
+        assert m.accuracy == pytest.approx(accuracy_score(y, d, sample_weight=weight))
+        assert m.extras["weighted_recall"] == pytest.approx(recall_score(y, d, average="weighted",
+                                                                         sample_weight=weight))
+
+
+def test_random_binary_scores_at_exactly_half_count_as_positive(rng):
+    y = (rng.random(2000) < 0.2).astype(np.int8)
+    s = np.round(np.clip(0.3 * y + 0.7 * rng.random(2000), 0, 1), 1)  # many scores are exactly 0.5
+    assert (s == 0.5).sum() > 100
+    m = split_classification(Predictions("binary", y, y_score=s))
+    d = (s >= 0.5).astype(int)
+    assert m.accuracy == pytest.approx(accuracy_score(y, d))
+    assert (m.precision, m.recall, m.f1) == pytest.approx((precision_score(y, d), recall_score(y, d), f1_score(y, d)))
+    assert m.prevalence == pytest.approx(y.mean())
+
+
+def test_text_report_shows_each_splits_numbers_at_the_default_decision(sample_dir):
+    d = sample_dir / "skewed"
+    res = CliRunner().invoke(main, ["report", "--train", str(d / "train.csv"), "--cv", str(d / "cv.csv"),
+                                    "--test", str(d / "test.csv")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    start = lines.index("At the default decision (score >= 0.5, argmax or y_pred)")
+    assert lines[start + 2].split() == ["split", "accuracy", "prevalence", "precision", "recall", "f1"]
+    for line, split in zip(lines[start + 4:start + 7], SPLITS):
+        df = pd.read_csv(d / f"{split}.csv")
+        yy, dd = df.y_true, (df.y_score >= 0.5).astype(int)
+        expected = [accuracy_score(yy, dd), yy.mean(), precision_score(yy, dd), recall_score(yy, dd), f1_score(yy, dd)]
+        cells = line.split()
+        assert cells[0] == split
+        assert [float(c) for c in cells[1:]] == pytest.approx(expected, rel=1e-3)
+    md = skewed_report(sample_dir).to_markdown()
+    assert "### At the default decision" in md and "| cv | 0.9791 | 0.02985 | 1 | 0.3 | 0.4615 |" in md
+    digits = diagnose.report(*(sample_dir / "digits" / f"{s}.csv" for s in SPLITS)).to_text()
+    assert "precision, recall and f1 are macro averages" in digits
