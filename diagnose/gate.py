@@ -281,8 +281,9 @@ def check(report: Any, rules: Any, *, previous: Any = None, interval: bool = Fal
           name: str = "diagnose gate") -> GateResult:
     """Judge ``rules`` on ``report`` (a Report, a stored run or a ``to_dict()`` mapping).
 
-    ``previous`` is the report of the run to compare with for ``no_regression`` rules
-    (without it they are skipped). An unknown path raises :class:`UsageError` naming it.
+    ``previous`` is the report (or stored run) to compare with for ``no_regression`` rules;
+    without it, or when it lacks the metric, they are skipped with a note. An unknown path
+    raises :class:`UsageError` naming it.
 
     >>> r = check({"verdict": "high_bias"}, "verdict != high_bias")
     >>> r.passed, r.rules[0].detail
@@ -292,8 +293,14 @@ def check(report: Any, rules: Any, *, previous: Any = None, interval: bool = Fal
     ruleset = parse_rules(rules, interval=interval)
     results = [_judge(rule, data) for rule in ruleset.rules]
     prev = None if previous is None else _as_dict(previous)
-    results += [_judge_regression(reg, data, prev) for reg in ruleset.no_regression]
+    results += [_judge_regression(reg, data, prev, _run_label(previous)) for reg in ruleset.no_regression]
     return GateResult(rules=tuple(results), name=name)
+
+
+def _run_label(previous: Any) -> str:
+    """'previous run' or, for a stored run, "previous run 'v1'"."""
+    name = getattr(getattr(previous, "summary", None), "run", None)
+    return "previous run" if name is None else f"previous run {name!r}"
 
 
 def _as_dict(report: Any) -> Mapping:
@@ -375,23 +382,33 @@ def _judge(rule: Rule, data: Mapping) -> RuleResult:
     return RuleResult(passed=passed, value=judged, detail=what, **base)
 
 
-def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None) -> RuleResult:
-    value, _ = resolve(data, reg.path, rule=reg.text)
+def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None,
+                      before_name: str = "previous run") -> RuleResult:
+    value, _ = resolve(data, reg.path, rule=reg.text)  # a path this report lacks is bad usage
+    if value is None:  # like any rule: a metric this run does not have fails
+        return RuleResult(rule=reg.text, passed=False, value=None, detail=f"{reg.path} has no value in this report")
+    if not _is_number(value):
+        raise UsageError(f"{reg.text}: {reg.path} is {_show(value)}; no_regression compares numbers")
     if previous is None:
         return RuleResult(rule=reg.text, passed=True, value=value, estimate=value, skipped=True,
                           detail="no earlier run to compare with")
-    before, _ = resolve(previous, reg.path, rule=reg.text)
-    if not (_is_number(value) and _is_number(before)):
-        return RuleResult(rule=reg.text, passed=False, value=value, estimate=value, expected=before,
-                          detail=f"{reg.path} is {_show(value)} now and {_show(before)} before; "
-                                 "both must be numbers")
+    try:
+        before, _ = resolve(previous, reg.path, rule=reg.text)
+    except UsageError:  # an older run whose report lacks the key (another task, an older schema)
+        before = None
+    if not _is_number(before):
+        # nothing to regress from: skip, visibly, rather than fail this run for the old one's gap
+        return RuleResult(rule=reg.text, passed=True, value=value, estimate=value, skipped=True,
+                          detail=f"{reg.path} is {_show(value)}; the {before_name} has no {reg.path} "
+                                 f"({_show(before) if before is not None else 'absent'}), "
+                                 "so there is nothing to compare with")
     if reg.direction == "lower":
         limit = before + reg.tolerance
         passed, op = value <= limit, "<="
     else:
         limit = before - reg.tolerance
         passed, op = value >= limit, ">="
-    detail = (f"{reg.path} is {_show(value)}, previous run {_show(before)}; "
+    detail = (f"{reg.path} is {_show(value)}, {before_name} {_show(before)}; "
               f"needs {op} {_show(limit)}")
     return RuleResult(rule=reg.text, passed=bool(passed), value=value, estimate=value, expected=limit,
                       detail=detail)

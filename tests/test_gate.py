@@ -118,6 +118,26 @@ def test_no_regression_against_the_previous_report():
         parse_rules({"no_regression": {"metric": "threshold.value"}})
 
 
+def test_no_regression_skips_with_a_note_when_the_previous_run_lacks_the_metric():
+    rules = {"no_regression": {"metric": "cv.f1", "tolerance": 0.0}}
+    # the previous run's value is null (e.g. it had no test split), or its report lacks the key
+    null_before = {**REPORT, "splits": {**REPORT["splits"], "cv": {**REPORT["splits"]["cv"], "f1": None}}}
+    no_key = {**REPORT, "splits": {**REPORT["splits"], "cv": {"n": 200, "error": 0.1}}}
+    for previous in (null_before, no_key):
+        result = check(REPORT, rules, previous=previous)
+        assert result.passed and result.rules[0].skipped
+        assert "previous run has no cv.f1" in result.rules[0].detail
+        assert "skip" in result.summary()
+    # a metric that this run lacks still fails, as any rule does
+    tests = {"no_regression": {"metric": "test.error"}}
+    result = check(REPORT, tests, previous=REPORT)
+    assert not result.passed and "no value in this report" in result.rules[0].detail
+    with pytest.raises(UsageError, match="no_regression compares numbers"):
+        check(REPORT, {"no_regression": {"metric": "verdict", "direction": "lower"}}, previous=REPORT)
+    with pytest.raises(UsageError, match="unknown path 'cv.eror'"):
+        check(REPORT, {"no_regression": {"metric": "cv.eror", "direction": "lower"}}, previous=REPORT)
+
+
 def test_result_in_pytest_style_and_dict_shape():
     result = check(REPORT, ["cv.error <= 0.12", "gaps.variance <= 0.02"])
     with pytest.raises(AssertionError) as info:
@@ -230,6 +250,23 @@ def test_cli_gates_stored_runs_with_no_regression(tmp_path, files, sample_dir, r
     assert third.exit_code == 0, third.output
     no_project = runner.invoke(main, ["gate", rules, *files])
     assert no_project.exit_code == 2 and "--project" in no_project.output
+
+
+def test_cli_no_regression_when_the_previous_stored_run_has_no_test_split(tmp_path, files):
+    runner = CliRunner()
+    train, cv = files[1], files[3]
+    assert runner.invoke(main, ["submit", "--project", "bc", "--run", "v1", "--train", train, "--cv", cv]).exit_code == 0
+    assert runner.invoke(main, ["submit", "--project", "bc", "--run", "v2", *files]).exit_code == 0
+    rules = _write(tmp_path, 'rules = ["cv.error <= 0.5"]\nno_regression = {metric = "test.error"}\n')
+    junit = tmp_path / "out.xml"
+    result = runner.invoke(main, ["gate", rules, "--project", "bc", "--run", "v2", "--junit", str(junit)])
+    assert result.exit_code == 0, result.output
+    assert "skip" in result.output and "previous run 'v1' has no test.error" in result.output
+    case = ET.parse(junit).getroot().find("testsuite").findall("testcase")[1]
+    assert case.find("skipped") is not None and case.find("failure") is None
+    # gating v1 itself, which has no test split, is bad input, as for any rule on test.*
+    own = runner.invoke(main, ["gate", rules, "--project", "bc", "--run", "v1"])
+    assert own.exit_code == 2 and "splits has no 'test'" in own.output
 
 
 def test_load_rules_from_a_file(tmp_path):

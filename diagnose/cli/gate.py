@@ -72,7 +72,7 @@ def _stored(project, run_name, *, need_previous):
     with database_errors(), _engine() as engine, Session(engine) as session:
         stored = get_run(session, project, run_name)
         prev = previous_run(session, project, run_name) if need_previous else None
-    return stored.report, (prev.report if prev is not None else None)
+    return stored.report, prev  # the stored run itself, so the gate can name it
 
 
 def _latest(project):
@@ -87,4 +87,4 @@ def _latest(project):
             prev = previous_run(session, project)
         except UsageError:  # a project with no runs yet: nothing to regress from
             return None
-    return None if prev is None else prev.report
+    return prev
