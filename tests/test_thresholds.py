@@ -301,6 +301,20 @@ def test_cli_bad_rule_exits_2():
     assert "[0, 1]" in res.output
 
 
+@pytest.mark.parametrize("args, says", [
+    (["--rule", "fbeta:0"], "beta must be a positive number"),
+    (["--rule", "recall>=nan"], "[0, 1]"),
+    (["--rule", "precision > 0.9"], "unknown threshold rule"),
+    (["--task", "regression"], "not regression"),
+    (["--test", "no/such/test.csv"], "file not found"),
+])
+def test_cli_bad_usage_is_one_message_and_exit_2(args, says):
+    res = CliRunner().invoke(main, ["threshold", "--cv", f"{SKEWED}/cv.csv", *args])
+    assert res.exit_code == 2
+    assert res.exception is None or isinstance(res.exception, SystemExit)  # no crash
+    assert says in res.output and "Traceback" not in res.output
+
+
 def test_cli_unreachable_precision_message(tmp_path):
     path = tmp_path / "cv.csv"
     pd.DataFrame({"y_true": [0, 1, 0, 1, 0, 0], "y_score": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]}).to_csv(path, index=False)

@@ -33,6 +33,8 @@ def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, p
     from ..thresholds import Rule, choose_threshold
 
     rule = Rule.parse(rule)  # a bad rule fails before any file is read
+    if task == "regression":
+        raise UsageError("thresholds apply to binary and multi-label classification, not regression")
     columns = Columns.from_mapping(parse_pairs(column_map, what="--column"))
     raws = {}
     for split, path in (("cv", cv), ("test", test)):
