@@ -224,6 +224,9 @@ def test_cli_formats_and_junit(tmp_path, files, cv_error):
     assert data["rules"][0]["value"] == pytest.approx(cv_error, abs=1e-12) and data["rules"][0]["passed"]
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    nested = tmp_path / "reports" / "gate" / "out.xml"  # folders a CI job has not made yet
+    assert CliRunner().invoke(main, ["gate", rules, *files, "--junit", str(nested)]).exit_code == 1
+    assert len(list(ET.parse(nested).getroot().iter("testcase"))) == 2
     md = CliRunner().invoke(main, ["gate", rules, *files, "--format", "markdown"])
     assert md.exit_code == 1 and "| status | rule |" in md.stdout and "FAIL" in md.stdout
 

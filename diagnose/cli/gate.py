@@ -19,7 +19,7 @@ from .store import _engine, prepare_from_options, run_file_options
 @click.option("--interval", is_flag=True, help="Judge every rule on its 95% interval where the "
               "report has one (as interval = true in the file).")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Also write JUnit XML here "
-              "(one testcase per rule).")
+              "(one testcase per rule; missing folders are created).")
 @format_option
 @click.pass_context
 def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric, tolerance,
@@ -54,7 +54,8 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
             previous = _latest(project)
         name = "diagnose gate"
     result = check(report, rules, previous=previous, interval=interval, name=name)
-    if junit:
+    if junit:  # like pytest --junitxml: a CI's reports/ folder need not exist yet
+        Path(junit).parent.mkdir(parents=True, exist_ok=True)
         Path(junit).write_text(result.to_junit_xml(), encoding="utf-8")
     emit(result, fmt)
     if fmt != "text":  # the one-line verdict still reaches a person reading the log
