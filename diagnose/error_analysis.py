@@ -350,7 +350,8 @@ def tally_tags(tags: Sequence[str | None], *, total_errors: int | None = None,
     if reviewed == 0:
         warnings.append("no row has tags yet: nothing to tally")
     if untagged and reviewed and total_errors is not None:
-        warnings.append(f"{untagged} rows have no tags; the estimates assume they were skipped for "
+        has = "row has" if untagged == 1 else "rows have"
+        warnings.append(f"{untagged} {has} no tags; the estimates assume they were skipped for "
                         "reasons unrelated to their category")
     counts = long["tag"].value_counts()
     # ranked by count, ties by name
@@ -402,7 +403,9 @@ def tally_sample(sample: TaggedSample, *, cv: Predictions | None = None, total_e
         not_errors = ~np.isin(sample.ids.astype(str), wrong_ids)
         if not_errors.any():
             shown = ", ".join(sample.ids[not_errors][:5].astype(str))
-            warnings.append(f"{int(not_errors.sum())} reviewed rows are not errors in {cv.source} "
+            count = int(not_errors.sum())
+            what = "row is not an error" if count == 1 else "rows are not errors"
+            warnings.append(f"{count} reviewed {what} in {cv.source} "
                             f"(ids {shown}); is this the cv file they were sampled from?")
     if total_errors is None:
         total_errors = sample.total_errors if sample.total_errors is not None else from_cv

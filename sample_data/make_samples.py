@@ -322,6 +322,12 @@ def case_error_analysis(digits_frames):
             row.append("low_confidence")
         tags.append(";".join(row))
     sub["tags"] = tags
+    # the columns `diagnose errors sample` writes: slice columns, then the totals the
+    # tally scales up with (this sample holds every cv error)
+    for col in ("ink", "ink_total"):
+        sub.insert(sub.columns.get_loc("tags"), col, cv.loc[wrong, col].to_numpy())
+    sub["total_errors"] = int(wrong.sum())
+    sub["cv_n"] = len(cv)
     sub = sub.sort_values("id").reset_index(drop=True)
     # Two rows stay unreviewed (empty tags), picked with a fixed seed.
     unreviewed = np.random.RandomState(SEED).choice(len(sub), size=2, replace=False)

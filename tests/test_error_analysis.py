@@ -295,7 +295,7 @@ def test_sample_into_a_missing_directory_is_refused(tmp_path, sample_dir):
     assert r.exit_code == 2 and "is a directory" in r.output
 
 
-def test_reviewed_sample_data_tally(sample_dir):
+def test_reviewed_sample_data_tally(sample_dir, tmp_path):
     path = sample_dir / "error_analysis" / "cv_reviewed.csv"
     df = pd.read_csv(path)
     expected = df["tags"].dropna().str.split(";").explode().value_counts()
@@ -304,8 +304,18 @@ def test_reviewed_sample_data_tally(sample_dir):
     d = json.loads(result.stdout)
     assert {c["name"]: c["count"] for c in d["categories"]} == expected.to_dict()
     assert d["reviewed"] == df["tags"].notna().sum() and d["untagged"] == df["tags"].isna().sum()
-    # without totals the file is taken as every error, and the tally says so on stderr
-    assert d["total_errors"] == len(df) and "unknown" in result.stderr
+    # the file carries its totals, as `errors sample` writes them: every digits cv error
+    cv = pd.read_csv(sample_dir / "digits" / "cv.csv")
+    probs = cv.filter(like="y_prob_")
+    wrong = probs.columns.str.removeprefix("y_prob_").astype(int)[probs.to_numpy().argmax(axis=1)] != cv["y_true"]
+    assert d["total_errors"] == wrong.sum() == len(df) and d["cv_n"] == len(cv)
+    assert "unknown" not in result.stderr
+    # without those columns the file is taken as every error, and the tally says so on stderr
+    bare = tmp_path / "bare.csv"
+    df.drop(columns=["total_errors", "cv_n"]).to_csv(bare, index=False)
+    result = CliRunner().invoke(main, ["errors", "tally", str(bare), "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["total_errors"] == len(df)
+    assert "unknown" in result.stderr
     text = CliRunner().invoke(main, ["errors", "tally", str(path), "--cv", str(sample_dir / "digits" / "cv.csv")])
     assert text.exit_code == 0 and "cv n = 359" in text.output and "more than 100%" in text.output
 
