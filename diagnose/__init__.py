@@ -3,6 +3,8 @@
 >>> import diagnose
 >>> callable(diagnose.report), callable(diagnose.gate.check)
 (True, True)
+>>> {"learning_curve", "tally", "gate"} <= set(dir(diagnose))  # lazy names are listed too
+True
 """
 from __future__ import annotations
 
@@ -69,3 +71,8 @@ def __getattr__(name: str):
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """Also list the names loaded on first use, so tab completion and ``dir()`` find them."""
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -114,6 +114,7 @@ def test_submit_runs_show_round_trip(db_url, case):
         assert r["cv_error"] == pytest.approx(expected, abs=1e-12)
         assert datetime.fromisoformat(r["created_at"]).tzinfo is not None
     assert runs[0]["params"] == {"C": 0.3} and runs[0]["train_size"] == 341
+    assert type(runs[0]["train_size"]) is int  # a size, not 341.0
     assert runs[0]["created_at"] <= runs[1]["created_at"]
 
     text_list = _cli(["runs", "--project", "bc"], db_url)

@@ -32,7 +32,12 @@ class RunSummary:
     def to_dict(self) -> dict:
         return {"project": self.project, "run": self.run, "created_at": self.created_at.isoformat(),
                 "task": self.task, "metric": self.metric, "verdict": self.verdict,
-                "cv_error": self.cv_error, "train_size": self.train_size, "params": dict(self.params)}
+                "cv_error": self.cv_error, "train_size": _whole(self.train_size), "params": dict(self.params)}
+
+
+def _whole(size: Optional[float]) -> Optional[float]:
+    """A training-set size as the whole number it normally is (stored as a float column)."""
+    return int(size) if size is not None and float(size).is_integer() else size
 
 
 @dataclass(frozen=True)
