@@ -12,7 +12,6 @@ is above a cut (default: the top decile of |error|). Sample weights are ignored 
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -425,7 +424,8 @@ def tally(source, *, cv=None, total_errors: int | None = None, cv_n: int | None 
           columns=None, task: str | None = None, positive_label: str | None = None,
           cut: float | None = None, top_share: float = DEFAULT_TOP_SHARE,
           encoding: str = "utf-8") -> ErrorTally:
-    """Read a reviewed sample (path, DataFrame or Arrow table) and tally its tags.
+    """Read a reviewed sample (path, DataFrame, Arrow table, or a loaded
+    :class:`~diagnose.ingest.TaggedSample`) and tally its tags.
 
     >>> import pandas as pd
     >>> tagged = pd.DataFrame({"id": [1, 2, 3], "tags": ["Pharma", "pharma ; image", ""],
@@ -440,6 +440,7 @@ def tally(source, *, cv=None, total_errors: int | None = None, cv_n: int | None 
     if cv is not None:
         cv_pred = cv if isinstance(cv, Predictions) else load_cv(
             cv, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
-    sample = load_tagged(source, cv=cv_pred, columns=columns, encoding=encoding)
+    sample = source if isinstance(source, TaggedSample) else load_tagged(
+        source, cv=cv_pred, columns=columns, encoding=encoding)
     return tally_sample(sample, cv=cv_pred, total_errors=total_errors, cv_n=cv_n, cut=cut,
                         top_share=top_share)

@@ -464,6 +464,53 @@ def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_pat
     assert _cli(["errors", "tally", "--project", "ea"], sqlite_url).exit_code == 2
 
 
+def test_tally_save_stores_a_reviewed_file_in_one_transaction(db_url, tmp_path, rng):
+    """errors tally TAGGED --project --run --save: the tags land in the store (both databases),
+    replace earlier ones, and a file that fails its checks stores nothing."""
+    from conftest import binary_frame
+
+    cv = binary_frame(rng, 300, signal=0.3)
+    cv_path = tmp_path / "cv.csv"
+    cv.to_csv(cv_path, index=False)
+    assert _cli(["submit", "--project", "ea", "--run", "r", "--train", str(cv_path), "--cv", str(cv_path)],
+                db_url).exit_code == 0
+    wrong = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+    tagged = tmp_path / "tagged.csv"
+    reviewed = pd.DataFrame({"id": wrong[:6], "tags": ["Dark; blurry", "dark", "blurry", "dark", "", "odd"]})
+    reviewed.to_csv(tagged, index=False)
+    saved = _cli(["errors", "tally", str(tagged), "--project", "ea", "--run", "r", "--save",
+                  "--reviewer", "ann", "--format", "json"], db_url)
+    assert saved.exit_code == 0, saved.output
+    assert "saved the tags of 5 reviewed rows" in saved.stderr
+    engine = store.make_engine(db_url)
+    try:
+        with Session(engine) as s:
+            stored = store.get_tags(s, project="ea", run="r").set_index("sample_id")
+        assert stored["tags"].to_dict() == {str(i): t for i, t in zip(wrong[:6], reviewed["tags"]) if t}
+        assert set(stored["reviewer"]) == {"ann"}
+        # the stored tally counts what the file said: dark 3, blurry 2, odd 1
+        again = json.loads(_cli(["errors", "tally", "--project", "ea", "--run", "r", "--format", "json"],
+                                db_url).stdout)
+        assert {c["name"]: c["count"] for c in again["categories"]} == {"dark": 3, "blurry": 2, "odd": 1}
+        # a second save replaces the same ids and keeps the others
+        pd.DataFrame({"id": wrong[:1], "tags": ["glare"]}).to_csv(tagged, index=False)
+        assert _cli(["errors", "tally", str(tagged), "--project", "ea", "--run", "r", "--save"],
+                    db_url).exit_code == 0
+        with Session(engine) as s:
+            stored = store.get_tags(s, project="ea", run="r").set_index("sample_id")
+        assert stored["tags"][str(wrong[0])] == "glare" and len(stored) == 5
+        assert pd.isna(stored["reviewer"][str(wrong[0])])  # saved without --reviewer
+        # an id that is not a cv row: exit 2, and nothing of the file is stored
+        pd.DataFrame({"id": [wrong[1], 10**9], "tags": ["new", "new"]}).to_csv(tagged, index=False)
+        bad = _cli(["errors", "tally", str(tagged), "--project", "ea", "--run", "r", "--save"], db_url)
+        assert bad.exit_code == 2 and "not in the cv" in bad.output
+        with Session(engine) as s:
+            assert store.get_tags(s, project="ea", run="r").set_index("sample_id")["tags"][str(wrong[1])] == "dark"
+    finally:
+        engine.dispose()
+    assert _cli(["errors", "tally", str(tagged), "--save"], db_url).exit_code == 2
+
+
 def test_delete_run_and_prune_blobs(store_engine, rng):
     from conftest import binary_frame
 

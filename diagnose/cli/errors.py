@@ -75,10 +75,13 @@ def _check_output_dir(output: str) -> None:
 @click.option("--project", help="A stored run's project: its cv split checks TAGGED, or without TAGGED "
               "the tags reviewers stored (dashboard) are tallied.")
 @click.option("--run", "run_name", help="The stored run (with --project).")
+@click.option("--save", is_flag=True, help="With TAGGED and --project/--run: also store the file's tags "
+              "in the database (replacing earlier tags of the same ids), for the dashboard and later tallies.")
+@click.option("--reviewer", help="Who reviewed the sample (stored with --save).")
 @input_options
 @format_option
-def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, task, column_map,
-          positive_label, encoding, fmt):
+def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, save, reviewer, task,
+          column_map, positive_label, encoding, fmt):
     """Count the tagged error categories of a reviewed sample, ranked, with estimates.
 
     TAGGED is a reviewed sample file; or give --project P --run R to tally stored tags."""
@@ -88,6 +91,9 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, tas
         raise click.UsageError("--project and --run go together")
     if project and cv:
         raise click.UsageError("give --cv or --project/--run, not both")
+    if (save or reviewer) and not (tagged and project):
+        raise click.UsageError("--save and --reviewer need a TAGGED file and --project P --run R")
+    columns = parse_pairs(column_map, what="--column")
     if project:
         from ..store.cli_support import stored_cv, stored_tally
 
@@ -97,9 +103,21 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, tas
         cv = stored_cv(project, run_name)
     elif not tagged:
         raise click.UsageError("give a TAGGED file, or --project P --run R for the tags stored there")
-    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n,
-                 columns=parse_pairs(column_map, what="--column"), task=task,
+    if save:  # read and checked against the stored cv split here, so that its tags can be kept
+        from ..ingest import load_tagged
+
+        tagged = load_tagged(tagged, cv=cv, columns=columns, encoding=encoding)
+    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n, columns=columns, task=task,
                  positive_label=positive_label, cut=cut, top_share=top_share, encoding=encoding)
+    if save:  # only after the tally succeeded: a bad file stores nothing
+        import numpy as np
+
+        from ..store.cli_support import stored_save_tags
+
+        reviewed = np.not_equal(tagged.tags, None)  # None: a row not reviewed yet
+        saved = stored_save_tags(project, run_name, dict(zip(tagged.ids[reviewed], tagged.tags[reviewed])),
+                                 reviewer=reviewer)
+        note(f"saved the tags of {saved} reviewed rows to run '{run_name}' of project '{project}'")
     if fmt == "json":
         for warning in result.warnings:
             note(f"warning: {warning}")

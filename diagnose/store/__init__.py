@@ -17,7 +17,7 @@ from __future__ import annotations
 from .analysis import curve_tables, learning_curve_from_store, tally_from_store, validation_curve_from_store
 from .engine import current_revision, head_revision, make_engine, upgrade
 from .repository import (count_rows, decode_table, delete_run, encode_table, get_run, get_tags,
-                         list_projects, list_runs, load_run_splits, previous_run, prune_blobs, set_tags,
+                         list_projects, list_runs, load_run_splits, previous_run, prune_blobs, save_tags, set_tags,
                          submit_run)
 from .submit import PreparedRun, prepare_run, submit_files, submit_prepared
 from .values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo
@@ -27,6 +27,6 @@ __all__ = [
     "submit_run", "list_runs", "list_projects", "get_run", "previous_run", "load_run_splits",
     "prepare_run", "submit_prepared", "submit_files", "PreparedRun",
     "learning_curve_from_store", "validation_curve_from_store", "tally_from_store", "curve_tables",
-    "delete_run", "prune_blobs", "set_tags", "get_tags", "count_rows", "encode_table", "decode_table",
+    "delete_run", "prune_blobs", "set_tags", "save_tags", "get_tags", "count_rows", "encode_table", "decode_table",
     "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
 ]

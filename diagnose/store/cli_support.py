@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .analysis import learning_curve_from_store, tally_from_store, validation_curve_from_store
 from .engine import database_errors, make_engine
-from .repository import load_run_splits
+from .repository import load_run_splits, save_tags
 
 
 @contextmanager
@@ -42,3 +42,9 @@ def stored_cv(project: str, run: str):
     """The validated cv predictions of a stored run."""
     with _session() as session:
         return load_run_splits(session, project, run).cv
+
+
+def stored_save_tags(project: str, run: str, tags, *, reviewer: str | None = None) -> int:
+    """Save ``tags`` (sample id -> tags) for the stored run's cv rows in one transaction."""
+    with _session() as session, session.begin():
+        return save_tags(session, project=project, run=run, tags=tags, reviewer=reviewer)

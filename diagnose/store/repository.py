@@ -403,32 +403,44 @@ def _submission_id(session: Session, project: str, run: str, split: str) -> int:
 def set_tags(session: Session, *, project: str, run: str, sample_id: str, tags: str | list[str],
              reviewer: str | None = None, split: str = "cv") -> None:
     """Record (or replace) a reviewer's error categories for one sample."""
-    _check_length("sample id", str(sample_id), Tag.__table__.c.sample_id)
+    save_tags(session, project=project, run=run, tags={sample_id: tags}, reviewer=reviewer, split=split)
+
+
+def save_tags(session: Session, *, project: str, run: str, tags: Mapping[Any, str | list[str]],
+              reviewer: str | None = None, split: str = "cv") -> int:
+    """Record (or replace) error categories for many samples in one statement.
+
+    ``tags`` maps sample id -> ``"a;b"`` or ``["a", "b"]``. Returns how many were saved.
+    """
+    ids = [str(k) for k in tags]
+    if not ids:
+        return 0
+    longest = max(ids, key=len)
+    _check_length("sample id", longest, Tag.__table__.c.sample_id)
     if reviewer is not None:
         _check_length("reviewer", reviewer, Tag.__table__.c.reviewer)
     _claim_write_lock(session)
     sid = _submission_id(session, project, run, split)
-    value = tags if isinstance(tags, str) else ";".join(t.strip() for t in tags if t.strip())
-    row = {"submission_id": sid, "sample_id": str(sample_id), "tags": value, "reviewer": reviewer,
-           "updated_at": utcnow()}
+    now = utcnow()
+    rows = [{"submission_id": sid, "sample_id": key, "reviewer": reviewer, "updated_at": now,
+             "tags": value if isinstance(value, str) else ";".join(t.strip() for t in value if t.strip())}
+            for key, value in zip(ids, tags.values())]
+    table = Tag.__table__
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         # an upsert, so two reviewers saving the same sample at once cannot collide
         from importlib import import_module
 
-        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
-        stmt = insert(Tag).values(**row)
-        session.execute(stmt.on_conflict_do_update(
+        stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
+        stmt = stmt.on_conflict_do_update(
             index_elements=["submission_id", "sample_id"],
             set_={"tags": stmt.excluded.tags, "reviewer": stmt.excluded.reviewer,
-                  "updated_at": stmt.excluded.updated_at}))
-        return
-    existing = session.scalar(select(Tag).where(Tag.submission_id == sid, Tag.sample_id == str(sample_id)))
-    if existing is None:
-        session.add(Tag(**row))
-    else:
-        existing.tags, existing.reviewer, existing.updated_at = value, reviewer, row["updated_at"]
-    session.flush()
+                  "updated_at": stmt.excluded.updated_at})
+    else:  # other databases: replace by delete + insert inside the caller's transaction
+        session.execute(table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids)))
+        stmt = table.insert()
+    session.execute(stmt, rows)  # executemany: one statement for the whole sample
+    return len(rows)
 
 
 def get_tags(session: Session, *, project: str, run: str, split: str = "cv"):
