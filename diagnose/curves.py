@@ -24,7 +24,7 @@ the other values are labelled ``other`` and no side or edge is named.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
