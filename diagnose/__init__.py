@@ -45,11 +45,11 @@ _LAZY = {
     "error_mask": "error_analysis",
     "sample_errors": "error_analysis",
     "ErrorSample": "error_analysis",
-    "tally": "error_analysis",
-    "tally_tags": "error_analysis",
-    "tally_sample": "error_analysis",
-    "ErrorTally": "error_analysis",
-    "CategoryCount": "error_analysis",
+    "tally": "error_tally",
+    "tally_tags": "error_tally",
+    "tally_sample": "error_tally",
+    "ErrorTally": "error_tally",
+    "CategoryCount": "error_tally",
     "cohort_table": "cohorts",
     "cohort_errors": "cohorts",
     "CohortTable": "cohorts",
@@ -59,7 +59,8 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
 
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
-_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves", "error_analysis", "cohorts")
+_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves", "error_analysis",
+               "error_tally", "cohorts")
 
 
 def __getattr__(name: str):

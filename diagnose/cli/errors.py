@@ -85,7 +85,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
     """Count the tagged error categories of a reviewed sample, ranked, with estimates.
 
     TAGGED is a reviewed sample file; or give --project P --run R to tally stored tags."""
-    from ..error_analysis import tally as run
+    from ..error_tally import tally as run
 
     if bool(project) != bool(run_name):
         raise click.UsageError("--project and --run go together")

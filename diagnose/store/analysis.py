@@ -102,7 +102,7 @@ def validation_curve_from_store(session: Session, project: str, *, param: str,
 def tally_from_store(session: Session, project: str, run: str, *, split: str = "cv",
                      total_errors: int | None = None):
     """Tally the reviewers' tags stored for a run's split (the dashboard writes them)."""
-    from ..error_analysis import tally_sample
+    from ..error_tally import tally_sample
     from ..ingest import TaggedSample
 
     tags = get_tags(session, project=project, run=run, split=split)
