@@ -18,9 +18,9 @@ __version__ = "0.1.0"
 _LAZY = {
     # skewed data and thresholds (issue 3)
     "best_threshold": "thresholds",
-    "threshold_search": "thresholds",
-    "choose_threshold": "thresholds",
-    "ThresholdResult": "thresholds",
+    "threshold_search": "threshold_choice",
+    "choose_threshold": "threshold_choice",
+    "ThresholdResult": "threshold_choice",
     "split_classification": "classification",
     "class_table": "classification",
     "report": "diagnosis",
@@ -59,8 +59,8 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
 
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
-_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves", "error_analysis",
-               "error_tally", "cohorts")
+_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "threshold_choice", "curves",
+               "error_analysis", "error_tally", "cohorts")
 
 
 def __getattr__(name: str):

@@ -381,7 +381,8 @@ def classification_sections(splits, *, threshold_rule: str = "f1", skew_threshol
     """Per-split metrics, skew, per-class tables and the threshold chosen on cv (reported on
     test) for validated classification :class:`~diagnose.ingest.Splits`."""
     from .errors import UsageError
-    from .thresholds import Rule, choose_threshold
+    from .threshold_choice import choose_threshold
+    from .thresholds import Rule
 
     rule = Rule.parse(threshold_rule)
     if not 0.0 < skew_threshold <= 0.5:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "diagnose"
-COMPUTE = ("metrics", "bias_variance", "results", "diagnosis", "thresholds", "classification",
-           "curves", "extrapolation", "error_analysis", "error_tally", "cohorts", "gate")
+COMPUTE = ("metrics", "bias_variance", "results", "diagnosis", "thresholds", "threshold_choice",
+           "classification", "curves", "extrapolation", "error_analysis", "error_tally", "cohorts", "gate")
 
 
 def imports_of(path: Path) -> set[str]:

@@ -12,8 +12,8 @@ from sklearn.metrics import f1_score, fbeta_score, precision_recall_curve, preci
 from diagnose.cli import main
 from diagnose.errors import UsageError
 from diagnose.ingest import Predictions, load_predictions
-from diagnose.thresholds import (PRF, Rule, best_threshold, bootstrap_threshold, choose_threshold,
-                                 metrics_at, sweep, threshold_search)
+from diagnose.threshold_choice import bootstrap_threshold, choose_threshold, threshold_search
+from diagnose.thresholds import PRF, Rule, best_threshold, metrics_at, sweep
 
 SKEWED = "sample_data/skewed"
 

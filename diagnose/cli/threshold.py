@@ -30,7 +30,8 @@ def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, p
     from ..errors import UsageError
     from ..ingest import Columns, RawTable, parse_splits, read_table
     from ..ingest.parse import _split_table
-    from ..thresholds import Rule, choose_threshold
+    from ..threshold_choice import choose_threshold
+    from ..thresholds import Rule
 
     rule = Rule.parse(rule)  # a bad rule fails before any file is read
     if task == "regression":
