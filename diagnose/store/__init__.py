@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from .analysis import curve_tables, learning_curve_from_store, tally_from_store, validation_curve_from_store
 from .engine import current_revision, head_revision, make_engine, upgrade
-from .repository import (count_rows, decode_table, delete_run, encode_table, get_run, get_tags,
-                         list_projects, list_runs, load_run_splits, previous_run, prune_blobs, save_tags, set_tags,
-                         submit_run)
+from .repository import (count_rows, decode_table, delete_run, encode_table, get_run,
+                         list_projects, list_runs, load_run_splits, previous_run, prune_blobs, submit_run)
 from .submit import PreparedRun, prepare_run, submit_files, submit_prepared
+from .tags import get_tags, save_tags, set_tags
 from .values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo
 
 __all__ = [

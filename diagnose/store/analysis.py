@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..ingest import Columns
 from .models import Blob, Run, Submission
-from .repository import _project_id, decode_table, get_tags, load_run_splits
+from .repository import _project_id, decode_table, load_run_splits
+from .tags import get_tags
 
 
 def _runs(session: Session, project: str, names: Sequence[str] | None) -> list[Run]:

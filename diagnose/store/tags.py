@@ -1,0 +1,89 @@
+"""Reviewers' error categories, stored per submission and sample id (one row each, replaced
+on a second save), so that a team tags a run's cv errors together and tallies them later.
+
+>>> import os, tempfile, pandas as pd
+>>> from sqlalchemy.orm import Session
+>>> from diagnose.store import make_engine, submit_files
+>>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+>>> frame = pd.DataFrame({"id": range(40), "y_true": [0, 1] * 20, "y_score": [0.3, 0.8] * 20})
+>>> with Session(engine) as s, s.begin():
+...     _ = submit_files(s, project="demo", run="r1", train=frame, cv=frame)
+>>> with Session(engine) as s, s.begin():
+...     save_tags(s, project="demo", run="r1", tags={3: ["blurry", "dark"], 5: "glare"})
+2
+>>> with Session(engine) as s:
+...     get_tags(s, project="demo", run="r1")["tags"].tolist()
+['blurry;dark', 'glare']
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from .models import Submission, Tag, utcnow
+from .repository import _check_length, _claim_write_lock, _run_row
+
+
+def _submission_id(session: Session, project: str, run: str, split: str) -> int:
+    row = _run_row(session, project, run)
+    sid = session.scalar(select(Submission.id).where(Submission.run_id == row.id, Submission.split == split))
+    if sid is None:
+        raise UsageError(f"run '{run}' of project '{project}' has no {split} split")
+    return sid
+
+
+def set_tags(session: Session, *, project: str, run: str, sample_id: str, tags: str | list[str],
+             reviewer: str | None = None, split: str = "cv") -> None:
+    """Record (or replace) a reviewer's error categories for one sample."""
+    save_tags(session, project=project, run=run, tags={sample_id: tags}, reviewer=reviewer, split=split)
+
+
+def save_tags(session: Session, *, project: str, run: str, tags: Mapping[Any, str | list[str]],
+              reviewer: str | None = None, split: str = "cv") -> int:
+    """Record (or replace) error categories for many samples in one statement.
+
+    ``tags`` maps sample id -> ``"a;b"`` or ``["a", "b"]``. Returns how many were saved.
+    """
+    ids = [str(k) for k in tags]
+    if not ids:
+        return 0
+    longest = max(ids, key=len)
+    _check_length("sample id", longest, Tag.__table__.c.sample_id)
+    if reviewer is not None:
+        _check_length("reviewer", reviewer, Tag.__table__.c.reviewer)
+    _claim_write_lock(session)
+    sid = _submission_id(session, project, run, split)
+    now = utcnow()
+    rows = [{"submission_id": sid, "sample_id": key, "reviewer": reviewer, "updated_at": now,
+             "tags": value if isinstance(value, str) else ";".join(t.strip() for t in value if t.strip())}
+            for key, value in zip(ids, tags.values())]
+    table = Tag.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        # an upsert, so two reviewers saving the same sample at once cannot collide
+        from importlib import import_module
+
+        stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["submission_id", "sample_id"],
+            set_={"tags": stmt.excluded.tags, "reviewer": stmt.excluded.reviewer,
+                  "updated_at": stmt.excluded.updated_at})
+    else:  # other databases: replace by delete + insert inside the caller's transaction
+        session.execute(table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids)))
+        stmt = table.insert()
+    session.execute(stmt, rows)  # executemany: one statement for the whole sample
+    return len(rows)
+
+
+def get_tags(session: Session, *, project: str, run: str, split: str = "cv"):
+    """Reviewers' tags of a stored split as a DataFrame: sample_id, tags, reviewer, updated_at."""
+    import pandas as pd
+
+    sid = _submission_id(session, project, run, split)
+    rows = session.execute(select(Tag.sample_id, Tag.tags, Tag.reviewer, Tag.updated_at)
+                           .where(Tag.submission_id == sid).order_by(Tag.id)).all()
+    return pd.DataFrame(rows, columns=["sample_id", "tags", "reviewer", "updated_at"])
