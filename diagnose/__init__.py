@@ -33,10 +33,10 @@ _LAZY = {
     "split_error": "metrics",
     "Tolerance": "bias_variance",
     # curves (issue 4)
-    "learning_curve": "curves",
-    "validation_curve": "curves",
-    "LearningCurve": "curves",
-    "ValidationCurve": "curves",
+    "learning_curve": "curve_learning",
+    "validation_curve": "curve_validation",
+    "LearningCurve": "curve_learning",
+    "ValidationCurve": "curve_validation",
     "learning_curve_from_estimator": "curve_estimator",
     "fit_power_law": "extrapolation",
     # error analysis (issue 5)
@@ -60,7 +60,7 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
 _SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "threshold_choice", "curves",
-               "error_analysis", "error_tally", "cohorts")
+               "curve_learning", "curve_validation", "error_analysis", "error_tally", "cohorts")
 
 
 def __getattr__(name: str):

@@ -5,7 +5,7 @@ shuffle) and predicts those m rows (J_train) and the fixed cv rows (J_cv). Class
 give ``predict_proba`` where they have it, aligned to the classes of ``y`` and ``y_cv``
 together, so a small training set that misses a class still lines up. The predictions go
 through :mod:`diagnose.ingest` like any file, so the result is the same
-:class:`~diagnose.curves.LearningCurve` a table of the same runs would give.
+:class:`~diagnose.curve_learning.LearningCurve` a table of the same runs would give.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def learning_curve_from_estimator(
 ):
     """Clone and refit ``estimator`` on the first m rows of ``X, y`` for each m in
     ``train_sizes`` (whole numbers, or fractions of ``len(X)`` when all are <= 1), and
-    return the :class:`~diagnose.curves.LearningCurve`.
+    return the :class:`~diagnose.curve_learning.LearningCurve`.
 
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.tree import DecisionTreeClassifier
@@ -47,7 +47,7 @@ def learning_curve_from_estimator(
     import pandas as pd
     from sklearn.base import clone, is_classifier
 
-    from .curves import learning_curve
+    from .curve_learning import learning_curve
 
     n = _n_rows(X)
     y = np.asarray(y)

@@ -71,7 +71,7 @@ def _bullets(items, markdown: bool, mark: str = "-") -> list[str]:
 def curve_chart(curve):
     """An Altair chart of a learning or validation curve (error bands are 95% intervals).
 
-    >>> from diagnose.curves import learning_curve
+    >>> from diagnose.curve_learning import learning_curve
     >>> lc = learning_curve("sample_data/curves/learning_summary.csv", baselines={"human": 0.01})
     >>> type(curve_chart(lc)).__name__
     'LayerChart'

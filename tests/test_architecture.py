@@ -8,7 +8,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "diagnose"
 COMPUTE = ("metrics", "bias_variance", "results", "diagnosis", "thresholds", "threshold_choice",
-           "classification", "curves", "extrapolation", "error_analysis", "error_tally", "cohorts", "gate")
+           "classification", "curves", "curve_learning", "curve_validation", "extrapolation",
+           "error_analysis", "error_tally", "cohorts", "gate")
 
 
 def imports_of(path: Path) -> set[str]:

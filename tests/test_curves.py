@@ -25,7 +25,9 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import diagnose
 from diagnose.cli import main
-from diagnose.curves import CurvePoint, build_validation_curve, learning_curve, validation_curve
+from diagnose.curve_learning import learning_curve
+from diagnose.curve_validation import build_validation_curve, validation_curve
+from diagnose.curves import CurvePoint
 from diagnose.errors import InputError, UsageError
 from diagnose.extrapolation import fit_power_law
 from diagnose.ingest import load_runs

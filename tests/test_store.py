@@ -349,7 +349,7 @@ def _submit_groups(engine, frame, by, project):
 
 
 def test_learning_curve_from_stored_runs(store_engine, sample_dir):
-    from diagnose.curves import learning_curve
+    from diagnose.curve_learning import learning_curve
     from diagnose.store.analysis import learning_curve_from_store
 
     path = sample_dir / "curves" / "learning_high_variance.csv"

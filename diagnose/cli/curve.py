@@ -42,7 +42,7 @@ def learning(files, baseline, target, metric, tolerance, tolerance_abs, plot, pr
     """Learning curve from FILES: prediction tables with 'split' (train, cv) and 'train_size'
     columns, or one summary table (train_size, train_error, cv_error[, n_train, n_cv])."""
     from ..bias_variance import Tolerance
-    from ..curves import learning_curve
+    from ..curve_learning import learning_curve
     from ..errors import UsageError
 
     if _stored(files, project):
@@ -79,7 +79,7 @@ def validation(files, param, tie, metric, plot, project, run_names, task, column
     """Validation curve from FILES: prediction tables with 'split' (train, cv, optional test)
     and 'param_NAME' columns. Chooses the value with the lowest J_cv; J_test is reported
     for that value only."""
-    from ..curves import validation_curve
+    from ..curve_validation import validation_curve
 
     if _stored(files, project):
         from ..store.cli_support import stored_validation_curve

@@ -80,10 +80,10 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
                               baselines: Mapping[str, float] | None = None, **options):
     """The learning curve over the stored runs of ``project`` that have a train size.
 
-    ``options`` as :func:`diagnose.curves.learning_curve` (metric, tolerance, target).
+    ``options`` as :func:`diagnose.curve_learning.learning_curve` (metric, tolerance, target).
     Baselines default to those stored with the runs (the lowest value per name).
     """
-    from ..curves import learning_curve
+    from ..curve_learning import learning_curve
 
     tables, opts = curve_tables(session, project, by="train_size", runs=runs, splits=("train", "cv"))
     if baselines is None:
@@ -94,7 +94,7 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
 def validation_curve_from_store(session: Session, project: str, *, param: str,
                                 runs: Sequence[str] | None = None, **options):
     """The validation curve over the stored runs of ``project`` that have parameter ``param``."""
-    from ..curves import validation_curve
+    from ..curve_validation import validation_curve
 
     tables, opts = curve_tables(session, project, by=param, runs=runs)
     return validation_curve(*(t for t, _ in tables), param=param, **opts, **options)

@@ -1,0 +1,237 @@
+"""Learning curves: J_train and J_cv against the training-set size m.
+
+Verdict, read at the largest m with the bias/variance rule of
+:mod:`diagnose.bias_variance` (a gap counts when material and significant):
+
+- ``high_bias``: the curves have met (the cv − train gap does not count) and J_train
+  sits materially above the reference — more data will not help;
+- ``high_variance``: a gap counts at the largest m while J_train is within tolerance
+  of the reference (the reference lies between the curves) — more data helps;
+- ``high_bias_high_variance``: both; more data narrows the gap but cannot bring J_train
+  down to the reference;
+- ``good_fit``: neither.
+
+``cv_falling`` says whether J_cv still fell materially over the last step; the
+power-law extrapolation (:mod:`diagnose.extrapolation`) estimates how far it can fall.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES, Tolerance, diagnose_bias_variance
+from .curves import CurvePoint, _check_metric, _long_frame
+from .errors import UsageError
+from .extrapolation import MIN_POINTS, Extrapolation, fit_power_law
+from .metrics import Z95, split_error, trivial_name, trivial_predictions, wilson_interval
+from .results import Gap, SplitError, _num
+
+LEARNING_ADVICE = {
+    "high_bias": "Both curves have flattened close together above the reference: more "
+                 "training data will not help; change the model",
+    "high_variance": "A gap remains at the largest training set with the reference between "
+                     "the curves: more training data should help",
+    "high_bias_high_variance": "J_train sits above the reference and a gap remains: more data "
+                               "narrows the gap but cannot bring J_train down; change the model too",
+    "good_fit": "J_cv is close to J_train and to the reference: more data buys little; "
+                "look at error categories (diagnose errors) for the next gains",
+}
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """J_train and J_cv against m, the verdict from the curve's shape, the extrapolation."""
+
+    task: str | None
+    metric: str
+    points: tuple[CurvePoint, ...]
+    baselines: Mapping[str, float]
+    reference: float
+    reference_name: str
+    tolerance: Mapping[str, float]
+    verdict: str
+    gaps: Mapping[str, Gap]
+    cv_drop: float | None
+    cv_falling: bool
+    more_data_helps: bool
+    recommendations: tuple[str, ...]
+    extrapolation: Extrapolation | None
+    warnings: tuple[str, ...] = ()
+
+    kind = "learning"
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind, "task": self.task, "metric": self.metric,
+            "points": [p.to_dict("train_size") for p in self.points],
+            "baselines": {k: _num(v) for k, v in self.baselines.items()},
+            "reference": _num(self.reference), "reference_name": self.reference_name,
+            "tolerance": dict(self.tolerance),
+            "verdict": self.verdict,
+            "gaps": {k: _num(g.value) for k, g in self.gaps.items()},
+            "gap_details": {k: g.to_dict() for k, g in self.gaps.items()},
+            "cv_drop_last_step": _num(self.cv_drop), "cv_falling": self.cv_falling,
+            "more_data_helps": self.more_data_helps,
+            "recommendations": list(self.recommendations),
+            "extrapolation": self.extrapolation.to_dict() if self.extrapolation else None,
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self):
+        """Long format for plotting: one row per (train_size, curve)."""
+        return _long_frame(self.points, "train_size")
+
+    def to_text(self) -> str:
+        from .curve_render import learning_text
+
+        return learning_text(self, markdown=False)
+
+    def to_markdown(self) -> str:
+        from .curve_render import learning_text
+
+        return learning_text(self, markdown=True)
+
+
+def build_learning_curve(
+    points: Sequence[CurvePoint],
+    *,
+    metric: str,
+    task: str | None = None,
+    baselines: Mapping[str, float] | None = None,
+    tolerance: Tolerance | None = None,
+    target: float | None = None,
+    warnings: Sequence[str] = (),
+) -> LearningCurve:
+    """The learning-curve verdict and extrapolation from points sorted by training size.
+
+    >>> from diagnose.results import SplitError
+    >>> def err(p, n, split):
+    ...     return SplitError(split, "mse", n, p, p, p, 0.001, 0.0, n)
+    >>> pts = [CurvePoint(m, err(0.0, m, "train"), err(cv, 500, "cv"))
+    ...        for m, cv in [(100, 0.4), (200, 0.3), (400, 0.22), (800, 0.17)]]
+    >>> lc = build_learning_curve(pts, metric="mse", baselines={"human": 0.05})
+    >>> lc.verdict, lc.cv_falling, lc.more_data_helps
+    ('high_variance', True, True)
+    """
+    tolerance = tolerance or Tolerance()
+    warnings = list(warnings)
+    user = {}
+    for name, value in (baselines or {}).items():
+        value = float(value)
+        if not np.isfinite(value) or value < 0:
+            raise UsageError(f"baseline '{name}' must be a non-negative number in the {metric} metric")
+        user[name] = value
+    ref_name = min(user, key=user.get) if user else None
+    last = points[-1]
+    verdict = diagnose_bias_variance({"train": last.train, "cv": last.cv},
+                                     reference=user[ref_name] if user else None,
+                                     reference_name=ref_name, tolerance=tolerance)
+    warnings += [f"at train_size = {last.value}: {w}" if "gap" in w else w for w in verdict.warnings]
+    tol = verdict.gaps["variance"].tolerance
+    cv_drop = points[-2].cv.error - last.cv.error if len(points) > 1 else None
+    cv_falling = cv_drop is not None and cv_drop > tol
+    more_data_helps = verdict.gaps["variance"].counted
+    word = verdict.verdict
+    remedies = [LEARNING_ADVICE[word]]
+    if word == "high_bias":
+        remedies += BIAS_REMEDIES
+    elif word == "high_variance":
+        remedies += VARIANCE_REMEDIES
+    elif word == "high_bias_high_variance":
+        remedies += BIAS_REMEDIES + VARIANCE_REMEDIES
+
+    extrapolation = None
+    if target is None:
+        target = verdict.reference + tol
+    if len(points) >= MIN_POINTS:
+        sizes = np.array([p.value for p in points], dtype=np.float64)
+        cv = np.array([p.cv.error for p in points])
+        se = np.array([p.cv.se for p in points])
+        extrapolation = fit_power_law(sizes, cv, se=se if np.all(se > 0) else None, target=target)
+        warnings += [f"extrapolation: {c}" for c in extrapolation.caveats]
+        if more_data_helps and extrapolation.status in ("reachable", "unreachable"):
+            remedies.insert(1, f"Extrapolation: {extrapolation.message}")
+    else:
+        warnings.append(f"no extrapolation: it needs runs at {MIN_POINTS} or more training-set "
+                        f"sizes, and there are {len(points)}")
+    return LearningCurve(
+        task=task, metric=metric, points=tuple(points), baselines=user, reference=verdict.reference,
+        reference_name=verdict.reference_name, tolerance=tolerance.to_dict(), verdict=word,
+        gaps=verdict.gaps, cv_drop=cv_drop, cv_falling=cv_falling, more_data_helps=more_data_helps,
+        recommendations=tuple(remedies), extrapolation=extrapolation, warnings=tuple(warnings))
+
+
+def learning_curve(
+    *sources,
+    baselines: Mapping[str, float] | None = None,
+    metric: str | None = None,
+    task: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    positive_label: str | None = None,
+    tolerance: Tolerance | None = None,
+    target: float | None = None,
+    encoding: str = "utf-8",
+) -> LearningCurve:
+    """A learning curve from prediction tables with ``split`` and ``train_size`` columns
+    (one file or many), or from one summary table (``train_size, train_error, cv_error``
+    and optional ``n_train, n_cv``). Test rows are ignored.
+
+    >>> lc = learning_curve("sample_data/curves/learning_summary.csv", baselines={"human": 0.01})
+    >>> lc.verdict, [p.value for p in lc.points][:3]
+    ('high_variance', [50, 100, 200])
+    """
+    from .ingest import Columns, is_curve_summary, load_curve_summary, load_runs, read_table
+
+    if not sources:
+        raise UsageError("give at least one table of learning-curve runs")
+    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
+    tables = [read_table(s, encoding=encoding) for s in sources]
+    if is_curve_summary(tables[0][0]):
+        if len(tables) > 1:
+            raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
+        summary = load_curve_summary(tables[0], columns=cols)
+        points, metric, warnings = _summary_points(summary, metric)
+        return build_learning_curve(points, metric=metric, baselines=baselines, tolerance=tolerance,
+                                    target=target, warnings=warnings)
+    runs = load_runs(tables, by=cols.train_size, task=task, columns=cols, positive_label=positive_label,
+                     splits=("train", "cv"))
+    metric = _check_metric(metric, runs)
+    points = [CurvePoint(m, split_error(r["train"], metric, split="train"), split_error(r["cv"], metric, split="cv"))
+              for m, r in runs.runs.items()]
+    warnings = list(runs.warnings)
+    last = runs.runs[runs.keys[-1]]
+    trivial = split_error(trivial_predictions(last["train"], last["cv"]), metric, split="cv").error
+    if points[-1].cv.error >= trivial:
+        warnings.append(f"J_cv at the largest training set ({points[-1].cv.error:.4g}) is no better than "
+                        f"the trivial baseline ({trivial_name(runs.task, metric)}: {trivial:.4g})")
+    return build_learning_curve(points, metric=metric, task=runs.task, baselines=baselines,
+                                tolerance=tolerance, target=target, warnings=warnings)
+
+
+def _summary_points(summary, metric: str | None):
+    """Points from a summary table; Wilson intervals when the errors are error rates with n."""
+    warnings = []
+    rates = bool(np.all(summary.train_error <= 1) and np.all(summary.cv_error <= 1))
+    metric = metric or ("error_rate" if rates else "error")
+    with_n = summary.n_train is not None and summary.n_cv is not None
+    if not (with_n and metric == "error_rate"):
+        warnings.append("the summary table gives no row counts (n_train, n_cv) for an error rate, so "
+                        "the curves carry no intervals and gaps are judged by the tolerance alone")
+    points = []
+    for i, m in enumerate(summary.train_size.tolist()):
+        pair = []
+        for split, errors, counts in (("train", summary.train_error, summary.n_train),
+                                      ("cv", summary.cv_error, summary.n_cv)):
+            p = float(errors[i])
+            n = int(counts[i]) if counts is not None else 0
+            if with_n and metric == "error_rate":
+                low, high = wilson_interval(p, n)
+                # same se as metrics.split_error gives for an unweighted error rate
+                pair.append(SplitError(split, metric, n, p, low, high, (high - low) / (2 * Z95),
+                                       p * (1 - p), float(n)))
+            else:
+                pair.append(SplitError(split, metric, n, p, p, p, 0.0, 0.0, float(n)))
+        points.append(CurvePoint(m, *pair))
+    return points, metric, warnings
