@@ -60,7 +60,7 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
 _SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "threshold_choice", "curves",
-               "curve_learning", "curve_validation", "error_analysis", "error_tally", "cohorts")
+               "curve_learning", "curve_validation", "error_analysis", "error_tally", "cohorts", "gate_rules")
 
 
 def __getattr__(name: str):

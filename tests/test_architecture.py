@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "diagnose"
 COMPUTE = ("metrics", "bias_variance", "results", "diagnosis", "thresholds", "threshold_choice",
            "classification", "curves", "curve_learning", "curve_validation", "extrapolation",
-           "error_analysis", "error_tally", "cohorts", "gate")
+           "error_analysis", "error_tally", "cohorts", "gate", "gate_rules")
 
 
 def imports_of(path: Path) -> set[str]:
