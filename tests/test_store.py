@@ -417,9 +417,20 @@ def test_tally_from_stored_tags(store_engine, rng):
     assert dark.estimated_count == pytest.approx(0.4 * len(wrong_ids))
 
 
-def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_path, rng):
+def _submit_cv_run(url, tmp_path, rng) -> list:
+    """Store run 'r' of project 'ea' (a 300-row binary cv file as train and cv) by the CLI;
+    return the ids of its cv errors at score >= 0.5, computed from the frame."""
     from conftest import binary_frame
 
+    cv = binary_frame(rng, 300, signal=0.3)
+    cv_path = tmp_path / "cv.csv"
+    cv.to_csv(cv_path, index=False)
+    assert _cli(["submit", "--project", "ea", "--run", "r", "--train", str(cv_path), "--cv", str(cv_path)],
+                url).exit_code == 0
+    return cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+
+
+def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_path, rng):
     frame = pd.read_csv(sample_dir / "curves" / "learning_high_variance.csv")
     for m, group in frame.groupby("train_size"):
         path = tmp_path / f"m{m}.csv"
@@ -441,12 +452,7 @@ def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_pat
     neither = _cli(["curve", "validation", "--param", "lambda"], sqlite_url)
     assert neither.exit_code == 2
 
-    cv = binary_frame(rng, 300, signal=0.3)
-    cv_path = tmp_path / "cv.csv"
-    cv.to_csv(cv_path, index=False)
-    assert _cli(["submit", "--project", "ea", "--run", "r", "--train", str(cv_path), "--cv", str(cv_path)],
-                sqlite_url).exit_code == 0
-    wrong = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+    wrong = _submit_cv_run(sqlite_url, tmp_path, rng)
     engine = store.make_engine(sqlite_url)
     with Session(engine) as s, s.begin():
         for sid in wrong[:5]:
@@ -467,14 +473,7 @@ def test_curve_and_tally_commands_take_a_project(sqlite_url, sample_dir, tmp_pat
 def test_tally_save_stores_a_reviewed_file_in_one_transaction(db_url, tmp_path, rng):
     """errors tally TAGGED --project --run --save: the tags land in the store (both databases),
     replace earlier ones, and a file that fails its checks stores nothing."""
-    from conftest import binary_frame
-
-    cv = binary_frame(rng, 300, signal=0.3)
-    cv_path = tmp_path / "cv.csv"
-    cv.to_csv(cv_path, index=False)
-    assert _cli(["submit", "--project", "ea", "--run", "r", "--train", str(cv_path), "--cv", str(cv_path)],
-                db_url).exit_code == 0
-    wrong = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+    wrong = _submit_cv_run(db_url, tmp_path, rng)
     tagged = tmp_path / "tagged.csv"
     reviewed = pd.DataFrame({"id": wrong[:6], "tags": ["Dark; blurry", "dark", "blurry", "dark", "", "odd"]})
     reviewed.to_csv(tagged, index=False)
