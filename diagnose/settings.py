@@ -39,6 +39,14 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _megabytes(raw: str) -> float:
+    """A positive, finite number of megabytes (ValueError otherwise)."""
+    value = float(raw)
+    if not (0 < value < float("inf")):
+        raise ValueError(raw)
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", DEFAULT_DATABASE_URL,
             "SQLAlchemy URL of the run store; the default is an embedded SQLite file in your home "
@@ -47,6 +55,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("busy_timeout", 30.0,
             "seconds a SQLite writer waits for another writer's lock before giving up",
             "DIAGNOSE_BUSY_TIMEOUT", _seconds),
+    Setting("upload_max_mb", 200.0,
+            "largest file, in megabytes, that the dashboard's Upload page accepts (bigger files: "
+            "diagnose submit)",
+            "DIAGNOSE_UPLOAD_MAX_MB", _megabytes),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

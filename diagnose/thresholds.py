@@ -97,6 +97,21 @@ class Sweep:
         den = self.pp[idx] + b2 * self.positives
         return np.divide((1.0 + b2) * self.tp[idx], den, out=np.zeros(np.shape(den)), where=den > 0)
 
+    def at(self, threshold: float) -> "PRF":
+        """Precision, recall, F1 and the confusion counts when scores >= ``threshold`` are
+        positive: one ``searchsorted``, so a slider can ask for any threshold cheaply.
+
+        >>> s = sweep(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+        >>> m = s.at(0.36)
+        >>> (m.tp, m.fp, m.fn, m.tn), round(m.f1, 3)
+        ((1.0, 1.0, 1.0, 1.0), 0.5)
+        """
+        # the first distinct score >= threshold; above the top score nothing is positive
+        i = int(np.searchsorted(self.thresholds, threshold, side="left"))
+        if i >= len(self.thresholds):
+            return PRF.from_counts(0.0, 0.0, self.positives, self.total)
+        return PRF.from_counts(self.tp[i], self.pp[i], self.positives, self.total)
+
 
 def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
     """Exact counts at every distinct score, in one sort (weights: suffix sums).
@@ -245,6 +260,22 @@ class PRF:
         recall = tp / positives if positives > 0 else 0.0
         den = pp + positives
         return cls(precision, recall, 2.0 * tp / den if den > 0 else 0.0, tp, pp, positives, total)
+
+    @property
+    def fp(self) -> float:
+        return self.pp - self.tp
+
+    @property
+    def fn(self) -> float:
+        return self.positives - self.tp
+
+    @property
+    def tn(self) -> float:
+        return self.total - self.pp - self.fn
+
+    @property
+    def accuracy(self) -> float:
+        return (self.tp + self.tn) / self.total if self.total > 0 else 0.0
 
     def to_dict(self) -> dict:
         return {"precision": _f(self.precision), "recall": _f(self.recall), "f1": _f(self.f1),

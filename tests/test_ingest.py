@@ -272,3 +272,50 @@ def test_one_split_is_taken_from_a_file_with_a_split_column():
     assert p.n == 2 and p.y_true.tolist() == [1, 0] and p.row_numbers.tolist() == [2, 3]
     with pytest.raises(InputError, match="no cv rows"):
         load_predictions(df[df.split != "cv"], split="cv")
+
+
+# ------------------------------------------------------------------ uploads held in memory
+
+
+def _upload(data: bytes, name: str):
+    import io
+
+    f = io.BytesIO(data)
+    f.name = name
+    return f
+
+
+def test_upload_in_memory_reads_like_the_file(tmp_path, sample_dir):
+    from diagnose.ingest.read import read_table
+
+    path = sample_dir / "breast_cancer" / "cv.csv"
+    table, name = read_table(_upload(path.read_bytes(), "cv.csv"))
+    assert name == "cv.csv"
+    assert table.equals(read_table(str(path))[0])
+    frame = pd.read_csv(path)
+    pq_path = tmp_path / "cv.parquet"
+    frame.to_parquet(pq_path)
+    table, name = read_table(_upload(pq_path.read_bytes(), "upload.parquet"))
+    assert name == "upload.parquet" and table.num_rows == len(frame)
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "the file is empty"),
+    (b"id,y_true,y_score\n", "has a header but no rows"),
+    (b"id,y_true,y_score\n1,0,0.1\n2,1,0.8,extra\n", "row 2 holds 4"),
+    (b"id,y_true,y_score\n1,0,0.1\n2,1,caf\xe9\n", "is not valid UTF-8"),
+    (b"PAR1 not really parquet", "cannot be read as Parquet"),
+])
+def test_bad_upload_names_the_upload(data, words):
+    from diagnose.ingest.read import read_table
+
+    with pytest.raises(InputError) as err:
+        read_table(_upload(data, "mine.csv"))
+    assert str(err.value).startswith("mine.csv: ") and words in str(err.value)
+
+
+def test_uploads_validate_into_splits(sample_dir):
+    folder = sample_dir / "breast_cancer"
+    files = {s: _upload((folder / f"{s}.csv").read_bytes(), f"{s}.csv") for s in ("train", "cv")}
+    splits = load_splits(files["train"], files["cv"])
+    assert splits.cv.source == "cv.csv" and splits.cv.n == len(pd.read_csv(folder / "cv.csv"))

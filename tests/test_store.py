@@ -417,6 +417,45 @@ def test_tally_from_stored_tags(store_engine, rng):
     assert dark.estimated_count == pytest.approx(0.4 * len(wrong_ids))
 
 
+def test_tally_from_store_uses_the_predictions_given(store_engine, rng, monkeypatch):
+    from conftest import binary_frame
+
+    from diagnose.store import analysis
+
+    cv = binary_frame(rng, 200, signal=0.3)
+    wrong = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="r", train=cv, cv=cv)
+        store.save_tags(s, project="p", run="r", tags={str(i): "blurry" for i in wrong[:5]})
+    with Session(store_engine) as s:
+        pred = store.load_run_splits(s, "p", "r").cv
+    monkeypatch.setattr(analysis, "load_run_splits", lambda *a, **k: pytest.fail("loaded the run again"))
+    with Session(store_engine) as s:
+        t = analysis.tally_from_store(s, "p", "r", predictions=pred)
+    assert t.total_errors == len(wrong) and t.category("blurry").count == 5
+
+
+def test_run_overview_lists_errors_gaps_and_parameters(store_engine, sample_dir):
+    folder = sample_dir / "breast_cancer"
+    files = {s: str(folder / f"{s}.csv") for s in ("train", "cv", "test")}
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="first", baselines={"human": 0.02}, train_size=341, **files)
+        store.submit_files(s, project="p", run="second", params={"C": 10}, train=files["train"], cv=files["cv"])
+    with Session(store_engine) as s:
+        table = store.run_overview(s, "p")
+    assert table["run"].tolist() == ["first", "second"]
+    first = table.iloc[0]
+    assert first["J_train"] == pytest.approx(_cv_error(files["train"]))
+    assert first["J_cv"] == pytest.approx(_cv_error(files["cv"]))
+    assert first["J_test"] == pytest.approx(_cv_error(files["test"]))
+    assert first["bias gap"] == pytest.approx(_cv_error(files["train"]) - 0.02)
+    assert first["train_size"] == 341 and first["created_at"].tzinfo is not None
+    second = table.iloc[1]
+    assert pd.isna(second["J_test"]) and second["params"] == {"C": 10}
+    with Session(store_engine) as s, pytest.raises(UsageError, match="no project 'nope'"):
+        store.run_overview(s, "nope")
+
+
 def _submit_cv_run(url, tmp_path, rng) -> list:
     """Store run 'r' of project 'ea' (a 300-row binary cv file as train and cv) by the CLI;
     return the ids of its cv errors at score >= 0.5, computed from the frame."""

@@ -462,3 +462,34 @@ def test_multilabel_text_gives_each_labels_bootstrap_interval(sample_dir):
         b = label.bootstrap
         assert b.reps == 20
         assert f"{name}: threshold {label.value:.4g}; bootstrap 95% interval [{b.value_low:.4g}, " in text
+
+
+# ------------------------------------------------------------------ counts at any threshold (Sweep.at)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sweep_at_any_threshold_matches_confusion_matrix(rng, weighted):
+    from sklearn.metrics import confusion_matrix
+
+    y = rng.integers(0, 2, 3000)
+    score = np.round(rng.random(3000), 2)  # ties: thresholds fall on and between scores
+    w = rng.integers(1, 4, 3000).astype(float) if weighted else None
+    sw = sweep(y, score, sample_weight=w)
+    for t in [-0.5, 0.0, 0.005, 0.37, 0.5, 0.505, 0.99, 1.0, 1.5]:
+        m = sw.at(t)
+        tn, fp, fn, tp = confusion_matrix(y, (score >= t).astype(int), labels=[0, 1], sample_weight=w).ravel()
+        assert (m.tp, m.fp, m.fn, m.tn) == pytest.approx((tp, fp, fn, tn)), t
+        predicted = (score >= t).astype(int)
+        assert m.precision == pytest.approx(precision_score(y, predicted, sample_weight=w, zero_division=0))
+        assert m.recall == pytest.approx(recall_score(y, predicted, sample_weight=w, zero_division=0))
+        assert m.f1 == pytest.approx(f1_score(y, predicted, sample_weight=w, zero_division=0))
+        assert m.accuracy == pytest.approx(np.average(predicted == y, weights=w))
+
+
+def test_sweep_at_textbook_counts():
+    # 10 rows: scores 0.1..1.0, positives at 0.6 and above plus one at 0.2; threshold 0.55
+    score = np.arange(1, 11) / 10
+    y = np.array([0, 1, 0, 0, 0, 1, 1, 1, 1, 1])
+    m = sweep(y, score).at(0.55)
+    assert (m.tp, m.fp, m.fn, m.tn) == (5, 0, 1, 4)
+    assert (m.precision, m.recall, m.accuracy) == (1.0, 5 / 6, 0.9)

@@ -15,10 +15,22 @@ from .values import Source
 def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pa.Table, str]:
     """Read one CSV or Parquet file (or take a DataFrame) as an Arrow table.
 
-    Returns the table and the name to use in messages.
+    ``source`` may also be a binary file object with a ``name`` (an upload held in
+    memory, such as ``io.BytesIO`` or Streamlit's ``UploadedFile``); messages name it
+    by that name. Returns the table and the name to use in messages.
+
+    >>> import io
+    >>> upload = io.BytesIO(b"y_true,y_score\\n1,0.9\\n0,0.2\\n"); upload.name = "cv.csv"
+    >>> table, name = read_table(upload)
+    >>> table.num_rows, name
+    (2, 'cv.csv')
     """
     if isinstance(source, pa.Table):
         return source, "<table>"
+    if hasattr(source, "read"):
+        name = str(getattr(source, "name", None) or "<upload>")
+        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+        return _read_any(_Bytes(bytes(data), name), encoding), name
     if not isinstance(source, (str, os.PathLike)):
         return _from_pandas(source), "<DataFrame>"
     path = Path(source)
@@ -27,27 +39,71 @@ def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pa.Table, st
         raise InputError("file not found", file=name, fix="Check the path")
     if path.is_dir():
         raise InputError("is a folder, not a file", file=name, fix="Give a CSV or Parquet file")
-    size = path.stat().st_size
-    if size == 0:
+    return _read_any(_File(path, name), encoding), name
+
+
+class _File:
+    """A file on disk, as the readers below see it."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path, self.name, self.suffix = path, name, path.suffix.lower()
+
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def head(self, n: int) -> bytes:
+        with open(self.path, "rb") as fh:
+            return fh.read(n)
+
+    def arrow(self):
+        return self.path
+
+    def text(self, encoding: str):
+        return open(self.path, newline="", encoding=encoding, errors="replace")
+
+
+class _Bytes:
+    """An upload held in memory, as the readers below see it."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data, self.name, self.suffix = data, name, Path(name).suffix.lower()
+
+    def size(self) -> int:
+        return len(self.data)
+
+    def head(self, n: int) -> bytes:
+        return self.data[:n]
+
+    def arrow(self):
+        return pa.BufferReader(self.data)
+
+    def text(self, encoding: str):
+        import io
+
+        return io.TextIOWrapper(io.BytesIO(self.data), newline="", encoding=encoding, errors="replace")
+
+
+def _read_any(src: "_File | _Bytes", encoding: str) -> pa.Table:
+    name = src.name
+    if src.size() == 0:
         raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
-    if head[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
-        table = _read_parquet(path, name)
+    head = src.head(65536)
+    if head[:4] == b"PAR1" or src.suffix in (".parquet", ".pq"):
+        table = _read_parquet(src, name)
     else:
-        table = _read_csv(path, name, head, encoding)
+        table = _read_csv(src, name, head, encoding)
     if table.num_rows == 0:
         raise InputError(
             "has a header but no rows", file=name, fix="Add at least one row of predictions"
         )
-    return table, name
+    return table
 
 
-def _read_parquet(path: Path, name: str) -> pa.Table:
+def _read_parquet(src: "_File | _Bytes", name: str) -> pa.Table:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path)
+        return pq.read_table(src.arrow())
     except (pa.ArrowException, OSError) as exc:
         raise InputError(
             f"cannot be read as Parquet ({_first_line(exc)})",
@@ -56,7 +112,7 @@ def _read_parquet(path: Path, name: str) -> pa.Table:
         ) from None
 
 
-def _read_csv(path: Path, name: str, head: bytes, encoding: str) -> pa.Table:
+def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str) -> pa.Table:
     from pyarrow import csv
 
     if b"\x00" in head:
@@ -71,7 +127,7 @@ def _read_csv(path: Path, name: str, head: bytes, encoding: str) -> pa.Table:
         raise InputError("the file is empty", file=name, fix="Give a CSV file with a header and rows")
     try:
         return csv.read_csv(
-            path,
+            src.arrow(),
             read_options=csv.ReadOptions(encoding=encoding),
             convert_options=csv.ConvertOptions(strings_can_be_null=True),
         )
@@ -83,7 +139,7 @@ def _read_csv(path: Path, name: str, head: bytes, encoding: str) -> pa.Table:
                 file=name,
                 fix="Save it as UTF-8, or give its encoding (--encoding latin-1)",
             ) from None
-        rows, counts, width = _ragged_rows(path, encoding)
+        rows, counts, width = _ragged_rows(src, encoding)
         if rows:
             raise InputError(
                 f"cannot be parsed as CSV: the header has {width} fields, some rows another count",
@@ -102,7 +158,7 @@ def _read_csv(path: Path, name: str, head: bytes, encoding: str) -> pa.Table:
         raise InputError(f"cannot be read ({_first_line(exc)})", file=name) from None
 
 
-def _ragged_rows(path: Path, encoding: str) -> tuple[list[int], list[int], int]:
+def _ragged_rows(src: "_File | _Bytes", encoding: str) -> tuple[list[int], list[int], int]:
     """Rows (numbered after the header) whose field count differs from the header's.
 
     Only called once parsing has failed, so a plain Python scan is fine here."""
@@ -110,7 +166,7 @@ def _ragged_rows(path: Path, encoding: str) -> tuple[list[int], list[int], int]:
 
     rows, counts, width = [], [], 0
     try:
-        with open(path, newline="", encoding=encoding, errors="replace") as fh:
+        with src.text(encoding) as fh:
             reader = pycsv.reader(fh)
             width = len(next(reader, []))
             for number, record in enumerate(reader, start=1):

@@ -101,16 +101,19 @@ def validation_curve_from_store(session: Session, project: str, *, param: str,
 
 
 def tally_from_store(session: Session, project: str, run: str, *, split: str = "cv",
-                     total_errors: int | None = None):
-    """Tally the reviewers' tags stored for a run's split (the dashboard writes them)."""
+                     total_errors: int | None = None, predictions=None):
+    """Tally the reviewers' tags stored for a run's split (the dashboard writes them).
+
+    ``predictions`` may hold that split's validated :class:`~diagnose.ingest.Predictions`
+    when the caller has them already (the dashboard caches them); else they are loaded.
+    """
     from ..error_tally import tally_sample
     from ..ingest import TaggedSample
 
     tags = get_tags(session, project=project, run=run, split=split)
     if tags.empty:
         raise UsageError(f"no reviewed samples stored for run '{run}' of project '{project}' ({split} split)")
-    splits = load_run_splits(session, project, run)
-    pred = getattr(splits, split)
+    pred = predictions if predictions is not None else getattr(load_run_splits(session, project, run), split)
     sample = TaggedSample(ids=tags["sample_id"].astype(str).to_numpy(dtype=object),
                           tags=tags["tags"].to_numpy(dtype=object), source=f"{project}/{run} tags")
     return tally_sample(sample, cv=pred, total_errors=total_errors)
