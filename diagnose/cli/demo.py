@@ -35,6 +35,39 @@ SAMPLE_CASES = (
 )
 
 
+@dataclass(frozen=True)
+class CurveCase:
+    """A curve file of sample_data/curves/, stored as one run per training-set size or
+    parameter value in a project of its own (the dashboard's Curves page reads them)."""
+
+    project: str
+    file: str
+    column: str
+    run_prefix: str
+    baselines: dict = field(default_factory=dict)
+
+
+CURVE_CASES = (
+    CurveCase("digits-learning", "curves/learning_high_variance.csv", "train_size", "m=", {"human": 0.01}),
+    CurveCase("diabetes-lambda", "curves/validation_lambda.csv", "param_lambda", "lambda="),
+)
+
+
+def curve_runs(root: Path, case: CurveCase) -> dict:
+    """run name -> PreparedRun, one per distinct value of the case's column."""
+    import pyarrow.compute as pc
+
+    from ..ingest.read import read_table
+    from ..store.submit import prepare_run
+
+    table, _ = read_table(str(root / case.file))
+    out = {}
+    for value in pc.unique(table[case.column]).to_pylist():
+        rows = table.filter(pc.equal(table[case.column], value))
+        out[f"{case.run_prefix}{value:g}"] = prepare_run(data=rows, baselines=dict(case.baselines))
+    return out
+
+
 def default_sample_dir() -> Path:
     here = Path(__file__).resolve().parents[2] / "sample_data"
     return here if here.is_dir() else Path.cwd() / "sample_data"
@@ -78,11 +111,13 @@ def demo(sample_dir, fmt, store):
                      markdown=fmt == "markdown"))
     note(f"diagnosed {len(summary)} sample cases from {root}")
     if store:
-        _store_samples(prepared)
+        projects = {SAMPLE_PROJECT: prepared}
+        projects.update({case.project: curve_runs(root, case) for case in CURVE_CASES})
+        _store_samples(projects)
 
 
-def _store_samples(prepared: dict) -> None:
-    """Replace the sample runs in project 'samples', all in one transaction."""
+def _store_samples(projects: dict) -> None:
+    """Replace the sample runs of each project, all in one transaction."""
     from sqlalchemy.orm import Session
 
     from .. import settings
@@ -90,9 +125,11 @@ def _store_samples(prepared: dict) -> None:
 
     engine = make_engine()
     with Session(engine) as session, session.begin():
-        for name, run in prepared.items():
-            delete_run(session, SAMPLE_PROJECT, name, missing_ok=True)
-            submit_prepared(session, run, project=SAMPLE_PROJECT, run=name)
+        for project, runs in projects.items():
+            for name, run in runs.items():
+                delete_run(session, project, name, missing_ok=True)
+                submit_prepared(session, run, project=project, run=name)
     engine.dispose()
-    note(f"stored {len(prepared)} runs in project '{SAMPLE_PROJECT}' at {settings.database_url()} "
-         f"(list them: diagnose runs --project {SAMPLE_PROJECT})")
+    counts = ", ".join(f"{len(runs)} in '{project}'" for project, runs in projects.items())
+    note(f"stored the sample runs ({counts}) at {settings.database_url()}\n"
+         f"list them: diagnose runs --project {SAMPLE_PROJECT}; browse them: diagnose dashboard")
