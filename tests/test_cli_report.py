@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -96,3 +97,10 @@ def test_demo_diagnoses_every_sample_case(sample_dir):
     runs = json.loads(listed.stdout)
     assert sorted(r["run"] for r in runs) == sorted(cases)
     assert {r["run"]: r["verdict"] for r in runs}["high_bias"] == "high_bias"
+    # the curve projects: one run per training-set size / value of lambda, as in the files
+    frame = pd.read_csv(sample_dir / "curves" / "learning_high_variance.csv")
+    learning = json.loads(CliRunner().invoke(main, ["runs", "--project", "digits-learning", "--format",
+                                                     "json"]).stdout)
+    assert sorted(r["train_size"] for r in learning) == sorted(frame["train_size"].unique())
+    lam = json.loads(CliRunner().invoke(main, ["runs", "--project", "diabetes-lambda", "--format", "json"]).stdout)
+    assert sorted(r["params"]["lambda"] for r in lam) == [0.01, 0.1, 1, 10, 100, 1000, 10000, 100000]
