@@ -9,7 +9,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "diagnose"
 COMPUTE = ("metrics", "bias_variance", "results", "diagnosis", "thresholds", "threshold_choice",
            "classification", "curves", "curve_learning", "curve_validation", "extrapolation",
-           "error_analysis", "error_tally", "cohorts", "gate", "gate_rules")
+           "error_analysis", "error_tally", "cohorts", "gate", "gate_rules", "comparison")
+DASHBOARD = PACKAGE.parent / "dashboard"
 
 
 def imports_of(path: Path) -> set[str]:
@@ -26,6 +27,23 @@ def imports_of(path: Path) -> set[str]:
 def test_nothing_under_diagnose_imports_streamlit():
     offenders = [p.name for p in PACKAGE.rglob("*.py") if "streamlit" in imports_of(p)]
     assert offenders == []
+
+
+def test_nothing_under_diagnose_imports_the_dashboard():
+    offenders = [p.name for p in PACKAGE.rglob("*.py") if "dashboard" in imports_of(p)]
+    assert offenders == []
+
+
+def test_dashboard_helpers_run_without_streamlit():
+    # charts and uploads are tested on their own: they must not need Streamlit
+    for name in ("charts", "uploads", "__init__"):
+        assert "streamlit" not in imports_of(DASHBOARD / f"{name}.py"), name
+
+
+def test_dashboard_caches_in_one_module():
+    users = sorted(p.relative_to(DASHBOARD).as_posix() for p in DASHBOARD.rglob("*.py")
+                   if "cache_data" in p.read_text() or "cache_resource" in p.read_text())
+    assert users == ["data.py"]
 
 
 def test_compute_modules_do_no_storage_or_ui():

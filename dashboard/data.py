@@ -1,0 +1,218 @@
+"""Every cache of the dashboard, in one place.
+
+Each cached function takes the database URL, so two databases never share entries
+(tests open a new one per test). A run's data is keyed by its creation time too: a run
+deleted and stored again under the same name is a new entry. Small values (lists,
+reports) go through ``st.cache_data``; large arrays and the results built from them go
+through ``st.cache_resource``, which hands back the same object instead of a copy; they
+are never modified.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import streamlit as st
+
+from diagnose import settings
+
+LIST_TTL = 10  # seconds a project's run list may lag another user's upload
+
+
+def url() -> str:
+    return settings.database_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(database_url: str):
+    from diagnose.store import make_engine
+
+    return make_engine(database_url)
+
+
+def engine():
+    return _engine(url())
+
+
+@contextmanager
+def session():
+    """A read session on the configured database; database trouble becomes a DiagnoseError."""
+    from sqlalchemy.orm import Session
+
+    from diagnose.store.engine import database_errors
+
+    with database_errors(), Session(engine()) as s:
+        yield s
+
+
+@contextmanager
+def transaction():
+    """A write session: everything inside is one transaction (a failure stores nothing)."""
+    with session() as s, s.begin():
+        yield s
+
+
+# ----------------------------------------------------------------------------- listings
+
+
+@st.cache_data(ttl=LIST_TTL, show_spinner=False)
+def _projects(database_url: str) -> list[str]:
+    from diagnose.store import list_projects
+
+    with session() as s:
+        return list_projects(s)
+
+
+def projects() -> list[str]:
+    return _projects(url())
+
+
+@st.cache_data(ttl=LIST_TTL, show_spinner=False)
+def _overview(database_url: str, project: str):
+    from diagnose.store import run_overview
+
+    with session() as s:
+        return run_overview(s, project)
+
+
+def overview(project: str):
+    """The project's runs, oldest first: verdict, errors, gaps, date (see ``store.run_overview``)."""
+    return _overview(url(), project)
+
+
+def forget_lists() -> None:
+    """After a write: the next listing reads the database again."""
+    _projects.clear()
+    _overview.clear()
+
+
+def version(project: str, run: str) -> str:
+    """The run's creation time, which keys everything cached about it."""
+    runs = overview(project)
+    match = runs.loc[runs["run"] == run, "created_at"]
+    if match.empty:  # stored by someone else since the list was read
+        forget_lists()
+        runs = overview(project)
+        match = runs.loc[runs["run"] == run, "created_at"]
+    return "" if match.empty else match.iloc[0].isoformat()
+
+
+# ----------------------------------------------------------------------------- one run
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _stored_run(database_url: str, project: str, run: str, created: str):
+    from diagnose.store import get_run
+
+    with session() as s:
+        return get_run(s, project, run)
+
+
+def stored_run(project: str, run: str):
+    """The run's stored report (JSON as at submission, text, baselines, submissions)."""
+    return _stored_run(url(), project, run, version(project, run))
+
+
+@st.cache_resource(max_entries=3, show_spinner="Reading the run's predictions...")
+def _splits(database_url: str, project: str, run: str, created: str):
+    from diagnose.store import load_run_splits
+
+    with session() as s:
+        return load_run_splits(s, project, run)
+
+
+def splits(project: str, run: str):
+    """The run's stored predictions, validated back into :class:`diagnose.ingest.Splits`."""
+    return _splits(url(), project, run, version(project, run))
+
+
+@st.cache_resource(max_entries=16, show_spinner="Sweeping every threshold...")
+def _sweep(database_url: str, project: str, run: str, created: str, split: str, label: int | None):
+    from diagnose.thresholds import sweep
+
+    pred = getattr(_splits(database_url, project, run, created), split)
+    y, score = pred.y_true, pred.y_score
+    if label is not None:
+        y, score = y[:, label], score[:, label]
+    return sweep(y, score, sample_weight=pred.weight)
+
+
+def threshold_sweep(project: str, run: str, split: str, label: int | None = None):
+    """Counts at every distinct score of a split (one label's, for multi-label)."""
+    return _sweep(url(), project, run, version(project, run), split, label)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Drawing the sample...")
+def _error_sample(database_url: str, project: str, run: str, created: str, n: int, seed: int):
+    from diagnose.error_analysis import sample_errors
+
+    return sample_errors(_splits(database_url, project, run, created).cv, n=n, seed=seed)
+
+
+def error_sample(project: str, run: str, *, n: int, seed: int):
+    return _error_sample(url(), project, run, version(project, run), n, seed)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Computing cohort error rates...")
+def _cohorts(database_url: str, project: str, run: str, created: str):
+    from diagnose.cohorts import cohort_table
+
+    return cohort_table(_splits(database_url, project, run, created).cv)
+
+
+def cohorts(project: str, run: str):
+    return _cohorts(url(), project, run, version(project, run))
+
+
+def tags(project: str, run: str):
+    """Reviewers' stored tags of the run's cv split (read fresh: colleagues tag at the same time)."""
+    from diagnose.store import get_tags
+
+    with session() as s:
+        return get_tags(s, project=project, run=run)
+
+
+def tally(project: str, run: str):
+    """The ranked tally of the stored tags (the cached cv predictions give the error count)."""
+    from diagnose.store import tally_from_store
+
+    with session() as s:
+        return tally_from_store(s, project, run, predictions=splits(project, run).cv)
+
+
+def save_tags(project: str, run: str, tags: dict, reviewer: str | None):
+    from diagnose.store import save_tags as store_tags
+
+    with transaction() as s:
+        return store_tags(s, project=project, run=run, tags=tags, reviewer=reviewer)
+
+
+# ----------------------------------------------------------------------------- a project
+
+
+def _signature(project: str) -> tuple:
+    runs = overview(project)
+    return tuple(zip(runs["run"], (t.isoformat() for t in runs["created_at"])))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Building the learning curve...")
+def _learning_curve(database_url: str, project: str, signature: tuple):
+    from diagnose.store import learning_curve_from_store
+
+    with session() as s:
+        return learning_curve_from_store(s, project)
+
+
+def learning_curve(project: str):
+    return _learning_curve(url(), project, _signature(project))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Building the validation curve...")
+def _validation_curve(database_url: str, project: str, signature: tuple, param: str):
+    from diagnose.store import validation_curve_from_store
+
+    with session() as s:
+        return validation_curve_from_store(s, project, param=param)
+
+
+def validation_curve(project: str, param: str):
+    return _validation_curve(url(), project, _signature(project), param)

@@ -1,0 +1,112 @@
+"""Pieces every page uses: the error guard, the project and run pickers, the verdict card."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import streamlit as st
+
+from diagnose.errors import DiagnoseError
+
+from . import data
+
+log = logging.getLogger("diagnose.dashboard")
+
+VERDICT_TITLES = {
+    "high_bias": "High bias", "high_variance": "High variance",
+    "high_bias_high_variance": "High bias and high variance", "good_fit": "Good fit",
+}
+FLASH = "_flash"      # a message to show after a rerun
+SELECT = "_select"    # (project, run) to select on the next run
+
+
+def plain(exc: BaseException) -> str:
+    """A message for people: a DiagnoseError says what to fix; anything else names only its kind."""
+    if isinstance(exc, DiagnoseError):
+        return str(exc)
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return (f"Something went wrong ({type(exc).__name__}{': ' + first if first else ''}). "
+            "The dashboard's log has the details.")
+
+
+@contextmanager
+def guard():
+    """Show any error of the code inside as one plain message, never a stack trace.
+
+    Streamlit's own stop and rerun signals are BaseExceptions and pass through.
+    """
+    try:
+        yield
+    except DiagnoseError as exc:
+        st.error(plain(exc))
+    except Exception as exc:  # noqa: BLE001 - the page must not show a traceback
+        log.exception("dashboard page failed")
+        st.error(plain(exc))
+
+
+def flash(kind: str, text: str) -> None:
+    """Show ``text`` after the next rerun (``kind``: success, info, warning)."""
+    st.session_state[FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    kind, text = st.session_state.pop(FLASH, (None, None))
+    if kind:
+        getattr(st, kind)(text)
+
+
+def select_next(project: str, run: str | None) -> None:
+    """Make (project, run) the sidebar's selection on the next run (a widget's value cannot
+    change once it is drawn)."""
+    st.session_state[SELECT] = (project, run)
+
+
+def sidebar() -> tuple[str | None, str | None]:
+    """The project and run pickers; they start from ``?project=&run=`` in the address, and
+    keep the address in step so that a page can be shared as a link."""
+    state, query = st.session_state, st.query_params
+    projects = data.projects()
+    if not projects:
+        st.sidebar.info("No runs stored yet: upload one, or run `diagnose demo`.")
+        return None, None
+    pending = state.pop(SELECT, None)
+    if pending:
+        state["project"], state["run"] = pending
+    if state.get("project") not in projects:
+        wanted = query.get("project")
+        state["project"] = wanted if wanted in projects else ("samples" if "samples" in projects else projects[0])
+    project = st.sidebar.selectbox("Project", projects, key="project")
+    runs = data.overview(project)["run"].tolist()[::-1]  # newest first
+    if not runs:
+        return project, None
+    if state.get("run") not in runs:
+        wanted = query.get("run")
+        state["run"] = wanted if wanted in runs else runs[0]
+    run = st.sidebar.selectbox("Run", runs, key="run")
+    query["project"], query["run"] = project, run
+    return project, run
+
+
+def need_run(project: str | None, run: str | None) -> bool:
+    """Tell the user what to do when no run is selected; True when there is one."""
+    if project is None or run is None:
+        st.info("No run to show yet. Store one on the Upload page (or run `diagnose demo` for the "
+                "sample runs), then pick it in the sidebar.")
+        return False
+    return True
+
+
+def verdict_card(report: dict, *, title: str | None = None) -> None:
+    """The verdict in large type, with the errors it rests on."""
+    verdict = report.get("verdict", "")
+    words = VERDICT_TITLES.get(verdict, verdict.replace("_", " ").capitalize())
+    show = st.success if verdict == "good_fit" else st.warning
+    show(f"### {title + ': ' if title else ''}{words}")
+    splits = report.get("splits", {})
+    cells = [(f"baseline ({report.get('reference_name') or 'none'})", report.get("reference"))]
+    cells += [(f"J_{name}", (splits.get(name) or {}).get("error")) for name in ("train", "cv", "test")]
+    cols = st.columns(len(cells))
+    for col, (label, value) in zip(cols, cells):
+        col.metric(label, "—" if value is None else f"{value:.4g}")
+    st.caption(f"metric: {report.get('metric', '?')}; a gap counts when it is above the tolerance and "
+               "outside noise (its 95% interval excludes 0)")

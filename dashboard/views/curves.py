@@ -1,0 +1,34 @@
+"""Curves: the learning curve and validation curves built from the project's stored runs."""
+import streamlit as st
+
+from dashboard import data, ui
+from diagnose.curve_render import curve_chart, learning_text, validation_text
+
+project, run = st.session_state.get("selection", (None, None))
+st.title("Curves")
+if ui.need_run(project, run):
+    runs = data.overview(project)
+    sizes = runs["train_size"].dropna().nunique()
+    params = sorted({name for p in runs["params"] for name in p})
+    st.caption(f"project {project}: a learning curve needs runs stored with different training-set "
+               "sizes, a validation curve runs with different values of one parameter")
+
+    st.subheader("Learning curve")
+    if sizes < 2:
+        st.info(f"{'No run' if sizes == 0 else 'Only one run'} of project {project} has a training-set "
+                "size. Store runs trained on growing subsets with their train size (Upload page, or "
+                "`diagnose submit --train-size M`) to see whether more data would help.")
+    else:
+        curve = data.learning_curve(project)
+        st.altair_chart(curve_chart(curve))
+        st.markdown(learning_text(curve, markdown=True))
+
+    st.subheader("Validation curve")
+    if not params:
+        st.info(f"No run of project {project} has a parameter. Store runs that differ in one "
+                "hyper-parameter with it (Upload page, or `diagnose submit --param lambda=0.1`).")
+    else:
+        param = st.selectbox("Parameter", params, key="curve_param")
+        curve = data.validation_curve(project, param)
+        st.altair_chart(curve_chart(curve))
+        st.markdown(validation_text(curve, markdown=True))

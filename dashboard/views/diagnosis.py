@@ -1,0 +1,32 @@
+"""Diagnosis: the verdict card, where the error sits, what to try, warnings."""
+import streamlit as st
+
+from dashboard import charts, data, ui
+
+project, run = st.session_state.get("selection", (None, None))
+st.title("Diagnosis")
+if ui.need_run(project, run):
+    stored = data.stored_run(project, run)
+    report = stored.report
+    st.caption(f"project {project}, run {run}, task {report.get('task')}, submitted "
+               f"{stored.summary.created_at:%Y-%m-%d %H:%M} UTC")
+    ui.verdict_card(report)
+    st.altair_chart(charts.levels_chart(report))
+    far = charts.other_baselines(report, shown=False)
+    if far:
+        st.caption("Not drawn, far above the errors: " + ", ".join(f"{k} {v:.4g}" for k, v in far.items()))
+
+    st.subheader("What to try")
+    for line in report.get("recommendations", []):
+        st.markdown(f"- {line}")
+    if report.get("warnings"):
+        st.subheader("Warnings")
+        for line in report["warnings"]:
+            st.warning(line)
+
+    st.subheader("Gaps")
+    st.dataframe(charts.gap_table(report), hide_index=True)
+    st.subheader("Per split")
+    st.dataframe(charts.metrics_frame(report), hide_index=True)
+    with st.expander("The full report as text"):
+        st.code(stored.text, language=None)

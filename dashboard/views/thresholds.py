@@ -1,0 +1,80 @@
+"""Thresholds: precision/recall and F1 by threshold, a slider, the metrics and confusion
+matrix at the slider's threshold, and the threshold chosen on cv with its test metrics."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, ui
+
+project, run = st.session_state.get("selection", (None, None))
+st.title("Thresholds")
+
+
+def metrics_row(split: str, threshold: float, m) -> dict:
+    return {"split": split, "threshold": threshold, "precision": m.precision, "recall": m.recall, "F1": m.f1,
+            "accuracy": m.accuracy, "TP": m.tp, "FP": m.fp, "FN": m.fn, "TN": m.tn}
+
+
+if ui.need_run(project, run):
+    report = data.stored_run(project, run).report
+    task, result = report.get("task"), report.get("threshold")
+    splits = data.splits(project, run)
+    label, index = None, None
+    if task == "multilabel" and result and result.get("labels"):
+        label = st.selectbox("Label", list(result["labels"]), key="threshold_label")
+        result, index = result["labels"][label], list(splits.cv.classes).index(label)
+    if task not in ("binary", "multilabel"):
+        st.info((result or {}).get("message") or
+                f"Run {run} is a {task} run: decision thresholds apply to binary and multi-label scores.")
+    elif splits.cv.y_score is None:
+        st.info(f"Run {run} holds hard predictions (y_pred) only: with no scores there is no threshold to tune.")
+    else:
+        chosen = result.get("value")
+        st.caption(f"project {project}, run {run}{', label ' + label if label else ''}; rule {result.get('rule')}, "
+                   "chosen on cv; a row is positive when its score >= the threshold")
+        if result.get("message"):
+            st.info(result["message"])
+        cv_sweep = data.threshold_sweep(project, run, "cv", index)
+        has_test = splits.test is not None and splits.test.y_score is not None
+        test_sweep = data.threshold_sweep(project, run, "test", index) if has_test else None
+        low = min(0.0, float(cv_sweep.thresholds[0])) if len(cv_sweep.thresholds) else 0.0
+        high = max(1.0, float(cv_sweep.thresholds[-1])) if len(cv_sweep.thresholds) else 1.0
+        # the slider starts exactly at the chosen threshold (rounding it could move a row across)
+        start = float(chosen) if chosen is not None else 0.5
+        t = st.slider("Threshold", min_value=low, max_value=high, value=min(max(start, low), high),
+                      step=0.0001, format="%.5f", key=f"threshold_{run}_{label}")
+        at_cv = cv_sweep.at(t)
+        curve = pd.DataFrame(result.get("curve") or [])
+        if not curve.empty:
+            left, right = st.columns(2)
+            chosen_point = None
+            if chosen is not None:
+                cm = cv_sweep.at(chosen)
+                chosen_point = {"threshold": chosen, "precision": cm.precision, "recall": cm.recall}
+            left.altair_chart(charts.pr_chart(curve, chosen=chosen_point, current={
+                "threshold": t, "precision": at_cv.precision, "recall": at_cv.recall}))
+            right.altair_chart(charts.threshold_chart(curve, chosen=chosen, current=t))
+
+        st.subheader(f"At the slider's threshold {t:.5g}")
+        rows = [metrics_row("cv", t, at_cv)]
+        if test_sweep is not None:
+            rows.append(metrics_row("test", t, test_sweep.at(t)))
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        cols = st.columns(len(rows))
+        for col, row, sw in zip(cols, rows, (cv_sweep, test_sweep)):
+            col.markdown(f"**Confusion matrix, {row['split']}**")
+            col.table(charts.confusion_frame(sw.at(t)))
+
+        st.subheader("The threshold chosen on cv")
+        if chosen is None:
+            st.info("No threshold was chosen on cv" + (f": {result['message']}" if result.get("message") else "."))
+        else:
+            picked = [{"split": s, "threshold": chosen, **{k: v for k, v in (result.get(s) or {}).items()}}
+                      for s in ("cv", "test") if result.get(s)]
+            st.dataframe(pd.DataFrame(picked), hide_index=True)
+            b = result.get("bootstrap")
+            if b and b.get("value_low") is not None:
+                st.caption(f"bootstrap 95% interval of the chosen threshold: [{b['value_low']:.4g}, "
+                           f"{b['value_high']:.4g}]; cv F1 [{b['f1_low']:.4g}, {b['f1_high']:.4g}] "
+                           f"({b['reps']} resamples of cv)")
+            if not has_test:
+                st.caption("The run has no test split: the chosen threshold's test metrics need one.")

@@ -1,0 +1,61 @@
+"""``diagnose dashboard``: start the Streamlit app on the configured database."""
+from __future__ import annotations
+
+import importlib.util
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from . import main
+from ..errors import UsageError
+from .common import note
+
+
+def app_path() -> Path:
+    """The dashboard's entry script, found without importing the package (nothing under
+    ``diagnose`` imports ``dashboard``; the two ship side by side)."""
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or not spec.origin:
+        raise UsageError("the dashboard package is not installed beside diagnose; reinstall: pip install -e .")
+    return Path(spec.origin).with_name("app.py")
+
+
+def streamlit_command(*, port: int, address: str, max_mb: float) -> list[str]:
+    """The ``streamlit run`` command line: headless, no stack traces on the page, the upload limit.
+
+    >>> cmd = streamlit_command(port=8502, address="127.0.0.1", max_mb=200.0)
+    >>> cmd[1:4], "--server.port=8502" in cmd, "--client.showErrorDetails=none" in cmd
+    (['-m', 'streamlit', 'run'], True, True)
+    """
+    return [sys.executable, "-m", "streamlit", "run", str(app_path()),
+            "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
+            # Streamlit's own limit is whole megabytes; the Upload page applies the exact one
+            f"--server.maxUploadSize={max(1, math.ceil(max_mb))}",
+            "--server.fileWatcherType=none", "--server.runOnSave=false",
+            "--client.showErrorDetails=none", "--client.toolbarMode=minimal",
+            "--browser.gatherUsageStats=false", "--global.developmentMode=false"]
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
+              help="Port to serve the dashboard on.")
+@click.option("--address", default="localhost", show_default=True,
+              help="Address to listen on (0.0.0.0 to let colleagues connect).")
+def dashboard(port, address):
+    """Start the Streamlit dashboard on the configured database (DIAGNOSE_DATABASE_URL)."""
+    from .. import settings
+    from ..store import make_engine
+
+    url = settings.database_url()
+    make_engine(url).dispose()  # a database that cannot be opened fails here, with exit 2
+    max_mb = float(settings.get("upload_max_mb"))
+    host = "localhost" if address in ("0.0.0.0", "::") else address
+    note(f"dashboard on http://{host}:{port} over {url} (stop it with Ctrl+C)")
+    try:
+        code = subprocess.call(streamlit_command(port=port, address=address, max_mb=max_mb))
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
