@@ -73,6 +73,27 @@ def _number(raw: str):
     return None
 
 
+def named(files: Mapping[str, Any]) -> dict[str, Any]:
+    """The uploads as in-memory files named for messages: by their own name, with the split
+    added where two share a name (three files called preds.csv).
+
+    >>> import io
+    >>> a, b = io.BytesIO(b"x"), io.BytesIO(b"y")
+    >>> a.name = b.name = "preds.csv"
+    >>> {k: v.name for k, v in named({"train": a, "cv": b}).items()}
+    {'train': 'preds.csv (train file)', 'cv': 'preds.csv (cv file)'}
+    """
+    import io
+
+    names = [f.name for f in files.values()]
+    out = {}
+    for split, f in files.items():
+        copy = io.BytesIO(f.getvalue())
+        copy.name = f.name if names.count(f.name) == 1 else f"{f.name} ({split} file)"
+        out[split] = copy
+    return out
+
+
 def check_sizes(files: Mapping[str, Any], max_mb: float) -> None:
     """Refuse a file above the upload limit, naming it, its size, the limit and the way round."""
     limit = max_mb * 1_000_000
@@ -109,9 +130,7 @@ def prepare(upload: Upload, *, max_mb: float):
         train_size = _number(upload.train_size.strip())
         if not isinstance(train_size, (int, float)) or not train_size > 0 or not math.isfinite(train_size):
             raise UsageError(f"train size '{upload.train_size.strip()}' is not a positive number")
-    for f in files.values():  # an UploadedFile is read from its start every time
-        f.seek(0)
-    prepared = prepare_run(**files, baselines=baselines,
+    prepared = prepare_run(**named(files), baselines=baselines,
                            task=None if upload.task == TASK_CHOICES[0] else upload.task,
                            positive_label=upload.positive_label.strip() or None)
     return prepared, {"project": project, "run": run, "params": params, "train_size": train_size}

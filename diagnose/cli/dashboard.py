@@ -48,9 +48,11 @@ def dashboard(port, address):
     """Start the Streamlit dashboard on the configured database (DIAGNOSE_DATABASE_URL)."""
     from .. import settings
     from ..store import make_engine
+    from ..store.engine import database_errors
 
     url = settings.database_url()
-    make_engine(url).dispose()  # a database that cannot be opened fails here, with exit 2
+    with database_errors():  # a database that cannot be opened fails here, with exit 2
+        make_engine(url).dispose()
     max_mb = float(settings.get("upload_max_mb"))
     host = "localhost" if address in ("0.0.0.0", "::") else address
     note(f"dashboard on http://{host}:{port} over {url} (stop it with Ctrl+C)")
