@@ -132,6 +132,33 @@ def gap_table(report: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["gap", "value", "ci_low", "ci_high", "tolerance", "status", "samples needed"])
 
 
+def readable(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """Numbers to ``digits`` significant digits and dates to the minute, as text for a table
+    that mixes kinds (a comparison's rows hold verdicts beside errors).
+
+    >>> readable(pd.DataFrame({"m": ["J_cv", "verdict"], "a": [0.175487465, "high_bias"], "b": [None, 3]}))
+    ...                                                                     # doctest: +NORMALIZE_WHITESPACE
+          m          a  b
+    0  J_cv     0.1755
+    1  verdict  high_bias  3
+    """
+    import datetime as dt
+    import numbers
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        if isinstance(v, bool):
+            return str(v)
+        if isinstance(v, numbers.Number):
+            return f"{v:.{digits}g}"
+        if isinstance(v, dt.datetime):
+            return f"{v:%Y-%m-%d %H:%M}"
+        return str(v)
+
+    return frame.apply(lambda col: col.map(cell))
+
+
 # ------------------------------------------------------------------------------- thresholds
 
 

@@ -96,12 +96,14 @@ def need_run(project: str | None, run: str | None) -> bool:
     return True
 
 
-def verdict_card(report: dict, *, title: str | None = None) -> None:
-    """The verdict in large type, with the errors it rests on."""
+def verdict_card(report: dict, *, title: str | None = None, numbers: bool = True) -> None:
+    """The verdict in large type, with the errors it rests on (``numbers``)."""
     verdict = report.get("verdict", "")
     words = VERDICT_TITLES.get(verdict, verdict.replace("_", " ").capitalize())
     show = st.success if verdict == "good_fit" else st.warning
     show(f"### {title + ': ' if title else ''}{words}")
+    if not numbers:
+        return
     splits = report.get("splits", {})
     cells = [(f"baseline ({report.get('reference_name') or 'none'})", report.get("reference"))]
     cells += [(f"J_{name}", (splits.get(name) or {}).get("error")) for name in ("train", "cv", "test")]

@@ -8,7 +8,7 @@ EDITOR = "tag_editor"
 project, run = st.session_state.get("selection", (None, None))
 st.title("Error analysis")
 if ui.need_run(project, run):
-    st.caption(f"project {project}, run {run}: review misclassified cv rows, give each the categories "
+    st.caption(f"project {project}, run {run}: review a sample of cv errors, give each the categories "
                "that explain it (separated by ';'), save, and attack the largest category first")
     left, mid, right = st.columns(3)
     n = int(left.number_input("Sample size", min_value=1, max_value=1000, value=50, step=10, key="sample_n"))

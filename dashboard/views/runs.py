@@ -1,7 +1,7 @@
 """Runs: the project's runs as a table, and two of them side by side."""
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import charts, data, ui
 from diagnose.comparison import compare_reports
 
 project, run = st.session_state.get("selection", (None, None))
@@ -10,9 +10,10 @@ if ui.need_run(project, run):
     runs = data.overview(project)
     st.caption(f"project {project}: {len(runs)} run{'s' if len(runs) != 1 else ''}, oldest first; "
                "gaps: bias = J_train - baseline, variance = J_cv - J_train, test = J_test - J_cv")
-    table = runs.drop(columns=["params"]).assign(params=runs["params"].map(
-        lambda p: ", ".join(f"{k}={v}" for k, v in p.items())))
-    st.dataframe(table, hide_index=True, width="stretch")
+    table = runs.assign(created_at=runs["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                        params=runs["params"].map(lambda p: ", ".join(f"{k}={v}" for k, v in p.items())))
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"created_at": st.column_config.TextColumn("created (UTC)")})
 
     st.subheader("Compare two runs")
     names = runs["run"].tolist()[::-1]
@@ -24,9 +25,9 @@ if ui.need_run(project, run):
         b = right.selectbox("Second run", names, index=0, key="compare_b")
         ra, rb = data.stored_run(project, a).report, data.stored_run(project, b).report
         with left:
-            ui.verdict_card(ra, title=a)
+            ui.verdict_card(ra, title=a, numbers=False)
         with right:
-            ui.verdict_card(rb, title=b)
-        st.dataframe(compare_reports(ra, rb, names=(a, b)).astype(str), hide_index=True,
+            ui.verdict_card(rb, title=b, numbers=False)
+        st.dataframe(charts.readable(compare_reports(ra, rb, names=(a, b))), hide_index=True,
                      width="stretch")
         st.caption("change = second - first")
