@@ -1,0 +1,260 @@
+"""Browser smoke test of the Streamlit dashboard: real server, real Chromium.
+
+Once per module: ``diagnose demo`` fills a fresh SQLite database, ``diagnose dashboard`` serves
+it on a free port, and one headless Chromium (Debian's chromium + chromedriver) visits each
+page. A page passes when its title is drawn, the script has finished, the expected texts are
+there, the charts are drawn, and it shows no exception and no error alert. Every page leaves a
+screenshot in ``$DIAGNOSE_TEST_ARTIFACTS/dashboard/`` (default ``<repo>/test-artifacts``), and
+the server's log lands beside them.
+
+Without /usr/bin/chromium, /usr/bin/chromedriver or selenium the test is skipped, unless
+DIAGNOSE_REQUIRE_BROWSER=1 (set by .ci/run), which turns the skip into a failure.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+REQUIRE_BROWSER_ENV = "DIAGNOSE_REQUIRE_BROWSER"
+ARTIFACTS_ENV = "DIAGNOSE_TEST_ARTIFACTS"
+
+# Chromium flags: headless, and no calls home (the CI network is closed; without the
+# background-networking flags Chromium keeps retrying).
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,2000")
+
+# DOM selectors (Streamlit 1.67)
+STATUS_RUNNING = "[data-testid='stStatusWidget']"   # present while the script runs
+EXCEPTION = "[data-testid='stException']"           # st.exception / uncaught error box
+ERROR_ALERT = "[data-testid='stAlertContentError']"  # st.error (stAlert > stAlertContainer > this)
+DIALOG = "[data-testid='stDialog']"                  # Streamlit's "Page not found" is a dialog
+CHART = ("[data-testid='stVegaLiteChart'] svg.marks, "   # a drawn Vega-Lite chart (svg or canvas)
+         "[data-testid='stVegaLiteChart'] canvas")
+TABLE_CELL = "[data-testid='stDataFrame'] [data-testid^='glide-cell-']"  # st.dataframe draws on a
+#   canvas; its cells' text lives only in these (invisible) accessibility cells
+
+SERVER_START_TIMEOUT = 60.0
+PAGE_TIMEOUT = 30.0
+SETTLE = 0.5          # seconds the page must stay unchanged before it counts as drawn
+MIN_SCREENSHOT_BYTES = 10_000
+
+
+# page id (also the screenshot's name), address, title, expected texts, minimum number of charts
+PAGES = [
+    pytest.param("diagnosis", "diagnosis?project=samples&run=high_variance", "Diagnosis",
+                 ["High variance", "What to try", "Where the error sits"], 1, id="diagnosis"),
+    pytest.param("thresholds", "thresholds?project=samples&run=breast_cancer", "Thresholds",
+                 ["Precision/recall curve", "At the slider's threshold", "Confusion matrix, cv",
+                  "The threshold chosen on cv"], 2, id="thresholds"),
+    # Runs is the first page of st.navigation: Streamlit serves it at the root address only
+    # (/runs would open its "Page not found" dialog over the Runs page)
+    pytest.param("runs", "?project=samples", "Runs",
+                 ["Compare two runs", "breast_cancer", "skewed"], 0, id="runs"),
+    pytest.param("curves-learning", "curves?project=digits-learning", "Curves",
+                 ["Learning curve", "high_variance"], 1, id="curves-learning"),
+    pytest.param("curves-validation", "curves?project=diabetes-lambda", "Curves",
+                 ["Validation curve", "lambda"], 1, id="curves-validation"),
+    pytest.param("error-analysis", "error-analysis?project=samples&run=breast_cancer",
+                 "Error analysis", ["Save tags", "Cohorts"], 0, id="error-analysis"),
+    pytest.param("upload", "upload", "Upload a run", ["Diagnose and store"], 0, id="upload"),
+]
+
+
+# ------------------------------------------------------------------ fixtures (once per module)
+
+def _browser_or_skip() -> None:
+    import importlib.util
+
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
+    hint = "Debian: apt-get install chromium chromium-driver"
+    if importlib.util.find_spec("selenium") is None:
+        missing.append("selenium")
+        hint += "; selenium: pip install -e '.[test]'"
+    if missing:
+        reason = f"the dashboard's browser test needs {' and '.join(missing)} ({hint})"
+        required = os.environ.get(REQUIRE_BROWSER_ENV, "") == "1"
+        pytest.fail(reason + f", and {REQUIRE_BROWSER_ENV}=1 demands it") if required else pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _diagnose(*args: str) -> list[str]:
+    """The ``diagnose`` command line of this interpreter (no reliance on the console script)."""
+    return [sys.executable, "-c", "from diagnose.cli import main; main()", *args]
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    folder = Path(os.environ.get(ARTIFACTS_ENV) or ROOT / "test-artifacts") / "dashboard"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server_log(artifacts) -> Path:
+    return artifacts / "server.log"
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory, server_log) -> str:
+    """Base address of a dashboard served over a fresh database holding the demo runs."""
+    _browser_or_skip()  # no server without a browser to look at it
+    db = tmp_path_factory.mktemp("dashboard") / "demo.db"
+    env = {**os.environ, "DIAGNOSE_DATABASE_URL": f"sqlite:///{db}"}
+    demo = subprocess.run(_diagnose("demo"), env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=180)
+    assert demo.returncode == 0, f"diagnose demo failed:\n{demo.stdout}\n{demo.stderr}"
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(server_log, "wb") as log:
+        # its own process group: diagnose starts streamlit as a child, killpg stops both
+        proc = subprocess.Popen(_diagnose("dashboard", "--port", str(port), "--address", "127.0.0.1"),
+                                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"diagnose dashboard exited with {proc.returncode}:\n{server_log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not answer on {url} within {SERVER_START_TIMEOUT:.0f} s:\n"
+                            f"{server_log.read_text()}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server's whole process group: diagnose and the streamlit child it started."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        # the group may outlive its leader (streamlit still stopping): make sure it is gone
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    _browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download; the explicit
+        # driver path below already keeps it from running at all
+        browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        try:
+            browser.set_page_load_timeout(PAGE_TIMEOUT)
+            yield browser
+        finally:
+            browser.quit()
+
+
+# ------------------------------------------------------------------ helpers
+
+def _page_text(driver) -> str:
+    """The page's visible text, plus the text of st.dataframe cells (drawn on a canvas)."""
+    from selenium.webdriver.common.by import By
+
+    cells = driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)", TABLE_CELL)
+    return driver.find_element(By.TAG_NAME, "body").text + "\n" + "\n".join(cells)
+
+
+def _wait_drawn(driver, title: str, charts: int) -> None:
+    """Wait until the page's title is drawn, the script has finished, ``charts`` charts are
+    drawn, and the page has stayed the same for SETTLE seconds."""
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + PAGE_TIMEOUT
+    last, since = None, time.monotonic()
+    while True:
+        h1 = [e.text.strip() for e in driver.find_elements(By.TAG_NAME, "h1")]
+        ready = (title in h1
+                 and not driver.find_elements(By.CSS_SELECTOR, STATUS_RUNNING)
+                 and len(driver.find_elements(By.CSS_SELECTOR, CHART)) >= charts)
+        state = (ready, driver.execute_script("return document.body.innerHTML.length"))
+        now = time.monotonic()
+        if state != last:
+            last, since = state, now
+        elif ready and now - since >= SETTLE:
+            return
+        if now > deadline:
+            return  # the assertions that follow say what is missing
+        time.sleep(0.1)
+
+
+# ------------------------------------------------------------------ the test
+
+@pytest.mark.parametrize("name, path, title, texts, charts", PAGES)
+def test_dashboard_page_renders(driver, dashboard_url, artifacts, name, path, title, texts, charts):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{dashboard_url}/{path}")
+    _wait_drawn(driver, title, charts)
+    shot = artifacts / f"{name}.png"
+    shot.unlink(missing_ok=True)
+    assert driver.save_screenshot(str(shot)), f"no screenshot of /{path}"
+
+    h1 = [e.text.strip() for e in driver.find_elements(By.TAG_NAME, "h1")]
+    assert title in h1, f"/{path}: no title {title!r} (h1: {h1})"
+    assert not driver.find_elements(By.CSS_SELECTOR, STATUS_RUNNING), f"/{path}: still running"
+
+    text = _page_text(driver)
+    missing = [t for t in texts if t not in text]
+    assert not missing, f"/{path}: missing {missing} in the page's text:\n{text}"
+
+    errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, f"{EXCEPTION}, {ERROR_ALERT}")]
+    assert not errors, f"/{path} shows errors: {errors}"
+    drawn = len(driver.find_elements(By.CSS_SELECTOR, CHART))
+    assert drawn >= charts, f"/{path}: {drawn} charts drawn, expected at least {charts}"
+
+    dialogs = [e.text for e in driver.find_elements(By.CSS_SELECTOR, DIALOG)]
+    assert not dialogs, f"/{path} opened a dialog (\"Page not found\" for a wrong address): {dialogs}"
+
+    assert shot.stat().st_size > MIN_SCREENSHOT_BYTES, f"{shot} is nearly empty"
+
+
+def test_server_log_has_no_errors(dashboard_url, server_log):
+    """Runs after the pages (module order): the dashboard logged no traceback or error."""
+    log = server_log.read_text(errors="replace")
+    bad = [line for line in log.splitlines() if "Traceback" in line or " ERROR " in line]
+    assert not bad, f"the dashboard's log ({server_log}) has errors:\n{log}"
