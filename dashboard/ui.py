@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 
 import streamlit as st
@@ -85,6 +86,11 @@ def sidebar() -> tuple[str | None, str | None]:
     run = st.sidebar.selectbox("Run", runs, key="run")
     query["project"], query["run"] = project, run
     return project, run
+
+
+def demote_headings(markdown: str) -> str:
+    """A report's Markdown under a page's own subheader: its headings become small ones."""
+    return re.sub(r"^#{1,4} ", "##### ", markdown, flags=re.MULTILINE)
 
 
 def need_run(project: str | None, run: str | None) -> bool:

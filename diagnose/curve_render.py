@@ -90,7 +90,9 @@ def curve_chart(curve):
               scale=alt.Scale(type="log") if wide else alt.Undefined)
     y = alt.Y("error:Q", title=f"J ({curve.metric})")
     curves = ["train", "cv"] + (["extrapolated cv"] if getattr(curve, "extrapolation", None) else [])
-    color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=curves))
+    # the legend takes the bands' opacity unless told otherwise, which makes it hard to read
+    color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=curves),
+                      legend=alt.Legend(symbolOpacity=1))
     base = alt.Chart(frame)
     layers = [base.mark_area(opacity=0.2).encode(
                   x=x, y=alt.Y("ci_low:Q", title=f"J ({curve.metric})"), y2="ci_high:Q", color=color),

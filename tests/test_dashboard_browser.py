@@ -58,10 +58,10 @@ PAGES = [
     pytest.param("thresholds", "thresholds?project=samples&run=breast_cancer", "Thresholds",
                  ["Precision/recall curve", "At the slider's threshold", "Confusion matrix, cv",
                   "The threshold chosen on cv"], 2, id="thresholds"),
-    # Runs is the first page of st.navigation: Streamlit serves it at the root address only
-    # (/runs would open its "Page not found" dialog over the Runs page)
-    pytest.param("runs", "?project=samples", "Runs",
+    pytest.param("runs", "runs?project=samples", "Runs",
                  ["Compare two runs", "breast_cancer", "skewed"], 0, id="runs"),
+    # the root address forwards to Runs
+    pytest.param("root", "?project=digits-learning", "Runs", ["Compare two runs", "m=1078"], 0, id="root"),
     pytest.param("curves-learning", "curves?project=digits-learning", "Curves",
                  ["Learning curve", "high_variance"], 1, id="curves-learning"),
     pytest.param("curves-validation", "curves?project=diabetes-lambda", "Curves",

@@ -21,7 +21,7 @@ if ui.need_run(project, run):
     else:
         curve = data.learning_curve(project)
         st.altair_chart(curve_chart(curve))
-        st.markdown(learning_text(curve, markdown=True))
+        st.markdown(ui.demote_headings(learning_text(curve, markdown=True)))
 
     st.subheader("Validation curve")
     if not params:
@@ -31,4 +31,4 @@ if ui.need_run(project, run):
         param = st.selectbox("Parameter", params, key="curve_param")
         curve = data.validation_curve(project, param)
         st.altair_chart(curve_chart(curve))
-        st.markdown(validation_text(curve, markdown=True))
+        st.markdown(ui.demote_headings(validation_text(curve, markdown=True)))
