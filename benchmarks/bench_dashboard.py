@@ -1,0 +1,373 @@
+"""Benchmark: the dashboard's pages on a stored binary run with 1M rows per split.
+
+Run: .venv/bin/python benchmarks/bench_dashboard.py [--rows N] [--rerenders K] [--curve-runs C] [--browser]
+
+A binary run ``bench/big`` with ``--rows`` rows in each of train, cv and test (id, y_true,
+y_score from a noisy logit, ~10-20% errors, slice columns ``region`` and ``age``) is stored
+in a temporary SQLite database by a child process (its storing time and peak memory are
+reported apart from the dashboard's). ``--curve-runs`` smaller runs of the same project
+carry training-set sizes rows/2, rows/4, ... (cv of ``--rows`` rows each) so that the
+Curves page draws a learning curve over millions of stored rows; ``diagnose demo`` is also
+stored, and the Curves page is measured once more on its small ``diabetes-lambda`` project.
+
+Each page is then driven through Streamlit's ``AppTest`` in this process. First every page
+is opened once on the small demo run ``samples/breast_cancer`` (a fresh process: one-time
+imports such as altair and scipy are paid there and reported apart). Then, for each page
+on ``bench/big``: the caches of dashboard/data.py are emptied (all but the engine), the
+page's first load is timed, then K re-renders (Thresholds: the slider moves each time;
+Error analysis: the sample seed changes, so a new sample is drawn; the other pages: a plain
+rerun). ``at.exception`` and ``at.error`` are checked after every run; peak RSS is the
+process's ``ru_maxrss``. ``--profile DIR`` dumps cProfile stats of each page's first load
+and first re-render, taken on Streamlit's script thread.
+
+With ``--browser`` the pages are also timed in headless Chromium (selenium) against a fresh
+``diagnose dashboard`` server: a warm-up load of each page on the demo run, then per page a
+first load of ``bench/big`` (its caches are cold in that server), K loads in new sessions
+(a shared link opened) and K in-app visits (the page's sidebar link clicked), each timed
+until the page's last section is drawn and Streamlit shows no running script.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT, RUN = "bench", "big"
+# (page file, url path, sidebar title, a text the page shows last: the browser waits for it)
+PAGES = [
+    ("runs", "runs", "Runs", "Compare two runs"),
+    ("diagnosis", "diagnosis", "Diagnosis", "The full report as text"),
+    ("thresholds", "thresholds", "Thresholds", "The threshold chosen on cv"),
+    ("curves", "curves", "Curves", "Validation curve"),
+    ("error_analysis", "error-analysis", "Error analysis", "Cohorts"),
+    ("upload", "upload", "Upload", "Diagnose and store"),
+]
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def make_split(rng: np.random.Generator, n: int, strength: float, id_start: int) -> pd.DataFrame:
+    """30% positives; the score is a sigmoid of a class-dependent logit plus noise that is
+    larger in region 'west' and for older rows (so the cohort table has something to flag)."""
+    y = (rng.random(n) < 0.3).astype(np.int8)
+    region = rng.choice(np.array(["north", "south", "east", "west"], dtype=object), n, p=[0.4, 0.3, 0.2, 0.1])
+    age = rng.integers(18, 91, n)
+    sd = 1.0 + 0.8 * (region == "west") + 0.01 * (age - 18)
+    logit = np.where(y == 1, strength, -strength) + rng.normal(0.0, 1.0, n) * sd - 0.3
+    score = 1.0 / (1.0 + np.exp(-logit))
+    return pd.DataFrame({"id": np.arange(id_start, id_start + n), "y_true": y, "y_score": score,
+                         "region": region, "age": age})
+
+
+def store_runs(url: str, rows: int, curve_runs: int) -> dict:
+    """Build and store the runs (in a child process); returns timings and sizes."""
+    from click.testing import CliRunner
+    from sqlalchemy.orm import Session
+
+    from diagnose import store
+    from diagnose.cli import main
+
+    rng = np.random.default_rng(0)
+    out: dict = {}
+    engine = store.make_engine(url)
+    start = time.perf_counter()
+    for k in range(curve_runs, 0, -1):  # oldest first: the big run is stored last (the newest)
+        m = rows // 2 ** k
+        train = make_split(rng, m, 1.55 + 0.25 * k, 0)
+        cv = make_split(rng, rows, 1.35 - 0.05 * k, 10 ** 9)
+        with Session(engine) as s, s.begin():
+            store.submit_files(s, project=PROJECT, run=f"m={m}", train=train, cv=cv,
+                               baselines={"human": 0.05}, train_size=m)
+    out["curve_runs_s"] = time.perf_counter() - start
+    splits = {name: make_split(rng, rows, strength, i * 10 ** 9)
+              for i, (name, strength) in enumerate((("train", 1.55), ("cv", 1.35), ("test", 1.3)))}
+    out["error_rates"] = {name: float(((f["y_score"] >= 0.5) != f["y_true"]).mean()) for name, f in splits.items()}
+    start = time.perf_counter()
+    with Session(engine) as s, s.begin():
+        summary = store.submit_files(s, project=PROJECT, run=RUN, baselines={"human": 0.05},
+                                     train_size=rows if curve_runs else None, **splits)
+    out["store_s"] = time.perf_counter() - start
+    out["verdict"] = summary.verdict
+    engine.dispose()
+    result = CliRunner().invoke(main, ["demo"], env={"DIAGNOSE_DATABASE_URL": url})
+    if result.exit_code != 0:
+        raise SystemExit(f"diagnose demo failed:\n{result.output}")
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+# ----------------------------------------------------------------------------- AppTest
+
+
+def empty_caches() -> None:
+    """Every cache of dashboard/data.py except the engine (a server that has been up)."""
+    from dashboard import data
+
+    for name in dir(data):
+        fn = getattr(data, name)
+        if name != "_engine" and callable(fn) and callable(getattr(fn, "clear", None)):
+            fn.clear()
+
+
+def problems(at) -> list[str]:
+    out = [f"exception: {e.message}\n{''.join(e.stack_trace) if e.stack_trace else ''}" for e in at.exception]
+    return out + [f"error: {e.value}" for e in at.error]
+
+
+def timed(step, label: str, issues: list) -> float:
+    start = time.perf_counter()
+    at = step()
+    took = time.perf_counter() - start
+    for p in problems(at):
+        issues.append(f"{label}: {p}")
+        print(f"  !! {label}: {p}", flush=True)
+    return took
+
+
+def profiled(step, profile_dir: Path | None, name: str):
+    """``step`` with cProfile on Streamlit's script thread (where the page runs; AppTest only
+    waits for it), dumped to ``profile_dir/name.prof``; unchanged without a folder."""
+    if profile_dir is None:
+        return step
+
+    def run():
+        import cProfile
+        import threading
+
+        prof = cProfile.Profile()
+
+        def attach(*_):  # runs first thing in each new thread; profile the script thread only
+            sys.setprofile(None)
+            if threading.current_thread().name == "ScriptRunner.scriptThread":
+                prof.enable()
+
+        threading.setprofile(attach)
+        try:
+            return step()
+        finally:
+            threading.setprofile(None)
+            prof.dump_stats(profile_dir / f"{name.replace(' ', '_')}.prof")
+
+    return run
+
+
+WARM_PROJECT, WARM_RUN = "samples", "breast_cancer"  # a small run stored by `diagnose demo`
+
+
+def select(at, project: str, run: str | None) -> None:
+    """Pick the project (and run) in the sidebar, as a user does."""
+    if at.selectbox(key="project").value != project:
+        at.selectbox(key="project").set_value(project).run()
+    if run is not None and at.selectbox(key="run").value != run:
+        at.selectbox(key="run").set_value(run).run()
+
+
+def apptest_pages(rerenders: int, profile_dir: Path | None) -> tuple[list[dict], dict, list[str]]:
+    """Time each page; returns the rows, the warm-up times (small demo run) and the problems."""
+    from streamlit.testing.v1 import AppTest
+
+    issues: list[str] = []
+    at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=300)
+    # warm-up on a small run: each page once, so that one-time imports (altair, scipy.stats,
+    # scipy.optimize, ...) are not charged to the big run's first loads
+    at.session_state["project"], at.session_state["run"] = WARM_PROJECT, WARM_RUN
+    warm = {"app start": timed(at.run, "app start", issues)}
+    for page, *_ in PAGES:
+        at.switch_page(f"views/{page}.py")
+        warm[page] = timed(at.run, f"warm-up {page}", issues)
+    select(at, PROJECT, RUN)
+    rows = []
+    cases = [(page, PROJECT, RUN) for page, *_ in PAGES] + [("curves", "diabetes-lambda", None)]
+    for page, project, run in cases:
+        label = page if project == PROJECT else f"{page} ({project})"
+        select(at, project, run)
+        empty_caches()
+        at.switch_page(f"views/{page}.py")
+        first = timed(profiled(at.run, profile_dir, f"{label}-first"), f"{label} first load", issues)
+        steps = []
+        for i in range(rerenders):
+            if page == "thresholds":
+                step = lambda i=i: at.slider[0].set_value(round(0.2 + 0.1 * i, 4)).run()
+            elif page == "error_analysis":
+                step = lambda i=i: at.number_input(key="sample_seed").set_value(i + 1).run()
+            else:
+                step = at.run
+            if i == 0:
+                step = profiled(step, profile_dir, f"{label}-rerender")
+            steps.append(timed(step, f"{label} re-render {i + 1}", issues))
+        shown = (at.selectbox(key="project").value, at.selectbox(key="run").value)
+        if shown[0] != project or (run is not None and shown[1] != run):
+            issues.append(f"{label}: the sidebar shows {shown}, not {(project, run)}")
+        title = at.title[0].value if at.title else "no title"
+        rows.append({"page": label, "first": first, "median": statistics.median(steps), "max": max(steps)})
+        print(f"  {label:<26} first {first:7.3f} s   re-render median {rows[-1]['median']:.3f} s"
+              f"  max {rows[-1]['max']:.3f} s  ({title}; {shown[0]}/{shown[1]})", flush=True)
+    return rows, warm, issues
+
+
+# ----------------------------------------------------------------------------- browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser_pages(url: str, loads: int) -> list[dict]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    port = free_port()
+    env = {**os.environ, "DIAGNOSE_DATABASE_URL": url}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("diagnose")), "dashboard", "--port", str(port),
+                               "--address", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+              "--disable-component-update --disable-sync --window-size=1400,2000").split():
+        opts.add_argument(a)
+    driver = None
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+        def drawn(start: float, what: str, marker: str) -> float:
+            while time.perf_counter() - start < 300:
+                body = driver.find_element(By.TAG_NAME, "body").text
+                busy = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
+                if marker in body and not busy:
+                    took = time.perf_counter() - start
+                    if driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']") or \
+                            "Something went wrong" in body:
+                        print(f"  !! browser {what}: the page shows an error", flush=True)
+                    return took
+                time.sleep(0.02)
+            raise TimeoutError(f"{what}: '{marker}' not shown within 300 s")
+
+        def load(path: str, marker: str, project: str = PROJECT, run: str = RUN) -> float:
+            """A new session: the address typed in (or a shared link opened)."""
+            start = time.perf_counter()
+            driver.get(f"http://127.0.0.1:{port}/{path}?project={project}&run={run}")
+            return drawn(start, path, marker)
+
+        def click(title: str, marker: str) -> float:
+            """The same session: the page's link in the sidebar clicked."""
+            link = next(a for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNavLink']")
+                        if a.text.strip() == title)
+            start = time.perf_counter()
+            link.click()
+            return drawn(start, title, marker)
+
+        warm = [load(path, marker, WARM_PROJECT, WARM_RUN) for _, path, _, marker in PAGES]
+        print(f"  warm-up on {WARM_PROJECT}/{WARM_RUN} (fresh server: imports): "
+              + ", ".join(f"{p[1]} {t:.2f} s" for p, t in zip(PAGES, warm)), flush=True)
+        rows = []
+        for _, path, _, marker in PAGES:
+            first = load(path, marker)
+            times = [load(path, marker) for _ in range(loads)]
+            rows.append({"page": path, "first": first, "median": statistics.median(times), "max": max(times)})
+        clicks: dict[str, list[float]] = {path: [] for _, path, _, _ in PAGES}
+        for _ in range(loads):
+            for _, path, title, marker in PAGES[1:] + PAGES[:1]:
+                clicks[path].append(click(title, marker))
+        for r in rows:
+            r["click_median"], r["click_max"] = statistics.median(clicks[r["page"]]), max(clicks[r["page"]])
+            print(f"  {r['page']:<26} first {r['first']:7.3f} s   load median {r['median']:.3f} s  max "
+                  f"{r['max']:.3f} s   sidebar click median {r['click_median']:.3f} s  max {r['click_max']:.3f} s",
+                  flush=True)
+        return rows
+    finally:
+        if driver is not None:
+            driver.quit()
+        # `diagnose dashboard` runs `streamlit run` as a child: stop the whole process group it leads
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows per split of the big run")
+    parser.add_argument("--rerenders", type=int, default=5, help="re-renders (browser: loads) per page")
+    parser.add_argument("--curve-runs", type=int, default=3,
+                        help="extra runs with train sizes rows/2, rows/4, ... for the learning curve")
+    parser.add_argument("--browser", action="store_true", help="also time the pages in headless Chromium")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="folder for cProfile dumps of each page's first load and first re-render")
+    parser.add_argument("--store-into", help=argparse.SUPPRESS)  # the child process that stores the runs
+    args = parser.parse_args()
+
+    if args.store_into:
+        print(json.dumps(store_runs(args.store_into, args.rows, args.curve_runs)))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        url = f"sqlite:///{db}"
+        print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) ...", flush=True)
+        child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
+                                str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
+        if child.returncode != 0:
+            raise SystemExit(child.stderr)
+        stored = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.2f} s ({stored['verdict']}; error rates "
+              + ", ".join(f"{k} {v:.3f}" for k, v in stored["error_rates"].items())
+              + f"); curve runs {stored['curve_runs_s']:.2f} s; storing process peak RSS "
+              f"{stored['peak_rss_mb']:.0f} MB; database {db.stat().st_size / 1e6:.1f} MB", flush=True)
+
+        os.environ["DIAGNOSE_DATABASE_URL"] = url
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        print(f"AppTest, {args.rerenders} re-renders per page:", flush=True)
+        rows, warm, issues = apptest_pages(args.rerenders, args.profile)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        print(f"\nwarm-up on {WARM_PROJECT}/{WARM_RUN} (fresh process: imports): "
+              + ", ".join(f"{k} {v:.2f} s" for k, v in warm.items()))
+        now = next(int(line.split()[1]) / 1024 for line in Path("/proc/self/status").read_text().splitlines()
+                   if line.startswith("VmRSS:"))
+        print(f"dashboard process (AppTest) peak RSS {peak:.0f} MB, {now:.0f} MB at the end (caches filled)")
+        print("\n| page | first load (caches empty) | re-render median | re-render max |")
+        print("|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['page']} | {r['first']:.3f} s | {r['median']:.3f} s | {r['max']:.3f} s |")
+        if issues:
+            print(f"\n{len(issues)} problem(s) shown by the pages; see above")
+
+        if args.browser:
+            print(f"\nbrowser (headless Chromium): per page a first load, then {args.rerenders} loads "
+                  f"(new sessions), then {args.rerenders} rounds of sidebar clicks:", flush=True)
+            brows = browser_pages(url, args.rerenders)
+            print("\n| page | first load | new-session load median | max | sidebar click median | max |")
+            print("|---|---|---|---|---|---|")
+            for r in brows:
+                print(f"| {r['page']} | {r['first']:.3f} s | {r['median']:.3f} s | {r['max']:.3f} s | "
+                      f"{r['click_median']:.3f} s | {r['click_max']:.3f} s |")
+
+
+if __name__ == "__main__":
+    main()
