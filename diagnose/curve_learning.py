@@ -176,27 +176,31 @@ def learning_curve(
 ) -> LearningCurve:
     """A learning curve from prediction tables with ``split`` and ``train_size`` columns
     (one file or many), or from one summary table (``train_size, train_error, cv_error``
-    and optional ``n_train, n_cv``). Test rows are ignored.
+    and optional ``n_train, n_cv``), or from validated :class:`~diagnose.ingest.Runs`.
+    Test rows are ignored.
 
     >>> lc = learning_curve("sample_data/curves/learning_summary.csv", baselines={"human": 0.01})
     >>> lc.verdict, [p.value for p in lc.points][:3]
     ('high_variance', [50, 100, 200])
     """
-    from .ingest import Columns, is_curve_summary, load_curve_summary, load_runs, read_table
+    from .ingest import Columns, Runs, is_curve_summary, load_curve_summary, load_runs, read_table
 
     if not sources:
         raise UsageError("give at least one table of learning-curve runs")
-    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-    tables = [read_table(s, encoding=encoding) for s in sources]
-    if is_curve_summary(tables[0][0]):
-        if len(tables) > 1:
-            raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
-        summary = load_curve_summary(tables[0], columns=cols)
-        points, metric, warnings = _summary_points(summary, metric)
-        return build_learning_curve(points, metric=metric, baselines=baselines, tolerance=tolerance,
-                                    target=target, warnings=warnings)
-    runs = load_runs(tables, by=cols.train_size, task=task, columns=cols, positive_label=positive_label,
-                     splits=("train", "cv"))
+    if len(sources) == 1 and isinstance(sources[0], Runs):
+        runs = sources[0]  # validated already (the store's runs)
+    else:
+        cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
+        tables = [read_table(s, encoding=encoding) for s in sources]
+        if is_curve_summary(tables[0][0]):
+            if len(tables) > 1:
+                raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
+            summary = load_curve_summary(tables[0], columns=cols)
+            points, metric, warnings = _summary_points(summary, metric)
+            return build_learning_curve(points, metric=metric, baselines=baselines, tolerance=tolerance,
+                                        target=target, warnings=warnings)
+        runs = load_runs(tables, by=cols.train_size, task=task, columns=cols, positive_label=positive_label,
+                         splits=("train", "cv"))
     metric = _check_metric(metric, runs)
     points = [CurvePoint(m, split_error(r["train"], metric, split="train"), split_error(r["cv"], metric, split="cv"))
               for m, r in runs.runs.items()]

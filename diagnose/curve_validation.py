@@ -143,21 +143,25 @@ def validation_curve(
     encoding: str = "utf-8",
 ) -> ValidationCurve:
     """A validation curve from prediction tables with ``split`` and ``param_<param>``
-    columns; test rows, if any, give J_test of the chosen value.
+    columns (or validated :class:`~diagnose.ingest.Runs`); test rows, if any, give J_test
+    of the chosen value.
 
     >>> vc = validation_curve("sample_data/curves/validation_lambda.csv", param="lambda")
     >>> float(vc.chosen), round(vc.test.error)
     (1000.0, 1414)
     """
-    from .ingest import Columns, load_runs, read_table
+    from .ingest import Columns, Runs, load_runs, read_table
 
     if not sources:
         raise UsageError("give at least one table of validation-curve runs")
     cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
     name = param[len(cols.param_prefix):] if param.startswith(cols.param_prefix) else param
-    tables = [read_table(s, encoding=encoding) for s in sources]
-    runs = load_runs(tables, by=cols.param_prefix + name, task=task, columns=cols,
-                     positive_label=positive_label)
+    if len(sources) == 1 and isinstance(sources[0], Runs):
+        runs = sources[0]  # validated already (the store's runs)
+    else:
+        tables = [read_table(s, encoding=encoding) for s in sources]
+        runs = load_runs(tables, by=cols.param_prefix + name, task=task, columns=cols,
+                         positive_label=positive_label)
     metric = _check_metric(metric, runs)
     points = [CurvePoint(v, split_error(r["train"], metric, split="train"), split_error(r["cv"], metric, split="cv"))
               for v, r in runs.runs.items()]

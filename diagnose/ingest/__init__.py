@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .parse import RawTable, infer_task, load_predictions, load_splits, parse_splits
 from .read import read_table
-from .runs import CurveSummary, Runs, is_curve_summary, load_curve_summary, load_runs
+from .runs import CurveSummary, Runs, is_curve_summary, load_curve_summary, load_runs, runs_from_groups
 from .tagged import TaggedSample, load_tagged, CV_N_COLUMN, TOTAL_ERRORS_COLUMN
 from .values import (MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns, Predictions, Source,
                      Splits)
@@ -18,6 +18,6 @@ from .values import (MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns,
 __all__ = [
     "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits", "TaggedSample",
     "SPLITS", "TASKS", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN", "TOTAL_ERRORS_COLUMN",
-    "infer_task", "is_curve_summary", "load_curve_summary", "load_predictions", "load_runs",
+    "infer_task", "is_curve_summary", "load_curve_summary", "load_predictions", "load_runs", "runs_from_groups",
     "load_splits", "load_tagged", "parse_splits", "read_table",
 ]

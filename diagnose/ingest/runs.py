@@ -121,6 +121,30 @@ def load_runs(
     if not groups:
         raise InputError(f"no {' or '.join(splits)} rows", file=", ".join(names) or None,
                          fix=f"Put {', '.join(splits)} in the '{cols.split}' column")
+    return runs_from_groups(groups, by=by, task=task, columns=cols, positive_label=positive_label,
+                            splits=splits)
+
+
+def runs_from_groups(
+    groups: Mapping[tuple, RawTable],
+    *,
+    by: str,
+    task: str | None = None,
+    columns: Mapping[str, str] | Columns | None = None,
+    positive_label: str | None = None,
+    splits: Sequence[str] = SPLITS,
+) -> Runs:
+    """Validate tables already grouped by (run value, split), such as a store's runs, into
+    :class:`Runs`: every run needs train and cv, and there must be two runs or more.
+
+    >>> import pyarrow as pa
+    >>> t = pa.table({"y_true": [0, 1, 1, 0], "y_score": [0.2, 0.9, 0.6, 0.3]})
+    >>> groups = {(m, s): RawTable(t, f"m{m}:{s}", s) for m in (10, 20) for s in ("train", "cv")}
+    >>> runs_from_groups(groups, by="train_size").keys
+    (10, 20)
+    """
+    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
+    names = list(dict.fromkeys(raw.name for raw in groups.values()))
     if any(isinstance(key, str) for key, _ in groups):
         # one file numeric, another text: compare them all as text
         groups = {(str(key), s): raw for (key, s), raw in groups.items()}

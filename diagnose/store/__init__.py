@@ -14,7 +14,7 @@ transaction::
 """
 from __future__ import annotations
 
-from .analysis import curve_tables, learning_curve_from_store, tally_from_store, validation_curve_from_store
+from .analysis import curve_runs, learning_curve_from_store, tally_from_store, validation_curve_from_store
 from .overview import run_overview
 from .engine import current_revision, head_revision, make_engine, upgrade
 from .repository import (count_rows, decode_table, delete_run, encode_table, get_run,
@@ -27,7 +27,7 @@ __all__ = [
     "make_engine", "upgrade", "current_revision", "head_revision",
     "submit_run", "list_runs", "list_projects", "get_run", "previous_run", "load_run_splits",
     "prepare_run", "submit_prepared", "submit_files", "PreparedRun",
-    "learning_curve_from_store", "validation_curve_from_store", "tally_from_store", "curve_tables",
+    "learning_curve_from_store", "validation_curve_from_store", "tally_from_store", "curve_runs",
     "run_overview", "delete_run", "prune_blobs", "set_tags", "save_tags", "get_tags", "count_rows", "encode_table", "decode_table",
     "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
 ]

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,22 +32,26 @@ def _runs(session: Session, project: str, names: Sequence[str] | None) -> list[R
     return rows
 
 
-def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
-                 splits: Sequence[str] = ("train", "cv", "test")) -> tuple[list[tuple[pa.Table, str]], dict]:
-    """One table per (run, split) with the ``split`` column and ``by`` set from the run.
+def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
+               splits: Sequence[str] = ("train", "cv", "test")):
+    """The stored runs of ``project`` that have ``by`` (``"train_size"`` or a parameter
+    name), validated into :class:`~diagnose.ingest.Runs` keyed by that value.
 
-    ``by`` is ``"train_size"`` or a parameter name. Runs without that value are left out;
-    two runs with the same value are an error (name the ones to use with ``runs``).
-    Returns the tables (with names for messages) and the reading options of the runs.
+    Runs without the value are left out; two runs with the same value are an error (name
+    the ones to use with ``runs``). Each stored table is already one (run, split), so it
+    goes to validation as it is, with no regrouping of rows.
     """
+    from ..ingest import runs_from_groups
+    from ..ingest.parse import RawTable
+
     rows = _runs(session, project, runs)
     chosen: dict[Any, Run] = {}
     for row in rows:
         value = row.train_size if by == "train_size" else (row.params or {}).get(by)
         if value is None:
             continue
-        if by == "train_size" and float(value).is_integer():
-            value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # as a run's column of whole numbers reads from a file
         if value in chosen:
             raise UsageError(f"runs '{chosen[value].name}' and '{row.name}' of project '{project}' both have "
                              f"{by} = {value}; choose the runs to use (--runs)")
@@ -57,11 +59,10 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
     if not chosen:
         what = "a train_size (submit --train-size)" if by == "train_size" else f"a parameter '{by}' (submit --param)"
         raise UsageError(f"no run of project '{project}' has {what}")
-    first = next(iter(chosen.values()))
-    opts = first.ingest or {}
+    opts = next(iter(chosen.values())).ingest or {}
     cols = Columns.from_mapping(opts.get("columns"))
     column = cols.train_size if by == "train_size" else cols.param_prefix + by
-    tables = []
+    groups = {}
     for value, row in chosen.items():
         subs = session.execute(select(Submission.split, Blob.data)
                                .join(Blob, Blob.content_hash == Submission.content_hash)
@@ -69,11 +70,9 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
         for split, data in subs:
             table = decode_table(data)
             table = table.drop_columns([c for c in (cols.split, column) if c in table.column_names])
-            n = table.num_rows
-            table = table.append_column(cols.split, pa.array(np.full(n, split, dtype=object), pa.string()))
-            table = table.append_column(column, pa.array([value] * n))
-            tables.append((table, f"{project}/{row.name}:{split}"))
-    return tables, {"columns": opts.get("columns") or {}, "positive_label": opts.get("positive_label")}
+            groups[value, split] = RawTable(table, f"{project}/{row.name}:{split}", split)
+    return runs_from_groups(groups, by=column, columns=cols, positive_label=opts.get("positive_label"),
+                            splits=splits)
 
 
 def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[str] | None = None,
@@ -85,10 +84,10 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
     """
     from ..curve_learning import learning_curve
 
-    tables, opts = curve_tables(session, project, by="train_size", runs=runs, splits=("train", "cv"))
+    validated = curve_runs(session, project, by="train_size", runs=runs, splits=("train", "cv"))
     if baselines is None:
         baselines = _stored_baselines(session, project, runs)
-    return learning_curve(*(t for t, _ in tables), baselines=baselines, **opts, **options)
+    return learning_curve(validated, baselines=baselines, **options)
 
 
 def validation_curve_from_store(session: Session, project: str, *, param: str,
@@ -96,8 +95,7 @@ def validation_curve_from_store(session: Session, project: str, *, param: str,
     """The validation curve over the stored runs of ``project`` that have parameter ``param``."""
     from ..curve_validation import validation_curve
 
-    tables, opts = curve_tables(session, project, by=param, runs=runs)
-    return validation_curve(*(t for t, _ in tables), param=param, **opts, **options)
+    return validation_curve(curve_runs(session, project, by=param, runs=runs), param=param, **options)
 
 
 def tally_from_store(session: Session, project: str, run: str, *, split: str = "cv",
@@ -127,4 +125,4 @@ def _stored_baselines(session: Session, project: str, runs: Sequence[str] | None
     return out
 
 
-__all__ = ["curve_tables", "learning_curve_from_store", "validation_curve_from_store", "tally_from_store"]
+__all__ = ["curve_runs", "learning_curve_from_store", "validation_curve_from_store", "tally_from_store"]
