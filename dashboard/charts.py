@@ -236,5 +236,6 @@ def tally_chart(tally) -> alt.LayerChart:
         x=alt.X("share:Q", title="share of reviewed errors", axis=alt.Axis(format="%")), y=y,
         tooltip=["category", "count", alt.Tooltip("share:Q", format=".1%"), "estimated_count"])
     ci = alt.Chart(frame).mark_rule(color="black").encode(x="share_ci_low:Q", x2="share_ci_high:Q", y=y)
-    return alt.layer(bars, ci).properties(width=WIDTH, height=max(80, 28 * len(frame)),
+    # a step per category: a fixed height collapsed to nothing in Streamlit's layout
+    return alt.layer(bars, ci).properties(width=WIDTH, height=alt.Step(28),
                                           title="Error categories (95% intervals)")

@@ -179,11 +179,14 @@ def tally(project: str, run: str):
         return tally_from_store(s, project, run, predictions=splits(project, run).cv)
 
 
-def save_tags(project: str, run: str, tags: dict, reviewer: str | None):
-    from diagnose.store import save_tags as store_tags
+def save_tag_changes(project: str, run: str, changes, reviewer: str | None) -> tuple[int, int]:
+    """Write a :class:`~dashboard.tagging.TagChanges` in one transaction: (saved, cleared)."""
+    from diagnose.store import delete_tags, save_tags
 
     with transaction() as s:
-        return store_tags(s, project=project, run=run, tags=tags, reviewer=reviewer)
+        saved = save_tags(s, project=project, run=run, tags=changes.save, reviewer=reviewer)
+        cleared = delete_tags(s, project=project, run=run, sample_ids=changes.clear)
+    return saved, cleared
 
 
 # ----------------------------------------------------------------------------- a project

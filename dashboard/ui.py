@@ -19,6 +19,7 @@ VERDICT_TITLES = {
 }
 FLASH = "_flash"      # a message to show after a rerun
 SELECT = "_select"    # (project, run) to select on the next run
+LINK_NOTE = "_link"   # (project, run, message): the address named a project or run that is not there
 
 
 def plain(exc: BaseException) -> str:
@@ -76,6 +77,9 @@ def sidebar() -> tuple[str | None, str | None]:
     if state.get("project") not in projects:
         wanted = query.get("project")
         state["project"] = wanted if wanted in projects else ("samples" if "samples" in projects else projects[0])
+        if wanted and wanted not in projects:
+            state[LINK_NOTE] = (state["project"], None,
+                                f"There is no project '{wanted}' in this database; showing project {state['project']}.")
     project = st.sidebar.selectbox("Project", projects, key="project")
     runs = data.overview(project)["run"].tolist()[::-1]  # newest first
     if not runs:
@@ -83,9 +87,24 @@ def sidebar() -> tuple[str | None, str | None]:
     if state.get("run") not in runs:
         wanted = query.get("run")
         state["run"] = wanted if wanted in runs else runs[0]
+        if wanted and wanted not in runs and query.get("project") == project:
+            state[LINK_NOTE] = (project, state["run"],
+                                f"There is no run '{wanted}' in project {project}; showing its latest run, {state['run']}.")
     run = st.sidebar.selectbox("Run", runs, key="run")
     query["project"], query["run"] = project, run
+    _link_note(project, run)
     return project, run
+
+
+def _link_note(project: str, run: str) -> None:
+    """Say that a link's project or run was not found, for as long as its stand-in is shown."""
+    note = st.session_state.get(LINK_NOTE)
+    if note is None:
+        return
+    if note[0] == project and note[1] in (None, run):
+        st.warning(note[2])
+    else:
+        del st.session_state[LINK_NOTE]
 
 
 def demote_headings(markdown: str) -> str:

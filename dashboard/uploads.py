@@ -94,6 +94,15 @@ def named(files: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def megabytes(size: int) -> str:
+    """A file size for people.
+
+    >>> megabytes(9123), megabytes(1_013_628), megabytes(250_000_000)
+    ('9.12 kB', '1.01 MB', '250 MB')
+    """
+    return f"{size / 1e3:.3g} kB" if size < 1e6 else f"{size / 1e6:.3g} MB"
+
+
 def check_sizes(files: Mapping[str, Any], max_mb: float) -> None:
     """Refuse a file above the upload limit, naming it, its size, the limit and the way round."""
     limit = max_mb * 1_000_000
@@ -103,7 +112,7 @@ def check_sizes(files: Mapping[str, Any], max_mb: float) -> None:
             size = len(f.getvalue())
         if size > limit:
             raise InputError(
-                f"is {size / 1e6:.1f} MB, above the upload limit of {max_mb:g} MB",
+                f"is {megabytes(size)}, above the upload limit of {max_mb:g} MB",
                 file=f"{f.name} ({split} file)",
                 fix="Raise the limit (DIAGNOSE_UPLOAD_MAX_MB, then restart the dashboard) or store "
                     "the run from the command line: diagnose submit --train F --cv F --test F")
@@ -120,7 +129,9 @@ def prepare(upload: Upload, *, max_mb: float):
     missing = [s for s in ("train", "cv") if upload.files.get(s) is None]
     if missing:
         raise UsageError(f"upload the {' and '.join(missing)} file{'s' if len(missing) > 1 else ''} "
-                         "(train and cv are needed; test is optional)")
+                         f"(train and cv are needed; test is optional). A file above the upload limit "
+                         f"({max_mb:g} MB) is refused as it is chosen: store such a run from the command "
+                         "line (diagnose submit --train F --cv F --test F)")
     files = {s: f for s, f in upload.files.items() if f is not None}
     check_sizes(files, max_mb)
     baselines = parse_pairs(upload.baselines, what="baselines", numbers=True)

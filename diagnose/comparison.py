@@ -34,6 +34,8 @@ KEY_NUMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("test F1 at threshold", ("threshold", "test", "f1")),
 )
 TEXT_COLUMNS = ("verdict", "metric")
+# measured in the run's metric (the rest are precision, recall, F1 and thresholds)
+METRIC_UNITS = ("baseline", "J_train", "J_cv", "J_test", "bias gap", "variance gap", "test gap")
 
 
 def _get(report: Mapping[str, Any], path: Sequence[str]) -> Any:
@@ -58,17 +60,28 @@ def compare_reports(a: Mapping[str, Any], b: Mapping[str, Any], *,
                     names: tuple[str, str] = ("A", "B")) -> "pd.DataFrame":  # noqa: F821
     """Two reports' key numbers side by side, with the change from the first to the second.
 
-    Rows that neither report has are left out; ``change`` is ``b - a`` for numbers.
+    Rows that neither report has are left out; ``change`` is ``b - a`` for numbers (empty
+    for errors measured in different metrics), ``"changed"`` for a changed verdict or metric.
+
+    >>> a = {"metric": "error_rate", "splits": {"cv": {"error": 0.1, "f1": 0.8}}}
+    >>> b = {"metric": "half_mse", "splits": {"cv": {"error": 5734.0, "f1": 0.9}}}
+    >>> compare_reports(a, b).set_index("measure")["change"].tolist()
+    ['changed', None, 0.09999999999999998]
     """
     import pandas as pd
 
     ka, kb = key_numbers(a), key_numbers(b)
+    # errors in different units (an error rate and a squared error) cannot be subtracted
+    same_units = ka["metric"] == kb["metric"]
     rows = []
     for name, _ in KEY_NUMBERS:
         x, y = ka[name], kb[name]
         if x is None and y is None:
             continue
         numeric = name not in TEXT_COLUMNS and isinstance(x, (int, float)) and isinstance(y, (int, float))
-        change = (y - x) if numeric else (None if x == y else "changed")
+        if numeric:
+            change = (y - x) if same_units or name not in METRIC_UNITS else None
+        else:
+            change = None if x == y or x is None or y is None else "changed"
         rows.append({"measure": name, names[0]: x, names[1]: y, "change": change})
     return pd.DataFrame(rows, columns=["measure", names[0], names[1], "change"])

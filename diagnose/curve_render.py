@@ -28,7 +28,8 @@ def learning_text(curve, *, markdown: bool) -> str:
     parts += ["", f"Gaps at the largest training set (m = {last.value}):", *([""] if markdown else []),
               table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows, markdown=markdown)]
     if curve.cv_drop is not None:
-        trend = "still falling" if curve.cv_falling else "flat"
+        tol = curve.gaps["variance"].tolerance
+        trend = "still falling" if curve.cv_falling else ("rising" if -curve.cv_drop > tol else "flat")
         parts += ["", f"J_cv over the last step: {fmt(curve.points[-2].cv.error)} -> "
                       f"{fmt(last.cv.error)} ({trend}; tolerance {fmt(curve.gaps['variance'].tolerance)})"]
     verdict = f"`{curve.verdict}`" if markdown else curve.verdict

@@ -584,3 +584,14 @@ def test_fit_never_crashes_and_stays_in_bounds(errors, se, target):
     if fit.status == "reachable":
         assert fit.m_target > m.max() and fit.speculative == (fit.m_target > 10 * m.max())
     json.dumps(fit.to_dict(), allow_nan=False)
+
+
+def test_a_rise_over_the_last_step_is_called_rising_not_flat():
+    from diagnose.curve_render import learning_text
+
+    summary = pd.DataFrame({"train_size": [50, 100, 200], "train_error": [0.0, 0.0, 0.0],
+                            "cv_error": [0.3, 0.2, 0.35], "n_train": [50, 100, 200], "n_cv": [400] * 3})
+    text = learning_text(learning_curve(summary, baselines={"human": 0.01}), markdown=False)
+    assert "0.2 -> 0.35 (rising;" in text
+    flat = summary.assign(cv_error=[0.3, 0.2, 0.2])
+    assert "(flat;" in learning_text(learning_curve(flat, baselines={"human": 0.01}), markdown=False)

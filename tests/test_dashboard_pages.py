@@ -239,6 +239,26 @@ def test_error_analysis_tagging_round_trip_stores_the_tags():
     tags = again.data_editor[0].value.set_index("id")["tags"]
     assert tags.loc[str(first)] == "small tumour"
 
+    # a colleague tags a third row and clears the first: only those two rows are written,
+    # so the second keeps its reviewer
+    third = sample["id"].iloc[2]
+    again.session_state["tag_editor"] = {"edited_rows": {0: {"tags": ""}, 2: {"tags": "dark"}},
+                                         "added_rows": [], "deleted_rows": []}
+    again.text_input(key="reviewer").set_value("ben")
+    again.button[0].click().run()
+    assert_clean(again)
+    assert "Saved tags for 1 sample; cleared the tags of 1 sample." in texts(again)
+    engine = store.make_engine(url)
+    with Session(engine) as s:
+        stored = store.get_tags(s, project="p", run="bc").set_index("sample_id")
+    engine.dispose()
+    assert str(first) not in stored.index
+    assert stored.loc[str(second), "reviewer"] == "ana"
+    assert (stored.loc[str(third), "tags"], stored.loc[str(third), "reviewer"]) == ("dark", "ben")
+    # saving again with nothing changed writes nothing
+    again.button[0].click().run()
+    assert "Nothing to save" in texts(again)
+
 
 def test_error_analysis_shows_cohort_tables(demo):
     at = open_page("error_analysis", project="samples", run="diabetes_poly")
@@ -372,3 +392,16 @@ def test_an_unexpected_error_shows_a_plain_message_and_no_traceback(demo, monkey
     assert [e.value for e in at.exception] == []
     [message] = [e.value for e in at.error]
     assert message.startswith("Something went wrong (RuntimeError: disk on fire)")
+
+
+def test_a_link_to_a_missing_run_says_so(demo):
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["project"] = "samples"
+    at.query_params["run"] = "nope"
+    at.run()
+    at.switch_page("views/diagnosis.py").run()
+    assert [e.value for e in at.exception] == []
+    assert any("There is no run 'nope' in project samples; showing its latest run" in w.value for w in at.warning)
+    # picking another run ends the note
+    at.selectbox(key="run").set_value("digits").run()
+    assert not any("There is no run" in w.value for w in at.warning)

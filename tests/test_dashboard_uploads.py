@@ -46,7 +46,7 @@ def test_parameters_keep_text_and_numbers():
 def test_size_limit_names_the_file(sample_dir):
     train = _file(sample_dir / "breast_cancer" / "train.csv")
     uploads.check_sizes({"train": train}, max_mb=0.01)  # 9 kB fits in 10 kB
-    with pytest.raises(InputError, match=r"train.csv \(train file\): is 0.0 MB, above the upload limit of 0.005 MB"):
+    with pytest.raises(InputError, match=r"train.csv \(train file\): is 9.12 kB, above the upload limit of 0.005 MB"):
         uploads.check_sizes({"train": train}, max_mb=0.005)
 
 

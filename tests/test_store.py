@@ -435,6 +435,20 @@ def test_tally_from_store_uses_the_predictions_given(store_engine, rng, monkeypa
     assert t.total_errors == len(wrong) and t.category("blurry").count == 5
 
 
+def test_delete_tags_removes_only_the_named_samples(store_engine, rng):
+    from conftest import binary_frame
+
+    cv = binary_frame(rng, 100)
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="r", train=cv, cv=cv)
+        store.save_tags(s, project="p", run="r", tags={1: "a", 2: "b", 3: "c"}, reviewer="ana")
+    with Session(store_engine) as s, s.begin():
+        assert store.delete_tags(s, project="p", run="r", sample_ids=[2, 3, 99]) == 2
+    with Session(store_engine) as s:
+        tags = store.get_tags(s, project="p", run="r")
+    assert tags[["sample_id", "tags", "reviewer"]].values.tolist() == [["1", "a", "ana"]]
+
+
 def test_run_overview_lists_errors_gaps_and_parameters(store_engine, sample_dir):
     folder = sample_dir / "breast_cancer"
     files = {s: str(folder / f"{s}.csv") for s in ("train", "cv", "test")}

@@ -3,6 +3,7 @@ and the cohort tables."""
 import streamlit as st
 
 from dashboard import charts, data, ui
+from dashboard.tagging import tag_changes
 
 EDITOR = "tag_editor"
 project, run = st.session_state.get("selection", (None, None))
@@ -27,21 +28,22 @@ if ui.need_run(project, run):
     frame = sample.frame.drop(columns=["total_errors", "cv_n"], errors="ignore")
     frame["id"] = frame["id"].astype(str)
     stored = data.tags(project, run)
-    if not stored.empty:
-        saved = dict(zip(stored["sample_id"], stored["tags"]))
+    saved = dict(zip(stored["sample_id"], stored["tags"]))
+    if saved:
         frame["tags"] = frame["id"].map(saved).fillna("")
     locked = [c for c in frame.columns if c != "tags"]
     edited = st.data_editor(frame, key=EDITOR, hide_index=True, disabled=locked, width="stretch",
                             column_config={"tags": st.column_config.TextColumn(
                                 "tags", help="categories separated by ';', e.g. blurry;dark")})
     if st.button("Save tags", type="primary"):
-        given = edited.loc[edited["tags"].fillna("").str.strip() != "", ["id", "tags"]]
-        if given.empty:
-            st.warning("No row has tags yet: type categories in the tags column, then save.")
+        changes = tag_changes(edited, saved)
+        if changes.empty:
+            st.info("Nothing to save: no tags were added, changed or cleared since the last save.")
         else:
-            count = data.save_tags(project, run, dict(zip(given["id"], given["tags"].str.strip())),
-                                   reviewer.strip() or None)
-            st.success(f"Saved tags for {count} sample{'s' if count != 1 else ''}.")
+            count, cleared = data.save_tag_changes(project, run, changes, reviewer.strip() or None)
+            done = [f"saved tags for {count} sample{'s' if count != 1 else ''}"] if count else []
+            done += [f"cleared the tags of {cleared} sample{'s' if cleared != 1 else ''}"] if cleared else []
+            st.success("; ".join(done).capitalize() + ".")
 
     st.subheader("Tally")
     if data.tags(project, run).empty:
@@ -50,17 +52,24 @@ if ui.need_run(project, run):
         tally = data.tally(project, run)
         st.altair_chart(charts.tally_chart(tally))
         st.dataframe(charts.tally_frame(tally), hide_index=True)
-        st.caption(f"{tally.reviewed} reviewed errors of {tally.total_errors} cv errors; " + " ".join(tally.notes))
+        notes = list(tally.notes)
+        if tally.finite_population_corrected:
+            notes.append(f"Intervals include the finite-population correction (the sample is {tally.reviewed} "
+                         f"of {tally.total_errors} errors).")
+        st.caption(f"{tally.reviewed} reviewed errors of {tally.total_errors} cv errors. " + " ".join(notes))
         for w in tally.warnings:
             st.warning(w)
 
     st.subheader("Cohorts")
     cohorts = data.cohorts(project, run)
+    splits_task = data.splits(project, run).task
     if cohorts.frame.empty:
         st.info("The cv split has no slice columns (any extra column, such as region or device) to cut it by.")
     else:
-        st.caption(f"overall error rate {cohorts.error_rate:.4g} over {cohorts.n} rows; flagged: significantly "
-                   f"above the rest (Fisher exact, Benjamini-Hochberg FDR {cohorts.fdr:g})")
+        what = (f"share of rows with |error| > {cohorts.cut:.4g}" if cohorts.cut is not None else
+                "share of rows with any label wrong" if splits_task == "multilabel" else "share misclassified")
+        st.caption(f"error rate here = {what}: overall {cohorts.error_rate:.4g} over {cohorts.n} rows; flagged: "
+                   f"significantly above the rest (Fisher exact, Benjamini-Hochberg FDR {cohorts.fdr:g})")
         st.dataframe(cohorts.frame, hide_index=True, width="stretch")
     for w in cohorts.warnings:
         st.warning(w)

@@ -41,7 +41,7 @@ if ui.need_run(project, run):
         # the slider starts exactly at the chosen threshold (rounding it could move a row across)
         start = float(chosen) if chosen is not None else 0.5
         t = st.slider("Threshold", min_value=low, max_value=high, value=min(max(start, low), high),
-                      step=0.0001, format="%.5f", key=f"threshold_{run}_{label}")
+                      step=0.001, format="%.5f", key=f"threshold_{run}_{label}")
         at_cv = cv_sweep.at(t)
         curve = pd.DataFrame(result.get("curve") or [])
         if not curve.empty:

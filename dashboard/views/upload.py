@@ -1,4 +1,6 @@
 """Upload: store a run from its prediction files (nothing is stored when a file is bad)."""
+import math
+
 import streamlit as st
 
 from dashboard import data, ui, uploads
@@ -9,13 +11,14 @@ max_mb = float(settings.get("upload_max_mb"))
 st.title("Upload a run")
 st.caption(f"CSV or Parquet, one file per split, columns as in the README (y_true with y_score, y_prob_<class>, "
            f"y_true_<label>/y_score_<label> or y_pred; optional id, weight and slice columns). Up to "
-           f"{max_mb:g} MB a file.")
+           f"{max_mb:g} MB a file (DIAGNOSE_UPLOAD_MAX_MB); store bigger runs with `diagnose submit`.")
 with st.form("upload"):
     left, right = st.columns(2)
     name_project = left.text_input("Project", value=project or "default", key="upload_project")
     name_run = right.text_input("Run name", key="upload_run", placeholder="e.g. logreg-2026-11-26")
     files = {split: st.file_uploader(f"{split} predictions" + (" (optional)" if split == "test" else ""),
-                                     type=["csv", "parquet", "pq"], key=f"upload_{split}")
+                                     type=["csv", "parquet", "pq"], key=f"upload_{split}",
+                                     max_upload_size=max(1, math.ceil(max_mb)))
              for split in uploads.SPLIT_FILES}
     baselines = st.text_input("Baselines", key="upload_baselines", placeholder="human=0.02, guess=0.1",
                               help="error levels to judge the model by: human-level, a competing system, a guess")

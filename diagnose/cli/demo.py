@@ -131,5 +131,21 @@ def _store_samples(projects: dict) -> None:
                 submit_prepared(session, run, project=project, run=name)
     engine.dispose()
     counts = ", ".join(f"{len(runs)} in '{project}'" for project, runs in projects.items())
+    me = _invoked_as()
     note(f"stored the sample runs ({counts}) at {settings.database_url()}\n"
-         f"list them: diagnose runs --project {SAMPLE_PROJECT}; browse them: diagnose dashboard")
+         f"list them: {me} runs --project {SAMPLE_PROJECT}; browse them: {me} dashboard")
+
+
+def _invoked_as() -> str:
+    """How to type this command again: as run (.venv/bin/diagnose) when that is not on PATH."""
+    import os
+    import shutil
+    import sys
+
+    typed = sys.argv[0] if sys.argv else ""
+    if os.path.basename(typed) != "diagnose" or os.path.dirname(typed) == "":
+        return "diagnose"
+    on_path = shutil.which("diagnose")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(typed):
+        return "diagnose"
+    return typed

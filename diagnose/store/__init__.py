@@ -20,7 +20,7 @@ from .engine import current_revision, head_revision, make_engine, upgrade
 from .repository import (count_rows, decode_table, delete_run, encode_table, get_run,
                          list_projects, list_runs, load_run_splits, previous_run, prune_blobs, submit_run)
 from .submit import PreparedRun, prepare_run, submit_files, submit_prepared
-from .tags import get_tags, save_tags, set_tags
+from .tags import delete_tags, get_tags, save_tags, set_tags
 from .values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo
 
 __all__ = [
@@ -28,6 +28,6 @@ __all__ = [
     "submit_run", "list_runs", "list_projects", "get_run", "previous_run", "load_run_splits",
     "prepare_run", "submit_prepared", "submit_files", "PreparedRun",
     "learning_curve_from_store", "validation_curve_from_store", "tally_from_store", "curve_runs",
-    "run_overview", "delete_run", "prune_blobs", "set_tags", "save_tags", "get_tags", "count_rows", "encode_table", "decode_table",
+    "run_overview", "delete_run", "prune_blobs", "set_tags", "save_tags", "get_tags", "delete_tags", "count_rows", "encode_table", "decode_table",
     "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
 ]

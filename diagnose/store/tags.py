@@ -79,6 +79,31 @@ def save_tags(session: Session, *, project: str, run: str, tags: Mapping[Any, st
     return len(rows)
 
 
+def delete_tags(session: Session, *, project: str, run: str, sample_ids, split: str = "cv") -> int:
+    """Remove the stored categories of these samples (a reviewer cleared them); returns how
+    many rows were removed.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from sqlalchemy.orm import Session
+    >>> from diagnose.store import make_engine, submit_files
+    >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+    >>> frame = pd.DataFrame({"id": range(40), "y_true": [0, 1] * 20, "y_score": [0.3, 0.8] * 20})
+    >>> with Session(engine) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=frame, cv=frame)
+    ...     _ = save_tags(s, project="demo", run="r1", tags={3: "blurry", 5: "glare"})
+    ...     delete_tags(s, project="demo", run="r1", sample_ids=[3, 7])
+    1
+    """
+    ids = [str(i) for i in sample_ids]
+    if not ids:
+        return 0
+    _claim_write_lock(session)
+    sid = _submission_id(session, project, run, split)
+    table = Tag.__table__
+    result = session.execute(table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids)))
+    return int(result.rowcount or 0)
+
+
 def get_tags(session: Session, *, project: str, run: str, split: str = "cv"):
     """Reviewers' tags of a stored split as a DataFrame: sample_id, tags, reviewer, updated_at."""
     import pandas as pd

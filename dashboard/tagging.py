@@ -1,0 +1,40 @@
+"""What a Save on the Error analysis page writes: only the rows a reviewer changed, without
+Streamlit (tested on its own)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TagChanges:
+    """New or changed categories by sample id, and the ids whose categories were cleared."""
+
+    save: dict[str, str] = field(default_factory=dict)
+    clear: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.save and not self.clear
+
+
+def tag_changes(edited: "pd.DataFrame", stored: Mapping[str, str]) -> TagChanges:  # noqa: F821
+    """Compare the edited table (``id``, ``tags``) with the stored tags.
+
+    Unchanged rows are left alone, so a second reviewer's Save does not overwrite who
+    tagged the rows they did not touch; a cleared cell removes the stored tags.
+
+    >>> import pandas as pd
+    >>> edited = pd.DataFrame({"id": ["1", "2", "3", "4"], "tags": ["blurry", " dark ", "", None]})
+    >>> tag_changes(edited, {"1": "blurry", "2": "glare", "3": "dark"})
+    TagChanges(save={'2': 'dark'}, clear=('3',))
+    """
+    save, clear = {}, []
+    for sample_id, tags in zip(edited["id"].astype(str), edited["tags"]):
+        text = "" if tags is None or tags != tags else str(tags).strip()
+        before = stored.get(sample_id)
+        if text and text != before:
+            save[sample_id] = text
+        elif not text and before is not None:
+            clear.append(sample_id)
+    return TagChanges(save=save, clear=tuple(clear))
