@@ -204,10 +204,9 @@ def test_curves_page_draws_the_validation_curve(demo):
 # ------------------------------------------------------------------------------------ Error analysis
 
 
-def test_error_analysis_tagging_round_trip_stores_the_tags():
-    import os
-
-    url = os.environ["DIAGNOSE_DATABASE_URL"]
+def test_error_analysis_tagging_round_trip_stores_the_tags(db_url, monkeypatch):
+    url = db_url  # SQLite and PostgreSQL
+    monkeypatch.setenv("DIAGNOSE_DATABASE_URL", url)
     store_breast_cancer(url)
     at = open_page("error_analysis", project="p", run="bc")
     assert_clean(at)
@@ -295,9 +294,10 @@ def _stored_runs(url: str) -> list:
     return runs
 
 
-def test_upload_stores_a_run_the_other_pages_then_show():
+def test_upload_stores_a_run_the_other_pages_then_show(db_url, monkeypatch):
     import os
 
+    monkeypatch.setenv("DIAGNOSE_DATABASE_URL", db_url)  # SQLite and PostgreSQL
     at = open_page("upload")
     assert_clean(at)
     _fill_upload(at, run="first", files=_breast_files(), baselines="human=0.02", train_size="341", params="C=1")

@@ -435,6 +435,28 @@ def test_tally_from_store_uses_the_predictions_given(store_engine, rng, monkeypa
     assert t.total_errors == len(wrong) and t.category("blurry").count == 5
 
 
+def test_curves_refuse_runs_of_different_tasks_and_take_baselines_from_their_runs(store_engine, sample_dir):
+    from diagnose.store.analysis import learning_curve_from_store
+
+    frame = pd.read_csv(sample_dir / "curves" / "learning_high_variance.csv")
+    with Session(store_engine) as s, s.begin():
+        for m, group in frame[frame.train_size.isin([50, 100])].groupby("train_size"):
+            store.submit_files(s, project="p", run=f"m{m}", data=group, baselines={"human": 0.01})
+        # another model of the project, with no train size: its baseline is not the curve's
+        folder = sample_dir / "diabetes_poly"
+        store.submit_files(s, project="p", run="reg", train=str(folder / "train.csv"), cv=str(folder / "cv.csv"),
+                           baselines={"human": 0.0001})
+    with Session(store_engine) as s:
+        curve = learning_curve_from_store(s, "p")
+    assert (curve.reference, curve.reference_name) == (0.01, "human")
+    with Session(store_engine) as s, s.begin():
+        store.submit_files(s, project="p", run="reg-m300", train=str(folder / "train.csv"),
+                           cv=str(folder / "cv.csv"), train_size=300)
+    with Session(store_engine) as s, pytest.raises(UsageError, match=r"different tasks: m50 \(multiclass\), "
+                                                                      r"m100 \(multiclass\), reg-m300 \(regression\)"):
+        learning_curve_from_store(s, "p")
+
+
 def test_delete_tags_removes_only_the_named_samples(store_engine, rng):
     from conftest import binary_frame
 

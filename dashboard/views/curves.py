@@ -19,9 +19,10 @@ if ui.need_run(project, run):
                 "size. Store runs trained on growing subsets with their train size (Upload page, or "
                 "`diagnose submit --train-size M`) to see whether more data would help.")
     else:
-        curve = data.learning_curve(project)
-        st.altair_chart(curve_chart(curve))
-        st.markdown(ui.demote_headings(learning_text(curve, markdown=True)))
+        with ui.guard():  # a learning curve that cannot be drawn leaves the validation curve be
+            curve = data.learning_curve(project)
+            st.altair_chart(curve_chart(curve))
+            st.markdown(ui.demote_headings(learning_text(curve, markdown=True)))
 
     st.subheader("Validation curve")
     if not params:
@@ -29,6 +30,7 @@ if ui.need_run(project, run):
                 "hyper-parameter with it (Upload page, or `diagnose submit --param lambda=0.1`).")
     else:
         param = st.selectbox("Parameter", params, key="curve_param")
-        curve = data.validation_curve(project, param)
-        st.altair_chart(curve_chart(curve))
-        st.markdown(ui.demote_headings(validation_text(curve, markdown=True)))
+        with ui.guard():
+            curve = data.validation_curve(project, param)
+            st.altair_chart(curve_chart(curve))
+            st.markdown(ui.demote_headings(validation_text(curve, markdown=True)))

@@ -32,21 +32,10 @@ def _runs(session: Session, project: str, names: Sequence[str] | None) -> list[R
     return rows
 
 
-def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
-               splits: Sequence[str] = ("train", "cv", "test")):
-    """The stored runs of ``project`` that have ``by`` (``"train_size"`` or a parameter
-    name), validated into :class:`~diagnose.ingest.Runs` keyed by that value.
-
-    Runs without the value are left out; two runs with the same value are an error (name
-    the ones to use with ``runs``). Each stored table is already one (run, split), so it
-    goes to validation as it is, with no regrouping of rows.
-    """
-    from ..ingest import runs_from_groups
-    from ..ingest.parse import RawTable
-
-    rows = _runs(session, project, runs)
+def _curve_rows(session: Session, project: str, *, by: str, runs: Sequence[str] | None) -> dict[Any, Run]:
+    """The runs that have ``by``, keyed by its value; one value per run, one task for all."""
     chosen: dict[Any, Run] = {}
-    for row in rows:
+    for row in _runs(session, project, runs):
         value = row.train_size if by == "train_size" else (row.params or {}).get(by)
         if value is None:
             continue
@@ -59,6 +48,28 @@ def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] |
     if not chosen:
         what = "a train_size (submit --train-size)" if by == "train_size" else f"a parameter '{by}' (submit --param)"
         raise UsageError(f"no run of project '{project}' has {what}")
+    tasks = {row.task for row in chosen.values()}
+    if len(tasks) > 1:
+        kinds = ", ".join(f"{row.name} ({row.task})" for row in chosen.values())
+        raise UsageError(f"the runs of project '{project}' with {by} are of different tasks: {kinds}; a curve "
+                         "compares runs of one kind of model: choose the runs to use (--runs), or keep "
+                         "each model's runs in a project of its own")
+    return chosen
+
+
+def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
+               splits: Sequence[str] = ("train", "cv", "test")):
+    """The stored runs of ``project`` that have ``by`` (``"train_size"`` or a parameter
+    name), validated into :class:`~diagnose.ingest.Runs` keyed by that value.
+
+    Runs without the value are left out; two runs with the same value are an error (name
+    the ones to use with ``runs``). Each stored table is already one (run, split), so it
+    goes to validation as it is, with no regrouping of rows.
+    """
+    from ..ingest import runs_from_groups
+    from ..ingest.parse import RawTable
+
+    chosen = _curve_rows(session, project, by=by, runs=runs)
     opts = next(iter(chosen.values())).ingest or {}
     cols = Columns.from_mapping(opts.get("columns"))
     column = cols.train_size if by == "train_size" else cols.param_prefix + by
@@ -85,8 +96,9 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
     from ..curve_learning import learning_curve
 
     validated = curve_runs(session, project, by="train_size", runs=runs, splits=("train", "cv"))
-    if baselines is None:
-        baselines = _stored_baselines(session, project, runs)
+    if baselines is None:  # those of the runs on the curve, not of the project's other runs
+        used = _curve_rows(session, project, by="train_size", runs=runs)
+        baselines = _stored_baselines(session, project, [row.name for row in used.values()])
     return learning_curve(validated, baselines=baselines, **options)
 
 
