@@ -35,7 +35,7 @@ if submitted:
     upload = uploads.Upload(project=name_project, run=name_run, files=files, baselines=baselines,
                             train_size=train_size, params=params, task=task, positive_label=positive)
     with st.spinner("Checking the files and computing the diagnosis..."):
-        summary, report = uploads.store(data.engine(), upload, max_mb=max_mb)
+        summary, _ = uploads.store(data.engine(), upload, max_mb=max_mb)
     data.forget_lists()
     ui.select_next(summary.project, summary.run)
     words = ui.VERDICT_TITLES.get(summary.verdict, summary.verdict)
