@@ -121,7 +121,7 @@ def submit_run(
     _claim_write_lock(session)
     project_id = _project_id(session, project, create=True)
     if session.scalar(select(Run.id).where(Run.project_id == project_id, Run.name == run)) is not None:
-        raise UsageError(f"run '{run}' already exists in project '{project}'; give another --run name")
+        raise UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
     cv_error = report_dict["splits"]["cv"]["error"]
     row = Run(project_id=project_id, name=run, task=splits.task, metric=report_dict["metric"],
               ingest={"columns": dict(columns or {}), "positive_label": positive_label,
@@ -131,7 +131,7 @@ def submit_run(
     try:
         session.flush()
     except IntegrityError:  # another writer created the same run name meanwhile
-        raise UsageError(f"run '{run}' already exists in project '{project}'; give another --run name") from None
+        raise UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)") from None
     for name, (pred, enc) in encoded.items():
         _store_blob(session, enc)
         session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
