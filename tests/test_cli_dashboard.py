@@ -45,3 +45,16 @@ def test_a_bad_upload_limit_is_refused(monkeypatch):
     monkeypatch.setattr(command.subprocess, "call", lambda cmd: 0)
     result = CliRunner().invoke(main, ["dashboard"], env={"DIAGNOSE_UPLOAD_MAX_MB": "-3"})
     assert result.exit_code == 2 and "DIAGNOSE_UPLOAD_MAX_MB" in result.stderr
+
+
+def test_a_port_in_use_is_refused_before_the_server(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(command.subprocess, "call", lambda cmd: (_ for _ in ()).throw(AssertionError("started")))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["dashboard", "--port", str(port), "--address", "127.0.0.1"])
+    assert result.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is in use" in result.stderr

@@ -39,6 +39,24 @@ def streamlit_command(*, port: int, address: str, max_mb: float) -> list[str]:
             "--browser.gatherUsageStats=false", "--global.developmentMode=false"]
 
 
+def _check_port(address: str, port: int) -> None:
+    """Refuse a port that is taken before Streamlit starts (it would exit 1, our 'gate failed')."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UsageError(f"cannot resolve the address '{address}'; give a host name or an IP address") from None
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError:
+            raise UsageError(f"port {port} on {address} is in use (another dashboard?); pick another "
+                             "with --port") from None
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
               help="Port to serve the dashboard on.")
@@ -53,6 +71,7 @@ def dashboard(port, address):
     url = settings.database_url()
     with database_errors():  # a database that cannot be opened fails here, with exit 2
         make_engine(url).dispose()
+    _check_port(address, port)
     max_mb = float(settings.get("upload_max_mb"))
     host = "localhost" if address in ("0.0.0.0", "::") else address
     note(f"dashboard on http://{host}:{port} over {url} (stop it with Ctrl+C)")
