@@ -204,6 +204,15 @@ def test_curves_page_draws_the_validation_curve(demo):
 # ------------------------------------------------------------------------------------ Error analysis
 
 
+def stored_tags(url: str) -> pd.DataFrame:
+    """The tags stored for run p/bc, by sample id, read straight from the database."""
+    engine = store.make_engine(url)
+    with Session(engine) as s:
+        tags = store.get_tags(s, project="p", run="bc").set_index("sample_id")
+    engine.dispose()
+    return tags
+
+
 def test_error_analysis_tagging_round_trip_stores_the_tags(db_url, monkeypatch):
     url = db_url  # SQLite and PostgreSQL
     monkeypatch.setenv("DIAGNOSE_DATABASE_URL", url)
@@ -223,10 +232,7 @@ def test_error_analysis_tagging_round_trip_stores_the_tags(db_url, monkeypatch):
     assert_clean(at)
     assert "Saved tags for 2 samples" in texts(at)
 
-    engine = store.make_engine(url)
-    with Session(engine) as s:
-        stored = store.get_tags(s, project="p", run="bc").set_index("sample_id")
-    engine.dispose()
+    stored = stored_tags(url)
     assert stored.loc[str(first), "tags"] == "small tumour"
     assert stored.loc[str(second), "tags"] == "blurry; small tumour"
     assert set(stored["reviewer"]) == {"ana"}
@@ -247,10 +253,7 @@ def test_error_analysis_tagging_round_trip_stores_the_tags(db_url, monkeypatch):
     again.button[0].click().run()
     assert_clean(again)
     assert "Saved tags for 1 sample; cleared the tags of 1 sample." in texts(again)
-    engine = store.make_engine(url)
-    with Session(engine) as s:
-        stored = store.get_tags(s, project="p", run="bc").set_index("sample_id")
-    engine.dispose()
+    stored = stored_tags(url)
     assert str(first) not in stored.index
     assert stored.loc[str(second), "reviewer"] == "ana"
     assert (stored.loc[str(third), "tags"], stored.loc[str(third), "reviewer"]) == ("dark", "ben")
