@@ -1,0 +1,118 @@
+"""Golden outputs: every sample run through the command line, compared with the files in
+``tests/golden/``.
+
+This is a regression guard, not a correctness check: the numbers in the golden files were
+checked against scikit-learn, scipy and hand computations by the other tests; this test
+only says that a change of structure changed no output. When an output is meant to change,
+regenerate the files and review the diff::
+
+    DIAGNOSE_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+
+JSON is compared as data (so key order may change), text and Markdown byte for byte.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+S = "sample_data"
+UPDATE = os.environ.get("DIAGNOSE_UPDATE_GOLDEN") == "1"
+
+# (case, baseline arguments) as `diagnose demo` judges them
+REPORT_CASES = {
+    "breast_cancer": ["--baseline", "human=0.02"],
+    "digits": ["--baseline", "human=0.01"],
+    "multilabel": ["--baseline", "human=0.01"],
+    "diabetes_poly": ["--baseline-file", f"competitor={S}/diabetes_linear/cv.csv"],
+    "high_bias": ["--baseline", "human=0.01"],
+    "high_variance": ["--baseline", "human=0.01"],
+    "skewed": ["--baseline", "human=0.01"],
+}
+
+
+def _report(case: str, fmt: str) -> list[str]:
+    return ["report", "--train", f"{S}/{case}/train.csv", "--cv", f"{S}/{case}/cv.csv",
+            "--test", f"{S}/{case}/test.csv", *REPORT_CASES[case], "--format", fmt]
+
+
+EXT = {"json": "json", "text": "txt", "markdown": "md"}
+CASES: dict[str, list[str]] = {}
+for _case in REPORT_CASES:
+    for _fmt in ("json", "text", "markdown"):
+        CASES[f"report_{_case}.{EXT[_fmt]}"] = _report(_case, _fmt)
+CASES.update({
+    "report_breast_cancer_options.json": [
+        "report", "--train", f"{S}/breast_cancer/train.csv", "--cv", f"{S}/breast_cancer/cv.csv",
+        "--baseline", "human=0.05", "--metric", "log_loss", "--tolerance", "0.2", "--tolerance-abs", "0.01",
+        "--threshold-rule", "recall>=0.95", "--skew-threshold", "0.3", "--format", "json"],
+    "threshold_skewed.txt": ["threshold", "--cv", f"{S}/skewed/cv.csv", "--test", f"{S}/skewed/test.csv"],
+    "threshold_skewed.json": ["threshold", "--cv", f"{S}/skewed/cv.csv", "--test", f"{S}/skewed/test.csv",
+                              "--curve-points", "50", "--format", "json"],
+    "threshold_breast_cancer_precision.md": ["threshold", "--cv", f"{S}/breast_cancer/cv.csv", "--test",
+                                             f"{S}/breast_cancer/test.csv", "--rule", "precision>=0.95",
+                                             "--bootstrap", "50", "--seed", "3", "--format", "markdown"],
+    "threshold_multilabel.json": ["threshold", "--cv", f"{S}/multilabel/cv.csv", "--test",
+                                  f"{S}/multilabel/test.csv", "--rule", "fbeta:2", "--curve-points", "20",
+                                  "--format", "json"],
+    "curve_learning_high_variance.json": ["curve", "learning", f"{S}/curves/learning_high_variance.csv",
+                                          "--baseline", "human=0.01", "--format", "json"],
+    "curve_learning_high_variance.txt": ["curve", "learning", f"{S}/curves/learning_high_variance.csv",
+                                         "--baseline", "human=0.01"],
+    "curve_learning_high_bias.md": ["curve", "learning", f"{S}/curves/learning_high_bias.csv",
+                                    "--baseline", "human=0.01", "--format", "markdown"],
+    "curve_learning_summary.json": ["curve", "learning", f"{S}/curves/learning_summary.csv",
+                                    "--baseline", "human=0.01", "--target", "0.1", "--format", "json"],
+    "curve_validation_lambda.json": ["curve", "validation", f"{S}/curves/validation_lambda.csv",
+                                     "--param", "lambda", "--format", "json"],
+    "curve_validation_lambda.txt": ["curve", "validation", f"{S}/curves/validation_lambda.csv",
+                                    "--param", "lambda"],
+    "curve_validation_degree.md": ["curve", "validation", f"{S}/curves/validation_degree.csv",
+                                   "--param", "degree", "--tie", "largest", "--format", "markdown"],
+    "errors_sample_skewed.csv": ["errors", "sample", "--cv", f"{S}/skewed/cv.csv", "--n", "10"],
+    "errors_sample_diabetes.csv": ["errors", "sample", "--cv", f"{S}/diabetes_poly/cv.csv", "--n", "5",
+                                   "--seed", "7"],
+    "errors_tally_reviewed.txt": ["errors", "tally", f"{S}/error_analysis/cv_reviewed.csv"],
+    "errors_tally_reviewed.json": ["errors", "tally", f"{S}/error_analysis/cv_reviewed.csv",
+                                   "--cv", f"{S}/digits/cv.csv", "--format", "json"],
+    "errors_cohorts_breast_cancer.txt": ["errors", "cohorts", "--cv", f"{S}/breast_cancer/cv.csv"],
+    "errors_cohorts_digits.json": ["errors", "cohorts", "--cv", f"{S}/digits/cv.csv", "--bins", "3",
+                                   "--format", "json"],
+    "gate_skewed.json": ["gate", "tests/golden/rules.toml", "--train", f"{S}/skewed/train.csv",
+                         "--cv", f"{S}/skewed/cv.csv", "--test", f"{S}/skewed/test.csv",
+                         "--baseline", "human=0.01", "--format", "json"],
+    "gate_skewed.md": ["gate", "tests/golden/rules.toml", "--train", f"{S}/skewed/train.csv",
+                       "--cv", f"{S}/skewed/cv.csv", "--baseline", "human=0.01", "--format", "markdown"],
+    "demo.txt": ["demo", "--no-store"],
+})
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    from diagnose.cli import main
+
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_output_matches_golden(name):
+    code, out = _run(CASES[name])
+    assert code in (0, 1), out  # 1: a gate whose rules fail on purpose
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(out, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    if name.endswith(".json"):
+        assert json.loads(out) == json.loads(expected)
+    else:
+        assert out == expected
