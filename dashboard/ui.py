@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from diagnose.errors import DiagnoseError
+from diagnose.exceptions import DiagnoseError
 
 from . import data
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagnose.errors import InputError, UsageError
+from diagnose.exceptions import InputError, UsageError
 
 SPLIT_FILES = ("train", "cv", "test")
 TASK_CHOICES = ("infer from the columns", "binary", "multiclass", "multilabel", "regression")
@@ -42,7 +42,7 @@ def parse_pairs(text: str, *, what: str, numbers: bool) -> dict[str, Any]:
     >>> parse_pairs("human", what="baselines", numbers=True)
     Traceback (most recent call last):
     ...
-    diagnose.errors.UsageError: baselines: 'human' is not name=value; write them as human=0.02, guess=0.1
+    diagnose.exceptions.UsageError: baselines: 'human' is not name=value; write them as human=0.02, guess=0.1
     """
     out: dict[str, Any] = {}
     example = "human=0.02, guess=0.1" if numbers else "lambda=0.1, degree=3"

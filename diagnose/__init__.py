@@ -10,9 +10,22 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from .errors import DiagnoseError, InputError, UsageError
+from . import _compat, values
+from .exceptions import DiagnoseError, InputError, UsageError
+from .options import ReadOptions, ReportOptions, Tolerance
 
 __version__ = "0.1.0"
+
+# old module names (diagnose.results, diagnose.errors, ...) stay importable for now
+_compat.install()
+
+
+def _load_renderers() -> None:
+    """Result values render through diagnose.present, loaded the first time one is asked for."""
+    import_module(".render", __name__)
+
+
+values.set_loader(_load_renderers)
 
 # name -> module; loaded on first use so that the CLI starts fast
 _LAZY = {
@@ -31,7 +44,6 @@ _LAZY = {
     "Predictions": "ingest",
     "Columns": "ingest",
     "split_error": "metrics",
-    "Tolerance": "bias_variance",
     # curves (issue 4)
     "learning_curve": "curve_learning",
     "validation_curve": "curve_validation",
@@ -55,7 +67,7 @@ _LAZY = {
     "CohortTable": "cohorts",
 }
 
-__all__ = ["DiagnoseError", "InputError", "UsageError", *_LAZY]
+__all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOptions", "Tolerance", *_LAZY]
 
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)

@@ -17,11 +17,10 @@ from a competitor's predictions carries its own standard error.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Mapping
 
-from .errors import UsageError
 from .metrics import Z95
+from .options import Tolerance
 from .results import Gap, SplitError, Verdict
 
 VERDICTS = ("good_fit", "high_bias", "high_variance", "high_bias_high_variance")
@@ -41,26 +40,6 @@ GOOD_FIT_ADVICE = (
     "No material, significant bias or variance gap: confirm on the test split, then look "
     "at error categories (diagnose errors) for the next gains",
 )
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """When a gap is material: above ``max(absolute, relative * max(reference, J_train))``."""
-
-    relative: float = 0.10
-    absolute: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in ("relative", "absolute"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise UsageError(f"the {name} tolerance must be a number >= 0, not {value}")
-
-    def of(self, reference: float, j_train: float) -> float:
-        return max(self.absolute, self.relative * max(abs(reference), abs(j_train)))
-
-    def to_dict(self) -> dict:
-        return {"relative": self.relative, "absolute": self.absolute}
 
 
 def _gap(name: str, value: float, se: float, tolerance: float) -> tuple[Gap, float]:

@@ -380,7 +380,7 @@ def classification_sections(splits, *, threshold_rule: str = "f1", skew_threshol
                             bootstrap: "int | str" = "auto", seed: int = 0) -> Sections:
     """Per-split metrics, skew, per-class tables and the threshold chosen on cv (reported on
     test) for validated classification :class:`~diagnose.ingest.Splits`."""
-    from .errors import UsageError
+    from .exceptions import UsageError
     from .threshold_choice import choose_threshold
     from .thresholds import Rule
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .error_analysis import DEFAULT_TOP_SHARE, error_mask, load_cv
 from .error_tally import fpc_wilson
-from .errors import UsageError
+from .exceptions import UsageError
 from .ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
 
 DEFAULT_BINS = 4

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .errors import UsageError
+from .exceptions import UsageError
 
 
 def learning_curve_from_estimator(

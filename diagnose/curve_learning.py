@@ -23,7 +23,7 @@ import numpy as np
 
 from .bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES, Tolerance, diagnose_bias_variance
 from .curves import CurvePoint, _check_metric, _long_frame
-from .errors import UsageError
+from .exceptions import UsageError
 from .extrapolation import MIN_POINTS, Extrapolation, fit_power_law
 from .metrics import Z95, split_error, trivial_name, trivial_predictions, wilson_interval
 from .results import Gap, SplitError, _num

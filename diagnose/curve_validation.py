@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .curves import CurvePoint, _check_metric, _long_frame
-from .errors import UsageError
+from .exceptions import UsageError
 from .metrics import split_error
 from .results import SplitError, _num
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
+from .exceptions import UsageError
 from .metrics import default_metric, metrics_for
 from .results import SplitError, _num
 

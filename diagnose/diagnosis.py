@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .bias_variance import Tolerance, diagnose_bias_variance
-from .errors import InputError, UsageError
+from .exceptions import InputError, UsageError
 from .ingest import Columns, Predictions, Source, Splits, load_predictions, load_splits
 from .metrics import default_metric, metrics_for, split_error, trivial_name, trivial_predictions
 from .results import Report

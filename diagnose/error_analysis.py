@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import UsageError
+from .exceptions import UsageError
 from .ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
 
 DEFAULT_TOP_SHARE = 0.10  # regression: the largest 10% of |error| count as errors

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .error_analysis import DEFAULT_TOP_SHARE, _ids, error_mask, load_cv
-from .errors import UsageError
+from .exceptions import UsageError
 from .ingest import Predictions, TaggedSample
 from .metrics import Z95
 

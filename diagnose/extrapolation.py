@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import UsageError
+from .exceptions import UsageError
 from .results import _num
 
 MIN_POINTS = 3

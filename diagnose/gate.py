@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .errors import UsageError
+from .exceptions import UsageError
 from .gate_rules import OPS, NoRegression, Rule, RuleSet, load_rules, parse_rules
 
 # the gate API; OPS, Rule, NoRegression, RuleSet, load_rules and parse_rules live in gate_rules

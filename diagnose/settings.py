@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import UsageError
+from .exceptions import UsageError
 
 DEFAULT_DATABASE_URL = "sqlite:///~/.diagnose/diagnose.db"
 

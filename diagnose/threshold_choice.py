@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import UsageError
+from .exceptions import UsageError
 from .thresholds import PRF, Rule, Sweep, _f, _sweep_sorted, metrics_at, pick_index, sweep
 
 DEFAULT_THRESHOLD = 0.5

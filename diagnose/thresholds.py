@@ -25,7 +25,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import UsageError
+from .exceptions import UsageError
 
 RULES_HELP = "f1 | fbeta:B | precision>=P | recall>=R"
 TIE_TOL = 1e-12

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from ..errors import DiagnoseError
+from ..exceptions import DiagnoseError
 
 
 

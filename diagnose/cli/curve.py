@@ -43,7 +43,7 @@ def learning(files, baseline, target, metric, tolerance, tolerance_abs, plot, pr
     columns, or one summary table (train_size, train_error, cv_error[, n_train, n_cv])."""
     from ..bias_variance import Tolerance
     from ..curve_learning import learning_curve
-    from ..errors import UsageError
+    from ..exceptions import UsageError
 
     if _stored(files, project):
         from ..store.cli_support import stored_learning_curve

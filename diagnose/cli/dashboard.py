@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import main
-from ..errors import UsageError
+from ..exceptions import UsageError
 from .common import note
 
 

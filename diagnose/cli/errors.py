@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import UsageError
+from ..exceptions import UsageError
 from . import main
 from .common import emit, format_option, input_options, note, parse_pairs
 

@@ -80,7 +80,7 @@ def _stored(project, run_name, *, need_previous):
 def _latest(project):
     from sqlalchemy.orm import Session
 
-    from ..errors import UsageError
+    from ..exceptions import UsageError
     from ..store import previous_run
     from ..store.engine import database_errors
 

@@ -27,7 +27,7 @@ RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at
 @format_option
 def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, positive_label, encoding, fmt):
     """Pick the decision threshold on cv by a rule; show cv and test metrics beside 0.5."""
-    from ..errors import UsageError
+    from ..exceptions import UsageError
     from ..ingest import Columns, RawTable, parse_splits, read_table
     from ..ingest.parse import _split_table
     from ..threshold_choice import choose_threshold

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError
+from ..exceptions import InputError
 from .read import _to_numpy
 from .values import MAX_ROWS_SHOWN, Columns
 

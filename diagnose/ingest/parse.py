@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError, UsageError
+from ..exceptions import InputError, UsageError
 from .checks import _Checker, _natural_key, _parse_numbers
 from .read import read_table
 from .values import MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns, Predictions, Source, Splits

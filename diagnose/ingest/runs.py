@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ..errors import InputError, UsageError
+from ..exceptions import InputError, UsageError
 from .checks import _Checker, _natural_key
 from .parse import RawTable, parse_splits
 from .read import read_table

@@ -10,7 +10,7 @@ from typing import Union
 import numpy as np
 import pyarrow as pa
 
-from ..errors import UsageError
+from ..exceptions import UsageError
 
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UsageError
+from ..exceptions import UsageError
 from ..ingest import Columns
 from .models import Blob, Run, Submission
 from .repository import _project_id, decode_table, load_run_splits

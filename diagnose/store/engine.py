@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from .. import settings
-from ..errors import DiagnoseError, UsageError
+from ..exceptions import DiagnoseError, UsageError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # the newest revision in migrations/versions (a test checks it against alembic): comparing

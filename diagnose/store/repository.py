@@ -41,7 +41,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import UsageError
+from ..exceptions import UsageError
 from ..ingest import SPLITS, Columns, Splits, RawTable, parse_splits
 from .models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
 from .values import Encoded, RunSummary, StoredRun, SubmissionInfo

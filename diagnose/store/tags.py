@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UsageError
+from ..exceptions import UsageError
 from .models import Submission, Tag, utcnow
 from .repository import _check_length, _claim_write_lock, _run_row
 

@@ -1,4 +1,4 @@
-"""The few exceptions `diagnose` raises.
+"""The exceptions `diagnose` raises: one base class, input errors and usage errors.
 
 Every error carries its details as attributes; only the CLI and the dashboard turn
 them into text for people (``str(err)`` gives the one-line message).

@@ -1,0 +1,103 @@
+"""Old module and library names, kept importable while the code lives in its new home.
+
+The re-house (docs/architecture.md) moved every module into a package per concept. Code
+written against the old names keeps working: ``import diagnose.results`` gives a module
+whose names resolve, on first use, to their new home, with a ``DeprecationWarning`` that
+says where that is. Names that moved out of a package that still exists (such as
+``diagnose.store.prepare_run``, now a workflow in :mod:`diagnose.service`) resolve through
+:func:`moved`, which those packages call from their module ``__getattr__``.
+
+This module imports nothing of diagnose at import time: the tables below are text, and a
+name is looked up only when old code asks for it. That keeps it below every layer, so any
+package may point its moved names here without an upward import.
+
+>>> import warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore", DeprecationWarning)
+...     from diagnose.errors import InputError
+>>> InputError.__module__
+'diagnose.exceptions'
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+import warnings
+from typing import Any
+
+# old module -> the modules its names now live in, searched in order
+MODULES: dict[str, tuple[str, ...]] = {
+    "diagnose.errors": ("diagnose.exceptions",),
+}
+
+# "old.module:name" -> "new.module:name", for names that moved out of a module or package
+# that still exists, or that changed their name
+MOVED: dict[str, str] = {}
+
+
+def moved(module: str, name: str) -> Any:
+    """The object an old ``module.name`` now refers to (``AttributeError`` if none).
+
+    >>> moved("diagnose.errors", "nothing")
+    Traceback (most recent call last):
+    ...
+    AttributeError: module 'diagnose.errors' has no attribute 'nothing'
+    """
+    target = MOVED.get(f"{module}:{name}")
+    if target is not None:
+        where, _, attr = target.partition(":")
+        _warn(f"{module}.{name}", f"{where}.{attr}")
+        return getattr(importlib.import_module(where), attr)
+    for where in MODULES.get(module, ()):
+        new = importlib.import_module(where)
+        if name in dir(new) or hasattr(new, name):
+            _warn(f"{module}.{name}", f"{where}.{name}")
+            return getattr(new, name)
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def _warn(old: str, new: str) -> None:
+    warnings.warn(f"{old} is now {new}; the old name will go in a later release",
+                  DeprecationWarning, stacklevel=4)
+
+
+class _OldModule(types.ModuleType):
+    """An old module: every name resolves through :func:`moved`."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return moved(self.__name__, name)
+
+    def __dir__(self) -> list[str]:
+        names: set[str] = set()
+        for where in MODULES[self.__name__]:
+            names.update(n for n in dir(importlib.import_module(where)) if not n.startswith("_"))
+        prefix = self.__name__ + ":"
+        names.update(key[len(prefix):] for key in MOVED if key.startswith(prefix))
+        return sorted(names)
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the old module names of :data:`MODULES` (and nothing else)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in MODULES:
+            return importlib.machinery.ModuleSpec(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return _OldModule(spec.name)
+
+    def exec_module(self, module) -> None:
+        module.__doc__ = (f"The old name of {', '.join(MODULES[module.__name__])}; "
+                          "kept importable for now (see docs/architecture.md).")
+
+
+def install() -> None:
+    """Make the old module names importable (``diagnose/__init__`` calls this once)."""
+    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())

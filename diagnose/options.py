@@ -1,0 +1,180 @@
+"""The options of a diagnosis, declared once: one frozen value travels from the fronts
+(command line, dashboard, library) through reading, computing and storing.
+
+Each field carries its help text and how the command line spells it, so the CLI builds
+its options from these declarations (:mod:`diagnose.cli`) and a new option is one field
+here plus the code that uses it. Defaults are named once, below.
+
+>>> opts = ReportOptions.of(tolerance=0.2, metric="log_loss")
+>>> opts.tolerance, opts.gap_tolerance.of(0.05, 0.1), opts.threshold_rule
+(0.2, 0.020000000000000004, 'f1')
+>>> ReportOptions.of(opts, seed=3).seed
+3
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, TypeVar, Union
+
+from .exceptions import UsageError
+
+# the task types (their behaviour lives in diagnose.ingest, one strategy per name)
+TASK_NAMES = ("binary", "multiclass", "multilabel", "regression")
+# a gap is material above this share of max(reference, J_train)
+DEFAULT_TOLERANCE = 0.10
+DEFAULT_TOLERANCE_ABS = 0.0
+DEFAULT_THRESHOLD_RULE = "f1"
+# classes are skewed when the minority share of train is below this
+DEFAULT_SKEW_THRESHOLD = 0.10
+DEFAULT_ENCODING = "utf-8"
+DEFAULT_SEED = 0
+DEFAULT_CURVE_POINTS = 1000
+METRIC_HELP = ("error_rate (default), log_loss, brier; regression: half_mse (default), mse, rmse, mae.")
+
+Bootstrap = Union[int, str]  # a number of resamples, or "auto"
+
+
+def _option(default: Any, help: str, **cli: Any) -> Any:
+    """A field with its help text and command-line spelling (``flag``, ``kind``, ``metavar``...)."""
+    return field(default=default, metadata={"help": help, **cli})
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """When a gap is material: above ``max(absolute, relative * max(reference, J_train))``.
+
+    >>> Tolerance().of(0.02, 0.3), Tolerance(absolute=0.05).of(0.02, 0.1)
+    (0.03, 0.05)
+    """
+
+    relative: float = DEFAULT_TOLERANCE
+    absolute: float = DEFAULT_TOLERANCE_ABS
+
+    def __post_init__(self) -> None:
+        for name in ("relative", "absolute"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    math.isfinite(value) and value >= 0):
+                raise UsageError(f"the {name} tolerance must be a number >= 0, not {value!r}")
+
+    def of(self, reference: float, j_train: float) -> float:
+        return max(self.absolute, self.relative * max(abs(reference), abs(j_train)))
+
+    def to_dict(self) -> dict:
+        return {"relative": self.relative, "absolute": self.absolute}
+
+
+T = TypeVar("T", bound="ReadOptions")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How prediction files are read: the task, the column names, the positive label, the encoding."""
+
+    task: str | None = _option(None, "Force the task instead of inferring it from the columns.",
+                               choices=TASK_NAMES)
+    columns: tuple[tuple[str, str], ...] = _option(
+        (), "Map a column role to your column name, e.g. y_true=label (repeatable).",
+        flag="--column", metavar="ROLE=NAME", kind="pairs")
+    positive_label: str | None = _option(None, "The positive class when binary labels are class names.")
+    encoding: str = _option(DEFAULT_ENCODING, "Text encoding of CSV files.", show_default=True)
+
+    def __post_init__(self) -> None:
+        if self.task is not None and self.task not in TASK_NAMES:
+            raise UsageError(f"unknown task '{self.task}'; choose one of {', '.join(TASK_NAMES)}")
+        columns = self.columns
+        if isinstance(columns, Mapping):
+            columns = tuple(columns.items())
+        object.__setattr__(self, "columns", tuple((str(k), str(v)) for k, v in (columns or ())))
+        if self.positive_label is not None:
+            object.__setattr__(self, "positive_label", str(self.positive_label))
+
+    @property
+    def column_map(self) -> dict[str, str]:
+        """The column remapping as a dict (role -> the user's column name)."""
+        return dict(self.columns)
+
+    @classmethod
+    def of(cls: type[T], options: ReadOptions | None = None, **overrides: Any) -> T:
+        """Options from another options value (or the defaults) with some fields changed.
+
+        Unknown names are a :class:`~diagnose.exceptions.UsageError`; an override of
+        ``None`` means "not given" and leaves the field as it is.
+
+        >>> ReadOptions.of(columns={"y_true": "label"}).column_map
+        {'y_true': 'label'}
+        >>> ReadOptions.of(colour="red")
+        Traceback (most recent call last):
+        ...
+        diagnose.exceptions.UsageError: unknown option 'colour'; the options are task, columns, positive_label, encoding
+        """
+        names = [f.name for f in fields(cls)]
+        if "tolerance" in overrides and isinstance(overrides["tolerance"], Tolerance):
+            # the library once took a Tolerance value: split it into the two fields
+            tol = overrides.pop("tolerance")
+            overrides.setdefault("tolerance_abs", tol.absolute)
+            overrides["tolerance"] = tol.relative
+        unknown = [k for k in overrides if k not in names]
+        if unknown:
+            raise UsageError(f"unknown option '{unknown[0]}'; the options are {', '.join(names)}")
+        base = {f.name: getattr(options, f.name) for f in fields(cls) if options is not None
+                and hasattr(options, f.name)}
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["columns"] = self.column_map
+        return out
+
+    def reading(self) -> ReadOptions:
+        """Only the reading options (for reading other files the same way)."""
+        return ReadOptions(**{f.name: getattr(self, f.name) for f in fields(ReadOptions)})
+
+
+@dataclass(frozen=True)
+class ReportOptions(ReadOptions):
+    """Everything a diagnosis can be asked to do differently; see :class:`ReadOptions` for reading."""
+
+    metric: str | None = _option(None, METRIC_HELP)
+    tolerance: float = _option(DEFAULT_TOLERANCE,
+                               "A gap is material above this share of max(reference, J_train).",
+                               kind=float, show_default=True)
+    tolerance_abs: float = _option(DEFAULT_TOLERANCE_ABS,
+                                   "...or above this absolute amount, whichever is larger.",
+                                   kind=float, show_default=True)
+    threshold_rule: str = _option(DEFAULT_THRESHOLD_RULE,
+                                  "How the threshold is chosen on cv: f1, fbeta:B, precision>=P (best recall "
+                                  "with precision at least P) or recall>=R (best precision with recall at "
+                                  "least R).", metavar="RULE", show_default=True)
+    skew_threshold: float = _option(DEFAULT_SKEW_THRESHOLD,
+                                    "Classes count as skewed when the minority share of train is below this.",
+                                    kind=float, show_default=True)
+    bootstrap: Bootstrap = _option("auto", "Bootstrap resamples of cv for the interval of the chosen "
+                                   "threshold (0: none). Default: 200, fewer for cv sets over 50,000 rows, "
+                                   "none over 500,000.", kind="count")
+    seed: int = _option(DEFAULT_SEED, "Seed of the bootstrap.", kind=int, show_default=True)
+    curve_points: int = _option(DEFAULT_CURVE_POINTS,
+                                "At most this many points of the precision/recall curve in JSON.",
+                                kind="points", show_default=True)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.gap_tolerance  # noqa: B018 - validates both tolerances
+        if not (isinstance(self.skew_threshold, (int, float)) and 0.0 < self.skew_threshold <= 0.5):
+            raise UsageError(f"the skew threshold must lie in (0, 0.5], not {self.skew_threshold}")
+        if self.bootstrap != "auto" and not (isinstance(self.bootstrap, int) and self.bootstrap >= 0):
+            raise UsageError(f"bootstrap must be a number of resamples >= 0 or 'auto', not {self.bootstrap!r}")
+        if not (isinstance(self.curve_points, int) and self.curve_points >= 2):
+            raise UsageError(f"curve_points must be a whole number >= 2, not {self.curve_points!r}")
+
+    @property
+    def gap_tolerance(self) -> Tolerance:
+        """The tolerance rule that decides whether a gap is material."""
+        return Tolerance(relative=self.tolerance, absolute=self.tolerance_abs)
+
+    def with_(self, **changes: Any) -> ReportOptions:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
