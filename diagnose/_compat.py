@@ -31,6 +31,12 @@ from typing import Any
 # old module -> the modules its names now live in, searched in order
 MODULES: dict[str, tuple[str, ...]] = {
     "diagnose.errors": ("diagnose.exceptions",),
+    "diagnose.ingest.read": ("diagnose.ingest", "diagnose.ingest._read"),
+    "diagnose.ingest.checks": ("diagnose.ingest", "diagnose.ingest._checks"),
+    "diagnose.ingest.parse": ("diagnose.ingest", "diagnose.ingest._parse"),
+    "diagnose.ingest.runs": ("diagnose.ingest", "diagnose.ingest._runs"),
+    "diagnose.ingest.tagged": ("diagnose.ingest", "diagnose.ingest._tagged"),
+    "diagnose.ingest.values": ("diagnose.ingest", "diagnose.ingest._values"),
 }
 
 # "old.module:name" -> "new.module:name", for names that moved out of a module or package

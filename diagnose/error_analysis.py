@@ -59,21 +59,10 @@ def _class_names(pred: Predictions, codes: np.ndarray) -> np.ndarray:
 
 def load_cv(source, *, task: str | None = None, columns=None, positive_label: str | None = None,
             encoding: str = "utf-8") -> Predictions:
-    """The cv predictions of a path, DataFrame or Arrow table; a table with a ``split``
-    column gives its cv rows only (error analysis never looks at train or test rows)."""
-    from .ingest import Columns, RawTable, parse_splits, read_table
-    from .ingest.parse import _split_table
+    """The cv predictions of a path, DataFrame or Arrow table (see :func:`diagnose.ingest.load_predictions`)."""
+    from .ingest import load_predictions
 
-    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-    table, name = read_table(source, encoding=encoding)
-    if cols.split in table.column_names:
-        raw = _split_table(table, name, cols).get("cv")
-        if raw is None:
-            raise UsageError(f"{name}: the '{cols.split}' column holds no cv rows")
-    else:
-        raw = RawTable(table, name, "cv")
-    parsed, _ = parse_splits({"cv": raw}, task=task, columns=cols, positive_label=positive_label)
-    return parsed["cv"]
+    return load_predictions(source, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
 
 
 def _ids(pred: Predictions) -> tuple[np.ndarray, list[str]]:

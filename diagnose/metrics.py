@@ -156,34 +156,12 @@ def trivial_predictions(train: Predictions, target: Predictions) -> Predictions:
     """The trivial model fit on train, applied to ``target``'s rows.
 
     Majority class for hard decisions, the class prior for probabilities, the mean for
-    regression; all weighted by the sample weights of train.
+    regression; all weighted by the sample weights of train (the task's strategy says how).
     """
-    from dataclasses import replace
-
-    n = target.n
-    w = train.weight
-    if train.task == "regression":
-        mean = float(np.average(train.y_true, weights=w))
-        return replace(target, y_pred=np.full(n, mean), y_score=None)
-    if train.task == "multiclass":
-        k = len(train.classes)
-        prior = np.bincount(train.y_true, weights=w, minlength=k).astype(np.float64)
-        prior /= prior.sum()
-        # argmax of a constant row picks the first most frequent class
-        return replace(target, y_score=np.tile(prior, (n, 1)), y_pred=None)
-    prior = np.average(train.y_true.astype(np.float64), axis=0, weights=w)
-    if train.task == "binary":
-        # the majority decision is "positive" only when positives are the majority;
-        # a score of exactly 0.5 would tie, so nudge it to the majority side
-        score = prior if prior != 0.5 else 0.5 - 1e-12
-        return replace(target, y_score=np.full(n, score), y_pred=None)
-    score = np.where(prior == 0.5, 0.5 - 1e-12, prior)
-    return replace(target, y_score=np.tile(score, (n, 1)), y_pred=None)
+    return train.kind.trivial(train, target)
 
 
 def trivial_name(task: str, metric: str) -> str:
-    if task == "regression":
-        return "mean of train labels"
-    if metric == "error_rate":
-        return "majority class of train"
-    return "class prior of train"
+    from .ingest import task_type
+
+    return task_type(task).trivial_name(metric)

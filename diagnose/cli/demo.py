@@ -57,7 +57,7 @@ def curve_runs(root: Path, case: CurveCase) -> dict:
     """run name -> PreparedRun, one per distinct value of the case's column."""
     import pyarrow.compute as pc
 
-    from ..ingest.read import read_table
+    from ..ingest import read_table
     from ..store.submit import prepare_run
 
     table, _ = read_table(str(root / case.file))

@@ -28,31 +28,19 @@ RULE_HELP = ("f1 (default), fbeta:B, precision>=P (best recall with precision at
 def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, positive_label, encoding, fmt):
     """Pick the decision threshold on cv by a rule; show cv and test metrics beside 0.5."""
     from ..exceptions import UsageError
-    from ..ingest import Columns, RawTable, parse_splits, read_table
-    from ..ingest.parse import _split_table
+    from ..ingest import load_cv_test
+    from ..options import ReadOptions
     from ..threshold_choice import choose_threshold
     from ..thresholds import Rule
 
     rule = Rule.parse(rule)  # a bad rule fails before any file is read
     if task == "regression":
         raise UsageError("thresholds apply to binary and multi-label classification, not regression")
-    columns = Columns.from_mapping(parse_pairs(column_map, what="--column"))
-    raws = {}
-    for split, path in (("cv", cv), ("test", test)):
-        if path is not None:
-            table, name = read_table(path, encoding=encoding)
-            if columns.split in table.column_names:
-                # one table of several splits: choose on its cv rows only (its train and test
-                # rows must not move the threshold); its test rows report it unless --test
-                parts = _split_table(table, name, columns)
-                if split not in parts:
-                    raise UsageError(f"{name}: the '{columns.split}' column holds no {split} rows")
-                raws[split] = parts[split]
-                if split == "cv" and test is None and "test" in parts:
-                    raws["test"] = parts["test"]
-            else:
-                raws[split] = RawTable(table, name, split)
-    parsed, _ = parse_splits(raws, task=task, columns=columns, positive_label=positive_label)
-    result = choose_threshold(parsed["cv"], parsed.get("test"), rule=rule, bootstrap="auto" if bootstrap is None else bootstrap,
+    options = ReadOptions.of(task=task, columns=parse_pairs(column_map, what="--column"),
+                             positive_label=positive_label, encoding=encoding)
+    # a file of several splits: the threshold is chosen on its cv rows only (its train and
+    # test rows must not move it); its test rows report it unless --test is given
+    cv_pred, test_pred = load_cv_test(cv, test, options=options)
+    result = choose_threshold(cv_pred, test_pred, rule=rule, bootstrap="auto" if bootstrap is None else bootstrap,
                               seed=seed, max_points=curve_points)
     emit(result, fmt)

@@ -1,23 +1,33 @@
-"""Read prediction tables (CSV, Parquet or DataFrames) and validate them.
+"""Reading and validating what users give: prediction tables (CSV, Parquet, DataFrames,
+Arrow tables), curve runs, reviewed samples of errors, and the task types.
 
-This is the only module that reads files and the only one that raises on bad input
-data. It returns :class:`Predictions`, one per split, whose arrays the compute modules
-trust without checking again.
+This is the only package that reads files and the only one that raises on bad input
+data. It returns :class:`Predictions` (one per split), :class:`Splits`, :class:`Runs`
+and :class:`TaggedSample`, whose arrays the compute packages trust without checking
+again. Each task type is a strategy object (:func:`task_type`): how its columns are
+read, its default decision and its trivial model. Rows in error messages are numbered
+from 1, after the header line.
 
-Rows in error messages are numbered from 1, after the header line.
+>>> import pandas as pd
+>>> p = load_predictions(pd.DataFrame({"y_true": [1, 0], "y_score": [0.9, 0.6]}))
+>>> p.kind.name, p.decision.tolist()
+('binary', [1, 1])
 """
 from __future__ import annotations
 
-from .parse import RawTable, infer_task, load_predictions, load_splits, parse_splits
-from .read import read_table
-from .runs import CurveSummary, Runs, is_curve_summary, load_curve_summary, load_runs, runs_from_groups
-from .tagged import TaggedSample, load_tagged, CV_N_COLUMN, TOTAL_ERRORS_COLUMN
-from .values import (MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns, Predictions, Source,
-                     Splits)
+from ._checks import Checker, natural_key
+from ._parse import (RawTable, infer_task, load_cv_test, load_predictions, load_splits, parse_splits,
+                     read_options, read_split)
+from ._read import read_table, to_numpy
+from ._runs import CurveSummary, Runs, is_curve_summary, load_curve_summary, load_runs, runs_from_groups
+from ._tagged import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, TaggedSample, load_tagged
+from ._tasks import TASK_TYPES, TASKS, TaskType, task_type
+from ._values import MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, Columns, Predictions, Source, Splits
 
 __all__ = [
-    "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits", "TaggedSample",
-    "SPLITS", "TASKS", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN", "TOTAL_ERRORS_COLUMN",
-    "infer_task", "is_curve_summary", "load_curve_summary", "load_predictions", "load_runs", "runs_from_groups",
-    "load_splits", "load_tagged", "parse_splits", "read_table",
+    "Checker", "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits", "TaggedSample",
+    "TaskType", "SPLITS", "TASKS", "TASK_TYPES", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN",
+    "TOTAL_ERRORS_COLUMN", "infer_task", "is_curve_summary", "load_curve_summary", "load_cv_test",
+    "load_predictions", "load_runs", "load_splits", "load_tagged", "natural_key", "parse_splits",
+    "read_options", "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
 ]

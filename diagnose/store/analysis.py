@@ -67,7 +67,7 @@ def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] |
     goes to validation as it is, with no regrouping of rows.
     """
     from ..ingest import runs_from_groups
-    from ..ingest.parse import RawTable
+    from ..ingest import RawTable
 
     chosen = _curve_rows(session, project, by=by, runs=runs)
     opts = next(iter(chosen.values())).ingest or {}

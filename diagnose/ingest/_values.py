@@ -5,22 +5,25 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 import pyarrow as pa
 
 from ..exceptions import UsageError
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-TASKS = ("binary", "multiclass", "multilabel", "regression")
+    from ._tasks import TaskType
+
 SPLITS = ("train", "cv", "test")
 
 # A softmax row may be off by rounding: |sum - 1| above this is an error.
 PROB_SUM_TOLERANCE = 1e-3
 MAX_ROWS_SHOWN = 5
 
-Source = Union[str, os.PathLike, "pd.DataFrame", pa.Table]  # noqa: F821
+Source = Union[str, os.PathLike, "pd.DataFrame", pa.Table]
 
 
 @dataclass(frozen=True)
@@ -85,24 +88,25 @@ class Predictions:
     def n(self) -> int:
         return int(self.y_true.shape[0])
 
+    @property
+    def kind(self) -> "TaskType":
+        """The task's strategy object (see :mod:`diagnose.ingest._tasks`)."""
+        from ._tasks import task_type
+
+        return task_type(self.task)
+
     @cached_property
     def decision(self) -> np.ndarray:
         """Hard predictions at the default decision: score >= 0.5, argmax, or ``y_pred``."""
-        if self.task == "regression":
-            return self.y_pred
-        if self.y_score is None:
-            return self.y_pred
-        if self.task == "multiclass":
-            return np.argmax(self.y_score, axis=1)
-        return (self.y_score >= 0.5).astype(np.int8)
+        return self.kind.decision(self)
 
     def column(self, name: str) -> np.ndarray:
         """Any other column of the input (slice, tags, parameters) as a numpy array."""
         if self.table is None or name not in self.table.column_names:
             raise KeyError(name)
-        from .read import _to_numpy
+        from ._read import to_numpy
 
-        return _to_numpy(self.table.column(name))
+        return to_numpy(self.table.column(name))
 
     def slices(self):
         """The slice columns as a pandas DataFrame (one row per prediction)."""

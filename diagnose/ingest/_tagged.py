@@ -7,10 +7,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .checks import _Checker
-from .parse import load_predictions
-from .read import _to_numpy, read_table
-from .values import Columns, Predictions, Source
+from ._checks import Checker
+from ._parse import load_predictions
+from ._read import to_numpy, read_table
+from ._values import Columns, Predictions, Source
 
 
 # constant columns `diagnose errors sample` writes so that a tally can scale up
@@ -52,7 +52,7 @@ def load_tagged(source: Source, *, cv: "Predictions | Source | None" = None, col
     """
     cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
     table, name = read_table(source, encoding=encoding)
-    check = _Checker(table, name)
+    check = Checker(table, name)
     for column, role in ((cols.id, "sample id"), (cols.tags, "the reviewers' tags")):
         if column not in table.column_names:
             present = ", ".join(table.column_names[:12])
@@ -62,7 +62,7 @@ def load_tagged(source: Source, *, cv: "Predictions | Source | None" = None, col
     ids = check.unique_ids(cols.id).astype(str).astype(object)
     raw_tags = pc.cast(table.column(cols.tags), pa.string())
     # an empty cell means "not reviewed yet"
-    blank = _to_numpy(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw_tags), ""), True))
+    blank = to_numpy(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw_tags), ""), True))
     # a sample where not one row names a category was never reviewed (';' alone names none)
     no_category = pc.fill_null(pc.equal(pc.utf8_trim(raw_tags, characters="; \t\r\n"), ""), True)
     if pc.all(no_category).as_py():
@@ -70,7 +70,7 @@ def load_tagged(source: Source, *, cv: "Predictions | Source | None" = None, col
                    "reviewed yet", column=cols.tags,
                    fix=f"Fill in '{cols.tags}' with each row's error categories, separated by ';' "
                    "(e.g. 'pharma; misspelled'), then run the tally again")
-    tags = _to_numpy(raw_tags).astype(object)
+    tags = to_numpy(raw_tags).astype(object)
     tags[blank] = None
     total = _constant_count(check, TOTAL_ERRORS_COLUMN)
     cv_n = _constant_count(check, CV_N_COLUMN)
@@ -98,7 +98,7 @@ def load_tagged(source: Source, *, cv: "Predictions | Source | None" = None, col
     return TaggedSample(ids=ids, tags=tags, total_errors=total, cv_n=cv_n, source=name, table=table)
 
 
-def _constant_count(check: _Checker, column: str) -> int | None:
+def _constant_count(check: Checker, column: str) -> int | None:
     """An optional column holding one non-negative whole number on every row."""
     if column not in check.table.column_names:
         return None

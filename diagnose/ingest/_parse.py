@@ -9,9 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
-from .checks import _Checker, _natural_key, _parse_numbers
-from .read import read_table
-from .values import MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, TASKS, Columns, Predictions, Source, Splits
+from ..options import ReadOptions
+from ._checks import Checker, natural_key, parse_numbers
+from ._read import read_table
+from ._tasks import TASK_TYPES, multilabel_labels, task_type
+from ._values import MAX_ROWS_SHOWN, SPLITS, Columns, Predictions, Source, Splits
 
 
 def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str | None:
@@ -23,7 +25,7 @@ def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str
     'binary'
     """
     names = set(column_names)
-    if _multilabel_labels(names, columns):
+    if multilabel_labels(names, columns):
         return "multilabel"
     if any(c.startswith(columns.prob_prefix) for c in names):
         return "multiclass"
@@ -32,20 +34,10 @@ def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str
     return None
 
 
-def _multilabel_labels(names: set[str], columns: Columns) -> list[str]:
-    labels = []
-    for c in sorted(names):
-        if c.startswith(columns.true_prefix) and c != columns.y_true:
-            label = c[len(columns.true_prefix):]
-            if label and columns.score_prefix + label in names:
-                labels.append(label)
-    return labels
-
-
 def _task_from_labels(y_true: np.ndarray, y_pred: np.ndarray) -> str:
     """With only y_pred: regression when the values are not few integers, else by class count."""
     both = np.concatenate([y_true, y_pred])
-    nums = _parse_numbers(both) if both.dtype == object else both.astype(np.float64)
+    nums = parse_numbers(both) if both.dtype == object else both.astype(np.float64)
     if not np.isnan(nums).any():
         distinct = np.unique(nums)
         integral = np.all(distinct == np.round(distinct))
@@ -75,17 +67,24 @@ def load_splits(
     task: str | None = None,
     columns: Mapping[str, str] | Columns | None = None,
     positive_label: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
+    options: ReadOptions | None = None,
 ) -> Splits:
     """Read and validate the train, cv and (optional) test predictions of one run.
 
     Each source is a CSV or Parquet path, a pandas DataFrame or an Arrow table. ``data``
     is one table with a ``split`` column holding train, cv and test; so is ``train``
-    when it is given alone and has a ``split`` column.
+    when it is given alone and has a ``split`` column. ``options`` says how to read them
+    (the keyword arguments override it).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"y_true": [0, 1, 1], "y_score": [0.2, 0.7, 0.4]})
+    >>> s = load_splits(t, t)
+    >>> s.task, s.cv.n, s.test is None
+    ('binary', 3, True)
     """
-    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-    if task is not None and task not in TASKS:
-        raise UsageError(f"unknown task '{task}'; choose one of {', '.join(TASKS)}")
+    opts = read_options(options, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
+    cols, task, positive_label, encoding = opts_columns(opts), opts.task, opts.positive_label, opts.encoding
     raws: dict[str, RawTable] = {}
     if data is not None and any(s is not None for s in (train, cv, test)):
         raise UsageError("give either one file with a split column (--data) or the split files "
@@ -152,7 +151,7 @@ def _refuse_several_runs(raw: RawTable, cols: Columns) -> None:
 
 
 def _split_table(table: pa.Table, name: str, cols: Columns) -> dict[str, RawTable]:
-    checker = _Checker(table, name)
+    checker = Checker(table, name)
     checker.require(cols.split, "train, cv or test on every row", cols)
     values = checker.labels(cols.split)
     values = np.char.lower(values.astype(str))
@@ -184,11 +183,11 @@ def parse_splits(
     if inferred is None:
         # only y_pred: look at the labels of every split together
         for raw in raws.values():
-            _Checker(raw.table, raw.name, raw.row_numbers).require(columns.y_true, "the label", columns)
-            _Checker(raw.table, raw.name, raw.row_numbers).require(
+            Checker(raw.table, raw.name, raw.row_numbers).require(columns.y_true, "the label", columns)
+            Checker(raw.table, raw.name, raw.row_numbers).require(
                 columns.y_pred, "the prediction; or give y_score / y_prob_<class> columns", columns)
-        labels = [_Checker(r.table, r.name, r.row_numbers).labels(columns.y_true) for r in raws.values()]
-        preds = [_Checker(r.table, r.name, r.row_numbers).labels(columns.y_pred) for r in raws.values()]
+        labels = [Checker(r.table, r.name, r.row_numbers).labels(columns.y_true) for r in raws.values()]
+        preds = [Checker(r.table, r.name, r.row_numbers).labels(columns.y_pred) for r in raws.values()]
         inferred = _task_from_labels(np.concatenate(labels), np.concatenate(preds))
         if positive_label is not None and inferred == "multiclass":
             inferred = "binary"
@@ -213,7 +212,7 @@ def parse_splits(
                 continue
             unseen = ~seen[pred.y_true]
             if unseen.any():
-                names_ = sorted({classes[c] for c in pred.y_true[unseen]}, key=_natural_key)
+                names_ = sorted({classes[c] for c in pred.y_true[unseen]}, key=natural_key)
                 warnings.append(
                     f"{pred.source}: class(es) {', '.join(names_)} appear in {split} "
                     f"({int(unseen.sum())} rows) but never in train; the model cannot have learned them")
@@ -228,14 +227,14 @@ def _name_binary_classes(raws, out: dict, columns: Columns, positive: str) -> di
     for raw in raws.values():
         # the labels were validated while parsing; read only their distinct values again
         distinct = pa.table({columns.y_true: pc.unique(raw.table.column(columns.y_true))})
-        seen.update(_Checker(distinct, raw.name).labels(columns.y_true).tolist())
+        seen.update(Checker(distinct, raw.name).labels(columns.y_true).tolist())
     if positive not in seen:
         first = next(iter(raws.values()))
-        found = ", ".join(repr(v) for v in sorted(seen, key=_natural_key)[:6])
+        found = ", ".join(repr(v) for v in sorted(seen, key=natural_key)[:6])
         raise InputError(f"the positive label '{positive}' never occurs in column '{columns.y_true}'",
                          file=first.name, column=columns.y_true,
                          fix=f"Give one of the labels it holds: {found}")
-    others = sorted(seen - {positive}, key=_natural_key)
+    others = sorted(seen - {positive}, key=natural_key)
     if len(others) != 1:
         return out
     return {split: replace(pred, classes=(others[0], positive)) for split, pred in out.items()}
@@ -259,70 +258,19 @@ def _multiclass_classes(raws, columns: Columns, given) -> tuple[str, ...]:
         return classes
     seen: set[str] = set()
     for raw in raws.values():
-        checker = _Checker(raw.table, raw.name, raw.row_numbers)
+        checker = Checker(raw.table, raw.name, raw.row_numbers)
         seen.update(checker.labels(columns.y_true).tolist())
         if columns.y_pred in raw.table.column_names:
             seen.update(checker.labels(columns.y_pred).tolist())
-    return tuple(sorted(seen, key=_natural_key))
+    return tuple(sorted(seen, key=natural_key))
 
 
 def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes) -> Predictions:
     table = raw.table
-    check = _Checker(table, raw.name, raw.row_numbers)
+    check = Checker(table, raw.name, raw.row_numbers)
     names = set(table.column_names)
-    used = set()
-    y_score = y_pred = None
-    out_classes: tuple[str, ...] = ()
-    if task == "multilabel":
-        labels = _multilabel_labels(names, cols)
-        if not labels:
-            check.fail(f"no multi-label columns: expected pairs {cols.true_prefix}<label> and "
-                       f"{cols.score_prefix}<label>", fix="Add one truth and one score column per label")
-        y_true = np.column_stack([check.binary(cols.true_prefix + l, None) for l in labels])
-        y_score = np.column_stack([check.probability(cols.score_prefix + l) for l in labels])
-        used.update(cols.true_prefix + l for l in labels)
-        used.update(cols.score_prefix + l for l in labels)
-        out_classes = tuple(labels)
-    else:
-        check.require(cols.y_true, "the label", cols)
-        used.add(cols.y_true)
-        if task == "binary":
-            y_true = check.binary(cols.y_true, positive_label)
-            if cols.y_score in names:
-                y_score = check.probability(cols.y_score)
-                used.add(cols.y_score)
-            else:
-                if cols.y_pred not in names:
-                    check.require(cols.y_score, "the score of the positive class, or give y_pred", cols)
-                y_pred = check.binary(cols.y_pred, positive_label, what="prediction")
-                used.add(cols.y_pred)
-            out_classes = ("0", "1") if positive_label is None else ("not " + str(positive_label), str(positive_label))
-        elif task == "regression":
-            check.require(cols.y_pred, "the prediction", cols)
-            y_true = check.numeric(cols.y_true)
-            y_pred = check.numeric(cols.y_pred)
-            used.add(cols.y_pred)
-        else:  # multiclass
-            out_classes = tuple(classes)
-            index = {c: i for i, c in enumerate(out_classes)}
-            labels = check.labels(cols.y_true)
-            y_true = _encode(labels, index, check, cols.y_true,
-                             "holds classes that have no y_prob_<class> column")
-            prob_cols = [cols.prob_prefix + c for c in out_classes]
-            if all(c in names for c in prob_cols):
-                y_score = np.column_stack([check.probability(c) for c in prob_cols])
-                total = y_score.sum(axis=1)
-                off = np.abs(total - 1.0) > PROB_SUM_TOLERANCE
-                if off.any():
-                    check.fail(f"probability columns {cols.prob_prefix}* must sum to 1 on each row "
-                               f"(within {PROB_SUM_TOLERANCE:g})", column=cols.prob_prefix + "*",
-                               mask=off, values=total,
-                               fix="Give softmax outputs (predict_proba), one column per class")
-                used.update(prob_cols)
-            else:
-                check.require(cols.y_pred, "the prediction; or give y_prob_<class> columns", cols)
-                y_pred = _encode(check.labels(cols.y_pred), index, check, cols.y_pred, "holds unknown classes")
-                used.add(cols.y_pred)
+    parsed = task_type(task).parse(check, cols, positive_label, tuple(classes or ()))
+    used = set(parsed.used)
     ids = weight = None
     if cols.id in names:
         ids = check.unique_ids(cols.id)
@@ -340,37 +288,91 @@ def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes)
     slices = tuple(c for c in table.column_names if c not in used and c not in special
                    and not c.startswith(cols.param_prefix) and not c.startswith(cols.prob_prefix))
     return Predictions(
-        task=task, y_true=y_true, y_score=y_score, y_pred=y_pred, classes=out_classes, ids=ids,
-        weight=weight, source=raw.name, split=raw.split, table=table, slice_columns=slices,
+        task=task, y_true=parsed.y_true, y_score=parsed.y_score, y_pred=parsed.y_pred, classes=parsed.classes,
+        ids=ids, weight=weight, source=raw.name, split=raw.split, table=table, slice_columns=slices,
         row_numbers=raw.row_numbers,
     )
 
 
-def _encode(labels: np.ndarray, index: dict[str, int], check: _Checker, column: str, problem: str):
-    uniq, inverse = np.unique(labels.astype(str), return_inverse=True)
-    codes = np.array([index.get(u, -1) for u in uniq.tolist()], dtype=np.int64)[inverse]
-    bad = codes < 0
-    if bad.any():
-        check.fail(f"column '{column}' {problem}", column=column, mask=bad, values=labels,
-                   fix="Add a y_prob_<class> column for every class, or correct the labels")
-    return codes
+def read_options(options: ReadOptions | None = None, **overrides) -> ReadOptions:
+    """Reading options from an options value and keyword arguments (a :class:`Columns`
+    value is taken as the column map it differs from the defaults by).
+
+    >>> read_options(columns=Columns(y_true="label")).column_map
+    {'y_true': 'label'}
+    """
+    columns = overrides.get("columns")
+    if isinstance(columns, Columns):
+        default = Columns()
+        overrides["columns"] = {k: v for k, v in columns.__dict__.items() if getattr(default, k) != v}
+    return ReadOptions.of(options, **overrides)
+
+
+def opts_columns(options: ReadOptions) -> Columns:
+    """The column names that the options' column map gives."""
+    return Columns.from_mapping(options.column_map)
+
+
+def read_split(source: Source, split: str, *, options: ReadOptions | None = None) -> tuple[RawTable, dict]:
+    """One split's rows of a table: the whole table, or its ``split`` rows when it has a
+    ``split`` column (then also the other splits' rows, keyed by split, as the second value).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"split": ["cv", "test", "cv"], "y_true": [0, 1, 1], "y_score": [0.2, 0.7, 0.4]})
+    >>> raw, others = read_split(t, "cv")
+    >>> raw.table.num_rows, raw.row_numbers.tolist(), sorted(others)
+    (2, [1, 3], ['test'])
+    """
+    opts = options or ReadOptions()
+    cols = opts_columns(opts)
+    table, name = read_table(source, encoding=opts.encoding)
+    if cols.split not in table.column_names:
+        return RawTable(table, name, split), {}
+    parts = _split_table(table, name, cols)
+    if split not in parts:
+        raise InputError(f"its '{cols.split}' column has no {split} rows", file=name, column=cols.split,
+                         fix=f"Give a file with {split} rows, or one without a '{cols.split}' column")
+    return parts[split], {s: raw for s, raw in parts.items() if s != split}
 
 
 def load_predictions(source: Source, *, task: str | None = None, columns=None,
                      positive_label: str | None = None, split: str = "cv",
-                     encoding: str = "utf-8") -> Predictions:
-    """Read and validate a single table of predictions (one split).
+                     encoding: str | None = None, options: ReadOptions | None = None) -> Predictions:
+    """Read and validate a single table of predictions (one split; cv unless told).
 
     A table with a ``split`` column gives its rows of ``split`` (an error when it has none).
+
+    >>> import pandas as pd
+    >>> p = load_predictions(pd.DataFrame({"y_true": ["a", "b"], "y_prob_a": [0.9, 0.3], "y_prob_b": [0.1, 0.7]}))
+    >>> p.task, p.classes, p.decision.tolist()
+    ('multiclass', ('a', 'b'), [0, 1])
     """
-    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-    table, name = read_table(source, encoding=encoding)
-    raw = RawTable(table, name, split)
-    if cols.split in table.column_names:
-        parts = _split_table(table, name, cols)
-        if split not in parts:
-            raise InputError(f"its '{cols.split}' column has no {split} rows", file=name, column=cols.split,
-                             fix=f"Give a file with {split} rows, or one without a '{cols.split}' column")
-        raw = parts[split]
-    parsed, _ = parse_splits({split: raw}, task=task, columns=cols, positive_label=positive_label)
+    opts = read_options(options, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
+    raw, _ = read_split(source, split, options=opts)
+    parsed, _ = parse_splits({split: raw}, task=opts.task, columns=opts_columns(opts),
+                             positive_label=opts.positive_label)
     return parsed[split]
+
+
+def load_cv_test(cv: Source, test: Source | None = None, *,
+                 options: ReadOptions | None = None) -> tuple[Predictions, Predictions | None]:
+    """The cv predictions and, when given, the test predictions, validated together (their
+    classes line up). A cv file with a ``split`` column gives its cv rows, and its test rows
+    too when no test file is given; its train rows are never used.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"split": ["cv", "test"] * 3, "y_true": [0, 1] * 3, "y_score": [0.2, 0.7] * 3})
+    >>> cv, test = load_cv_test(t)
+    >>> cv.n, test.n
+    (3, 3)
+    """
+    opts = options or ReadOptions()
+    raws = {}
+    cv_raw, others = read_split(cv, "cv", options=opts)
+    raws["cv"] = cv_raw
+    if test is not None:
+        raws["test"], _ = read_split(test, "test", options=opts)
+    elif "test" in others:
+        raws["test"] = others["test"]
+    parsed, _ = parse_splits(raws, task=opts.task, columns=opts_columns(opts), positive_label=opts.positive_label)
+    return parsed["cv"], parsed.get("test")

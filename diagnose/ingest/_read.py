@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError
-from .values import Source
+from ._values import Source
 
 
 def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pa.Table, str]:
@@ -218,7 +218,7 @@ _NUMPY_TYPES = {
 }
 
 
-def _to_numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+def to_numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Arrow column -> numpy; numeric columns without nulls straight from their buffers.
 
     (pyarrow's own ``to_numpy`` imports pandas, a third of a second at the CLI.)
@@ -232,7 +232,7 @@ def _to_numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
             return np.empty(0, dtype=dtype)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
     if pa.types.is_boolean(col.type) and col.null_count == 0:
-        return _to_numpy(pc.cast(col, pa.int8())).astype(bool)
+        return to_numpy(pc.cast(col, pa.int8())).astype(bool)
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     return col.to_numpy(zero_copy_only=False)

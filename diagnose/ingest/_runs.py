@@ -8,10 +8,11 @@ import numpy as np
 import pyarrow as pa
 
 from ..exceptions import InputError, UsageError
-from .checks import _Checker, _natural_key
-from .parse import RawTable, parse_splits
-from .read import read_table
-from .values import SPLITS, TASKS, Columns
+from ._checks import Checker, natural_key
+from ._parse import RawTable, parse_splits
+from ._read import read_table
+from ._tasks import task_type
+from ._values import SPLITS, Columns
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,14 @@ def load_runs(
     ('binary', (2, 4), 2)
     """
     cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-    if task is not None and task not in TASKS:
-        raise UsageError(f"unknown task '{task}'; choose one of {', '.join(TASKS)}")
+    if task is not None:
+        task_type(task)  # an unknown task is bad usage, before any file is read
     groups: dict[tuple, RawTable] = {}
     names = []
     for source in sources:
         table, name = _table_and_name(source, encoding)
         names.append(name)
-        check = _Checker(table, name)
+        check = Checker(table, name)
         check.require(cols.split, "split: train or cv", cols)
         if by.startswith(cols.param_prefix) and by not in table.column_names:
             _missing_param(table, name, by, cols)
@@ -148,7 +149,7 @@ def runs_from_groups(
     if any(isinstance(key, str) for key, _ in groups):
         # one file numeric, another text: compare them all as text
         groups = {(str(key), s): raw for (key, s), raw in groups.items()}
-        ordered = sorted({key for key, _ in groups}, key=_natural_key)
+        ordered = sorted({key for key, _ in groups}, key=natural_key)
     else:
         ordered = sorted({key for key, _ in groups})
     for key in ordered:
@@ -166,7 +167,7 @@ def runs_from_groups(
     parsed, warnings = parse_splits(groups, task=task, columns=cols, positive_label=positive_label)
     runs = {key: {s: parsed[key, s] for s in splits if (key, s) in parsed} for key in ordered}
     first = parsed[ordered[0], "train"]
-    if first.task == "multiclass":
+    if first.kind.per_class and not first.kind.multi_output:  # classes a run's train rows never show
         for key in ordered:
             seen = np.zeros(len(first.classes), bool)
             seen[np.unique(runs[key]["train"].y_true)] = True
@@ -198,7 +199,7 @@ def _missing_param(table: pa.Table, name: str, by: str, cols: Columns) -> None:
                      file=name, column=by, fix=fix)
 
 
-def _run_values(check: _Checker, by: str, cols: Columns) -> np.ndarray:
+def _run_values(check: Checker, by: str, cols: Columns) -> np.ndarray:
     """The run column: positive whole numbers for ``train_size``, numbers or text otherwise."""
     col = check.table.column(by)
     if by == cols.train_size:
@@ -227,7 +228,7 @@ def load_curve_summary(source, *, columns: Mapping[str, str] | Columns | None = 
     """
     cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
     table, name = _table_and_name(source, encoding)
-    check = _Checker(table, name)
+    check = Checker(table, name)
     for column, role in ((cols.train_size, "training-set size"), ("train_error", "J_train"),
                          ("cv_error", "J_cv")):
         check.require(column, role, cols)

@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError
-from .read import _to_numpy
-from .values import MAX_ROWS_SHOWN, Columns
+from ._read import to_numpy
+from ._values import MAX_ROWS_SHOWN, Columns
 
 
-class _Checker:
+class Checker:
     """Column checks for one table; every failure names file, column, rows and values."""
 
     def __init__(self, table: pa.Table, name: str, row_numbers: np.ndarray | None = None):
@@ -49,16 +49,16 @@ class _Checker:
         col = self.table.column(column)
         t = col.type
         if pa.types.is_boolean(t):
-            arr = _to_numpy(pc.cast(col, pa.int8())).astype(np.float64) if col.null_count == 0 else None
+            arr = to_numpy(pc.cast(col, pa.int8())).astype(np.float64) if col.null_count == 0 else None
         elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-            arr = None if col.null_count else _to_numpy(pc.cast(col, pa.float64()))
+            arr = None if col.null_count else to_numpy(pc.cast(col, pa.float64()))
         elif pa.types.is_null(t):
             self.fail(f"column '{column}' is empty", column=column,
                       mask=np.ones(len(col), bool), values=[None] * len(col),
                       fix=f"Fill in a {kind} on every row")
         else:
-            raw = _to_numpy(col)
-            as_num = _parse_numbers(raw)
+            raw = to_numpy(col)
+            as_num = parse_numbers(raw)
             bad = np.isnan(as_num) & ~_is_nan_text(raw)
             if bad.any():
                 missing = _is_missing(raw)
@@ -67,7 +67,7 @@ class _Checker:
                               mask=bad & ~missing, values=raw, fix=f"Put a {kind} on every row")
             arr = as_num
         if arr is None:  # nulls present in a numeric column
-            mask = _to_numpy(col.is_null())
+            mask = to_numpy(col.is_null())
             self.fail(f"column '{column}' has empty or NaN values", column=column, mask=mask,
                       values=[None] * len(mask), fix=f"Fill in a {kind} on every row, or drop those rows")
         if np.isfinite(arr.sum()):  # a NaN or an infinity anywhere would show in the sum
@@ -98,7 +98,7 @@ class _Checker:
         if pa.types.is_null(col.type):
             self.fail(f"column '{column}' is empty", column=column, mask=np.ones(len(col), bool),
                       values=[None] * len(col), fix="Fill in a label on every row")
-        raw = _to_numpy(col)
+        raw = to_numpy(col)
         if pa.types.is_floating(col.type):
             nan = np.isnan(raw.astype(np.float64))
             if nan.any():
@@ -106,7 +106,7 @@ class _Checker:
                           values=raw, fix="Fill in a label on every row, or drop those rows")
             return _float_labels_to_str(raw.astype(np.float64))
         if col.null_count:
-            mask = _to_numpy(col.is_null())
+            mask = to_numpy(col.is_null())
             self.fail(f"column '{column}' has empty labels", column=column, mask=mask,
                       values=[None] * len(mask), fix="Fill in a label on every row, or drop those rows")
         if pa.types.is_boolean(col.type):
@@ -115,11 +115,11 @@ class _Checker:
             return raw.astype(str).astype(object)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             col = pc.utf8_trim_whitespace(col)
-            blank = _to_numpy(pc.equal(col, ""))
+            blank = to_numpy(pc.equal(col, ""))
             if blank.any():
                 self.fail(f"column '{column}' has empty labels", column=column, mask=blank,
                           values=[None] * len(blank), fix="Fill in a label on every row, or drop those rows")
-            return _to_numpy(col).astype(object)
+            return to_numpy(col).astype(object)
         return raw.astype(str).astype(object)
 
     def binary(self, column: str, positive_label: str | None, *, what: str = "label") -> np.ndarray:
@@ -130,7 +130,7 @@ class _Checker:
             if pa.types.is_integer(col.type) and col.null_count == 0 and len(col):
                 bounds = pc.min_max(col)
                 if bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= 1:
-                    return _to_numpy(pc.cast(col, pa.int8()))
+                    return to_numpy(pc.cast(col, pa.int8()))
             arr = self.numeric(column, kind=f"0/1 {what}")
             bad = (arr != 0) & (arr != 1)
             if bad.any():
@@ -165,10 +165,10 @@ class _Checker:
     def unique_ids(self, column: str) -> np.ndarray:
         col = self.table.column(column)
         if col.null_count:
-            mask = _to_numpy(col.is_null())
+            mask = to_numpy(col.is_null())
             self.fail(f"column '{column}' has empty ids", column=column, mask=mask,
                       values=[None] * len(mask), fix="Give every row an id")
-        ids = _to_numpy(col)
+        ids = to_numpy(col)
         if ids.dtype == object:
             ids = ids.astype(str)
         if _all_distinct(ids):
@@ -211,10 +211,10 @@ def _py(value):
 
 
 def _distinct(labels: np.ndarray) -> list[str]:
-    return sorted(set(labels.tolist()), key=_natural_key)
+    return sorted(set(labels.tolist()), key=natural_key)
 
 
-def _natural_key(label: str):
+def natural_key(label: str):
     try:
         return (0, float(label), "")
     except ValueError:
@@ -240,7 +240,7 @@ def _is_nan_text(raw: np.ndarray) -> np.ndarray:
     return np.array([isinstance(v, str) and v.strip().lower() == "nan" for v in raw], dtype=bool)
 
 
-def _parse_numbers(raw: np.ndarray) -> np.ndarray:
+def parse_numbers(raw: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
