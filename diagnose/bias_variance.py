@@ -21,7 +21,7 @@ from typing import Mapping
 
 from .metrics import Z95
 from .options import Tolerance
-from .results import Gap, SplitError, Verdict
+from .results import Gap, Verdict
 
 VERDICTS = ("good_fit", "high_bias", "high_variance", "high_bias_high_variance")
 

@@ -25,8 +25,8 @@ from .bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES, Tolerance, diagnose
 from .curves import CurvePoint, _check_metric, _long_frame
 from .exceptions import UsageError
 from .extrapolation import MIN_POINTS, Extrapolation, fit_power_law
-from .metrics import Z95, split_error, trivial_name, trivial_predictions, wilson_interval
-from .results import Gap, SplitError, _num
+from .metrics import Z95, SplitError, split_error, trivial_name, trivial_predictions, wilson_interval
+from .results import Gap, _num
 
 LEARNING_ADVICE = {
     "high_bias": "Both curves have flattened close together above the reference: more "
@@ -106,7 +106,7 @@ def build_learning_curve(
 ) -> LearningCurve:
     """The learning-curve verdict and extrapolation from points sorted by training size.
 
-    >>> from diagnose.results import SplitError
+    >>> from diagnose.metrics import SplitError
     >>> def err(p, n, split):
     ...     return SplitError(split, "mse", n, p, p, p, 0.001, 0.0, n)
     >>> pts = [CurvePoint(m, err(0.0, m, "train"), err(cv, 500, "cv"))

@@ -17,8 +17,8 @@ import numpy as np
 
 from .curves import CurvePoint, _check_metric, _long_frame
 from .exceptions import UsageError
-from .metrics import split_error
-from .results import SplitError, _num
+from .metrics import SplitError, split_error
+from .results import _num
 
 TIE_RULES = ("smallest", "largest")
 
@@ -90,7 +90,7 @@ def build_validation_curve(
     ``test_of(value)`` returns the test :class:`SplitError` of a value (or ``None``); it
     is called once, for the chosen value, after the choice is made.
 
-    >>> from diagnose.results import SplitError
+    >>> from diagnose.metrics import SplitError
     >>> def err(p):
     ...     return SplitError("", "mse", 100, p, p, p, 0.0, 0.0, 100.0)
     >>> pts = [CurvePoint(lam, err(tr), err(cv)) for lam, tr, cv in

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from .exceptions import UsageError
-from .metrics import default_metric, metrics_for
-from .results import SplitError, _num
+from .metrics import SplitError, default_metric, metrics_for
+from .results import _num
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ The keys of ``to_dict()`` are the public JSON interface (README.md, "The JSON re
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
+
+from .metrics import SplitError
 
 
 def _num(value: float | None) -> float | None:
@@ -15,33 +17,6 @@ def _num(value: float | None) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class SplitError:
-    """The error J of one split with its 95% interval.
-
-    ``se`` is the standard error used to judge gaps; ``loss_variance`` the per-sample
-    variance of the loss (used to say how many samples would settle a gap).
-    """
-
-    split: str
-    metric: str
-    n: int
-    error: float
-    ci_low: float
-    ci_high: float
-    se: float
-    loss_variance: float
-    n_effective: float
-    extras: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        out = {"n": self.n, "error": _num(self.error), "ci_low": _num(self.ci_low),
-               "ci_high": _num(self.ci_high)}
-        for key, value in self.extras.items():
-            out[key] = _num(value) if isinstance(value, float) else value
-        return out
 
 
 @dataclass(frozen=True)

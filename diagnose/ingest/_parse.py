@@ -12,7 +12,7 @@ from ..exceptions import InputError, UsageError
 from ..options import ReadOptions
 from ._checks import Checker, natural_key, parse_numbers
 from ._read import read_table
-from ._tasks import TASK_TYPES, multilabel_labels, task_type
+from ._tasks import multilabel_labels, task_type
 from ._values import MAX_ROWS_SHOWN, SPLITS, Columns, Predictions, Source, Splits
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ..exceptions import InputError, UsageError
+from ..exceptions import InputError
 from ._checks import Checker, natural_key
 from ._parse import RawTable, parse_splits
 from ._read import read_table

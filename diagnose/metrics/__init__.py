@@ -1,0 +1,30 @@
+"""Split errors: the registry of metrics, each split's error J with its 95% interval, and
+the trivial baseline.
+
+Classification: ``error_rate`` (fraction misclassified at the default decision; the
+default), ``log_loss`` and ``brier``. Regression: ``half_mse`` (the course's
+J = sum((y_pred - y)^2) / (2m); the default), ``mse``, ``rmse`` and ``mae``. A new metric
+is one :func:`register` call; see docs/architecture.md.
+
+>>> import numpy as np
+>>> from diagnose.ingest import Predictions
+>>> p = Predictions("regression", np.array([2.0, 4.0]), y_pred=np.array([2.5, 4.0]))
+>>> split_error(p).error, metrics_for("regression")
+(0.0625, ('half_mse', 'mse', 'rmse', 'mae'))
+"""
+from __future__ import annotations
+
+from ._intervals import Z95, weighted_mean_var, wilson_bounds, wilson_interval
+from ._losses import LOG_EPS
+from ._registry import MEAN, METRICS, PROPORTION, Metric, default_metric, metric, metrics_for, register
+from ._split import SplitError, per_sample_loss, split_error, trivial_name, trivial_predictions
+
+CLASSIFICATION_METRICS = metrics_for("binary")
+REGRESSION_METRICS = metrics_for("regression")
+
+__all__ = [
+    "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "Metric", "PROPORTION", "REGRESSION_METRICS",
+    "SplitError", "Z95", "default_metric", "metric", "metrics_for", "per_sample_loss", "register",
+    "split_error", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
+    "wilson_interval",
+]

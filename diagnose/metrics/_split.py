@@ -1,0 +1,126 @@
+"""The error J of one split with its 95% interval."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..exceptions import UsageError
+from ..values import json_number
+from ._intervals import Z95, weighted_mean_var, wilson_interval
+from ._registry import PROPORTION, default_metric, metric
+
+if TYPE_CHECKING:
+    from ..ingest import Predictions
+
+
+@dataclass(frozen=True)
+class SplitError:
+    """The error J of one split with its 95% interval.
+
+    ``se`` is the standard error used to judge gaps; ``loss_variance`` the per-sample
+    variance of the loss (used to say how many samples would settle a gap); ``extras``
+    are the split's other figures (accuracy, precision, ... for classification).
+    """
+
+    split: str
+    metric: str
+    n: int
+    error: float
+    ci_low: float
+    ci_high: float
+    se: float
+    loss_variance: float
+    n_effective: float
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {"n": self.n, "error": json_number(self.error), "ci_low": json_number(self.ci_low),
+               "ci_high": json_number(self.ci_high)}
+        for key, value in self.extras.items():
+            out[key] = json_number(value) if isinstance(value, float) else value
+        return out
+
+
+def per_sample_loss(pred: Predictions, metric_name: str) -> np.ndarray:
+    """The loss of each row; J is their (weighted) mean (``rmse``: the root of it).
+
+    >>> from diagnose.ingest import Predictions
+    >>> p = Predictions("regression", np.array([2.3, 4.1]), y_pred=np.array([2.4, 4.2]))
+    >>> round(float(per_sample_loss(p, "half_mse").mean()), 12)
+    0.005
+    """
+    m = metric(metric_name, pred.task)
+    if m.needs_scores and pred.y_score is None:
+        raise UsageError(f"metric '{metric_name}' needs scores or probabilities, not only y_pred")
+    return m.loss(pred)
+
+
+def split_error(pred: Predictions, metric_name: str | None = None, *, split: str | None = None) -> SplitError:
+    """J of one split with its 95% interval.
+
+    Intervals: a Wilson score interval where each row is right or wrong (``error_rate`` on
+    binary and multiclass data); otherwise a normal (central-limit) interval around the
+    mean per-sample loss, mean +/- 1.96 * sd / sqrt(n); ``rmse`` takes the square root of
+    the ``mse`` interval. With sample weights, means are weighted and n is Kish's
+    effective sample size.
+
+    >>> from diagnose.ingest import Predictions
+    >>> p = Predictions("binary", np.array([1, 0, 1, 1]), y_score=np.array([0.9, 0.6, 0.2, 0.7]))
+    >>> e = split_error(p, "error_rate")
+    >>> e.error, e.n
+    (0.5, 4)
+    """
+    name = metric_name or default_metric(pred.task)
+    m = metric(name, pred.task)
+    losses = per_sample_loss(pred, name)
+    if m.interval == PROPORTION and not pred.kind.multi_output:
+        # a rate needs no sample variance: p(1 - p) is its per-sample variance
+        if pred.weight is None:
+            mean, n_eff = float(losses.mean()), float(pred.n)
+        else:
+            mean, _, n_eff = weighted_mean_var(losses, pred.weight)
+        var = mean * (1.0 - mean)
+        low, high = wilson_interval(mean, n_eff)
+        # the Wilson width stays honest at 0 or 1 errors, where p(1-p)/n would claim no noise
+        se = (high - low) / (2 * Z95)
+    else:
+        mean, var, n_eff = weighted_mean_var(losses, pred.weight)
+        se = math.sqrt(var / n_eff) if n_eff > 0 else float("inf")
+        low, high = max(0.0, mean - Z95 * se), mean + Z95 * se
+    error = mean
+    if m.root:
+        error = math.sqrt(mean)
+        low, high = math.sqrt(low), math.sqrt(high)
+        # delta method: d sqrt(x) = dx / (2 sqrt(x))
+        se = se / (2 * error) if error > 0 else se
+        var = var / (4 * mean) if mean > 0 else var
+    return SplitError(split=split or pred.split or "", metric=name, n=pred.n, error=error,
+                      ci_low=low, ci_high=high, se=se, loss_variance=var, n_effective=n_eff)
+
+
+def trivial_predictions(train: Predictions, target: Predictions) -> Predictions:
+    """The trivial model fit on train, applied to ``target``'s rows: the majority class for
+    hard decisions, the class prior for probabilities, the mean for regression, all weighted
+    by train's sample weights (the task's strategy says how).
+
+    >>> from diagnose.ingest import Predictions
+    >>> train = Predictions("regression", np.array([1.0, 3.0]), y_pred=np.array([1.0, 3.0]))
+    >>> trivial_predictions(train, train).y_pred.tolist()
+    [2.0, 2.0]
+    """
+    return train.kind.trivial(train, target)
+
+
+def trivial_name(task: str, metric_name: str) -> str:
+    """What the trivial model of ``task`` is, in words.
+
+    >>> trivial_name("binary", "log_loss")
+    'class prior of train'
+    """
+    from ..ingest import task_type
+
+    return task_type(task).trivial_name(metric_name)
