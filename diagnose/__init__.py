@@ -22,7 +22,7 @@ _compat.install()
 
 def _load_renderers() -> None:
     """Result values render through diagnose.present, loaded the first time one is asked for."""
-    import_module(".render", __name__)
+    import_module(".present", __name__)
 
 
 values.set_loader(_load_renderers)
@@ -31,9 +31,9 @@ values.set_loader(_load_renderers)
 _LAZY = {
     # skewed data and thresholds (issue 3)
     "best_threshold": "thresholds",
-    "threshold_search": "threshold_choice",
-    "choose_threshold": "threshold_choice",
-    "ThresholdResult": "threshold_choice",
+    "threshold_search": "thresholds",
+    "choose_threshold": "thresholds",
+    "ThresholdResult": "thresholds",
     "split_classification": "classification",
     "class_table": "classification",
     "report": "diagnosis",
@@ -71,7 +71,7 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOp
 
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
-_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "threshold_choice", "curves",
+_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves",
                "curve_learning", "curve_validation", "error_analysis", "error_tally", "cohorts", "gate_rules")
 
 

@@ -31,6 +31,7 @@ from typing import Any
 # old module -> the modules its names now live in, searched in order
 MODULES: dict[str, tuple[str, ...]] = {
     "diagnose.errors": ("diagnose.exceptions",),
+    "diagnose.threshold_choice": ("diagnose.thresholds",),
     "diagnose.ingest.read": ("diagnose.ingest", "diagnose.ingest._read"),
     "diagnose.ingest.checks": ("diagnose.ingest", "diagnose.ingest._checks"),
     "diagnose.ingest.parse": ("diagnose.ingest", "diagnose.ingest._parse"),

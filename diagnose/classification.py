@@ -381,10 +381,9 @@ def classification_sections(splits, *, threshold_rule: str = "f1", skew_threshol
     """Per-split metrics, skew, per-class tables and the threshold chosen on cv (reported on
     test) for validated classification :class:`~diagnose.ingest.Splits`."""
     from .exceptions import UsageError
-    from .threshold_choice import choose_threshold
-    from .thresholds import Rule
+    from .thresholds import ThresholdRule, choose_threshold
 
-    rule = Rule.parse(threshold_rule)
+    rule = ThresholdRule.parse(threshold_rule)
     if not 0.0 < skew_threshold <= 0.5:
         raise UsageError(f"the skew threshold must lie in (0, 0.5], not {skew_threshold}")
     per_split = {name: split_classification(pred, split=name) for name, pred in splits.items()}

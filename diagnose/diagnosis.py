@@ -69,7 +69,7 @@ def build_report(
 
     Classification adds accuracy/prevalence/precision/recall/F1 per split, ``skew``,
     ``per_class`` and a ``threshold`` chosen on cv by ``threshold_rule`` (bootstrap
-    resamples with ``seed``); see :mod:`diagnose.classification`, :mod:`diagnose.threshold_choice`.
+    resamples with ``seed``); see :mod:`diagnose.classification`, :mod:`diagnose.thresholds`.
     """
     task = splits.task
     metric = metric or default_metric(task)

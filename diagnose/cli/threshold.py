@@ -30,10 +30,9 @@ def threshold(cv, test, rule, bootstrap, seed, curve_points, task, column_map, p
     from ..exceptions import UsageError
     from ..ingest import load_cv_test
     from ..options import ReadOptions
-    from ..threshold_choice import choose_threshold
-    from ..thresholds import Rule
+    from ..thresholds import ThresholdRule, choose_threshold
 
-    rule = Rule.parse(rule)  # a bad rule fails before any file is read
+    rule = ThresholdRule.parse(rule)  # a bad rule fails before any file is read
     if task == "regression":
         raise UsageError("thresholds apply to binary and multi-label classification, not regression")
     options = ReadOptions.of(task=task, columns=parse_pairs(column_map, what="--column"),

@@ -1,72 +1,23 @@
-"""The exact decision-threshold sweep: precision/recall/F-beta at every distinct score, rules.
+"""The exact decision-threshold sweep: counts, precision, recall and F-beta at every
+distinct score, and the threshold a rule picks.
 
 A row is predicted positive when its score is >= t, as in scikit-learn's
 ``precision_recall_curve``. The sweep is exact over every distinct score: one sort of all
 scores and one of the positives' scores, then ``searchsorted`` counts the positives at or
 above each distinct score (no argsort, which is several times slower on large arrays).
 With sample weights the counts become suffix sums of the weights in score order.
-
-Rules: ``f1`` (default), ``fbeta:B``, ``precision>=P`` (the best recall among thresholds
-whose precision is at least P) and ``recall>=R`` (the best precision with recall at least
-R). Tie rule: among thresholds whose objective is equal (within 1e-12, relative), the
-one with the higher F1 wins, then the higher threshold (fewer positive predictions).
 Zero-division rule: precision is 0 when nothing is predicted positive, recall is 0 when
 there are no positives, F-beta is 0 when both are 0 (scikit-learn's ``zero_division=0``).
-
-Choosing a threshold on cv and reporting it (curve, bootstrap, test metrics) is
-:mod:`diagnose.threshold_choice`.
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
-from .exceptions import UsageError
-
-RULES_HELP = "f1 | fbeta:B | precision>=P | recall>=R"
-TIE_TOL = 1e-12
-_RULE = re.compile(r"^\s*(f1|fbeta\s*:\s*(?P<beta>[^\s]+)|(?P<kind>precision|recall)\s*>=\s*(?P<min>[^\s]+))\s*$")
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A parsed threshold rule: ``kind`` is fbeta, precision or recall.
-
-    >>> Rule.parse("precision>=0.9")
-    Rule(kind='precision', value=0.9, text='precision>=0.9')
-    >>> Rule.parse("f1").value
-    1.0
-    """
-
-    kind: str
-    value: float
-    text: str
-
-    @classmethod
-    def parse(cls, text: "str | Rule") -> "Rule":
-        if isinstance(text, Rule):
-            return text
-        m = _RULE.match(str(text).lower())
-        bad = UsageError(f"unknown threshold rule '{text}'; use {RULES_HELP} (e.g. fbeta:2, precision>=0.9)")
-        if m is None:
-            raise bad
-        try:
-            number = float(m.group("min") or m.group("beta") or 1.0)
-        except ValueError:
-            raise bad from None
-        if m.group("kind"):
-            if not 0.0 <= number <= 1.0:
-                raise UsageError(f"threshold rule '{text}': the minimum must lie in [0, 1]")
-            return cls(m.group("kind"), number, f"{m.group('kind')}>={number:g}")
-        beta = number
-        if not (beta > 0 and math.isfinite(beta)):
-            raise UsageError(f"threshold rule '{text}': beta must be a positive number")
-        return cls("fbeta", beta, "f1" if beta == 1.0 else f"fbeta:{beta:g}")
-
+from ..values import json_number
+from ._rules import TIE_TOL, ThresholdRule
 
 # from this many rows on, the two sorts of a sweep run on two threads
 PARALLEL_SORT_ROWS = 200_000
@@ -131,7 +82,7 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
         # faster unstable argsort will do; each array is gathered once
         order = np.argsort(y_score)
         w = w[order]
-        return _sweep_sorted(y_score[order], w * (y_true[order] == 1), w)
+        return sweep_sorted(y_score[order], w * (y_true[order] == 1), w)
     is_pos = y_true == 1
     n = y_score.shape[0]
     n_pos = int(np.count_nonzero(is_pos))
@@ -170,7 +121,7 @@ def _two_sorts(a, b, n: int) -> tuple[np.ndarray, np.ndarray]:
         return first.result(), second.result()
 
 
-def _sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
+def sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
     """Sweep over scores already sorted ascending, with per-row positive and total weight."""
     first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     # suffix sums: the weight of every row from i to the end
@@ -180,7 +131,7 @@ def _sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
     return Sweep(s[first], tp[first], pp[first], positives, total)
 
 
-def _objective(sw: Sweep, rule: Rule) -> np.ndarray:
+def _objective(sw: Sweep, rule: ThresholdRule) -> np.ndarray:
     """The rule's score per threshold; -inf where the rule's constraint fails."""
     if rule.kind == "fbeta":
         if sw.positives <= 0:
@@ -200,10 +151,10 @@ def _objective(sw: Sweep, rule: Rule) -> np.ndarray:
     return obj
 
 
-def pick_index(sw: Sweep, rule: "str | Rule" = "f1") -> Optional[int]:
+def pick_index(sw: Sweep, rule: str | ThresholdRule = "f1") -> Optional[int]:
     """Index into ``sw.thresholds`` of the threshold the rule picks, or ``None`` when no
     threshold meets the rule's constraint (or there are no thresholds)."""
-    rule = Rule.parse(rule)
+    rule = ThresholdRule.parse(rule)
     if sw.thresholds.shape[0] == 0:
         return None
     obj = _objective(sw, rule)
@@ -217,7 +168,7 @@ def pick_index(sw: Sweep, rule: "str | Rule" = "f1") -> Optional[int]:
     return int(cand[-1])  # thresholds ascend: the last is the highest
 
 
-def best_threshold(y_true, y_score, *, rule: "str | Rule" = "f1", sample_weight=None) -> float:
+def best_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample_weight=None) -> float:
     """The threshold the rule picks (positive when score >= it); NaN when none qualifies.
 
     >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
@@ -228,16 +179,6 @@ def best_threshold(y_true, y_score, *, rule: "str | Rule" = "f1", sample_weight=
     sw = sweep(y_true, y_score, sample_weight=sample_weight)
     i = pick_index(sw, rule)
     return float("nan") if i is None else float(sw.thresholds[i])
-
-
-# ---------------------------------------------------------------- metrics at one threshold
-
-
-def _f(x) -> Optional[float]:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -278,8 +219,8 @@ class PRF:
         return (self.tp + self.tn) / self.total if self.total > 0 else 0.0
 
     def to_dict(self) -> dict:
-        return {"precision": _f(self.precision), "recall": _f(self.recall), "f1": _f(self.f1),
-                "predicted_positive": _f(self.pp), "positives": _f(self.positives)}
+        return {"precision": json_number(self.precision), "recall": json_number(self.recall), "f1": json_number(self.f1),
+                "predicted_positive": json_number(self.pp), "positives": json_number(self.positives)}
 
 
 def metrics_at(y_true, y_score, threshold: float, *, sample_weight=None) -> PRF:

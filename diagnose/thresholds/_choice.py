@@ -2,33 +2,26 @@
 
 The threshold is chosen on cv only, by a rule, and test is only reported at it (never
 chosen on). Around the choice: the precision/recall/F1 curve by threshold, downsampled for
-plots and always holding the chosen point; a bootstrap interval of the chosen threshold and
-its cv F1 (resamples of cv rows, fixed seed); and :class:`ThresholdResult`, which renders as
-text, Markdown and JSON. Multi-label data gets one threshold per label with micro averages
-at those thresholds; multiclass gets none (argmax is used).
-
-The exact sweep, the rules, the tie rule and the zero-division rule live in
-:mod:`diagnose.thresholds`.
+plots and always holding the chosen point; a bootstrap interval of the chosen threshold
+and its cv F1; and :class:`ThresholdResult`. Multi-label data gets one threshold per label
+with micro averages at those thresholds; multiclass gets none (argmax is used).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 
-from .exceptions import UsageError
-from .thresholds import PRF, Rule, Sweep, _f, _sweep_sorted, metrics_at, pick_index, sweep
+from ..exceptions import UsageError
+from ..options import DEFAULT_CURVE_POINTS
+from ..values import Rendered, json_number
+from ._bootstrap import BootstrapInterval, bootstrap_threshold
+from ._rules import ThresholdRule
+from ._sweep import PRF, Sweep, metrics_at, pick_index, sweep
 
 DEFAULT_THRESHOLD = 0.5
-MAX_CURVE_POINTS = 1000
-BOOTSTRAP_REPS = 200
-# bootstrap="auto": each replicate costs a pass over cv, so large cv sets get fewer
-# replicates (budget / rows, at most BOOTSTRAP_REPS) and none below MIN_BOOTSTRAP_REPS,
-# which keeps the report within about half a second; an explicit number is always honoured
-BOOTSTRAP_BUDGET = 10_000_000
-MIN_BOOTSTRAP_REPS = 20
+MAX_CURVE_POINTS = DEFAULT_CURVE_POINTS
 
 
 def _downsample(m: int, keep: Optional[int], max_points: int) -> np.ndarray:
@@ -62,81 +55,8 @@ class ThresholdCurve:
         return [{"threshold": t, "precision": p, "recall": r, "f1": f} for t, p, r, f in zip(*cols)]
 
 
-@dataclass(frozen=True)
-class BootstrapInterval:
-    """95% percentile intervals, over bootstrap resamples of cv, of the chosen threshold and
-    of its cv F1; ``failed`` resamples had no positive row (so, as on cv itself, no
-    threshold can be chosen) or no threshold that met the rule."""
-
-    reps: int
-    seed: int
-    value_low: float
-    value_high: float
-    f1_low: float
-    f1_high: float
-    failed: int = 0
-    note: Optional[str] = None
-
-    def to_dict(self) -> dict:
-        return {"reps": self.reps, "seed": self.seed, "value_low": _f(self.value_low),
-                "value_high": _f(self.value_high), "f1_low": _f(self.f1_low),
-                "f1_high": _f(self.f1_high), "failed": self.failed, "note": self.note}
-
-
-def bootstrap_threshold(y_true, y_score, *, rule: "str | Rule" = "f1", sample_weight=None,
-                        reps: "int | str" = "auto", seed: int = 0) -> Optional[BootstrapInterval]:
-    """Resample the rows with replacement ``reps`` times (fixed seed) and redo the choice.
-
-    Sorts once; each resample is a vector of row counts (multinomial), so it only needs
-    cumulative sums. ``reps="auto"``: 200, fewer on large inputs, none (with a note) on very
-    large ones (see ``BOOTSTRAP_BUDGET``); ``0``: no bootstrap (``None``).
-
-    >>> from diagnose.thresholds import best_threshold
-    >>> rng = np.random.default_rng(0)
-    >>> y = rng.integers(0, 2, 500); s = np.clip(0.3 * y + 0.7 * rng.random(500), 0, 1)
-    >>> b = bootstrap_threshold(y, s, reps=50)
-    >>> b.reps, b.value_low <= best_threshold(y, s) <= b.value_high
-    (50, True)
-    """
-    rule = Rule.parse(rule)
-    y_score = np.asarray(y_score, dtype=np.float64)
-    n = y_score.shape[0]
-    if reps == "auto":
-        reps = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1))
-        if reps < MIN_BOOTSTRAP_REPS:
-            nan = math.nan
-            return BootstrapInterval(0, seed, nan, nan, nan, nan, note=(
-                f"bootstrap skipped: cv has {n:,} rows, too many for a quick interval (with so many rows "
-                "the choice is usually stable); ask for it with --bootstrap N"))
-    if reps <= 0 or n == 0:
-        return None
-    reps = int(reps)
-    order = np.argsort(y_score, kind="stable")
-    s = y_score[order]
-    pos = (np.asarray(y_true)[order] == 1)
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[order]
-    rng = np.random.default_rng(seed)
-    values, f1s = [], []
-    for _ in range(reps):  # a loop over replicates, not rows: each one is vectorised
-        # rows are exchangeable, so multinomial counts can be laid on the sorted order
-        counts = np.bincount(rng.integers(0, n, n), minlength=n)
-        keep = counts > 0
-        ww = (counts * w)[keep]
-        sw = _sweep_sorted(s[keep], ww * pos[keep], ww)
-        # a resample without positives has no threshold to choose (as threshold_search
-        # says for cv); picking one would drag the interval to the top score at F1 0
-        i = pick_index(sw, rule) if sw.positives > 0 else None
-        if i is not None:
-            values.append(sw.thresholds[i])
-            f1s.append(sw.fbeta(i))
-    if not values:
-        return BootstrapInterval(reps, seed, math.nan, math.nan, math.nan, math.nan, reps)
-    (vlo, vhi), (flo, fhi) = np.percentile(values, [2.5, 97.5]), np.percentile(f1s, [2.5, 97.5])
-    return BootstrapInterval(reps, seed, float(vlo), float(vhi), float(flo), float(fhi), reps - len(values))
-
-
 @dataclass(frozen=True, eq=False)
-class ThresholdResult:
+class ThresholdResult(Rendered):
     """A threshold chosen on cv by ``rule`` and the metrics it gives on cv and test, beside
     the metrics at the default 0.5. Multi-label: one result per label in ``labels``, and
     ``cv``/``test`` hold micro averages at those thresholds. ``message`` says why no
@@ -155,69 +75,15 @@ class ThresholdResult:
 
     def to_dict(self) -> dict:
         d = lambda v: None if v is None else v.to_dict()  # noqa: E731
-        out = {"rule": self.rule, "value": _f(self.value), "cv": d(self.cv), "test": d(self.test),
+        out = {"rule": self.rule, "value": json_number(self.value), "cv": d(self.cv), "test": d(self.test),
                "default": {"threshold": DEFAULT_THRESHOLD, "cv": d(self.default_cv), "test": d(self.default_test)},
                "bootstrap": d(self.bootstrap), "curve": d(self.curve), "message": self.message}
         if self.labels:
             out["labels"] = {name: r.to_dict() for name, r in self.labels.items()}
         return out
 
-    def _rows(self, name: str = "") -> list:
-        rows = []
-        for split, at, m in (("cv", self.value, self.cv), ("test", self.value, self.test),
-                             ("cv", DEFAULT_THRESHOLD, self.default_cv), ("test", DEFAULT_THRESHOLD, self.default_test)):
-            if m is not None:
-                where = "per label" if self.labels and at is self.value else at
-                rows.append([*([name] if name else []), split, where, m.precision, m.recall, m.f1])
-        return rows
 
-    def _interval(self) -> str:
-        """``; bootstrap 95% interval [...] ...`` for the text, or "" without a bootstrap."""
-        from .render import fmt
-
-        b = self.bootstrap
-        if b is None or b.reps <= b.failed:
-            return ""
-        failed = f", {b.failed} with no threshold to choose" if b.failed else ""
-        return (f"; bootstrap 95% interval [{fmt(b.value_low)}, {fmt(b.value_high)}], cv F1 "
-                f"[{fmt(b.f1_low)}, {fmt(b.f1_high)}] ({b.reps} resamples of cv{failed}, seed {b.seed})")
-
-    def _lines(self, markdown: bool) -> list[str]:
-        from .render import fmt, table
-
-        head = (f"Threshold (rule {self.rule}, chosen on cv; positive when score >= threshold)"
-                if self.rule != "argmax" else "Threshold")
-        lines = [f"### {head}" if markdown else head, ""]
-        if self.value is not None:
-            lines += [f"Chosen threshold: {fmt(self.value)}{self._interval()}", ""]
-            if self.bootstrap is not None and self.bootstrap.note:
-                lines += [self.bootstrap.note, ""]
-        if self.message:
-            lines += [self.message, ""]
-        headers = ["split", "threshold", "precision", "recall", "f1"]
-        rows = self._rows()
-        if self.labels:
-            rows = [["micro", *r] for r in rows]
-            for name, r in self.labels.items():
-                rows += r._rows(name)
-                # each label's own choice, with how stable it is
-                if r.value is not None:
-                    lines += [f"{name}: threshold {fmt(r.value)}{r._interval()}", ""]
-                if r.message:
-                    lines += [f"{name}: {r.message}", ""]
-            headers = ["label", *headers]
-        if rows:
-            lines.append(table(headers, rows, markdown=markdown))
-        return lines
-
-    def to_text(self) -> str:
-        return "\n".join(self._lines(False)).rstrip() + "\n"
-
-    def to_markdown(self) -> str:
-        return "\n".join(self._lines(True)).rstrip() + "\n"
-
-
-def _infeasible(sw: Sweep, rule: Rule) -> str:
+def _infeasible(sw: Sweep, rule: ThresholdRule) -> str:
     have = sw.precision() if rule.kind == "precision" else sw.recall()
     i = int(np.argmax(have))
     return (f"no threshold reaches {rule.kind} >= {rule.value:g} on cv (the best {rule.kind} is "
@@ -225,7 +91,7 @@ def _infeasible(sw: Sweep, rule: Rule) -> str:
 
 
 def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=None,
-                     weight_test=None, rule: "str | Rule" = "f1", bootstrap: "int | str" = "auto",
+                     weight_test=None, rule: str | ThresholdRule = "f1", bootstrap: "int | str" = "auto",
                      seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """Choose a threshold on cv by ``rule``; report it on test (never chosen there).
 
@@ -234,7 +100,7 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
     >>> r.value, round(r.cv.f1, 3), round(r.default_cv.f1, 3)
     (0.35, 0.857, 0.5)
     """
-    rule = Rule.parse(rule)
+    rule = ThresholdRule.parse(rule)
     sw = sweep(y_cv, score_cv, sample_weight=weight_cv)
     have_test = y_test is not None and score_test is not None
     base = dict(rule=rule.text, default_cv=metrics_at(y_cv, score_cv, DEFAULT_THRESHOLD, sample_weight=weight_cv),
@@ -264,7 +130,7 @@ def _micro(results, attr: str) -> Optional[PRF]:
                            sum(p.positives for p in parts), sum(p.total for p in parts))
 
 
-def choose_threshold(cv, test=None, *, rule: "str | Rule" = "f1", bootstrap: "int | str" = "auto",
+def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = "f1", bootstrap: "int | str" = "auto",
                      seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """The threshold section for validated cv (and test) :class:`~diagnose.ingest.Predictions`.
 
@@ -275,7 +141,7 @@ def choose_threshold(cv, test=None, *, rule: "str | Rule" = "f1", bootstrap: "in
     >>> choose_threshold(cv, bootstrap=0).value
     0.35
     """
-    rule = Rule.parse(rule)
+    rule = ThresholdRule.parse(rule)
     if cv.task == "multiclass":
         return ThresholdResult(rule="argmax", message="multiclass: the predicted class is the argmax of the "
                                "probabilities; no threshold is chosen")
@@ -296,7 +162,7 @@ def choose_threshold(cv, test=None, *, rule: "str | Rule" = "f1", bootstrap: "in
     return replace(result, message=f"{result.message}; {note}" if result.message else note)
 
 
-def _choose(cv, test, *, rule: Rule, bootstrap, seed: int, max_points: int) -> ThresholdResult:
+def _choose(cv, test, *, rule: ThresholdRule, bootstrap, seed: int, max_points: int) -> ThresholdResult:
     """:func:`choose_threshold` for a cv split with scores and a test split with scores or none."""
     use_test = test is not None
     kw = dict(rule=rule, bootstrap=bootstrap, seed=seed, max_points=max_points, weight_cv=cv.weight,

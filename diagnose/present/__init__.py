@@ -1,0 +1,29 @@
+"""Presentation: every text, Markdown, JSON and JUnit rendering and every chart, registered
+by (result type, format) in :mod:`diagnose.values`.
+
+>>> import numpy as np
+>>> from diagnose.thresholds import threshold_search
+>>> r = threshold_search(np.array([0, 1, 1]), np.array([0.2, 0.6, 0.9]), bootstrap=0)
+>>> print(render(r, "text").splitlines()[2])
+Chosen threshold: 0.6
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..values import formats, render
+from . import _thresholds  # noqa: F401  (registers its renderers)
+from ._tables import fmt, table
+
+__all__ = ["fmt", "formats", "render", "table", "to_json"]
+
+
+def to_json(value: Any) -> str:
+    """The JSON text of a result value (its ``to_dict()``), as the command line prints it.
+
+    >>> to_json({"a": 1.5})
+    '{\\n  "a": 1.5\\n}'
+    """
+    data = value if isinstance(value, (dict, list)) else value.to_dict()
+    return json.dumps(data, indent=2, allow_nan=False)

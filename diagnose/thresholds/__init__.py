@@ -1,0 +1,27 @@
+"""Decision thresholds: the exact sweep over every distinct score, the rules that pick a
+threshold on cv, the bootstrap of that choice, and the threshold section of a report.
+
+A row is positive when its score is >= the threshold. The threshold is chosen on cv and
+only reported on test. Rules: ``f1`` (default), ``fbeta:B``, ``precision>=P``,
+``recall>=R``; see :class:`ThresholdRule` for the tie rule.
+
+>>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+0.35
+"""
+from __future__ import annotations
+
+from ._bootstrap import (BOOTSTRAP_BUDGET, BOOTSTRAP_REPS, MIN_BOOTSTRAP_REPS, BootstrapInterval,
+                         bootstrap_threshold)
+from ._choice import DEFAULT_THRESHOLD, MAX_CURVE_POINTS, ThresholdCurve, ThresholdResult, choose_threshold, \
+    threshold_search
+from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
+from ._sweep import PARALLEL_SORT_ROWS, PRF, Sweep, best_threshold, metrics_at, pick_index, sweep, sweep_sorted
+
+Rule = ThresholdRule  # the old name (gate rules are diagnose.gate.GateRule)
+
+__all__ = [
+    "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "DEFAULT_THRESHOLD", "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS",
+    "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL", "BootstrapInterval", "Rule", "Sweep",
+    "ThresholdCurve", "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_threshold",
+    "choose_threshold", "metrics_at", "pick_index", "sweep", "sweep_sorted", "threshold_search",
+]
