@@ -7,16 +7,13 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from diagnose.bias_variance import VERDICT_TITLES
 from diagnose.exceptions import DiagnoseError
 
 from . import data
 
 log = logging.getLogger("diagnose.dashboard")
 
-VERDICT_TITLES = {
-    "high_bias": "High bias", "high_variance": "High variance",
-    "high_bias_high_variance": "High bias and high variance", "good_fit": "Good fit",
-}
 FLASH = "_flash"      # a message to show after a rerun
 SELECT = "_select"    # (project, run) to select on the next run
 LINK_NOTE = "_link"   # (project, run, message): the address named a project or run that is not there

@@ -32,6 +32,10 @@ from typing import Any
 MODULES: dict[str, tuple[str, ...]] = {
     "diagnose.errors": ("diagnose.exceptions",),
     "diagnose.threshold_choice": ("diagnose.thresholds",),
+    "diagnose.results": ("diagnose.bias_variance", "diagnose.metrics"),
+    "diagnose.classification": ("diagnose.bias_variance",),
+    "diagnose.diagnosis": ("diagnose.service", "diagnose.bias_variance"),
+    "diagnose.render": ("diagnose.present", "diagnose.present._report", "diagnose.bias_variance"),
     "diagnose.ingest.read": ("diagnose.ingest", "diagnose.ingest._read"),
     "diagnose.ingest.checks": ("diagnose.ingest", "diagnose.ingest._checks"),
     "diagnose.ingest.parse": ("diagnose.ingest", "diagnose.ingest._parse"),
@@ -42,7 +46,9 @@ MODULES: dict[str, tuple[str, ...]] = {
 
 # "old.module:name" -> "new.module:name", for names that moved out of a module or package
 # that still exists, or that changed their name
-MOVED: dict[str, str] = {}
+MOVED: dict[str, str] = {
+    "diagnose.classification:_mcnemar_p": "diagnose.bias_variance:mcnemar_p",
+}
 
 
 def moved(module: str, name: str) -> Any:

@@ -52,7 +52,7 @@ class CohortTable:
         return self.frame[self.frame["flagged"]]
 
     def to_dict(self) -> dict:
-        from .results import _num
+        from .values import json_number as _num
 
         records = []
         for row in self.frame.to_dict(orient="records"):
@@ -72,7 +72,7 @@ class CohortTable:
         return self._render(markdown=True)
 
     def _render(self, *, markdown: bool) -> str:
-        from .render import fmt, table
+        from .present import fmt, table
 
         what = "errors" if self.cut is None else f"rows with |error| > {self.cut:.4g}"
         head = (f"Cohort error rates: overall {self.errors} {what} in {self.n} rows = "

@@ -26,7 +26,8 @@ from .curves import CurvePoint, _check_metric, _long_frame
 from .exceptions import UsageError
 from .extrapolation import MIN_POINTS, Extrapolation, fit_power_law
 from .metrics import Z95, SplitError, split_error, trivial_name, trivial_predictions, wilson_interval
-from .results import Gap, _num
+from .bias_variance import Gap
+from .values import json_number as _num
 
 LEARNING_ADVICE = {
     "high_bias": "Both curves have flattened close together above the reference: more "

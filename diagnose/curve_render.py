@@ -1,7 +1,8 @@
 """Text, Markdown and Altair renderings of learning and validation curves."""
 from __future__ import annotations
 
-from .render import VERDICT_WORDS, fmt, table
+from .bias_variance import VERDICT_WORDS
+from .present import fmt, table
 
 
 def _interval(s) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from .curves import CurvePoint, _check_metric, _long_frame
 from .exceptions import UsageError
 from .metrics import SplitError, split_error
-from .results import _num
+from .values import json_number as _num
 
 TIE_RULES = ("smallest", "largest")
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .exceptions import UsageError
 from .metrics import SplitError, default_metric, metrics_for
-from .results import _num
+from .values import json_number as _num
 
 
 @dataclass(frozen=True)

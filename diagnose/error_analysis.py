@@ -110,7 +110,7 @@ class ErrorSample:
         return self.frame.to_csv(index=False)
 
     def to_markdown(self) -> str:
-        from .render import table
+        from .present import table
 
         return table(list(self.frame.columns), self.frame.astype(object).values.tolist(), markdown=True) + "\n"
 

@@ -41,7 +41,7 @@ class CategoryCount:
     max_error_reduction_ci_high: float | None
 
     def to_dict(self) -> dict:
-        from .results import _num
+        from .values import json_number as _num
 
         return {k: (_num(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
@@ -80,7 +80,7 @@ class ErrorTally:
         return self._render(markdown=True)
 
     def _render(self, *, markdown: bool) -> str:
-        from .render import fmt, table
+        from .present import fmt, table
 
         def pct(x):
             return "-" if x is None else f"{100 * x:.1f}%"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exceptions import UsageError
-from .results import _num
+from .values import json_number as _num
 
 MIN_POINTS = 3
 B_MAX = 3.0

@@ -87,7 +87,7 @@ class GateResult:
         return self.summary() + "\n"
 
     def to_markdown(self) -> str:
-        from .render import table
+        from .present import table
 
         icon = "✅" if self.passed else "❌"
         word = "passed" if self.passed else f"failed ({len(self.failures)} of {len(self.rules)} rules)"

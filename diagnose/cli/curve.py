@@ -41,7 +41,7 @@ def learning(files, baseline, target, metric, tolerance, tolerance_abs, plot, pr
              column_map, positive_label, encoding, fmt):
     """Learning curve from FILES: prediction tables with 'split' (train, cv) and 'train_size'
     columns, or one summary table (train_size, train_error, cv_error[, n_train, n_cv])."""
-    from ..bias_variance import Tolerance
+    from ..options import Tolerance
     from ..curve_learning import learning_curve
     from ..exceptions import UsageError
 

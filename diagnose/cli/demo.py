@@ -93,7 +93,7 @@ def case_sources(root: Path, case: SampleCase) -> dict:
               help="Also store the sample runs (project 'samples') in the configured database.")
 def demo(sample_dir, fmt, store):
     """Diagnose every sample case in sample_data/, print the diagnoses and store the runs."""
-    from ..render import table
+    from ..present import table
     from ..store.submit import prepare_run
 
     root = Path(sample_dir) if sample_dir else default_sample_dir()

@@ -29,8 +29,8 @@ from .common import baseline_options, emit, format_option, input_options, parse_
 def report(train, cv, test, data, baseline, baseline_file, metric, tolerance, tolerance_abs,
            threshold_rule, skew_threshold, task, column_map, positive_label, encoding, fmt):
     """Diagnose bias vs variance from train, cv and (optional) test predictions."""
-    from ..bias_variance import Tolerance
-    from ..diagnosis import report as build
+    from ..options import Tolerance
+    from ..service import report as build
 
     if not any([train, cv, data]):
         raise click.UsageError("give --train and --cv (and --test), or --data with a split column")

@@ -40,7 +40,7 @@ def prepare_from_options(train, cv, test, data, baseline, baseline_file, metric,
                          tolerance_abs, threshold_rule, skew_threshold, task, column_map,
                          positive_label, encoding, *, encode=True):
     """Validate the files and compute the report; nothing touches the database here."""
-    from ..bias_variance import Tolerance
+    from ..options import Tolerance
     from ..store.submit import prepare_run
 
     if not any([train, cv, data]):

@@ -376,3 +376,26 @@ def load_cv_test(cv: Source, test: Source | None = None, *,
         raws["test"] = others["test"]
     parsed, _ = parse_splits(raws, task=opts.task, columns=opts_columns(opts), positive_label=opts.positive_label)
     return parsed["cv"], parsed.get("test")
+
+
+def check_same_rows(comp: Predictions, cv: Predictions) -> None:
+    """Refuse a competitor's predictions that are not on the cv split's rows (same ids, or
+    the same number of rows where there are no ids).
+
+    >>> import numpy as np
+    >>> cv = Predictions("binary", np.array([0, 1]), y_score=np.array([0.2, 0.9]), ids=np.array([1, 2]))
+    >>> check_same_rows(cv, cv) is None
+    True
+    """
+    if comp.ids is not None and cv.ids is not None:
+        a, b = np.sort(comp.ids.astype(str)), np.sort(cv.ids.astype(str))
+        if len(a) != len(b) or not np.array_equal(a, b):
+            missing = np.setdiff1d(b, a)[:5].tolist()
+            raise InputError(
+                "competitor predictions must cover the same cv rows (same ids)", file=comp.source,
+                column="id", fix=f"ids missing from it include {', '.join(map(str, missing)) or 'none'}; "
+                f"it has {len(a)} rows, cv has {len(b)}")
+    elif comp.n != cv.n:
+        raise InputError(
+            f"competitor predictions have {comp.n} rows but the cv split has {cv.n}",
+            file=comp.source, fix="Give the competitor's predictions on the same cv rows")

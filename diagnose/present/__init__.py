@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _thresholds  # noqa: F401  (registers its renderers)
+from . import _report, _thresholds  # noqa: F401  (they register their renderers)
 from ._tables import fmt, table
 
 __all__ = ["fmt", "formats", "render", "table", "to_json"]

@@ -10,7 +10,7 @@ the frozen values of :mod:`diagnose.store.values`.
 
 >>> import os, tempfile, pandas as pd
 >>> from sqlalchemy.orm import Session
->>> from diagnose.diagnosis import build_report
+>>> from diagnose.bias_variance import build_report
 >>> from diagnose.ingest import load_splits
 >>> from diagnose.store import make_engine
 >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))

@@ -46,7 +46,7 @@ def prepare_run(
     >>> prepare_run(t, t, baselines={"human": 0.0}).report.verdict.verdict
     'good_fit'
     """
-    from ..diagnosis import build_report
+    from ..bias_variance import build_report
     from ..ingest import load_predictions, load_splits
 
     splits = load_splits(train, cv, test, data=data, task=task, columns=columns,

@@ -88,14 +88,14 @@ class RunList:
                 for r in self.runs]
 
     def to_text(self) -> str:
-        from ..render import table
+        from ..present import table
 
         if not self.runs:
             return f"project {self.project} has no runs\n"
         return table(["run", "created (UTC)", "verdict", "cv error", "train size"], self._rows()) + "\n"
 
     def to_markdown(self) -> str:
-        from ..render import table
+        from ..present import table
 
         if not self.runs:
             return f"Project `{self.project}` has no runs.\n"

@@ -17,29 +17,58 @@ from a competitor's predictions carries its own standard error.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Optional
 
-from .metrics import Z95
-from .options import Tolerance
-from .results import Gap, Verdict
+from ..metrics import Z95, SplitError
+from ..options import Tolerance
+from ..values import json_number
+from ._verdicts import verdict_word
 
-VERDICTS = ("good_fit", "high_bias", "high_variance", "high_bias_high_variance")
 
-VARIANCE_REMEDIES = (
-    "Get more training examples",
-    "Try a smaller set of features",
-    "Increase regularisation (a larger lambda)",
-)
-BIAS_REMEDIES = (
-    "Add features (more informative inputs)",
-    "Add polynomial features or interactions",
-    "Decrease regularisation (a smaller lambda)",
-    "Try a larger model (more layers, units or trees)",
-)
-GOOD_FIT_ADVICE = (
-    "No material, significant bias or variance gap: confirm on the test split, then look "
-    "at error categories (diagnose errors) for the next gains",
-)
+@dataclass(frozen=True)
+class Gap:
+    """One gap of the bias/variance analysis and why it counts or not."""
+
+    name: str
+    value: float
+    ci_low: float
+    ci_high: float
+    tolerance: float
+    material: bool
+    significant: bool
+    samples_needed: Optional[int] = None
+    samples_needed_split: Optional[str] = None
+
+    @property
+    def counted(self) -> bool:
+        return self.material and self.significant
+
+    def to_dict(self) -> dict:
+        return {
+            "value": json_number(self.value),
+            "ci_low": json_number(self.ci_low),
+            "ci_high": json_number(self.ci_high),
+            "tolerance": json_number(self.tolerance),
+            "material": self.material,
+            "significant": self.significant,
+            "counted": self.counted,
+            "samples_needed": self.samples_needed,
+            "samples_needed_split": self.samples_needed_split,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The bias/variance verdict: a word, its gaps, the remedies and the warnings."""
+
+    verdict: str
+    reference: float
+    reference_name: str
+    gaps: Mapping[str, Gap]
+    recommendations: tuple[str, ...]
+    warnings: tuple[str, ...]
 
 
 def _gap(name: str, value: float, se: float, tolerance: float) -> tuple[Gap, float]:
@@ -108,22 +137,12 @@ def diagnose_bias_variance(
             f"J_test is {gaps['test'].value:.4g} above J_cv: choosing the model on cv may have "
             "overfit the cv set, or cv and test come from different distributions")
 
-    high_bias, high_variance = gaps["bias"].counted, gaps["variance"].counted
-    if high_bias and high_variance:
-        verdict, remedies = "high_bias_high_variance", BIAS_REMEDIES + VARIANCE_REMEDIES
-    elif high_bias:
-        verdict, remedies = "high_bias", BIAS_REMEDIES
-    elif high_variance:
-        verdict, remedies = "high_variance", VARIANCE_REMEDIES
-    else:
-        verdict, remedies = "good_fit", GOOD_FIT_ADVICE
-    return Verdict(verdict=verdict, reference=reference, reference_name=reference_name or "reference",
-                   gaps=gaps, recommendations=remedies, warnings=tuple(warnings))
+    word = verdict_word(gaps["bias"].counted, gaps["variance"].counted)
+    return Verdict(verdict=word.name, reference=reference, reference_name=reference_name or "reference",
+                   gaps=gaps, recommendations=word.remedies, warnings=tuple(warnings))
 
 
 def _with_need(gap: Gap, n: int | None, split: str) -> Gap:
-    from dataclasses import replace
-
     return replace(gap, samples_needed=n, samples_needed_split=split if n is not None else None)
 
 

@@ -18,17 +18,14 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-SKEW_THRESHOLD = 0.10  # skewed when the minority share is below this
+from ..ingest import task_type
+from ..options import DEFAULT_SKEW_THRESHOLD
+from ..values import Rendered, json_number
+
+SKEW_THRESHOLD = DEFAULT_SKEW_THRESHOLD  # skewed when the minority share is below this
 TOP_CONFUSIONS = 10
 MAX_MATRIX_CLASSES = 50  # larger confusion matrices stay out of the JSON
 ALPHA = 0.05  # one-sided level of the accuracy-vs-trivial test
-
-
-def _f(x) -> Optional[float]:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _div(a, b) -> np.ndarray:
@@ -73,7 +70,7 @@ class ClassTable:
         return _div(2.0 * self.tp, self.predicted + self.support)
 
     def _present(self) -> np.ndarray:
-        if self.task == "multilabel":
+        if task_type(self.task).multi_output:
             return np.ones(len(self.names), bool)
         return (self.support > 0) | (self.predicted > 0)
 
@@ -107,10 +104,10 @@ class ClassTable:
         return wide.melt(id_vars="class", var_name="metric", value_name="value").assign(split=self.split)
 
     def to_dict(self) -> dict:
-        rows = [{"class": n, "precision": _f(p), "recall": _f(r), "f1": _f(f), "support": _f(s)}
+        rows = [{"class": n, "precision": json_number(p), "recall": json_number(r), "f1": json_number(f), "support": json_number(s)}
                 for n, p, r, f, s in zip(self.names, self.precision, self.recall, self.f1, self.support)]
         out = {"classes": rows, "macro": self.average("macro")}
-        if self.task == "multilabel":
+        if task_type(self.task).multi_output:
             out["micro"] = self.average("micro")
         else:
             out["weighted"] = self.average("weighted")
@@ -133,7 +130,7 @@ def class_table(pred, *, split: Optional[str] = None) -> ClassTable:
     w = _weights(pred)
     d, y = pred.decision, pred.y_true
     split = split or pred.split or ""
-    if pred.task == "multilabel":
+    if pred.kind.multi_output:
         y1, d1 = (y == 1), (d == 1)
         names = pred.classes or tuple(str(j) for j in range(y.shape[1]))
         return ClassTable(split, "multilabel", tuple(names), w @ (y1 & d1), w @ d1, w @ y1, float(w.sum()))
@@ -158,8 +155,8 @@ class SplitClassification:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"accuracy": _f(self.accuracy), "prevalence": _f(self.prevalence),
-                "precision": _f(self.precision), "recall": _f(self.recall), "f1": _f(self.f1), **self.extras}
+        return {"accuracy": json_number(self.accuracy), "prevalence": json_number(self.prevalence),
+                "precision": json_number(self.precision), "recall": json_number(self.recall), "f1": json_number(self.f1), **self.extras}
 
 
 def split_classification(pred, *, split: Optional[str] = None) -> SplitClassification:
@@ -175,7 +172,7 @@ def split_classification(pred, *, split: Optional[str] = None) -> SplitClassific
     split = split or pred.split or ""
     w = _weights(pred)
     wsum = float(w.sum())
-    if pred.task == "binary":
+    if not pred.kind.per_class:  # binary
         y, d = pred.y_true == 1, pred.decision == 1
         tp, pp, pos = (_total(m, pred.weight) for m in (y & d, d, y))
         acc = _total(y == d, pred.weight) / wsum
@@ -192,11 +189,11 @@ def split_classification(pred, *, split: Optional[str] = None) -> SplitClassific
     idle = [n for n, p, s in zip(table.names, table.predicted, table.support) if p == 0 and s > 0]
     warnings = []
     if idle:
-        what = "label" if pred.task == "multilabel" else "class"
+        what = pred.kind.unit
         warnings.append(f"{split}: {what}(es) {', '.join(idle[:10])} are never predicted, so their precision "
                         "is undefined; it is reported as 0 (zero-division rule)")
-    shares = {n: _f(s / wsum) for n, s in zip(table.names, table.support)}
-    if pred.task == "multilabel":
+    shares = {n: json_number(s / wsum) for n, s in zip(table.names, table.support)}
+    if pred.kind.multi_output:
         correct = (pred.decision == pred.y_true)
         micro = table.average("micro")
         extras = {"subset_accuracy": float(w @ correct.all(axis=1)) / wsum, "label_prevalence": shares,
@@ -210,7 +207,7 @@ def split_classification(pred, *, split: Optional[str] = None) -> SplitClassific
 
 
 @dataclass(frozen=True, eq=False)
-class PerClass:
+class PerClass(Rendered):
     """The ``per_class`` section of a report: one :class:`ClassTable` per split."""
 
     tables: Mapping[str, ClassTable]
@@ -223,36 +220,9 @@ class PerClass:
 
         return pd.concat([t.to_frame() for t in self.tables.values()], ignore_index=True)
 
-    def _lines(self, markdown: bool) -> list[str]:
-        from .render import table
-
-        split = "cv" if "cv" in self.tables else next(iter(self.tables))
-        t = self.tables[split]
-        what = "label" if t.task == "multilabel" else "class"
-        head = f"Per {what} on {split} (default decision)"
-        rows = [[n, p, r, f, s] for n, p, r, f, s in zip(t.names, t.precision.tolist(), t.recall.tolist(),
-                                                         t.f1.tolist(), t.support.tolist())]
-        for kind in (("macro", "micro") if t.task == "multilabel" else ("macro", "weighted")):
-            avg = t.average(kind)
-            rows.append([f"{kind} avg", avg["precision"], avg["recall"], avg["f1"], float(t.support.sum())])
-        lines = [f"### {head}" if markdown else head, "",
-                 table([what, "precision", "recall", "f1", "support"], rows, markdown=markdown)]
-        top = t.top_confusions()
-        if top:
-            lines += ["", "Most frequent confusions (true -> predicted):" if not markdown else
-                      "Most frequent confusions (true → predicted):", "",
-                      table(["true", "predicted", "count"], [list(c) for c in top], markdown=markdown)]
-        return lines
-
-    def to_text(self) -> str:
-        return "\n".join(self._lines(False)) + "\n"
-
-    def to_markdown(self) -> str:
-        return "\n".join(self._lines(True)) + "\n"
-
 
 @dataclass(frozen=True)
-class Skew:
+class Skew(Rendered):
     """How skewed the classes are (on train), and whether the model's cv accuracy beats the
     trivial classifier's (always the majority class of train) by more than noise
     (one-sided exact McNemar test on the cv rows where exactly one of the two is right)."""
@@ -268,33 +238,18 @@ class Skew:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"skewed": self.skewed, "minority_share": _f(self.minority_share),
+        return {"skewed": self.skewed, "minority_share": json_number(self.minority_share),
                 "minority_class": self.minority_class, "limit": self.limit,
-                "trivial_accuracy": _f(self.trivial_accuracy), "model_accuracy": _f(self.model_accuracy),
-                "p_value": _f(self.p_value), "significantly_better": self.significant,
+                "trivial_accuracy": json_number(self.trivial_accuracy), "model_accuracy": json_number(self.model_accuracy),
+                "p_value": json_number(self.p_value), "significantly_better": self.significant,
                 "warnings": list(self.warnings)}
 
-    def _line(self) -> str:
-        from .render import fmt
 
-        state = "skewed" if self.skewed else "not skewed"
-        better = "significantly better" if self.significant else "NOT significantly better"
-        return (f"Classes are {state}: minority {self.minority_class!r} is {fmt(self.minority_share)} of train "
-                f"(limit {fmt(self.limit)}). cv accuracy {fmt(self.model_accuracy)} vs the trivial "
-                f"classifier's {fmt(self.trivial_accuracy)}: {better} (McNemar p = {fmt(self.p_value)}).")
-
-    def to_text(self) -> str:
-        return f"Skew\n{self._line()}\n"
-
-    def to_markdown(self) -> str:
-        return f"### Skew\n\n{self._line()}\n"
-
-
-def _mcnemar_p(better: float, worse: float) -> float:
+def mcnemar_p(better: float, worse: float) -> float:
     """One-sided p of ``better`` wins vs ``worse`` losses under a fair coin: the exact
     binomial tail P(X >= better), X ~ Bin(better + worse, 1/2), in logs (no scipy import).
 
-    >>> round(_mcnemar_p(3, 0), 3), round(_mcnemar_p(10, 2), 4)
+    >>> round(mcnemar_p(3, 0), 3), round(mcnemar_p(10, 2), 4)
     (0.125, 0.0193)
     """
     # weighted counts are rounded: the test needs whole discordant rows
@@ -319,7 +274,7 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
     (True, 0.995, False)
     """
     wt, wc = _weights(train), _weights(cv)
-    if train.task == "multilabel":
+    if train.kind.multi_output:
         names = train.classes or tuple(str(j) for j in range(train.y_true.shape[1]))
         share = wt @ (train.y_true == 1) / wt.sum()
         minority = np.minimum(share, 1 - share)
@@ -330,8 +285,9 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
         min_name = f"{names[j]}={int(share[j] <= 0.5)}"
         w2 = np.repeat(wc, cv.y_true.shape[1]).reshape(cv.y_true.shape)
     else:
-        k = 2 if train.task == "binary" else len(train.classes)
-        names = (train.classes or ("0", "1")) if train.task == "binary" else train.classes
+        binary = not train.kind.per_class
+        k = 2 if binary else len(train.classes)
+        names = (train.classes or ("0", "1")) if binary else train.classes
         counts = np.bincount(train.y_true, weights=wt, minlength=k)
         share = counts / counts.sum()
         present = np.flatnonzero(counts > 0)
@@ -351,7 +307,7 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
 
     trivial_acc = wsum(trivial_right) / total
     model_acc = wsum(model_right) / total
-    p = _mcnemar_p(wsum(model_right & ~trivial_right), wsum(~model_right & trivial_right))
+    p = mcnemar_p(wsum(model_right & ~trivial_right), wsum(~model_right & trivial_right))
     significant = p < ALPHA and model_acc > trivial_acc
     skewed = bool(minority[j] < limit)
     warnings = []
@@ -363,36 +319,3 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
                         f"p = {p:.3g}): {why}")
     return Skew(skewed, float(minority[j]), min_name, float(limit), trivial_acc, model_acc, p,
                 bool(significant), tuple(warnings))
-
-
-@dataclass(frozen=True)
-class Sections:
-    """Everything classification adds to a report (see ``diagnosis.build_report``)."""
-
-    splits: Mapping[str, SplitClassification]
-    skew: Skew
-    per_class: Optional[PerClass]
-    threshold: object
-    warnings: tuple[str, ...]
-
-
-def classification_sections(splits, *, threshold_rule: str = "f1", skew_threshold: float = SKEW_THRESHOLD,
-                            bootstrap: "int | str" = "auto", seed: int = 0) -> Sections:
-    """Per-split metrics, skew, per-class tables and the threshold chosen on cv (reported on
-    test) for validated classification :class:`~diagnose.ingest.Splits`."""
-    from .exceptions import UsageError
-    from .thresholds import ThresholdRule, choose_threshold
-
-    rule = ThresholdRule.parse(threshold_rule)
-    if not 0.0 < skew_threshold <= 0.5:
-        raise UsageError(f"the skew threshold must lie in (0, 0.5], not {skew_threshold}")
-    per_split = {name: split_classification(pred, split=name) for name, pred in splits.items()}
-    sk = skew(splits.train, splits.cv, limit=skew_threshold)
-    tables = None
-    if splits.task in ("multiclass", "multilabel"):
-        tables = PerClass({name: class_table(pred, split=name) for name, pred in splits.items()})
-    threshold = choose_threshold(splits.cv, splits.test, rule=rule, bootstrap=bootstrap, seed=seed)
-    warnings = [w for m in per_split.values() for w in m.warnings] + list(sk.warnings)
-    if threshold.message and threshold.rule != "argmax":
-        warnings.append(f"threshold: {threshold.message}")
-    return Sections(per_split, sk, tables, threshold, tuple(warnings))

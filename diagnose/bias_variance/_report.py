@@ -1,0 +1,177 @@
+"""The report of one run: each split's error J, the baselines, the gaps and the verdict,
+then the registered sections (:mod:`._sections`)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..exceptions import UsageError
+from ..ingest import Predictions, Splits, check_same_rows
+from ..metrics import SplitError, default_metric, metric, split_error, trivial_name, trivial_predictions
+from ..options import ReportOptions
+from ..values import Rendered, json_number
+from ._gaps import Gap, Verdict, diagnose_bias_variance
+from ._sections import SECTIONS
+
+TRIVIAL = "trivial"
+
+
+@dataclass(frozen=True)
+class Report(Rendered):
+    """The full diagnosis of one run; ``to_dict()`` is the JSON report.
+
+    ``sections`` holds each registered section's value by key (``None`` where it does not
+    apply); ``threshold``, ``skew`` and ``per_class`` read from it.
+    """
+
+    task: str
+    metric: str
+    splits: Mapping[str, SplitError]
+    baselines: Mapping[str, float]
+    trivial_baseline: str
+    verdict: Verdict
+    warnings: tuple[str, ...]
+    tolerance: Mapping[str, float]
+    classes: tuple[str, ...] = ()
+    sections: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> float:
+        return self.verdict.reference
+
+    @property
+    def gaps(self) -> Mapping[str, Gap]:
+        return self.verdict.gaps
+
+    @property
+    def recommendations(self) -> tuple[str, ...]:
+        return self.verdict.recommendations
+
+    @property
+    def threshold(self) -> Any:
+        return self.sections.get("threshold")
+
+    @property
+    def skew(self) -> Any:
+        return self.sections.get("skew")
+
+    @property
+    def per_class(self) -> Any:
+        return self.sections.get("per_class")
+
+    def to_dict(self) -> dict:
+        gaps = {name: (json_number(g.value) if g is not None else None) for name, g in self.verdict.gaps.items()}
+        for name in ("bias", "variance", "test"):
+            gaps.setdefault(name, None)
+        out = {
+            "task": self.task,
+            "metric": self.metric,
+            "splits": {name: s.to_dict() for name, s in self.splits.items()},
+            "baselines": {name: json_number(v) for name, v in self.baselines.items()},
+            "trivial_baseline": self.trivial_baseline,
+            "reference": json_number(self.verdict.reference),
+            "reference_name": self.verdict.reference_name,
+            "gaps": gaps,
+            "gap_details": {name: g.to_dict() for name, g in self.verdict.gaps.items() if g is not None},
+            "tolerance": dict(self.tolerance),
+            "verdict": self.verdict.verdict,
+            "recommendations": list(self.verdict.recommendations),
+            "warnings": list(self.warnings),
+        }
+        if self.classes:
+            out["classes"] = list(self.classes)
+        for section in SECTIONS:
+            if section.in_json:
+                value = self.sections.get(section.key)
+                out[section.key] = value.to_dict() if hasattr(value, "to_dict") else value
+        return out
+
+
+def check_baselines(baselines: Mapping[str, float] | None, metric_name: str) -> dict[str, float]:
+    """The user's baselines as floats; a baseline that is no error level is bad usage.
+
+    >>> check_baselines({"human": 0.02}, "error_rate")
+    {'human': 0.02}
+    """
+    out = {}
+    for name, value in (baselines or {}).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0:
+            raise UsageError(f"baseline '{name}' must be a non-negative number in the {metric_name} metric")
+        out[name] = number
+    return out
+
+
+def build_report(
+    splits: Splits,
+    *,
+    baselines: Mapping[str, float] | None = None,
+    competitors: Mapping[str, Predictions] | None = None,
+    options: ReportOptions | None = None,
+    **overrides: Any,
+) -> Report:
+    """Diagnose validated splits; ``competitors`` are other models' cv predictions.
+
+    ``options`` (or keyword arguments naming its fields: ``metric``, ``tolerance``,
+    ``threshold_rule``, ...) say how. Classification adds accuracy, prevalence, precision,
+    recall and F1 per split and the registered sections (skew, per-class tables, the
+    threshold chosen on cv and reported on test).
+
+    >>> import numpy as np
+    >>> from diagnose.ingest import Predictions, Splits
+    >>> y = np.array([0, 1] * 50, np.int8)
+    >>> train = Predictions("binary", y, y_score=np.where(y == 1, 0.9, 0.1))
+    >>> cv = Predictions("binary", y, y_score=np.where(y == 1, 0.9, 0.6))
+    >>> r = build_report(Splits("binary", train, cv), baselines={"human": 0.01})
+    >>> r.verdict.verdict, r.splits["cv"].error
+    ('high_variance', 0.5)
+    """
+    opts = ReportOptions.of(options, **overrides)
+    task = splits.task
+    name = opts.metric or default_metric(task)
+    chosen = metric(name, task)
+    if chosen.needs_scores and splits.train.y_score is None:
+        raise UsageError(f"metric '{name}' needs scores or probabilities; these files only "
+                         "hold hard predictions (y_pred). Use --metric error_rate")
+    errors = {split: split_error(pred, name, split=split) for split, pred in splits.items()}
+
+    user = {k: (v, 0.0) for k, v in check_baselines(baselines, name).items()}
+    for comp_name, comp in (competitors or {}).items():
+        check_same_rows(comp, splits.cv)
+        err = split_error(comp, name, split="cv")
+        user[comp_name] = (err.error, err.se)
+
+    trivial = split_error(trivial_predictions(splits.train, splits.cv), name, split="cv")
+    if user:
+        ref_name = min(user, key=lambda k: user[k][0])
+        reference, reference_se = user[ref_name]
+    else:
+        ref_name, reference, reference_se = None, None, 0.0
+    verdict = diagnose_bias_variance(errors, reference=reference, reference_name=ref_name,
+                                     reference_se=reference_se, tolerance=opts.gap_tolerance)
+    warnings = list(splits.warnings) + list(verdict.warnings)
+    if errors["cv"].error >= trivial.error:
+        warnings.append(
+            f"J_cv ({errors['cv'].error:.4g}) is no better than the trivial baseline "
+            f"({trivial_name(task, name)}: {trivial.error:.4g})")
+    all_baselines = {k: v for k, (v, _) in user.items()}
+    all_baselines[TRIVIAL] = trivial.error
+    kind = splits.train.kind
+    sections: dict[str, Any] = {}
+    for section in SECTIONS:
+        if not section.applies(kind):
+            sections[section.key] = None
+            continue
+        part = section.build(splits, opts)
+        sections[section.key] = part.value
+        errors = {s: replace(e, extras={**e.extras, **part.split_extras.get(s, {})}) for s, e in errors.items()}
+        warnings += part.warnings
+    return Report(task=task, metric=name, splits=errors, baselines=all_baselines,
+                  trivial_baseline=trivial_name(task, name), verdict=verdict,
+                  warnings=tuple(warnings), tolerance=opts.gap_tolerance.to_dict(),
+                  classes=splits.train.classes if kind.per_class else (), sections=sections)

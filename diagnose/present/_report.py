@@ -1,0 +1,181 @@
+"""Text and Markdown of a report (:class:`~diagnose.bias_variance.Report`) and of its sections."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..bias_variance import VERDICT_WORDS, DecisionMetrics, PerClass, Report, Skew
+from ..values import renderer, renders
+from ._tables import fmt, table
+
+SPLIT_ORDER = ("train", "cv", "test")
+
+
+def _split_rows(report: Report) -> list[list[Any]]:
+    rows = []
+    for name in SPLIT_ORDER:
+        s = report.splits.get(name)
+        if s is not None:
+            rows.append([name, s.n, s.error, f"[{fmt(s.ci_low)}, {fmt(s.ci_high)}]"])
+    return rows
+
+
+def _baseline_rows(report: Report) -> list[list[Any]]:
+    rows = []
+    for name, value in report.baselines.items():
+        mark = " (reference)" if name == report.verdict.reference_name else ""
+        label = f"{name}{mark}" if name != "trivial" else f"trivial: {report.trivial_baseline}"
+        rows.append([label, value])
+    return rows
+
+
+def gap_status(gap) -> str:
+    """How a gap fared: counts, within noise, or below tolerance."""
+    return "counts" if gap.counted else ("within noise" if gap.material else "below tolerance")
+
+
+def _gap_rows(report: Report) -> list[list[Any]]:
+    return [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, gap_status(g)]
+            for name, g in report.verdict.gaps.items()]
+
+
+def _sections(report: Report, *, markdown: bool) -> list[str]:
+    """The registered sections that apply, each through its own renderer."""
+    out = []
+    for value in report.sections.values():
+        if value is None:
+            continue
+        fn = renderer(type(value), "markdown" if markdown else "text")
+        if fn is not None:
+            text = fn(value).rstrip("\n")
+            if text:
+                out.append(text)
+    return out
+
+
+@renders(Report, "text")
+def report_text(report: Report) -> str:
+    v = report.verdict
+    parts = [
+        f"diagnose report — task: {report.task}, metric: {report.metric}",
+        "",
+        table(["split", "n", "error", "95% interval"], _split_rows(report)),
+        "",
+        table(["baseline", report.metric], _baseline_rows(report)),
+        "",
+        f"Reference level: {fmt(v.reference)} ({v.reference_name})",
+        "",
+        table(["gap", "value", "95% interval", "tolerance", "status"], _gap_rows(report)),
+        "",
+        f"Verdict: {v.verdict}",
+        VERDICT_WORDS[v.verdict],
+        "",
+        "What to try:",
+        *[f"  - {r}" for r in v.recommendations],
+    ]
+    for extra in _sections(report, markdown=False):
+        parts += ["", extra]
+    if report.warnings:
+        parts += ["", "Warnings:", *[f"  ! {w}" for w in report.warnings]]
+    return "\n".join(parts) + "\n"
+
+
+@renders(Report, "markdown")
+def report_markdown(report: Report) -> str:
+    v = report.verdict
+    parts = [
+        f"## diagnose report: `{v.verdict}`",
+        "",
+        f"Task **{report.task}**, metric **{report.metric}**. {VERDICT_WORDS[v.verdict]}",
+        "",
+        table(["split", "n", "error", "95% interval"], _split_rows(report), markdown=True),
+        "",
+        table(["baseline", report.metric], _baseline_rows(report), markdown=True),
+        "",
+        f"Reference level: **{fmt(v.reference)}** ({v.reference_name})",
+        "",
+        table(["gap", "value", "95% interval", "tolerance", "status"], _gap_rows(report), markdown=True),
+        "",
+        "### What to try",
+        *[f"- {r}" for r in v.recommendations],
+    ]
+    for extra in _sections(report, markdown=True):
+        parts += ["", extra]
+    if report.warnings:
+        parts += ["", "### Warnings", *[f"- {w}" for w in report.warnings]]
+    return "\n".join(parts) + "\n"
+
+
+def _decision_table(section: DecisionMetrics, *, markdown: bool) -> str:
+    """Accuracy, prevalence, precision, recall and F1 of each split at the default decision
+    (the ``splits.<split>`` numbers of the JSON), as one table."""
+    binary = section.task == "binary"
+    # multiclass and multi-label have no single prevalence (class shares are in the JSON)
+    keys = ("accuracy", "prevalence", "precision", "recall", "f1") if binary else ("accuracy", "precision",
+                                                                                   "recall", "f1")
+    rows = [[name, *(section.splits[name].to_dict().get(k) for k in keys)]
+            for name in SPLIT_ORDER if name in section.splits]
+    if not rows:
+        return ""
+    head = "At the default decision (score >= 0.5, argmax or y_pred)"
+    if not binary:
+        head += "; precision, recall and f1 are macro averages"
+    return "\n".join([f"### {head}" if markdown else head, "", table(["split", *keys], rows, markdown=markdown)])
+
+
+@renders(DecisionMetrics, "text")
+def decision_text(section: DecisionMetrics) -> str:
+    return _decision_table(section, markdown=False)
+
+
+@renders(DecisionMetrics, "markdown")
+def decision_markdown(section: DecisionMetrics) -> str:
+    return _decision_table(section, markdown=True)
+
+
+def _per_class_lines(per_class: PerClass, markdown: bool) -> list[str]:
+    split = "cv" if "cv" in per_class.tables else next(iter(per_class.tables))
+    t = per_class.tables[split]
+    multilabel = t.task == "multilabel"
+    what = "label" if multilabel else "class"
+    head = f"Per {what} on {split} (default decision)"
+    rows = [[n, p, r, f, s] for n, p, r, f, s in zip(t.names, t.precision.tolist(), t.recall.tolist(),
+                                                     t.f1.tolist(), t.support.tolist())]
+    for kind in (("macro", "micro") if multilabel else ("macro", "weighted")):
+        avg = t.average(kind)
+        rows.append([f"{kind} avg", avg["precision"], avg["recall"], avg["f1"], float(t.support.sum())])
+    lines = [f"### {head}" if markdown else head, "",
+             table([what, "precision", "recall", "f1", "support"], rows, markdown=markdown)]
+    top = t.top_confusions()
+    if top:
+        lines += ["", "Most frequent confusions (true -> predicted):" if not markdown else
+                  "Most frequent confusions (true → predicted):", "",
+                  table(["true", "predicted", "count"], [list(c) for c in top], markdown=markdown)]
+    return lines
+
+
+@renders(PerClass, "text")
+def per_class_text(per_class: PerClass) -> str:
+    return "\n".join(_per_class_lines(per_class, False)) + "\n"
+
+
+@renders(PerClass, "markdown")
+def per_class_markdown(per_class: PerClass) -> str:
+    return "\n".join(_per_class_lines(per_class, True)) + "\n"
+
+
+def _skew_line(s: Skew) -> str:
+    state = "skewed" if s.skewed else "not skewed"
+    better = "significantly better" if s.significant else "NOT significantly better"
+    return (f"Classes are {state}: minority {s.minority_class!r} is {fmt(s.minority_share)} of train "
+            f"(limit {fmt(s.limit)}). cv accuracy {fmt(s.model_accuracy)} vs the trivial "
+            f"classifier's {fmt(s.trivial_accuracy)}: {better} (McNemar p = {fmt(s.p_value)}).")
+
+
+@renders(Skew, "text")
+def skew_text(s: Skew) -> str:
+    return f"Skew\n{_skew_line(s)}\n"
+
+
+@renders(Skew, "markdown")
+def skew_markdown(s: Skew) -> str:
+    return f"### Skew\n\n{_skew_line(s)}\n"

@@ -1,0 +1,40 @@
+"""Diagnose one run from its files: read and validate them, then build the report."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..bias_variance import Report, build_report
+from ..ingest import Source, load_predictions, load_splits
+from ..options import ReadOptions, ReportOptions
+
+
+def report(
+    train: Source | None = None,
+    cv: Source | None = None,
+    test: Source | None = None,
+    *,
+    data: Source | None = None,
+    baselines: Mapping[str, float] | None = None,
+    baseline_files: Mapping[str, Source] | None = None,
+    options: ReportOptions | None = None,
+    **overrides: Any,
+) -> Report:
+    """Diagnose one run from its predictions (paths, DataFrames or Arrow tables).
+
+    ``options`` (or keyword arguments naming its fields, such as ``task``, ``metric``,
+    ``tolerance``, ``threshold_rule``) say how to read and judge them. ``baseline_files``
+    are competing models' predictions on the same cv rows; their cv errors are baselines.
+
+    >>> import pandas as pd
+    >>> train = pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [0.1, 0.9] * 50})
+    >>> cv = pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [0.6, 0.9] * 50})
+    >>> r = report(train=train, cv=cv, baselines={"human": 0.01})
+    >>> r.verdict.verdict, r.splits["cv"].error
+    ('high_variance', 0.5)
+    """
+    opts = ReportOptions.of(options, **overrides)
+    splits = load_splits(train, cv, test, data=data, options=opts)
+    competitors = {name: load_predictions(source, options=ReadOptions.of(opts.reading(), task=splits.task))
+                   for name, source in (baseline_files or {}).items()}
+    return build_report(splits, baselines=baselines, competitors=competitors, options=opts)
