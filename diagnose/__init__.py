@@ -45,12 +45,12 @@ _LAZY = {
     "Columns": "ingest",
     "split_error": "metrics",
     # curves (issue 4)
-    "learning_curve": "curve_learning",
-    "validation_curve": "curve_validation",
-    "LearningCurve": "curve_learning",
-    "ValidationCurve": "curve_validation",
-    "learning_curve_from_estimator": "curve_estimator",
-    "fit_power_law": "extrapolation",
+    "learning_curve": "service",
+    "validation_curve": "service",
+    "LearningCurve": "curves",
+    "ValidationCurve": "curves",
+    "learning_curve_from_estimator": "service",
+    "fit_power_law": "curves",
     # error analysis (issue 5)
     "load_tagged": "ingest",
     "TaggedSample": "ingest",
@@ -72,7 +72,7 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOp
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
 _SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves",
-               "curve_learning", "curve_validation", "error_analysis", "error_tally", "cohorts", "gate_rules")
+               "error_analysis", "error_tally", "cohorts", "gate_rules")
 
 
 def __getattr__(name: str):

@@ -35,6 +35,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     "diagnose.results": ("diagnose.bias_variance", "diagnose.metrics"),
     "diagnose.classification": ("diagnose.bias_variance",),
     "diagnose.diagnosis": ("diagnose.service", "diagnose.bias_variance"),
+    "diagnose.curve_learning": ("diagnose.service", "diagnose.curves"),
+    "diagnose.curve_validation": ("diagnose.service", "diagnose.curves"),
+    "diagnose.curve_estimator": ("diagnose.service",),
+    "diagnose.extrapolation": ("diagnose.curves",),
+    "diagnose.curve_render": ("diagnose.present", "diagnose.present._curves", "diagnose.present._charts"),
     "diagnose.render": ("diagnose.present", "diagnose.present._report", "diagnose.bias_variance"),
     "diagnose.ingest.read": ("diagnose.ingest", "diagnose.ingest._read"),
     "diagnose.ingest.checks": ("diagnose.ingest", "diagnose.ingest._checks"),
@@ -48,6 +53,8 @@ MODULES: dict[str, tuple[str, ...]] = {
 # that still exists, or that changed their name
 MOVED: dict[str, str] = {
     "diagnose.classification:_mcnemar_p": "diagnose.bias_variance:mcnemar_p",
+    "diagnose.curves:_long_frame": "diagnose.curves:long_frame",
+    "diagnose.curves:_check_metric": "diagnose.curves:check_metric",
 }
 
 

@@ -66,6 +66,40 @@ class Tolerance:
         return {"relative": self.relative, "absolute": self.absolute}
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Names of the input columns; every one can be remapped.
+
+    >>> Columns.from_mapping({"y_true": "label"}).y_true
+    'label'
+    """
+
+    y_true: str = "y_true"
+    y_score: str = "y_score"
+    y_pred: str = "y_pred"
+    id: str = "id"
+    weight: str = "weight"
+    tags: str = "tags"
+    split: str = "split"
+    train_size: str = "train_size"
+    prob_prefix: str = "y_prob_"
+    true_prefix: str = "y_true_"
+    score_prefix: str = "y_score_"
+    param_prefix: str = "param_"
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, str] | None) -> "Columns":
+        if not mapping:
+            return cls()
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(mapping) - known)
+        if unknown:
+            raise UsageError(
+                f"unknown column role(s) {', '.join(unknown)}; the roles are {', '.join(sorted(known))}"
+            )
+        return cls(**dict(mapping))
+
+
 T = TypeVar("T", bound="ReadOptions")
 
 
@@ -85,6 +119,8 @@ class ReadOptions:
         if self.task is not None and self.task not in TASK_NAMES:
             raise UsageError(f"unknown task '{self.task}'; choose one of {', '.join(TASK_NAMES)}")
         columns = self.columns
+        if isinstance(columns, Columns):  # the roles it renames
+            columns = {k: v for k, v in columns.__dict__.items() if getattr(Columns(), k) != v}
         if isinstance(columns, Mapping):
             columns = tuple(columns.items())
         object.__setattr__(self, "columns", tuple((str(k), str(v)) for k, v in (columns or ())))
@@ -95,6 +131,15 @@ class ReadOptions:
     def column_map(self) -> dict[str, str]:
         """The column remapping as a dict (role -> the user's column name)."""
         return dict(self.columns)
+
+    @property
+    def column_names(self) -> Columns:
+        """The name of every column role under this remapping.
+
+        >>> ReadOptions(columns={"y_true": "label"}).column_names.y_true
+        'label'
+        """
+        return Columns.from_mapping(self.column_map)
 
     @classmethod
     def of(cls: type[T], options: ReadOptions | None = None, **overrides: Any) -> T:

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dashboard import data, ui
-from diagnose.curve_render import curve_chart, learning_text, validation_text
+from diagnose.present import curve_chart, render
 
 project, run = st.session_state.get("selection", (None, None))
 st.title("Curves")
@@ -22,7 +22,7 @@ if ui.need_run(project, run):
         with ui.guard():  # a learning curve that cannot be drawn leaves the validation curve be
             curve = data.learning_curve(project)
             st.altair_chart(curve_chart(curve))
-            st.markdown(ui.demote_headings(learning_text(curve, markdown=True)))
+            st.markdown(ui.demote_headings(render(curve, "markdown")))
 
     st.subheader("Validation curve")
     if not params:
@@ -33,4 +33,4 @@ if ui.need_run(project, run):
         with ui.guard():
             curve = data.validation_curve(project, param)
             st.altair_chart(curve_chart(curve))
-            st.markdown(ui.demote_headings(validation_text(curve, markdown=True)))
+            st.markdown(ui.demote_headings(render(curve, "markdown")))

@@ -12,15 +12,42 @@ material (above the tolerance) and significant (its 95% interval excludes 0).
 """
 from __future__ import annotations
 
+from ..metrics import Z95
 from ..options import Tolerance
-from ._classification import (ALPHA, MAX_MATRIX_CLASSES, SKEW_THRESHOLD, TOP_CONFUSIONS, ClassTable, PerClass,
-                              Skew, SplitClassification, class_table, mcnemar_p, skew, split_classification)
+from ._classification import (
+                              ALPHA,
+                              MAX_MATRIX_CLASSES,
+                              SKEW_THRESHOLD,
+                              TOP_CONFUSIONS,
+                              ClassTable,
+                              PerClass,
+                              Skew,
+                              SplitClassification,
+                              class_table,
+                              mcnemar_p,
+                              skew,
+                              split_classification,
+)
 from ._gaps import Gap, Verdict, diagnose_bias_variance
 from ._report import TRIVIAL, Report, build_report, check_baselines
-from ._sections import SECTIONS, DecisionMetrics, Section, SectionOutput, register_section
-from ._verdicts import (BIAS_REMEDIES, GOOD_FIT_ADVICE, VARIANCE_REMEDIES, VERDICT_TITLES, VERDICT_WORDS, VERDICTS,
-                        WORDS, VerdictWord, verdict_word)
-from ..metrics import Z95
+from ._sections import (
+                              SECTIONS,
+                              DecisionMetrics,
+                              Section,
+                              SectionOutput,
+                              register_section,
+)
+from ._verdicts import (
+                              BIAS_REMEDIES,
+                              GOOD_FIT_ADVICE,
+                              VARIANCE_REMEDIES,
+                              VERDICT_TITLES,
+                              VERDICT_WORDS,
+                              VERDICTS,
+                              WORDS,
+                              VerdictWord,
+                              verdict_word,
+)
 
 __all__ = [
     "ALPHA", "BIAS_REMEDIES", "GOOD_FIT_ADVICE", "MAX_MATRIX_CLASSES", "SECTIONS", "SKEW_THRESHOLD",

@@ -9,7 +9,14 @@ from typing import Any
 
 from ..exceptions import UsageError
 from ..ingest import Predictions, Splits, check_same_rows
-from ..metrics import SplitError, default_metric, metric, split_error, trivial_name, trivial_predictions
+from ..metrics import (
+    SplitError,
+    default_metric,
+    metric,
+    split_error,
+    trivial_name,
+    trivial_predictions,
+)
 from ..options import ReportOptions
 from ..values import Rendered, json_number
 from ._gaps import Gap, Verdict, diagnose_bias_variance

@@ -19,7 +19,13 @@ from ..ingest import Splits, TaskType
 from ..options import ReportOptions
 from ..thresholds import ThresholdRule, choose_threshold
 from ..values import Rendered
-from ._classification import PerClass, SplitClassification, class_table, skew, split_classification
+from ._classification import (
+    PerClass,
+    SplitClassification,
+    class_table,
+    skew,
+    split_classification,
+)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import click
 from ..exceptions import DiagnoseError
 
 
-
 class BadInput(click.ClickException):
     """A DiagnoseError shown to the user: one message on stderr, exit code 2."""
 

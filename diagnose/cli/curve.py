@@ -41,9 +41,9 @@ def learning(files, baseline, target, metric, tolerance, tolerance_abs, plot, pr
              column_map, positive_label, encoding, fmt):
     """Learning curve from FILES: prediction tables with 'split' (train, cv) and 'train_size'
     columns, or one summary table (train_size, train_error, cv_error[, n_train, n_cv])."""
-    from ..options import Tolerance
-    from ..curve_learning import learning_curve
+    from ..service import learning_curve
     from ..exceptions import UsageError
+    from ..options import Tolerance
 
     if _stored(files, project):
         from ..store.cli_support import stored_learning_curve
@@ -79,7 +79,7 @@ def validation(files, param, tie, metric, plot, project, run_names, task, column
     """Validation curve from FILES: prediction tables with 'split' (train, cv, optional test)
     and 'param_NAME' columns. Chooses the value with the lowest J_cv; J_test is reported
     for that value only."""
-    from ..curve_validation import validation_curve
+    from ..service import validation_curve
 
     if _stored(files, project):
         from ..store.cli_support import stored_validation_curve
@@ -104,7 +104,7 @@ def _stored(files, project) -> bool:
 def _finish(result, fmt: str, plot: str | None) -> None:
     emit(result, fmt)
     if plot:
-        from ..curve_render import curve_chart
+        from ..present import curve_chart
 
         try:
             curve_chart(result).save(plot, format="html")

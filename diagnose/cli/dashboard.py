@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from . import main
 from ..exceptions import UsageError
+from . import main
 from .common import note
 
 

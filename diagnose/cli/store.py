@@ -8,7 +8,14 @@ from typing import Callable
 import click
 
 from . import main
-from .common import baseline_options, emit, format_option, input_options, note, parse_pairs
+from .common import (
+    baseline_options,
+    emit,
+    format_option,
+    input_options,
+    note,
+    parse_pairs,
+)
 
 
 def run_file_options(f: Callable) -> Callable:

@@ -15,19 +15,42 @@ from 1, after the header line.
 """
 from __future__ import annotations
 
+from ..options import Columns
 from ._checks import Checker, natural_key
-from ._parse import (RawTable, check_same_rows, infer_task, load_cv_test, load_predictions, load_splits, parse_splits,
-                     read_options, read_split)
+from ._parse import (
+                     RawTable,
+                     check_same_rows,
+                     infer_task,
+                     load_cv_test,
+                     load_predictions,
+                     load_splits,
+                     parse_splits,
+                     read_split,
+)
 from ._read import read_table, to_numpy
-from ._runs import CurveSummary, Runs, is_curve_summary, load_curve_summary, load_runs, runs_from_groups
+from ._runs import (
+                     CurveSummary,
+                     Runs,
+                     is_curve_summary,
+                     load_curve_summary,
+                     load_runs,
+                     runs_from_groups,
+)
 from ._tagged import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, TaggedSample, load_tagged
 from ._tasks import TASK_TYPES, TASKS, TaskType, task_type
-from ._values import MAX_ROWS_SHOWN, PROB_SUM_TOLERANCE, SPLITS, Columns, Predictions, Source, Splits
+from ._values import (
+                     MAX_ROWS_SHOWN,
+                     PROB_SUM_TOLERANCE,
+                     SPLITS,
+                     Predictions,
+                     Source,
+                     Splits,
+)
 
 __all__ = [
     "Checker", "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits", "TaggedSample",
     "TaskType", "SPLITS", "TASKS", "TASK_TYPES", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN",
     "TOTAL_ERRORS_COLUMN", "check_same_rows", "infer_task", "is_curve_summary", "load_curve_summary", "load_cv_test",
     "load_predictions", "load_runs", "load_splits", "load_tagged", "natural_key", "parse_splits",
-    "read_options", "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
+    "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
 ]

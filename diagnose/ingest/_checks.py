@@ -1,14 +1,14 @@
 """Column checks: every failure names the file, the column, the first rows and the fix."""
 from __future__ import annotations
 
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError
+from ..options import Columns
 from ._read import to_numpy
-from ._values import MAX_ROWS_SHOWN, Columns
+from ._values import MAX_ROWS_SHOWN
 
 
 class Checker:

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
-from ..options import ReadOptions
+from ..options import Columns, ReadOptions
 from ._checks import Checker, natural_key, parse_numbers
 from ._read import read_table
 from ._tasks import multilabel_labels, task_type
-from ._values import MAX_ROWS_SHOWN, SPLITS, Columns, Predictions, Source, Splits
+from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions, Source, Splits
 
 
 def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str | None:
@@ -83,8 +83,8 @@ def load_splits(
     >>> s.task, s.cv.n, s.test is None
     ('binary', 3, True)
     """
-    opts = read_options(options, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
-    cols, task, positive_label, encoding = opts_columns(opts), opts.task, opts.positive_label, opts.encoding
+    opts = ReadOptions.of(options, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
+    cols, task, positive_label, encoding = opts.column_names, opts.task, opts.positive_label, opts.encoding
     raws: dict[str, RawTable] = {}
     if data is not None and any(s is not None for s in (train, cv, test)):
         raise UsageError("give either one file with a split column (--data) or the split files "
@@ -294,25 +294,6 @@ def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes)
     )
 
 
-def read_options(options: ReadOptions | None = None, **overrides) -> ReadOptions:
-    """Reading options from an options value and keyword arguments (a :class:`Columns`
-    value is taken as the column map it differs from the defaults by).
-
-    >>> read_options(columns=Columns(y_true="label")).column_map
-    {'y_true': 'label'}
-    """
-    columns = overrides.get("columns")
-    if isinstance(columns, Columns):
-        default = Columns()
-        overrides["columns"] = {k: v for k, v in columns.__dict__.items() if getattr(default, k) != v}
-    return ReadOptions.of(options, **overrides)
-
-
-def opts_columns(options: ReadOptions) -> Columns:
-    """The column names that the options' column map gives."""
-    return Columns.from_mapping(options.column_map)
-
-
 def read_split(source: Source, split: str, *, options: ReadOptions | None = None) -> tuple[RawTable, dict]:
     """One split's rows of a table: the whole table, or its ``split`` rows when it has a
     ``split`` column (then also the other splits' rows, keyed by split, as the second value).
@@ -324,7 +305,7 @@ def read_split(source: Source, split: str, *, options: ReadOptions | None = None
     (2, [1, 3], ['test'])
     """
     opts = options or ReadOptions()
-    cols = opts_columns(opts)
+    cols = opts.column_names
     table, name = read_table(source, encoding=opts.encoding)
     if cols.split not in table.column_names:
         return RawTable(table, name, split), {}
@@ -347,9 +328,9 @@ def load_predictions(source: Source, *, task: str | None = None, columns=None,
     >>> p.task, p.classes, p.decision.tolist()
     ('multiclass', ('a', 'b'), [0, 1])
     """
-    opts = read_options(options, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
+    opts = ReadOptions.of(options, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
     raw, _ = read_split(source, split, options=opts)
-    parsed, _ = parse_splits({split: raw}, task=opts.task, columns=opts_columns(opts),
+    parsed, _ = parse_splits({split: raw}, task=opts.task, columns=opts.column_names,
                              positive_label=opts.positive_label)
     return parsed[split]
 
@@ -374,7 +355,7 @@ def load_cv_test(cv: Source, test: Source | None = None, *,
         raws["test"], _ = read_split(test, "test", options=opts)
     elif "test" in others:
         raws["test"] = others["test"]
-    parsed, _ = parse_splits(raws, task=opts.task, columns=opts_columns(opts), positive_label=opts.positive_label)
+    parsed, _ = parse_splits(raws, task=opts.task, columns=opts.column_names, positive_label=opts.positive_label)
     return parsed["cv"], parsed.get("test")
 
 

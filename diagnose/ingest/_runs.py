@@ -8,11 +8,12 @@ import numpy as np
 import pyarrow as pa
 
 from ..exceptions import InputError
+from ..options import Columns
 from ._checks import Checker, natural_key
 from ._parse import RawTable, parse_splits
 from ._read import read_table
 from ._tasks import task_type
-from ._values import SPLITS, Columns
+from ._values import SPLITS
 
 
 @dataclass(frozen=True)

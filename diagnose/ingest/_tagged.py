@@ -7,11 +7,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..options import Columns
 from ._checks import Checker
 from ._parse import load_predictions
-from ._read import to_numpy, read_table
-from ._values import Columns, Predictions, Source
-
+from ._read import read_table, to_numpy
+from ._values import Predictions, Source
 
 # constant columns `diagnose errors sample` writes so that a tally can scale up
 TOTAL_ERRORS_COLUMN = "total_errors"

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import UsageError
-from ..options import TASK_NAMES
-from ._values import PROB_SUM_TOLERANCE, Columns
+from ..options import TASK_NAMES, Columns
+from ._values import PROB_SUM_TOLERANCE
 
 if TYPE_CHECKING:
     from ._checks import Checker

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
 import pyarrow as pa
-
-from ..exceptions import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,40 +21,6 @@ PROB_SUM_TOLERANCE = 1e-3
 MAX_ROWS_SHOWN = 5
 
 Source = Union[str, os.PathLike, "pd.DataFrame", pa.Table]
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Names of the input columns; every one can be remapped.
-
-    >>> Columns.from_mapping({"y_true": "label"}).y_true
-    'label'
-    """
-
-    y_true: str = "y_true"
-    y_score: str = "y_score"
-    y_pred: str = "y_pred"
-    id: str = "id"
-    weight: str = "weight"
-    tags: str = "tags"
-    split: str = "split"
-    train_size: str = "train_size"
-    prob_prefix: str = "y_prob_"
-    true_prefix: str = "y_true_"
-    score_prefix: str = "y_score_"
-    param_prefix: str = "param_"
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, str] | None) -> "Columns":
-        if not mapping:
-            return cls()
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(mapping) - known)
-        if unknown:
-            raise UsageError(
-                f"unknown column role(s) {', '.join(unknown)}; the roles are {', '.join(sorted(known))}"
-            )
-        return cls(**dict(mapping))
 
 
 @dataclass(frozen=True, eq=False)

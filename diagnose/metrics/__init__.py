@@ -16,8 +16,23 @@ from __future__ import annotations
 
 from ._intervals import Z95, weighted_mean_var, wilson_bounds, wilson_interval
 from ._losses import LOG_EPS
-from ._registry import MEAN, METRICS, PROPORTION, Metric, default_metric, metric, metrics_for, register
-from ._split import SplitError, per_sample_loss, split_error, trivial_name, trivial_predictions
+from ._registry import (
+    MEAN,
+    METRICS,
+    PROPORTION,
+    Metric,
+    default_metric,
+    metric,
+    metrics_for,
+    register,
+)
+from ._split import (
+    SplitError,
+    per_sample_loss,
+    split_error,
+    trivial_name,
+    trivial_predictions,
+)
 
 CLASSIFICATION_METRICS = metrics_for("binary")
 REGRESSION_METRICS = metrics_for("regression")

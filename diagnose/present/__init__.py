@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _report, _thresholds  # noqa: F401  (they register their renderers)
+from . import _charts, _curves, _report, _thresholds  # noqa: F401  (they register their renderers)
+from ._charts import curve_chart
 from ._tables import fmt, table
 
-__all__ = ["fmt", "formats", "render", "table", "to_json"]
+__all__ = ["curve_chart", "fmt", "formats", "render", "table", "to_json"]
 
 
 def to_json(value: Any) -> str:

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
 from ._report import report
 
-__all__ = ["report"]
+__all__ = ["learning_curve", "learning_curve_from_estimator", "report", "validation_curve"]

@@ -14,11 +14,27 @@ transaction::
 """
 from __future__ import annotations
 
-from .analysis import curve_runs, learning_curve_from_store, tally_from_store, validation_curve_from_store
-from .overview import run_overview
+from .analysis import (
+                         curve_runs,
+                         learning_curve_from_store,
+                         tally_from_store,
+                         validation_curve_from_store,
+)
 from .engine import current_revision, head_revision, make_engine, upgrade
-from .repository import (count_rows, decode_table, delete_run, encode_table, get_run,
-                         list_projects, list_runs, load_run_splits, previous_run, prune_blobs, submit_run)
+from .overview import run_overview
+from .repository import (
+                         count_rows,
+                         decode_table,
+                         delete_run,
+                         encode_table,
+                         get_run,
+                         list_projects,
+                         list_runs,
+                         load_run_splits,
+                         previous_run,
+                         prune_blobs,
+                         submit_run,
+)
 from .submit import PreparedRun, prepare_run, submit_files, submit_prepared
 from .tags import delete_tags, get_tags, save_tags, set_tags
 from .values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo

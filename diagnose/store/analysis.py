@@ -66,8 +66,7 @@ def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] |
     the ones to use with ``runs``). Each stored table is already one (run, split), so it
     goes to validation as it is, with no regrouping of rows.
     """
-    from ..ingest import runs_from_groups
-    from ..ingest import RawTable
+    from ..ingest import RawTable, runs_from_groups
 
     chosen = _curve_rows(session, project, by=by, runs=runs)
     opts = next(iter(chosen.values())).ingest or {}
@@ -90,10 +89,10 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
                               baselines: Mapping[str, float] | None = None, **options):
     """The learning curve over the stored runs of ``project`` that have a train size.
 
-    ``options`` as :func:`diagnose.curve_learning.learning_curve` (metric, tolerance, target).
+    ``options`` as :func:`diagnose.service.learning_curve` (metric, tolerance, target).
     Baselines default to those stored with the runs (the lowest value per name).
     """
-    from ..curve_learning import learning_curve
+    from ..service import learning_curve
 
     validated = curve_runs(session, project, by="train_size", runs=runs, splits=("train", "cv"))
     if baselines is None:  # those of the runs on the curve, not of the project's other runs
@@ -105,7 +104,7 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
 def validation_curve_from_store(session: Session, project: str, *, param: str,
                                 runs: Sequence[str] | None = None, **options):
     """The validation curve over the stored runs of ``project`` that have parameter ``param``."""
-    from ..curve_validation import validation_curve
+    from ..service import validation_curve
 
     return validation_curve(curve_runs(session, project, by=param, runs=runs), param=param, **options)
 

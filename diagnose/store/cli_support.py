@@ -7,7 +7,11 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from .analysis import learning_curve_from_store, tally_from_store, validation_curve_from_store
+from .analysis import (
+    learning_curve_from_store,
+    tally_from_store,
+    validation_curve_from_store,
+)
 from .engine import database_errors, make_engine
 from .repository import load_run_splits
 from .tags import save_tags

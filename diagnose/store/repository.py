@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
-from ..ingest import SPLITS, Columns, Splits, RawTable, parse_splits
+from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits
 from .models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
 from .values import Encoded, RunSummary, StoredRun, SubmissionInfo
 

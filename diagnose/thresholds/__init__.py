@@ -10,12 +10,32 @@ only reported on test. Rules: ``f1`` (default), ``fbeta:B``, ``precision>=P``,
 """
 from __future__ import annotations
 
-from ._bootstrap import (BOOTSTRAP_BUDGET, BOOTSTRAP_REPS, MIN_BOOTSTRAP_REPS, BootstrapInterval,
-                         bootstrap_threshold)
-from ._choice import DEFAULT_THRESHOLD, MAX_CURVE_POINTS, ThresholdCurve, ThresholdResult, choose_threshold, \
-    threshold_search
+from ._bootstrap import (
+                         BOOTSTRAP_BUDGET,
+                         BOOTSTRAP_REPS,
+                         MIN_BOOTSTRAP_REPS,
+                         BootstrapInterval,
+                         bootstrap_threshold,
+)
+from ._choice import (
+                         DEFAULT_THRESHOLD,
+                         MAX_CURVE_POINTS,
+                         ThresholdCurve,
+                         ThresholdResult,
+                         choose_threshold,
+                         threshold_search,
+)
 from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
-from ._sweep import PARALLEL_SORT_ROWS, PRF, Sweep, best_threshold, metrics_at, pick_index, sweep, sweep_sorted
+from ._sweep import (
+                         PARALLEL_SORT_ROWS,
+                         PRF,
+                         Sweep,
+                         best_threshold,
+                         metrics_at,
+                         pick_index,
+                         sweep,
+                         sweep_sorted,
+)
 
 Rule = ThresholdRule  # the old name (gate rules are diagnose.gate.GateRule)
 

@@ -1,19 +1,83 @@
-"""Learning curves by refitting a scikit-learn estimator at several training-set sizes.
+"""Learning and validation curves from files (or validated runs), and learning curves made
+by refitting a scikit-learn estimator at several training-set sizes.
 
-Each size m fits a fresh clone on the first m training rows (after an optional seeded
-shuffle) and predicts those m rows (J_train) and the fixed cv rows (J_cv). Classifiers
-give ``predict_proba`` where they have it, aligned to the classes of ``y`` and ``y_cv``
-together, so a small training set that misses a class still lines up. The predictions go
-through :mod:`diagnose.ingest` like any file, so the result is the same
-:class:`~diagnose.curve_learning.LearningCurve` a table of the same runs would give.
+Refitting: each size m fits a fresh clone on the first m training rows (after an optional
+seeded shuffle) and predicts those m rows (J_train) and the fixed cv rows (J_cv).
+Classifiers give ``predict_proba`` where they have it, aligned to the classes of ``y`` and
+``y_cv`` together, so a small training set that misses a class still lines up. The
+predictions go through :mod:`diagnose.ingest` like any file, so the result is the same
+:class:`~diagnose.curves.LearningCurve` a table of the same runs would give.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from .exceptions import UsageError
+from ..curves import (
+    LearningCurve,
+    ValidationCurve,
+    learning_curve_from_runs,
+    learning_curve_from_summary,
+    validation_curve_from_runs,
+)
+from ..exceptions import UsageError
+from ..ingest import Runs, is_curve_summary, load_curve_summary, load_runs, read_table
+from ..options import ReportOptions
+
+
+def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, target: float | None = None,
+                   options: ReportOptions | None = None, **overrides: Any) -> LearningCurve:
+    """A learning curve from prediction tables with ``split`` and ``train_size`` columns
+    (one file or many), or from one summary table (``train_size, train_error, cv_error``
+    and optional ``n_train, n_cv``), or from validated :class:`~diagnose.ingest.Runs`.
+    Test rows are ignored. ``options`` or keyword arguments: ``metric``, ``tolerance``,
+    ``tolerance_abs`` and the reading options (``task``, ``columns``, ...).
+
+    >>> lc = learning_curve("sample_data/curves/learning_summary.csv", baselines={"human": 0.01})
+    >>> lc.verdict, [p.value for p in lc.points][:3]
+    ('high_variance', [50, 100, 200])
+    """
+    opts = ReportOptions.of(options, **overrides)
+    if not sources:
+        raise UsageError("give at least one table of learning-curve runs")
+    if len(sources) == 1 and isinstance(sources[0], Runs):
+        return learning_curve_from_runs(sources[0], baselines=baselines, options=opts, target=target)
+    cols = opts.column_names
+    tables = [read_table(s, encoding=opts.encoding) for s in sources]
+    if is_curve_summary(tables[0][0]):
+        if len(tables) > 1:
+            raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
+        summary = load_curve_summary(tables[0], columns=cols)
+        return learning_curve_from_summary(summary, baselines=baselines, options=opts, target=target)
+    runs = load_runs(tables, by=cols.train_size, task=opts.task, columns=cols, positive_label=opts.positive_label,
+                     splits=("train", "cv"))
+    return learning_curve_from_runs(runs, baselines=baselines, options=opts, target=target)
+
+
+def validation_curve(*sources: Any, param: str, tie: str = "smallest", options: ReportOptions | None = None,
+                     **overrides: Any) -> ValidationCurve:
+    """A validation curve from prediction tables with ``split`` and ``param_<param>``
+    columns (or validated :class:`~diagnose.ingest.Runs`); test rows, if any, give J_test
+    of the chosen value.
+
+    >>> vc = validation_curve("sample_data/curves/validation_lambda.csv", param="lambda")
+    >>> float(vc.chosen), round(vc.test.error)
+    (1000.0, 1414)
+    """
+    opts = ReportOptions.of(options, **overrides)
+    if not sources:
+        raise UsageError("give at least one table of validation-curve runs")
+    cols = opts.column_names
+    name = param[len(cols.param_prefix):] if param.startswith(cols.param_prefix) else param
+    if len(sources) == 1 and isinstance(sources[0], Runs):
+        runs = sources[0]  # validated already (the store's runs)
+    else:
+        tables = [read_table(s, encoding=opts.encoding) for s in sources]
+        runs = load_runs(tables, by=cols.param_prefix + name, task=opts.task, columns=cols,
+                         positive_label=opts.positive_label)
+    return validation_curve_from_runs(runs, param=name, options=opts, tie=tie)
 
 
 def learning_curve_from_estimator(
@@ -33,7 +97,7 @@ def learning_curve_from_estimator(
 ):
     """Clone and refit ``estimator`` on the first m rows of ``X, y`` for each m in
     ``train_sizes`` (whole numbers, or fractions of ``len(X)`` when all are <= 1), and
-    return the :class:`~diagnose.curve_learning.LearningCurve`.
+    return the :class:`~diagnose.curves.LearningCurve`.
 
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.tree import DecisionTreeClassifier
@@ -46,8 +110,6 @@ def learning_curve_from_estimator(
     """
     import pandas as pd
     from sklearn.base import clone, is_classifier
-
-    from .curve_learning import learning_curve
 
     n = _n_rows(X)
     y = np.asarray(y)

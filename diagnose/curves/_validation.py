@@ -9,22 +9,24 @@ are labelled ``other`` and no side or edge is named.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .curves import CurvePoint, _check_metric, _long_frame
-from .exceptions import UsageError
-from .metrics import SplitError, split_error
-from .values import json_number as _num
+from ..exceptions import UsageError
+from ..ingest import Runs
+from ..metrics import SplitError, split_error
+from ..options import ReportOptions
+from ..values import Rendered, json_number
+from ._points import CurvePoint, check_metric, long_frame, run_points
 
 TIE_RULES = ("smallest", "largest")
 
 
 @dataclass(frozen=True)
-class ValidationCurve:
+class ValidationCurve(Rendered):
     """J_train and J_cv against one hyper-parameter; the value chosen on cv and its J_test."""
 
     task: str | None
@@ -50,8 +52,8 @@ class ValidationCurve:
         for key in ("test_error", "test_ci_low", "test_ci_high", "n_test"):
             best[key] = None
         if self.test is not None:
-            best.update(test_error=_num(self.test.error), test_ci_low=_num(self.test.ci_low),
-                        test_ci_high=_num(self.test.ci_high), n_test=self.test.n)
+            best.update(test_error=json_number(self.test.error), test_ci_low=json_number(self.test.ci_low),
+                        test_ci_high=json_number(self.test.ci_high), n_test=self.test.n)
         return {
             "kind": self.kind, "task": self.task, "metric": self.metric, "param": self.param,
             "points": [p.to_dict("value") for p in self.points],
@@ -62,17 +64,7 @@ class ValidationCurve:
 
     def to_frame(self):
         """Long format for plotting: one row per (value, curve)."""
-        return _long_frame(self.points, "value")
-
-    def to_text(self) -> str:
-        from .curve_render import validation_text
-
-        return validation_text(self, markdown=False)
-
-    def to_markdown(self) -> str:
-        from .curve_render import validation_text
-
-        return validation_text(self, markdown=True)
+        return long_frame(self.points, "value")
 
 
 def build_validation_curve(
@@ -132,45 +124,30 @@ def build_validation_curve(
                            warnings=tuple(warnings))
 
 
-def validation_curve(
-    *sources,
-    param: str,
-    metric: str | None = None,
-    task: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    positive_label: str | None = None,
-    tie: str = "smallest",
-    encoding: str = "utf-8",
-) -> ValidationCurve:
-    """A validation curve from prediction tables with ``split`` and ``param_<param>``
-    columns (or validated :class:`~diagnose.ingest.Runs`); test rows, if any, give J_test
-    of the chosen value.
+def validation_curve_from_runs(runs: Runs, *, param: str, options: ReportOptions | None = None,
+                               tie: str = "smallest", **overrides: Any) -> ValidationCurve:
+    """The validation curve of validated runs, one per value of ``param``; test rows, if
+    any, give J_test of the chosen value.
 
-    >>> vc = validation_curve("sample_data/curves/validation_lambda.csv", param="lambda")
-    >>> float(vc.chosen), round(vc.test.error)
-    (1000.0, 1414)
+    >>> import numpy as np
+    >>> from diagnose.ingest import Predictions, Runs
+    >>> def run(train, cv):
+    ...     return {s: Predictions("regression", np.zeros(4), y_pred=np.full(4, e)) for s, e in
+    ...             (("train", train), ("cv", cv))}
+    >>> runs = Runs("regression", "param_lambda", (0.1, 1, 10),
+    ...             {0.1: run(1.0, 3.0), 1: run(1.5, 2.0), 10: run(2.5, 2.6)})
+    >>> validation_curve_from_runs(runs, param="lambda").chosen
+    1
     """
-    from .ingest import Columns, Runs, load_runs, read_table
-
-    if not sources:
-        raise UsageError("give at least one table of validation-curve runs")
-    cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-    name = param[len(cols.param_prefix):] if param.startswith(cols.param_prefix) else param
-    if len(sources) == 1 and isinstance(sources[0], Runs):
-        runs = sources[0]  # validated already (the store's runs)
-    else:
-        tables = [read_table(s, encoding=encoding) for s in sources]
-        runs = load_runs(tables, by=cols.param_prefix + name, task=task, columns=cols,
-                         positive_label=positive_label)
-    metric = _check_metric(metric, runs)
-    points = [CurvePoint(v, split_error(r["train"], metric, split="train"), split_error(r["cv"], metric, split="cv"))
-              for v, r in runs.runs.items()]
+    opts = ReportOptions.of(options, **overrides)
+    name = check_metric(opts.metric, runs)
+    points = run_points(runs, name)
 
     def test_of(value):
         pred = runs.runs[value].get("test")
-        return split_error(pred, metric, split="test") if pred is not None else None
+        return split_error(pred, name, split="test") if pred is not None else None
 
-    return build_validation_curve(points, param=name, metric=metric, test_of=test_of, task=runs.task,
+    return build_validation_curve(points, param=param, metric=name, test_of=test_of, task=runs.task,
                                   tie=tie, warnings=runs.warnings)
 
 

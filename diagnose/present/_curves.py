@@ -1,8 +1,11 @@
-"""Text, Markdown and Altair renderings of learning and validation curves."""
+"""Text and Markdown of learning and validation curves."""
 from __future__ import annotations
 
-from .bias_variance import VERDICT_WORDS
-from .present import fmt, table
+from ..bias_variance import VERDICT_WORDS
+from ..curves import LearningCurve, ValidationCurve
+from ..values import renders
+from ._report import gap_status
+from ._tables import fmt, table
 
 
 def _interval(s) -> str:
@@ -23,8 +26,7 @@ def learning_text(curve, *, markdown: bool) -> str:
     parts = [f"## {title}" if markdown else title, "", table(headers, rows, markdown=markdown), "",
              f"Reference level: {fmt(curve.reference)} ({curve.reference_name})"]
     last = curve.points[-1]
-    gap_rows = [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance,
-                 "counts" if g.counted else ("within noise" if g.material else "below tolerance")]
+    gap_rows = [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, gap_status(g)]
                 for name, g in curve.gaps.items()]
     parts += ["", f"Gaps at the largest training set (m = {last.value}):", *([""] if markdown else []),
               table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows, markdown=markdown)]
@@ -70,50 +72,21 @@ def _bullets(items, markdown: bool, mark: str = "-") -> list[str]:
     return [f"- {x}" if markdown else f"  {mark} {x}" for x in items]
 
 
-def curve_chart(curve):
-    """An Altair chart of a learning or validation curve (error bands are 95% intervals).
+@renders(LearningCurve, "text")
+def _learning_text(curve: LearningCurve) -> str:
+    return learning_text(curve, markdown=False)
 
-    >>> from diagnose.curve_learning import learning_curve
-    >>> lc = learning_curve("sample_data/curves/learning_summary.csv", baselines={"human": 0.01})
-    >>> type(curve_chart(lc)).__name__
-    'LayerChart'
-    """
-    import altair as alt
-    import numpy as np
-    import pandas as pd
 
-    key = "train_size" if curve.kind == "learning" else "value"
-    frame = curve.to_frame()
-    numeric = pd.api.types.is_numeric_dtype(frame[key])
-    positive = numeric and bool((frame[key] > 0).all())
-    wide = positive and frame[key].max() / frame[key].min() >= 20
-    title = "training-set size m" if key == "train_size" else curve.param
-    x = alt.X(f"{key}:{'Q' if numeric else 'O'}", title=title,
-              scale=alt.Scale(type="log") if wide else alt.Undefined)
-    y = alt.Y("error:Q", title=f"J ({curve.metric})")
-    curves = ["train", "cv"] + (["extrapolated cv"] if getattr(curve, "extrapolation", None) else [])
-    # the legend takes the bands' opacity unless told otherwise, which makes it hard to read
-    color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=curves),
-                      legend=alt.Legend(symbolOpacity=1))
-    base = alt.Chart(frame)
-    layers = [base.mark_area(opacity=0.2).encode(
-                  x=x, y=alt.Y("ci_low:Q", title=f"J ({curve.metric})"), y2="ci_high:Q", color=color),
-              base.mark_line(point=True).encode(x=x, y=y, color=color,
-                                               tooltip=[key, "curve", "error", "ci_low", "ci_high", "n"]
-                                               + (["side"] if curve.kind == "validation" else []))]
-    if curve.kind == "learning":
-        layers.append(alt.Chart(pd.DataFrame({"error": [curve.reference], "label": [curve.reference_name]}))
-                      .mark_rule(strokeDash=[4, 4], color="gray").encode(y="error:Q", tooltip=["label"]))
-        ex = curve.extrapolation
-        if ex is not None:
-            sizes = frame[key].astype(float)
-            upper = sizes.max() * 3
-            if ex.m_target is not None and ex.status == "reachable":
-                upper = min(max(upper, ex.m_target * 1.1), sizes.max() * 10)
-            m = np.geomspace(sizes.min(), upper, 60)
-            fit = pd.DataFrame({key: m, "error": ex.predict(m), "curve": "extrapolated cv"})
-            layers.append(alt.Chart(fit).mark_line(strokeDash=[6, 3]).encode(x=x, y=y, color=color))
-    else:
-        chosen = pd.DataFrame({key: [curve.chosen], "label": [f"chosen {curve.param} = {curve.chosen}"]})
-        layers.append(alt.Chart(chosen).mark_rule(color="green").encode(x=x, tooltip=["label"]))
-    return alt.layer(*layers).properties(width=560, height=340, title=f"{curve.kind} curve")
+@renders(LearningCurve, "markdown")
+def _learning_markdown(curve: LearningCurve) -> str:
+    return learning_text(curve, markdown=True)
+
+
+@renders(ValidationCurve, "text")
+def _validation_text(curve: ValidationCurve) -> str:
+    return validation_text(curve, markdown=False)
+
+
+@renders(ValidationCurve, "markdown")
+def _validation_markdown(curve: ValidationCurve) -> str:
+    return validation_text(curve, markdown=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .exceptions import UsageError
-from .values import json_number as _num
+from ..exceptions import UsageError
+from ..values import json_number
 
 MIN_POINTS = 3
 B_MAX = 3.0
@@ -94,11 +94,11 @@ class Extrapolation:
     def to_dict(self) -> dict:
         return {
             "model": "c + a * m^(-b)",
-            "c": _num(self.c), "a": _num(self.a), "b": _num(self.b),
-            "asymptote": _num(self.c),
-            "rmse": _num(self.rmse), "r2": _num(self.r2), "n_points": self.n_points,
-            "target": _num(self.target), "status": self.status,
-            "m_target": _num(self.m_target), "speculative": self.speculative,
+            "c": json_number(self.c), "a": json_number(self.a), "b": json_number(self.b),
+            "asymptote": json_number(self.c),
+            "rmse": json_number(self.rmse), "r2": json_number(self.r2), "n_points": self.n_points,
+            "target": json_number(self.target), "status": self.status,
+            "m_target": json_number(self.m_target), "speculative": self.speculative,
             "message": self.message, "caveats": list(self.caveats),
         }
 

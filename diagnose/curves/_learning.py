@@ -1,7 +1,7 @@
 """Learning curves: J_train and J_cv against the training-set size m.
 
 Verdict, read at the largest m with the bias/variance rule of
-:mod:`diagnose.bias_variance` (a gap counts when material and significant):
+the report (:mod:`diagnose.bias_variance`) (a gap counts when material and significant):
 
 - ``high_bias``: the curves have met (the cv − train gap does not count) and J_train
   sits materially above the reference — more data will not help;
@@ -12,22 +12,36 @@ Verdict, read at the largest m with the bias/variance rule of
 - ``good_fit``: neither.
 
 ``cv_falling`` says whether J_cv still fell materially over the last step; the
-power-law extrapolation (:mod:`diagnose.extrapolation`) estimates how far it can fall.
+power-law extrapolation (:mod:`._extrapolation`) estimates how far it can fall.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES, Tolerance, diagnose_bias_variance
-from .curves import CurvePoint, _check_metric, _long_frame
-from .exceptions import UsageError
-from .extrapolation import MIN_POINTS, Extrapolation, fit_power_law
-from .metrics import Z95, SplitError, split_error, trivial_name, trivial_predictions, wilson_interval
-from .bias_variance import Gap
-from .values import json_number as _num
+from ..bias_variance import (
+    BIAS_REMEDIES,
+    VARIANCE_REMEDIES,
+    Gap,
+    check_baselines,
+    diagnose_bias_variance,
+)
+from ..ingest import CurveSummary, Runs
+from ..metrics import (
+    Z95,
+    SplitError,
+    split_error,
+    trivial_name,
+    trivial_predictions,
+    wilson_interval,
+)
+from ..options import ReportOptions, Tolerance
+from ..values import Rendered, json_number
+from ._extrapolation import MIN_POINTS, Extrapolation, fit_power_law
+from ._points import CurvePoint, check_metric, long_frame, run_points
 
 LEARNING_ADVICE = {
     "high_bias": "Both curves have flattened close together above the reference: more "
@@ -42,7 +56,7 @@ LEARNING_ADVICE = {
 
 
 @dataclass(frozen=True)
-class LearningCurve:
+class LearningCurve(Rendered):
     """J_train and J_cv against m, the verdict from the curve's shape, the extrapolation."""
 
     task: str | None
@@ -67,13 +81,13 @@ class LearningCurve:
         return {
             "kind": self.kind, "task": self.task, "metric": self.metric,
             "points": [p.to_dict("train_size") for p in self.points],
-            "baselines": {k: _num(v) for k, v in self.baselines.items()},
-            "reference": _num(self.reference), "reference_name": self.reference_name,
+            "baselines": {k: json_number(v) for k, v in self.baselines.items()},
+            "reference": json_number(self.reference), "reference_name": self.reference_name,
             "tolerance": dict(self.tolerance),
             "verdict": self.verdict,
-            "gaps": {k: _num(g.value) for k, g in self.gaps.items()},
+            "gaps": {k: json_number(g.value) for k, g in self.gaps.items()},
             "gap_details": {k: g.to_dict() for k, g in self.gaps.items()},
-            "cv_drop_last_step": _num(self.cv_drop), "cv_falling": self.cv_falling,
+            "cv_drop_last_step": json_number(self.cv_drop), "cv_falling": self.cv_falling,
             "more_data_helps": self.more_data_helps,
             "recommendations": list(self.recommendations),
             "extrapolation": self.extrapolation.to_dict() if self.extrapolation else None,
@@ -82,17 +96,7 @@ class LearningCurve:
 
     def to_frame(self):
         """Long format for plotting: one row per (train_size, curve)."""
-        return _long_frame(self.points, "train_size")
-
-    def to_text(self) -> str:
-        from .curve_render import learning_text
-
-        return learning_text(self, markdown=False)
-
-    def to_markdown(self) -> str:
-        from .curve_render import learning_text
-
-        return learning_text(self, markdown=True)
+        return long_frame(self.points, "train_size")
 
 
 def build_learning_curve(
@@ -118,12 +122,7 @@ def build_learning_curve(
     """
     tolerance = tolerance or Tolerance()
     warnings = list(warnings)
-    user = {}
-    for name, value in (baselines or {}).items():
-        value = float(value)
-        if not np.isfinite(value) or value < 0:
-            raise UsageError(f"baseline '{name}' must be a non-negative number in the {metric} metric")
-        user[name] = value
+    user = check_baselines(baselines, metric)
     ref_name = min(user, key=user.get) if user else None
     last = points[-1]
     verdict = diagnose_bias_variance({"train": last.train, "cv": last.cv},
@@ -164,58 +163,54 @@ def build_learning_curve(
         recommendations=tuple(remedies), extrapolation=extrapolation, warnings=tuple(warnings))
 
 
-def learning_curve(
-    *sources,
-    baselines: Mapping[str, float] | None = None,
-    metric: str | None = None,
-    task: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    positive_label: str | None = None,
-    tolerance: Tolerance | None = None,
-    target: float | None = None,
-    encoding: str = "utf-8",
-) -> LearningCurve:
-    """A learning curve from prediction tables with ``split`` and ``train_size`` columns
-    (one file or many), or from one summary table (``train_size, train_error, cv_error``
-    and optional ``n_train, n_cv``), or from validated :class:`~diagnose.ingest.Runs`.
-    Test rows are ignored.
+def learning_curve_from_runs(runs: Runs, *, baselines: Mapping[str, float] | None = None,
+                             options: ReportOptions | None = None, target: float | None = None,
+                             **overrides: Any) -> LearningCurve:
+    """The learning curve of validated runs, one per training-set size (test rows are ignored).
 
-    >>> lc = learning_curve("sample_data/curves/learning_summary.csv", baselines={"human": 0.01})
-    >>> lc.verdict, [p.value for p in lc.points][:3]
-    ('high_variance', [50, 100, 200])
+    >>> import numpy as np
+    >>> from diagnose.ingest import Predictions, Runs
+    >>> y = np.array([0, 1] * 100, np.int8)
+    >>> def run(wrong):  # cv rows [0, wrong) are misclassified
+    ...     cv = np.where(y == 1, 0.9, 0.1); cv[:wrong] = 1 - cv[:wrong]
+    ...     return {"train": Predictions("binary", y, y_score=np.where(y == 1, 0.9, 0.1)),
+    ...             "cv": Predictions("binary", y, y_score=cv)}
+    >>> runs = Runs("binary", "train_size", (100, 200), {100: run(60), 200: run(40)})
+    >>> lc = learning_curve_from_runs(runs, baselines={"human": 0.01})
+    >>> lc.verdict, lc.more_data_helps, lc.cv_falling
+    ('high_variance', True, True)
     """
-    from .ingest import Columns, Runs, is_curve_summary, load_curve_summary, load_runs, read_table
-
-    if not sources:
-        raise UsageError("give at least one table of learning-curve runs")
-    if len(sources) == 1 and isinstance(sources[0], Runs):
-        runs = sources[0]  # validated already (the store's runs)
-    else:
-        cols = columns if isinstance(columns, Columns) else Columns.from_mapping(columns)
-        tables = [read_table(s, encoding=encoding) for s in sources]
-        if is_curve_summary(tables[0][0]):
-            if len(tables) > 1:
-                raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
-            summary = load_curve_summary(tables[0], columns=cols)
-            points, metric, warnings = _summary_points(summary, metric)
-            return build_learning_curve(points, metric=metric, baselines=baselines, tolerance=tolerance,
-                                        target=target, warnings=warnings)
-        runs = load_runs(tables, by=cols.train_size, task=task, columns=cols, positive_label=positive_label,
-                         splits=("train", "cv"))
-    metric = _check_metric(metric, runs)
-    points = [CurvePoint(m, split_error(r["train"], metric, split="train"), split_error(r["cv"], metric, split="cv"))
-              for m, r in runs.runs.items()]
+    opts = ReportOptions.of(options, **overrides)
+    name = check_metric(opts.metric, runs)
+    points = run_points(runs, name)
     warnings = list(runs.warnings)
     last = runs.runs[runs.keys[-1]]
-    trivial = split_error(trivial_predictions(last["train"], last["cv"]), metric, split="cv").error
+    trivial = split_error(trivial_predictions(last["train"], last["cv"]), name, split="cv").error
     if points[-1].cv.error >= trivial:
         warnings.append(f"J_cv at the largest training set ({points[-1].cv.error:.4g}) is no better than "
-                        f"the trivial baseline ({trivial_name(runs.task, metric)}: {trivial:.4g})")
-    return build_learning_curve(points, metric=metric, task=runs.task, baselines=baselines,
-                                tolerance=tolerance, target=target, warnings=warnings)
+                        f"the trivial baseline ({trivial_name(runs.task, name)}: {trivial:.4g})")
+    return build_learning_curve(points, metric=name, task=runs.task, baselines=baselines,
+                                tolerance=opts.gap_tolerance, target=target, warnings=warnings)
 
 
-def _summary_points(summary, metric: str | None):
+def learning_curve_from_summary(summary: CurveSummary, *, baselines: Mapping[str, float] | None = None,
+                                options: ReportOptions | None = None, target: float | None = None,
+                                **overrides: Any) -> LearningCurve:
+    """The learning curve of a validated summary table (errors per training-set size).
+
+    >>> import numpy as np
+    >>> from diagnose.ingest import CurveSummary
+    >>> s = CurveSummary("s", np.array([50, 100]), np.array([0.0, 0.0]), np.array([0.4, 0.3]))
+    >>> learning_curve_from_summary(s, baselines={"human": 0.01}).verdict
+    'high_variance'
+    """
+    opts = ReportOptions.of(options, **overrides)
+    points, name, warnings = summary_points(summary, opts.metric)
+    return build_learning_curve(points, metric=name, baselines=baselines, tolerance=opts.gap_tolerance,
+                                target=target, warnings=warnings)
+
+
+def summary_points(summary: CurveSummary, metric: str | None):
     """Points from a summary table; Wilson intervals when the errors are error rates with n."""
     warnings = []
     rates = bool(np.all(summary.train_error <= 1) and np.all(summary.cv_error <= 1))

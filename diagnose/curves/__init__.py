@@ -1,0 +1,47 @@
+"""Learning and validation curves, from validated runs.
+
+A learning curve plots J_train and J_cv against the training-set size m, reads the
+verdict at the largest m with the report's gap rule, and extrapolates J_cv(m) with a
+power law to say how much data a target needs. A validation curve plots them against
+one hyper-parameter, chooses the value with the lowest J_cv and labels the bias and
+variance sides. Reading runs from files is :mod:`diagnose.service`'s ``learning_curve``
+and ``validation_curve``.
+
+>>> import numpy as np
+>>> fit_power_law(np.array([100, 200, 400]), np.array([0.3, 0.2, 0.15]), target=0.1).status
+'reachable'
+"""
+from __future__ import annotations
+
+from ._extrapolation import (
+                             B_MAX,
+                             B_MIN,
+                             FLAT_B,
+                             MIN_POINTS,
+                             POOR_R2,
+                             SPECULATIVE_FACTOR,
+                             Extrapolation,
+                             fit_power_law,
+)
+from ._learning import (
+                             LEARNING_ADVICE,
+                             LearningCurve,
+                             build_learning_curve,
+                             learning_curve_from_runs,
+                             learning_curve_from_summary,
+                             summary_points,
+)
+from ._points import CurvePoint, check_metric, long_frame, run_points
+from ._validation import (
+                             TIE_RULES,
+                             ValidationCurve,
+                             build_validation_curve,
+                             validation_curve_from_runs,
+)
+
+__all__ = [
+    "B_MAX", "B_MIN", "FLAT_B", "LEARNING_ADVICE", "MIN_POINTS", "POOR_R2", "SPECULATIVE_FACTOR", "TIE_RULES",
+    "CurvePoint", "Extrapolation", "LearningCurve", "ValidationCurve", "build_learning_curve",
+    "build_validation_curve", "check_metric", "fit_power_law", "learning_curve_from_runs",
+    "learning_curve_from_summary", "long_frame", "run_points", "summary_points", "validation_curve_from_runs",
+]
