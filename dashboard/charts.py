@@ -221,7 +221,7 @@ def confusion_frame(m) -> pd.DataFrame:
 
 
 def tally_frame(tally) -> pd.DataFrame:
-    """An :class:`~diagnose.error_tally.ErrorTally`'s categories, most frequent first."""
+    """An :class:`~diagnose.error_analysis.ErrorTally`'s categories, most frequent first."""
     cols = ["category", "count", "share", "share_ci_low", "share_ci_high", "estimated_count",
             "max_error_reduction"]
     rows = [{"category": c.name, **{k: getattr(c, k) for k in cols[1:]}} for c in tally.categories]

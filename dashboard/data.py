@@ -154,7 +154,7 @@ def error_sample(project: str, run: str, *, n: int, seed: int):
 
 @st.cache_resource(max_entries=8, show_spinner="Computing cohort error rates...")
 def _cohorts(database_url: str, project: str, run: str, created: str):
-    from diagnose.cohorts import cohort_table
+    from diagnose.error_analysis import cohort_table
 
     return cohort_table(_splits(database_url, project, run, created).cv)
 

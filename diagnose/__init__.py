@@ -57,14 +57,14 @@ _LAZY = {
     "error_mask": "error_analysis",
     "sample_errors": "error_analysis",
     "ErrorSample": "error_analysis",
-    "tally": "error_tally",
-    "tally_tags": "error_tally",
-    "tally_sample": "error_tally",
-    "ErrorTally": "error_tally",
-    "CategoryCount": "error_tally",
-    "cohort_table": "cohorts",
-    "cohort_errors": "cohorts",
-    "CohortTable": "cohorts",
+    "tally": "service",
+    "tally_tags": "error_analysis",
+    "tally_sample": "error_analysis",
+    "ErrorTally": "error_analysis",
+    "CategoryCount": "error_analysis",
+    "cohort_table": "service",
+    "cohort_errors": "error_analysis",
+    "CohortTable": "error_analysis",
 }
 
 __all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOptions", "Tolerance", *_LAZY]
@@ -72,7 +72,7 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOp
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
 _SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves",
-               "error_analysis", "error_tally", "cohorts", "gate_rules")
+               "error_analysis", "gate_rules")
 
 
 def __getattr__(name: str):

@@ -40,6 +40,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "diagnose.curve_estimator": ("diagnose.service",),
     "diagnose.extrapolation": ("diagnose.curves",),
     "diagnose.curve_render": ("diagnose.present", "diagnose.present._curves", "diagnose.present._charts"),
+    "diagnose.error_tally": ("diagnose.service", "diagnose.error_analysis"),
+    "diagnose.cohorts": ("diagnose.service", "diagnose.error_analysis"),
     "diagnose.render": ("diagnose.present", "diagnose.present._report", "diagnose.bias_variance"),
     "diagnose.ingest.read": ("diagnose.ingest", "diagnose.ingest._read"),
     "diagnose.ingest.checks": ("diagnose.ingest", "diagnose.ingest._checks"),
@@ -53,6 +55,8 @@ MODULES: dict[str, tuple[str, ...]] = {
 # that still exists, or that changed their name
 MOVED: dict[str, str] = {
     "diagnose.classification:_mcnemar_p": "diagnose.bias_variance:mcnemar_p",
+    "diagnose.error_analysis:load_cv": "diagnose.ingest:load_predictions",
+    "diagnose.error_analysis:_ids": "diagnose.error_analysis:ids_of",
     "diagnose.curves:_long_frame": "diagnose.curves:long_frame",
     "diagnose.curves:_check_metric": "diagnose.curves:check_metric",
 }

@@ -33,11 +33,12 @@ def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label
     to fill in (categories separated by ';'), and constant columns 'total_errors' and
     'cv_n' that let the tally scale the counts up to every cv error.
     """
-    from ..error_analysis import load_cv, sample_errors
+    from ..error_analysis import sample_errors
+    from ..ingest import load_predictions
 
     if output:
         _check_output_dir(output)  # before reading cv: a large file need not be read in vain
-    pred = load_cv(cv, task=task, columns=parse_pairs(column_map, what="--column"),
+    pred = load_predictions(cv, task=task, columns=parse_pairs(column_map, what="--column"),
                    positive_label=positive_label, encoding=encoding)
     result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share)
     for warning in result.warnings:
@@ -85,7 +86,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
     """Count the tagged error categories of a reviewed sample, ranked, with estimates.
 
     TAGGED is a reviewed sample file; or give --project P --run R to tally stored tags."""
-    from ..error_tally import tally as run
+    from ..service import tally as run
 
     if bool(project) != bool(run_name):
         raise click.UsageError("--project and --run go together")
@@ -137,7 +138,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
 @format_option
 def cohorts(cv, bins, fdr, cut, top_share, task, column_map, positive_label, encoding, fmt):
     """Error rate per value of each slice column; flag cohorts significantly above overall."""
-    from ..cohorts import cohort_table as run
+    from ..service import cohort_table as run
 
     result = run(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, task=task,
                  columns=parse_pairs(column_map, what="--column"), positive_label=positive_label,

@@ -9,7 +9,8 @@
 """
 from __future__ import annotations
 
+from ._error_analysis import cohort_table, tally
 from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
 from ._report import report
 
-__all__ = ["learning_curve", "learning_curve_from_estimator", "report", "validation_curve"]
+__all__ = ["cohort_table", "learning_curve", "learning_curve_from_estimator", "report", "tally", "validation_curve"]

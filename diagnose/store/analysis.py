@@ -116,7 +116,7 @@ def tally_from_store(session: Session, project: str, run: str, *, split: str = "
     ``predictions`` may hold that split's validated :class:`~diagnose.ingest.Predictions`
     when the caller has them already (the dashboard caches them); else they are loaded.
     """
-    from ..error_tally import tally_sample
+    from ..error_analysis import tally_sample
     from ..ingest import TaggedSample
 
     tags = get_tags(session, project=project, run=run, split=split)

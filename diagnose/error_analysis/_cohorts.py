@@ -9,18 +9,23 @@ A cohort is flagged when its error rate is significantly *above* the overall one
 one-sided Fisher exact test of the cohort against the rest of the rows (given the total
 number of errors, a cohort's error count is hypergeometric when slices have no effect),
 with the Benjamini-Hochberg correction over every cohort of every column at ``fdr``.
-Rows are counted unweighted; errors are defined as in :mod:`diagnose.error_analysis`.
+Rows are counted unweighted; errors are defined as in :func:`error_mask`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .error_analysis import DEFAULT_TOP_SHARE, error_mask, load_cv
-from .error_tally import fpc_wilson
-from .exceptions import UsageError
-from .ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
+from ..exceptions import UsageError
+from ..ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
+from ..metrics import wilson_bounds
+from ..values import Rendered, json_number
+from ._errors import DEFAULT_TOP_SHARE, error_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_BINS = 4
 DEFAULT_FDR = 0.05
@@ -32,11 +37,11 @@ COLUMNS = ("slice", "value", "n", "errors", "error_rate", "ci_low", "ci_high", "
 
 
 @dataclass(frozen=True)
-class CohortTable:
+class CohortTable(Rendered):
     """Cohorts of every slice column in one long-format ``frame`` (columns ``COLUMNS``),
     ranked by excess errors; ``flagged`` marks error rates significantly above overall."""
 
-    frame: "pd.DataFrame"  # noqa: F821
+    frame: pd.DataFrame
     n: int
     errors: int
     error_rate: float
@@ -48,50 +53,20 @@ class CohortTable:
     warnings: tuple[str, ...] = ()
 
     @property
-    def flagged(self) -> "pd.DataFrame":  # noqa: F821
+    def flagged(self) -> pd.DataFrame:
         return self.frame[self.frame["flagged"]]
 
     def to_dict(self) -> dict:
-        from .values import json_number as _num
-
         records = []
         for row in self.frame.to_dict(orient="records"):
-            records.append({k: (_num(v) if isinstance(v, float) else
+            records.append({k: (json_number(v) if isinstance(v, float) else
                                 bool(v) if isinstance(v, (bool, np.bool_)) else
                                 int(v) if isinstance(v, np.integer) else v) for k, v in row.items()})
-        return {"overall": {"n": self.n, "errors": self.errors, "error_rate": _num(self.error_rate),
-                            "ci_low": _num(self.ci_low), "ci_high": _num(self.ci_high)},
+        return {"overall": {"n": self.n, "errors": self.errors, "error_rate": json_number(self.error_rate),
+                            "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high)},
                 "fdr": self.fdr, "bins": self.bins, "cut": self.cut,
                 "test": "one-sided Fisher exact (cohort vs rest), Benjamini-Hochberg",
                 "cohorts": records, "warnings": list(self.warnings)}
-
-    def to_text(self) -> str:
-        return self._render(markdown=False)
-
-    def to_markdown(self) -> str:
-        return self._render(markdown=True)
-
-    def _render(self, *, markdown: bool) -> str:
-        from .present import fmt, table
-
-        what = "errors" if self.cut is None else f"rows with |error| > {self.cut:.4g}"
-        head = (f"Cohort error rates: overall {self.errors} {what} in {self.n} rows = "
-                f"{fmt(self.error_rate)} [{fmt(self.ci_low)}, {fmt(self.ci_high)}]")
-        rows = [[r.slice, r.value, r.n, r.errors, r.error_rate, f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]",
-                 f"{round(r.excess_errors, 1) + 0.0:+.1f}", r.q_value, "ABOVE" if r.flagged else ""]
-                for r in self.frame.itertuples(index=False)]
-        parts = [f"## {head}" if markdown else head, ""]
-        parts.append(table(["slice", "value", "n", "errors", "error rate", "95% interval", "excess",
-                            "q-value", "flag"], rows, markdown=markdown))
-        bullet = "- " if markdown else ""
-        parts += ["", f"{bullet}Ranked by excess errors (errors - n x overall rate). ABOVE: error rate "
-                  f"significantly above the rest (one-sided Fisher exact test, Benjamini-Hochberg "
-                  f"false-discovery rate {self.fdr:g} over all {len(self.frame)} cohorts). Numeric "
-                  f"columns are cut into {self.bins} quantile bins."]
-        if self.warnings:
-            parts += ["", "### Warnings" if markdown else "Warnings:"]
-            parts += [f"- {w}" if markdown else f"  ! {w}" for w in self.warnings]
-        return "\n".join(parts) + "\n"
 
 
 def _distinct_labels(values: np.ndarray, digits: int) -> list[str]:
@@ -137,7 +112,7 @@ def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
     return codes.astype(np.int64), labels + [MISSING]
 
 
-def cohort_errors(errors: np.ndarray, slices: "pd.DataFrame", *, bins: int = DEFAULT_BINS,  # noqa: F821
+def cohort_errors(errors: np.ndarray, slices: pd.DataFrame, *, bins: int = DEFAULT_BINS,
                   fdr: float = DEFAULT_FDR, cut: float | None = None) -> CohortTable:
     """Cohort table from a boolean error per row and the slice columns (a DataFrame).
 
@@ -154,7 +129,7 @@ def cohort_errors(errors: np.ndarray, slices: "pd.DataFrame", *, bins: int = DEF
     errors = np.asarray(errors, dtype=bool)
     total, n_err = len(errors), int(errors.sum())
     rate = n_err / total if total else 0.0
-    lo, hi = fpc_wilson(np.array([n_err]), total, None)
+    lo, hi = wilson_bounds(np.array([n_err / total if total else 0.0]), total)
     parts, warnings = [], []
     for name in slices.columns:
         coded = _cohort_codes(slices[name], bins)
@@ -175,7 +150,7 @@ def cohort_errors(errors: np.ndarray, slices: "pd.DataFrame", *, bins: int = DEF
         frame = pd.concat(parts, ignore_index=True)
         n, e = frame["n"].to_numpy(), frame["errors"].to_numpy()
         frame["error_rate"] = e / n
-        frame["ci_low"], frame["ci_high"] = fpc_wilson(e, n, None)
+        frame["ci_low"], frame["ci_high"] = wilson_bounds(e / n, n)
         frame["excess_errors"] = e - n * rate
         # P(X >= e) for X ~ Hypergeometric(total rows, total errors, cohort size)
         frame["p_value"] = np.clip(hypergeom.sf(e - 1, total, n_err, n), 0.0, 1.0)
@@ -188,24 +163,21 @@ def cohort_errors(errors: np.ndarray, slices: "pd.DataFrame", *, bins: int = DEF
                        warnings=tuple(warnings))
 
 
-def cohort_table(cv, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
+def cohort_table(pred: Predictions, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
                  cut: float | None = None, top_share: float = DEFAULT_TOP_SHARE,
-                 slice_columns: tuple[str, ...] | None = None, task: str | None = None,
-                 columns=None, positive_label: str | None = None, encoding: str = "utf-8") -> CohortTable:
-    """Cohort error rates over the slice columns of cv predictions (validated
-    :class:`Predictions`, or a path, DataFrame or Arrow table to read).
+                 slice_columns: tuple[str, ...] | None = None) -> CohortTable:
+    """Cohort error rates over the slice columns of validated cv predictions.
 
+    >>> from diagnose.ingest import load_predictions
     >>> import pandas as pd
-    >>> cv = pd.DataFrame({"y_true": [0, 1] * 40, "y_score": [0.2, 0.3] * 40,
-    ...                    "region": ["north", "south"] * 40})
+    >>> cv = load_predictions(pd.DataFrame({"y_true": [0, 1] * 40, "y_score": [0.2, 0.3] * 40,
+    ...                                     "region": ["north", "south"] * 40}))
     >>> t = cohort_table(cv)
     >>> t.frame[["value", "errors", "flagged"]].values.tolist()
     [['south', 40, True], ['north', 0, False]]
     """
     import pandas as pd
 
-    pred = cv if isinstance(cv, Predictions) else load_cv(
-        cv, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
     errors, cut = error_mask(pred, cut=cut, top_share=top_share)
     names = pred.slice_columns if slice_columns is None else slice_columns
     names = [c for c in names if c not in (TOTAL_ERRORS_COLUMN, CV_N_COLUMN)]

@@ -1,22 +1,26 @@
-"""Error analysis, second half: tally the reviewers' tags of a sample of cv errors.
+"""Tally the reviewers' tags of a sample of cv errors.
 
-Each tagged row is a reviewed error (the sample comes from :mod:`diagnose.error_analysis`,
-which also defines what counts as an error). The categories are counted and ranked; with
-a sample, each count becomes an estimate over all cv errors: share of reviewed errors x
-total errors, with a Wilson interval on the share (and the finite-population correction
-when the sample is a large part of all errors).
+Each tagged row is a reviewed error. The categories are counted and ranked; with a sample,
+each count becomes an estimate over all cv errors: share of reviewed errors x total errors,
+with a Wilson interval on the share (and the finite-population correction when the sample
+is a large part of all errors).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .error_analysis import DEFAULT_TOP_SHARE, _ids, error_mask, load_cv
-from .exceptions import UsageError
-from .ingest import Predictions, TaggedSample
-from .metrics import Z95
+from ..exceptions import UsageError
+from ..ingest import Predictions, TaggedSample
+from ..metrics import Z95, wilson_bounds
+from ..values import Rendered, json_number
+from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHARES_NOTE = "Shares may add up to more than 100%: a row can carry several categories."
 REDUCTION_NOTE = ("max_error_reduction: the most J_cv (fraction of cv rows in error) could fall "
@@ -41,13 +45,11 @@ class CategoryCount:
     max_error_reduction_ci_high: float | None
 
     def to_dict(self) -> dict:
-        from .values import json_number as _num
-
-        return {k: (_num(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        return {k: (json_number(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
-class ErrorTally:
+class ErrorTally(Rendered):
     """The ranked tally of reviewers' tags (``categories`` by count, ties by name)."""
 
     categories: tuple[CategoryCount, ...]
@@ -73,46 +75,8 @@ class ErrorTally:
                 "categories": [c.to_dict() for c in self.categories],
                 "notes": list(self.notes), "warnings": list(self.warnings)}
 
-    def to_text(self) -> str:
-        return self._render(markdown=False)
 
-    def to_markdown(self) -> str:
-        return self._render(markdown=True)
-
-    def _render(self, *, markdown: bool) -> str:
-        from .present import fmt, table
-
-        def pct(x):
-            return "-" if x is None else f"{100 * x:.1f}%"
-
-        def span(lo, hi, f=fmt):
-            return "-" if lo is None else f"[{f(lo)}, {f(hi)}]"
-
-        rows = [[c.name, c.count, pct(c.share), span(c.share_ci_low, c.share_ci_high, pct),
-                 fmt(c.estimated_count, 5), span(c.estimated_ci_low, c.estimated_ci_high, lambda v: f"{v:.1f}"),
-                 fmt(c.max_error_reduction), span(c.max_error_reduction_ci_low, c.max_error_reduction_ci_high)]
-                for c in self.categories]
-        total = "unknown" if self.total_errors is None else str(self.total_errors)
-        head = f"Error tally: {self.reviewed} reviewed errors of {total} cv errors"
-        if self.cv_n:
-            head += f" (cv n = {self.cv_n}"
-            head += f", J_cv = {fmt(self.total_errors / self.cv_n)})" if self.total_errors is not None else ")"
-        parts = [f"## {head}" if markdown else head, ""]
-        parts.append(table(["category", "count", "share", "95% interval", "est. count", "95% interval",
-                            "max error reduction", "95% interval"], rows, markdown=markdown))
-        bullet = "- " if markdown else ""
-        parts += ["", f"{bullet}Untagged rows (not reviewed yet, not counted): {self.untagged}"]
-        parts += [f"{bullet}{n}" for n in self.notes]
-        if self.finite_population_corrected:
-            parts.append(f"{bullet}Intervals include the finite-population correction (the sample is "
-                         f"{self.reviewed} of {self.total_errors} errors).")
-        if self.warnings:
-            parts += ["", "### Warnings" if markdown else "Warnings:"]
-            parts += [f"- {w}" if markdown else f"  ! {w}" for w in self.warnings]
-        return "\n".join(parts) + "\n"
-
-
-def split_tags(tags: Sequence[str | None]) -> "pd.DataFrame":  # noqa: F821
+def split_tags(tags: Sequence[str | None]) -> pd.DataFrame:
     """Long format (``row``, ``tag``): split on ';', trimmed, lower-cased, one per row.
 
     >>> split_tags(["Pharma; phishing", None, "pharma;PHARMA"]).values.tolist()
@@ -150,13 +114,7 @@ def fpc_wilson(count: np.ndarray, n: int, population: int | None,
     if population is not None and population <= n:
         return p.copy(), p.copy()
     n_eff = n if population is None else n * (population - 1) / (population - n)
-    # the Wilson score interval (as metrics.wilson_interval), vectorised over categories
-    z2 = z * z
-    denom = 1.0 + z2 / n_eff
-    centre = (p + z2 / (2 * n_eff)) / denom
-    half = z * np.sqrt(np.maximum(p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff), 0.0)) / denom
-    low = np.where(p <= 0, 0.0, np.maximum(0.0, centre - half))
-    high = np.where(p >= 1, 1.0, np.minimum(1.0, centre + half))
+    low, high = wilson_bounds(p, n_eff, z)
     if population is not None:
         # the unreviewed N - n can add at most N - n, and the reviewed count is certain
         low = np.maximum(low, count / population)
@@ -240,7 +198,7 @@ def tally_sample(sample: TaggedSample, *, cv: Predictions | None = None, total_e
     if cv is not None:
         mask, _ = error_mask(cv, cut=cut, top_share=top_share)
         from_cv = int(mask.sum())
-        ids, _ = _ids(cv)
+        ids, _ = ids_of(cv)
         wrong_ids = ids.astype(str)[mask]
         not_errors = ~np.isin(sample.ids.astype(str), wrong_ids)
         if not_errors.any():
@@ -261,29 +219,3 @@ def tally_sample(sample: TaggedSample, *, cv: Predictions | None = None, total_e
         warnings.append("the number of cv rows is unknown, so max_error_reduction is left out "
                         "(give --cv-n N or --cv F)")
     return tally_tags(sample.tags, total_errors=total_errors, cv_n=cv_n, warnings=warnings)
-
-
-def tally(source, *, cv=None, total_errors: int | None = None, cv_n: int | None = None,
-          columns=None, task: str | None = None, positive_label: str | None = None,
-          cut: float | None = None, top_share: float = DEFAULT_TOP_SHARE,
-          encoding: str = "utf-8") -> ErrorTally:
-    """Read a reviewed sample (path, DataFrame, Arrow table, or a loaded
-    :class:`~diagnose.ingest.TaggedSample`) and tally its tags.
-
-    >>> import pandas as pd
-    >>> tagged = pd.DataFrame({"id": [1, 2, 3], "tags": ["Pharma", "pharma ; image", ""],
-    ...                        "total_errors": 30, "cv_n": 150})
-    >>> t = tally(tagged)
-    >>> t.categories[0].name, t.categories[0].estimated_count, t.untagged
-    ('pharma', 30.0, 1)
-    """
-    from .ingest import load_tagged
-
-    cv_pred = None
-    if cv is not None:
-        cv_pred = cv if isinstance(cv, Predictions) else load_cv(
-            cv, task=task, columns=columns, positive_label=positive_label, encoding=encoding)
-    sample = source if isinstance(source, TaggedSample) else load_tagged(
-        source, cv=cv_pred, columns=columns, encoding=encoding)
-    return tally_sample(sample, cv=cv_pred, total_errors=total_errors, cv_n=cv_n, cut=cut,
-                        top_share=top_share)

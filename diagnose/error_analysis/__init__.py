@@ -1,0 +1,32 @@
+"""Error analysis on the cv split: which rows are errors, a random sample of them for people
+to review, the tally of the categories reviewers tag, and cohort tables over slice columns.
+
+The method (Ng's spam example): look at a uniform random sample of the cv errors, tag
+each with the categories it falls in, count the categories, and work first on the ones
+that would cut the cv error most. Reading reviewed files and cv files is
+:mod:`diagnose.service`'s ``tally`` and ``cohort_table``.
+
+>>> t = tally_tags(["pharma", "pharma;image", None], total_errors=30, cv_n=100)
+>>> [(c.name, c.count) for c in t.categories]
+[('pharma', 2), ('image', 1)]
+"""
+from __future__ import annotations
+
+from ._cohorts import (COLUMNS, DEFAULT_BINS, DEFAULT_FDR, MAX_CATEGORIES, MISSING, CohortTable, cohort_errors,
+                       cohort_table)
+from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
+from ._sample import ErrorSample, sample_errors
+from ._tally import (REDUCTION_NOTE, SHARES_NOTE, CategoryCount, ErrorTally, fpc_wilson, split_tags, tally_sample,
+                     tally_tags)
+
+__all__ = [
+    "COLUMNS", "DEFAULT_BINS", "DEFAULT_FDR", "DEFAULT_TOP_SHARE", "MAX_CATEGORIES", "MISSING", "REDUCTION_NOTE",
+    "SHARES_NOTE", "CategoryCount", "CohortTable", "ErrorSample", "ErrorTally", "cohort_errors", "cohort_table",
+    "error_mask", "fpc_wilson", "ids_of", "sample_errors", "split_tags", "tally_sample", "tally_tags",
+]
+
+
+def __getattr__(name: str):  # names that moved out (load_cv is diagnose.ingest.load_predictions)
+    from .. import _compat
+
+    return _compat.moved(__name__, name)

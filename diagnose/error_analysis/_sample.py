@@ -1,0 +1,93 @@
+"""A random sample of cv errors to review (Ng's error analysis: look at a uniform sample of
+the cv errors, tag each with the categories it falls in, count the categories)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..exceptions import UsageError
+from ..ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
+from ..values import Rendered
+from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class ErrorSample(Rendered):
+    """A random sample of cv errors to review, in draw order (any prefix is itself a
+    uniform sample, so a review stopped half-way still estimates honestly).
+
+    ``frame`` holds ``id``, ``y_true``, ``y_pred``, the score (``y_score``: max probability
+    or positive-class score; regression: ``abs_error``), every slice column, an empty
+    ``tags`` column and the constant columns ``total_errors`` and ``cv_n``.
+    """
+
+    frame: pd.DataFrame
+    total_errors: int
+    cv_n: int
+    seed: int
+    cut: float | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    def summary(self) -> str:
+        what = "misclassified cv rows" if self.cut is None else f"cv rows with |error| > {self.cut:.4g}"
+        return (f"sampled {self.n} of {self.total_errors} {what} (cv n = {self.cv_n}, seed {self.seed}); "
+                f"columns '{TOTAL_ERRORS_COLUMN}' and '{CV_N_COLUMN}' record this for the tally")
+
+    def to_dict(self) -> dict:
+        rows = self.frame.astype(object).where(self.frame.notna(), None).to_dict(orient="records")
+        return {"n": self.n, "total_errors": self.total_errors, "cv_n": self.cv_n, "seed": self.seed,
+                "cut": self.cut, "warnings": list(self.warnings), "rows": rows}
+
+
+def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None = None,
+                  top_share: float = DEFAULT_TOP_SHARE) -> ErrorSample:
+    """A reproducible uniform random sample (without replacement) of ``n`` cv errors.
+
+    >>> p = Predictions("binary", np.array([1, 0, 1, 0, 1], np.int8),
+    ...                 y_score=np.array([0.2, 0.9, 0.8, 0.1, 0.4]), classes=("0", "1"),
+    ...                 ids=np.array([10, 11, 12, 13, 14]))
+    >>> s = sample_errors(p, n=5, seed=1)
+    >>> sorted(s.frame["id"].tolist()), s.total_errors, s.cv_n
+    ([10, 11, 14], 3, 5)
+    """
+    import pandas as pd
+
+    if n < 1:
+        raise UsageError(f"the sample size must be at least 1, not {n}")
+    mask, cut = error_mask(pred, cut=cut, top_share=top_share)
+    errors = np.flatnonzero(mask)
+    warnings = []
+    if len(errors) < n:
+        warnings.append(f"only {len(errors)} errors to sample from: taking all of them")
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(errors, size=min(n, len(errors)), replace=False)
+    ids, id_warnings = ids_of(pred)
+    warnings += id_warnings
+    out = {"id": ids[picked], "y_true": pred.kind.names(pred, pred.y_true[picked]),
+           "y_pred": pred.kind.names(pred, pred.decision[picked])}
+    if not pred.kind.classification:
+        out["abs_error"] = np.round(np.abs(pred.y_pred[picked] - pred.y_true[picked]), 6)
+    elif pred.task == "multiclass" and pred.y_score is not None:
+        out["y_score"] = pred.y_score[picked].max(axis=1)
+    elif pred.task == "binary" and pred.y_score is not None:
+        out["y_score"] = pred.y_score[picked]
+    frame = pd.DataFrame(out)
+    if pred.slice_columns:
+        slices = pred.table.select(list(pred.slice_columns)).take(picked).to_pandas()
+        slices = slices.drop(columns=[c for c in slices.columns if c in out or
+                                      c in ("tags", TOTAL_ERRORS_COLUMN, CV_N_COLUMN)])
+        frame = pd.concat([frame, slices.reset_index(drop=True)], axis=1)
+    frame["tags"] = ""
+    frame[TOTAL_ERRORS_COLUMN] = len(errors)
+    frame[CV_N_COLUMN] = pred.n
+    return ErrorSample(frame=frame, total_errors=int(len(errors)), cv_n=pred.n, seed=seed, cut=cut,
+                       warnings=tuple(warnings))
