@@ -72,7 +72,7 @@ __all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOp
 
 # submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
 _SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves",
-               "error_analysis", "gate_rules")
+               "error_analysis")
 
 
 def __getattr__(name: str):

@@ -42,6 +42,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "diagnose.curve_render": ("diagnose.present", "diagnose.present._curves", "diagnose.present._charts"),
     "diagnose.error_tally": ("diagnose.service", "diagnose.error_analysis"),
     "diagnose.cohorts": ("diagnose.service", "diagnose.error_analysis"),
+    "diagnose.gate_rules": ("diagnose.gate", "diagnose.service"),
     "diagnose.render": ("diagnose.present", "diagnose.present._report", "diagnose.bias_variance"),
     "diagnose.ingest.read": ("diagnose.ingest", "diagnose.ingest._read"),
     "diagnose.ingest.checks": ("diagnose.ingest", "diagnose.ingest._checks"),
@@ -57,6 +58,8 @@ MOVED: dict[str, str] = {
     "diagnose.classification:_mcnemar_p": "diagnose.bias_variance:mcnemar_p",
     "diagnose.error_analysis:load_cv": "diagnose.ingest:load_predictions",
     "diagnose.error_analysis:_ids": "diagnose.error_analysis:ids_of",
+    "diagnose.gate:load_rules": "diagnose.service:load_rules",
+    "diagnose.gate_rules:load_rules": "diagnose.service:load_rules",
     "diagnose.curves:_long_frame": "diagnose.curves:long_frame",
     "diagnose.curves:_check_metric": "diagnose.curves:check_metric",
 }

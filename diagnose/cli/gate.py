@@ -30,7 +30,7 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
     Gate files (--train/--cv/--test or --data), or a stored run (--project P --run R).
     """
     from ..gate import check
-    from ..gate_rules import load_rules
+    from ..service import load_rules
 
     rules = load_rules(rules_file)  # bad rules are bad usage: report before reading any data
     files = any([train, cv, test, data])

@@ -28,6 +28,7 @@ from ._parse import (
                      read_split,
 )
 from ._read import read_table, to_numpy
+from ._rules import read_rule_file
 from ._runs import (
                      CurveSummary,
                      Runs,
@@ -52,5 +53,5 @@ __all__ = [
     "TaskType", "SPLITS", "TASKS", "TASK_TYPES", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN",
     "TOTAL_ERRORS_COLUMN", "check_same_rows", "infer_task", "is_curve_summary", "load_curve_summary", "load_cv_test",
     "load_predictions", "load_runs", "load_splits", "load_tagged", "natural_key", "parse_splits",
-    "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
+    "read_rule_file", "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
 ]

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _charts, _curves, _error_analysis, _report, _thresholds  # noqa: F401  (they register their renderers)
+from . import _charts, _curves, _error_analysis, _gate, _report, _thresholds  # noqa: F401  (they register their renderers)
 from ._charts import curve_chart
 from ._tables import fmt, table
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._error_analysis import cohort_table, tally
 from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
+from ._gate import load_rules
 from ._report import report
 
-__all__ = ["cohort_table", "learning_curve", "learning_curve_from_estimator", "report", "tally", "validation_curve"]
+__all__ = ["cohort_table", "learning_curve", "learning_curve_from_estimator", "load_rules", "report", "tally", "validation_curve"]

@@ -8,7 +8,7 @@ pessimistic end of the 95% interval. A rule file is TOML: ``rules = [...]``, opt
 ``no_regression`` tables (``{metric = "cv.error", tolerance = 0.005}``) and ``interval``.
 
 Only the syntax is checked here; whether a path exists in a report, and judging the rules,
-is :mod:`diagnose.gate`.
+is :mod:`._judge`. Reading a rule file is :func:`diagnose.service.load_rules`.
 
 >>> ruleset = parse_rules({"rules": ["cv.error <= 0.12"], "no_regression": {"metric": "cv.f1"}})
 >>> ruleset.rules[0].expected, ruleset.no_regression[0].direction
@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import math
 import operator
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from .exceptions import UsageError
+from ..exceptions import UsageError
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
        "==": operator.eq, "!=": operator.ne}
@@ -38,8 +36,8 @@ _HIGHER = ("f1", "precision", "recall", "accuracy", "auc", "score", "fbeta")
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One parsed rule."""
+class GateRule:
+    """One parsed rule of a gate (``PATH OP VALUE``)."""
 
     text: str
     path: str
@@ -65,28 +63,13 @@ class NoRegression:
 
 @dataclass(frozen=True)
 class RuleSet:
-    rules: tuple[Rule, ...]
+    """The rules of a gate and its ``no_regression`` comparisons."""
+
+    rules: tuple[GateRule, ...]
     no_regression: tuple[NoRegression, ...] = ()
 
     def __len__(self) -> int:
         return len(self.rules) + len(self.no_regression)
-
-
-def load_rules(path: str | os.PathLike) -> RuleSet:
-    """Read a TOML rule file: ``rules = [...]``, optional ``no_regression`` and ``interval``."""
-    import tomllib
-
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: rule file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
-    try:
-        return parse_rules(data)
-    except UsageError as exc:
-        raise UsageError(f"{path}: {exc}") from None
 
 
 def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
@@ -101,8 +84,6 @@ def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
         # the switch given at check time reaches rules already parsed
         return RuleSet(rules=tuple(replace(r, interval=True) if r.op not in ("==", "!=") else r
                                    for r in source.rules), no_regression=source.no_regression)
-    if isinstance(source, Path):
-        return load_rules(source)
     if isinstance(source, str):
         source = [source]
     if isinstance(source, Mapping):
@@ -133,7 +114,7 @@ def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
     return RuleSet(rules=rules, no_regression=no_reg)
 
 
-def _parse_rule(text: str, interval: bool) -> Rule:
+def _parse_rule(text: str, interval: bool) -> GateRule:
     m = _RULE.match(text)
     if not m or not m.group("value"):
         raise UsageError(f"cannot read rule '{text}'; write PATH OP VALUE, e.g. \"cv.error <= 0.12\" "
@@ -142,7 +123,7 @@ def _parse_rule(text: str, interval: bool) -> Rule:
     op = m.group("op")
     if required and op in ("==", "!="):
         raise UsageError(f"rule '{text}': [interval] needs <, <=, > or >=")
-    return Rule(text=text.strip(), path=m.group("path"), op=op, expected=_literal(m.group("value"), text),
+    return GateRule(text=text.strip(), path=m.group("path"), op=op, expected=_literal(m.group("value"), text),
                 interval=(interval or required) and op not in ("==", "!="), interval_required=required)
 
 

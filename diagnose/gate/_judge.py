@@ -1,24 +1,4 @@
-"""Gates: declarative rules over a report's JSON, judged pass or fail (CI model gates).
-
-A rule is ``PATH OP VALUE``: ``PATH`` is a dotted path into ``Report.to_dict()``
-(``cv.error`` is short for ``splits.cv.error``), ``OP`` one of ``< <= > >= == !=``,
-``VALUE`` a number, ``true``/``false`` or a word (quoted or not). A rule ending in
-``[interval]`` (or every rule, with ``interval = true`` in the rule file) judges the
-pessimistic end of the 95% interval instead of the point estimate: ``ci_high`` for
-``<``/``<=``, ``ci_low`` for ``>``/``>=``.
-
-Reading rules and rule files is :mod:`diagnose.gate_rules` (``load_rules`` and
-``parse_rules`` are reachable here too); this module judges them on a report and presents
-the result as text, Markdown, JSON or JUnit XML.
-
->>> report = {"splits": {"cv": {"error": 0.10, "ci_low": 0.08, "ci_high": 0.13}},
-...           "verdict": "good_fit"}
->>> result = check(report, ["cv.error <= 0.12", "verdict != high_variance"])
->>> result.passed
-True
->>> check(report, ["cv.error <= 0.12 [interval]"]).passed   # ci_high 0.13 > 0.12
-False
-"""
+"""Judging a gate's rules on a report's JSON: pass or fail per rule, and the gate's result."""
 from __future__ import annotations
 
 import math
@@ -26,15 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .exceptions import UsageError
-from .gate_rules import OPS, NoRegression, Rule, RuleSet, load_rules, parse_rules
-
-# the gate API; OPS, Rule, NoRegression, RuleSet, load_rules and parse_rules live in gate_rules
-__all__ = ["OPS", "SPLIT_NAMES", "VERDICTS", "Rule", "NoRegression", "RuleSet", "RuleResult", "GateResult",
-           "load_rules", "parse_rules", "check", "resolve"]
+from ..bias_variance import VERDICTS
+from ..exceptions import UsageError
+from ..values import Rendered, render
+from ._rules import OPS, GateRule, NoRegression, parse_rules
 
 SPLIT_NAMES = ("train", "cv", "test")
-VERDICTS = ("good_fit", "high_bias", "high_variance", "high_bias_high_variance")
 
 
 @dataclass(frozen=True)
@@ -56,7 +33,7 @@ class RuleResult:
 
 
 @dataclass(frozen=True)
-class GateResult:
+class GateResult(Rendered):
     """The outcome of a gate; ``assert result.passed, result.summary()`` in pytest."""
 
     rules: tuple[RuleResult, ...]
@@ -76,46 +53,16 @@ class GateResult:
                 f"{self.name} failed: {len(self.failures)} of {len(self.rules)} rule(s) failed")
         lines = [head]
         for r in sorted(self.rules, key=lambda r: r.passed):
-            lines.append(f"  {_status(r):4}  {r.rule}: {r.detail}")
+            lines.append(f"  {status(r):4}  {r.rule}: {r.detail}")
         return "\n".join(lines)
+
+    def to_junit_xml(self) -> str:
+        """JUnit XML: one testcase per rule (rendered by :mod:`diagnose.present`)."""
+        return render(self, "junit")
 
     def to_dict(self) -> dict:
         return {"passed": self.passed, "name": self.name, "n_rules": len(self.rules),
                 "n_failed": len(self.failures), "rules": [r.to_dict() for r in self.rules]}
-
-    def to_text(self) -> str:
-        return self.summary() + "\n"
-
-    def to_markdown(self) -> str:
-        from .present import table
-
-        icon = "✅" if self.passed else "❌"
-        word = "passed" if self.passed else f"failed ({len(self.failures)} of {len(self.rules)} rules)"
-        rows = [[_status(r), f"`{r.rule}`", _show(r.value), r.detail] for r in self.rules]
-        return (f"### {icon} {self.name} {word}\n\n"
-                + table(["status", "rule", "value", "detail"], rows, markdown=True) + "\n")
-
-    def to_junit_xml(self) -> str:
-        """JUnit XML: one testsuite, one testcase per rule, a ``failure`` element per failed rule."""
-        import xml.etree.ElementTree as ET
-
-        skipped = sum(r.skipped for r in self.rules)
-        counts = {"tests": str(len(self.rules)), "failures": str(len(self.failures)), "errors": "0",
-                  "skipped": str(skipped), "time": "0"}
-        root = ET.Element("testsuites", name=self.name, **counts)
-        suite = ET.SubElement(root, "testsuite", name=self.name, **counts)
-        for r in self.rules:
-            case = ET.SubElement(suite, "testcase", classname="diagnose.gate", name=r.rule, time="0")
-            if not r.passed:
-                failure = ET.SubElement(case, "failure", message=r.detail, type="GateRuleFailed")
-                failure.text = f"{r.rule}\nvalue: {_show(r.value)}\n{r.detail}"
-            elif r.skipped:
-                ET.SubElement(case, "skipped", message=r.detail)
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-# --------------------------------------------------------------------------- judging
 
 
 def check(report: Any, rules: Any, *, previous: Any = None, interval: bool = False,
@@ -177,7 +124,7 @@ def resolve(data: Mapping, path: str, *, rule: str | None = None) -> tuple[Any, 
             parent, node = None, node[int(part)]
         else:
             raise UsageError(f"unknown path '{path}'{where}: '{'.'.join(parts[:i])}' holds "
-                             f"{_show(node)}, which has no '{part}'")
+                             f"{show(node)}, which has no '{part}'")
     ci = None
     last = parts[-1]
     if isinstance(parent, Mapping) and last in ("error", "value") and "ci_low" in parent and "ci_high" in parent:
@@ -189,7 +136,7 @@ def resolve(data: Mapping, path: str, *, rule: str | None = None) -> tuple[Any, 
     return node, ci
 
 
-def _judge(rule: Rule, data: Mapping) -> RuleResult:
+def _judge(rule: GateRule, data: Mapping) -> RuleResult:
     value, ci = resolve(data, rule.path, rule=rule.text)
     expected = rule.expected
     if isinstance(value, Mapping) or isinstance(value, list):
@@ -203,11 +150,11 @@ def _judge(rule: Rule, data: Mapping) -> RuleResult:
         return RuleResult(passed=False, value=None, detail=f"{rule.path} has no value in this report", **base)
     numeric = _is_number(value) and _is_number(expected)
     if rule.op in ("<", "<=", ">", ">=") and not numeric:
-        raise UsageError(f"rule '{rule.text}': {rule.path} is {_show(value)}; {rule.op} compares numbers")
+        raise UsageError(f"rule '{rule.text}': {rule.path} is {show(value)}; {rule.op} compares numbers")
     if rule.op in ("==", "!=") and not numeric and type(value) is not type(expected):
-        raise UsageError(f"rule '{rule.text}': {rule.path} is {_show(value)}, "
-                         f"which cannot equal {_show(expected)}")
-    judged, what = value, f"{rule.path} is {_show(value)}"
+        raise UsageError(f"rule '{rule.text}': {rule.path} is {show(value)}, "
+                         f"which cannot equal {show(expected)}")
+    judged, what = value, f"{rule.path} is {show(value)}"
     if rule.interval:
         if ci is None or ci[0] is None or ci[1] is None:
             if rule.interval_required:
@@ -216,10 +163,10 @@ def _judge(rule: Rule, data: Mapping) -> RuleResult:
         else:
             end = "ci_high" if rule.op in ("<", "<=") else "ci_low"
             judged = ci[1] if end == "ci_high" else ci[0]
-            what = f"{rule.path} is {_show(value)}, its 95% interval [{_show(ci[0])}, {_show(ci[1])}]; {end} judged"
+            what = f"{rule.path} is {show(value)}, its 95% interval [{show(ci[0])}, {show(ci[1])}]; {end} judged"
     passed = bool(OPS[rule.op](float(judged), float(expected)) if numeric else OPS[rule.op](judged, expected))
     if not passed:
-        what += f"; needs {rule.op} {_show(expected)}"
+        what += f"; needs {rule.op} {show(expected)}"
     return RuleResult(passed=passed, value=judged, detail=what, **base)
 
 
@@ -229,7 +176,7 @@ def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None
     if value is None:  # like any rule: a metric this run does not have fails
         return RuleResult(rule=reg.text, passed=False, value=None, detail=f"{reg.path} has no value in this report")
     if not _is_number(value):
-        raise UsageError(f"{reg.text}: {reg.path} is {_show(value)}; no_regression compares numbers")
+        raise UsageError(f"{reg.text}: {reg.path} is {show(value)}; no_regression compares numbers")
     if previous is None:
         return RuleResult(rule=reg.text, passed=True, value=value, estimate=value, skipped=True,
                           detail="no earlier run to compare with")
@@ -240,8 +187,8 @@ def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None
     if not _is_number(before):
         # nothing to regress from: skip, visibly, rather than fail this run for the old one's gap
         return RuleResult(rule=reg.text, passed=True, value=value, estimate=value, skipped=True,
-                          detail=f"{reg.path} is {_show(value)}; the {before_name} has no {reg.path} "
-                                 f"({_show(before) if before is not None else 'absent'}), "
+                          detail=f"{reg.path} is {show(value)}; the {before_name} has no {reg.path} "
+                                 f"({show(before) if before is not None else 'absent'}), "
                                  "so there is nothing to compare with")
     if reg.direction == "lower":
         limit = before + reg.tolerance
@@ -249,8 +196,8 @@ def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None
     else:
         limit = before - reg.tolerance
         passed, op = value >= limit, ">="
-    detail = (f"{reg.path} is {_show(value)}, {before_name} {_show(before)}; "
-              f"needs {op} {_show(limit)}")
+    detail = (f"{reg.path} is {show(value)}, {before_name} {show(before)}; "
+              f"needs {op} {show(limit)}")
     return RuleResult(rule=reg.text, passed=bool(passed), value=value, estimate=value, expected=limit,
                       detail=detail)
 
@@ -259,7 +206,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, str):
@@ -275,5 +222,5 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _status(r: RuleResult) -> str:
+def status(r: RuleResult) -> str:
     return "skip" if r.skipped else ("pass" if r.passed else "FAIL")
