@@ -38,7 +38,7 @@ def session():
     """A read session on the configured database; database trouble becomes a DiagnoseError."""
     from sqlalchemy.orm import Session
 
-    from diagnose.store.engine import database_errors
+    from diagnose.store import database_errors
 
     with database_errors(), Session(engine()) as s:
         yield s
@@ -68,14 +68,14 @@ def projects() -> list[str]:
 
 @st.cache_data(ttl=LIST_TTL, show_spinner=False)
 def _overview(database_url: str, project: str):
-    from diagnose.store import run_overview
+    from diagnose.service import run_overview
 
     with session() as s:
         return run_overview(s, project)
 
 
 def overview(project: str):
-    """The project's runs, oldest first: verdict, errors, gaps, date (see ``store.run_overview``)."""
+    """The project's runs, oldest first: verdict, errors, gaps, date (see ``diagnose.service.run_overview``)."""
     return _overview(url(), project)
 
 
@@ -173,7 +173,7 @@ def tags(project: str, run: str):
 
 def tally(project: str, run: str):
     """The ranked tally of the stored tags (the cached cv predictions give the error count)."""
-    from diagnose.store import tally_from_store
+    from diagnose.service import tally_from_store
 
     with session() as s:
         return tally_from_store(s, project, run, predictions=splits(project, run).cv)
@@ -199,7 +199,7 @@ def _signature(project: str) -> tuple:
 
 @st.cache_resource(max_entries=8, show_spinner="Building the learning curve...")
 def _learning_curve(database_url: str, project: str, signature: tuple):
-    from diagnose.store import learning_curve_from_store
+    from diagnose.service import learning_curve_from_store
 
     with session() as s:
         return learning_curve_from_store(s, project)
@@ -211,7 +211,7 @@ def learning_curve(project: str):
 
 @st.cache_resource(max_entries=8, show_spinner="Building the validation curve...")
 def _validation_curve(database_url: str, project: str, signature: tuple, param: str):
-    from diagnose.store import validation_curve_from_store
+    from diagnose.service import validation_curve_from_store
 
     with session() as s:
         return validation_curve_from_store(s, project, param=param)

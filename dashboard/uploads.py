@@ -121,7 +121,7 @@ def check_sizes(files: Mapping[str, Any], max_mb: float) -> None:
 def prepare(upload: Upload, *, max_mb: float):
     """Check the form and the files and compute the report: a :class:`~diagnose.store.PreparedRun`
     and the run parameters, or an error that says what to fix. Touches no database."""
-    from diagnose.store import prepare_run
+    from diagnose.service import prepare_run
 
     project, run = upload.project.strip(), upload.run.strip()
     if not project or not run:
@@ -152,8 +152,8 @@ def store(engine, upload: Upload, *, max_mb: float):
     :class:`~diagnose.store.RunSummary` and the report."""
     from sqlalchemy.orm import Session
 
-    from diagnose.store import submit_prepared
-    from diagnose.store.engine import database_errors
+    from diagnose.service import submit_prepared
+    from diagnose.store import database_errors
 
     prepared, where = prepare(upload, max_mb=max_mb)
     with database_errors(), Session(engine) as session, session.begin():

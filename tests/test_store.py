@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from diagnose import store
 from diagnose.cli import main
 from diagnose.errors import UsageError
-from diagnose.store import repository
+from diagnose.store import _runs as repository
 from diagnose.store.models import Base, Blob
 
 TABLES = {"project", "run", "blob", "submission", "baseline", "report", "tag"}
@@ -833,7 +833,7 @@ def test_parameter_columns_of_any_type_are_stored(db_url, tmp_path):
 
 def test_make_engine_that_fails_leaves_no_open_connection(sqlite_url, monkeypatch):
     from diagnose.errors import DiagnoseError
-    from diagnose.store import engine as engine_module
+    from diagnose.store import _dialects as engine_module
 
     engine = store.make_engine(sqlite_url)
     with engine.begin() as conn:

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dashboard import charts, data, ui
-from diagnose.comparison import compare_reports
+from diagnose.present import compare_reports
 
 project, run = st.session_state.get("selection", (None, None))
 st.title("Runs")

@@ -1,18 +1,23 @@
 """The ``diagnose`` command line: parse, call the library, present, translate errors.
 
 Exit codes: 0 success (or gate passed), 1 a gate failed, 2 bad usage or bad input.
-Heavy modules (pandas, scikit-learn, SQLAlchemy) are imported inside the commands
-that need them, so ``diagnose --help`` stays fast.
+Commands are registered in :data:`COMMANDS`, one module each. Heavy modules (pandas,
+scikit-learn, SQLAlchemy) are imported inside the commands that need them, so
+``diagnose --help`` stays fast.
+
+>>> from click.testing import CliRunner
+>>> result = CliRunner().invoke(main, ["--help"])
+>>> result.exit_code, "report" in result.output
+(0, True)
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 
 import click
 
 from ..exceptions import DiagnoseError
+from . import curve, dashboard, demo, error_analysis, gate, report, runs, threshold
 
 
 class BadInput(click.ClickException):
@@ -40,10 +45,13 @@ def main() -> None:
     """Diagnose a model from its predictions: bias or variance, curves, errors, thresholds."""
 
 
-# every module of this package but `common` registers its commands on `main` when imported
-for _info in pkgutil.iter_modules(__path__):
-    if _info.name != "common":
-        importlib.import_module(f"{__name__}.{_info.name}")
+# every command, in the order `diagnose --help` lists them (click sorts them by name)
+COMMANDS: tuple[click.Command, ...] = (
+    demo.demo, report.report, threshold.threshold, curve.curve, error_analysis.errors, gate.gate,
+    runs.submit, runs.runs, runs.show, runs.db, dashboard.dashboard,
+)
+for _command in COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

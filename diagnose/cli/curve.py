@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import click
 
-from . import main
-from .common import emit, format_option, input_options, note, parse_pairs
+from ..options import ReportOptions
+from ._options import collect, emit, format_option, note, options, parse_pairs
 
 FILES = click.argument("files", nargs=-1, required=False, type=click.Path(dir_okay=False))
 # stored runs instead of files (diagnose submit --train-size / --param)
 PROJECT = click.option("--project", help="Build the curve from this project's stored runs instead of FILES.")
 RUNS = click.option("--runs", "run_names", multiple=True, metavar="RUN",
                     help="With --project: only these stored runs (repeatable; default: all).")
-METRIC = click.option("--metric", help="error_rate (default), log_loss, brier; regression: half_mse "
-                      "(default), mse, rmse, mae.")
 PLOT = click.option("--plot", type=click.Path(dir_okay=False), metavar="OUT.html",
                     help="Also write the chart (Altair, HTML) to this file.")
+READING = ("task", "columns", "positive_label", "encoding")
 
 
-@main.group()
+@click.group()
 def curve():
     """Learning curves (error against training-set size) and validation curves."""
 
@@ -27,35 +26,25 @@ def curve():
 @click.option("--baseline", multiple=True, metavar="NAME=VALUE",
               help="A baseline error in the curve's metric, e.g. human=0.05 (repeatable).")
 @click.option("--target", type=float, help="The J_cv to reach; default: reference + tolerance.")
-@METRIC
-@click.option("--tolerance", type=float, default=0.10, show_default=True,
-              help="A gap is material above this share of max(reference, J_train).")
-@click.option("--tolerance-abs", type=float, default=0.0, show_default=True,
-              help="...or above this absolute amount, whichever is larger.")
+@options(ReportOptions, only=("metric", "tolerance", "tolerance_abs", *READING))
 @PLOT
 @PROJECT
 @RUNS
-@input_options
 @format_option
-def learning(files, baseline, target, metric, tolerance, tolerance_abs, plot, project, run_names, task,
-             column_map, positive_label, encoding, fmt):
+def learning(files, baseline, target, plot, project, run_names, fmt, **values):
     """Learning curve from FILES: prediction tables with 'split' (train, cv) and 'train_size'
     columns, or one summary table (train_size, train_error, cv_error[, n_train, n_cv])."""
-    from ..service import learning_curve
     from ..exceptions import UsageError
-    from ..options import Tolerance
+    from ..service import learning_curve, learning_curve_from_store, session
 
+    opts = collect(ReportOptions, values)
+    baselines = parse_pairs(baseline, what="--baseline", number=True)
     if _stored(files, project):
-        from ..store.cli_support import stored_learning_curve
-
-        result = stored_learning_curve(
-            project, run_names, baselines=parse_pairs(baseline, what="--baseline", number=True) or None,
-            metric=metric, tolerance=Tolerance(relative=tolerance, absolute=tolerance_abs), target=target)
+        with session() as s:
+            result = learning_curve_from_store(s, project, runs=list(run_names) or None,
+                                               baselines=baselines or None, options=opts, target=target)
     else:
-        result = learning_curve(
-            *files, baselines=parse_pairs(baseline, what="--baseline", number=True), metric=metric,
-            task=task, columns=parse_pairs(column_map, what="--column"), positive_label=positive_label,
-            tolerance=Tolerance(relative=tolerance, absolute=tolerance_abs), target=target, encoding=encoding)
+        result = learning_curve(*files, baselines=baselines, options=opts, target=target)
     if target is not None and result.extrapolation is None:
         raise UsageError(f"--target needs an extrapolation, which needs runs at 3 or more training-set "
                          f"sizes; these files hold {len(result.points)}")
@@ -68,27 +57,24 @@ def learning(files, baseline, target, metric, tolerance, tolerance_abs, plot, pr
               help="The swept hyper-parameter: column param_NAME (e.g. lambda, degree).")
 @click.option("--tie", type=click.Choice(["smallest", "largest"]), default="smallest", show_default=True,
               help="Which value wins when several share the lowest J_cv.")
-@METRIC
+@options(ReportOptions, only=("metric", *READING))
 @PLOT
 @PROJECT
 @RUNS
-@input_options
 @format_option
-def validation(files, param, tie, metric, plot, project, run_names, task, column_map, positive_label,
-               encoding, fmt):
+def validation(files, param, tie, plot, project, run_names, fmt, **values):
     """Validation curve from FILES: prediction tables with 'split' (train, cv, optional test)
     and 'param_NAME' columns. Chooses the value with the lowest J_cv; J_test is reported
     for that value only."""
-    from ..service import validation_curve
+    from ..service import session, validation_curve, validation_curve_from_store
 
+    opts = collect(ReportOptions, values)
     if _stored(files, project):
-        from ..store.cli_support import stored_validation_curve
-
-        result = stored_validation_curve(project, run_names, param=param, metric=metric, tie=tie)
+        with session() as s:
+            result = validation_curve_from_store(s, project, param=param, runs=list(run_names) or None,
+                                                 options=opts, tie=tie)
     else:
-        result = validation_curve(
-            *files, param=param, metric=metric, task=task, columns=parse_pairs(column_map, what="--column"),
-            positive_label=positive_label, tie=tie, encoding=encoding)
+        result = validation_curve(*files, param=param, options=opts, tie=tie)
     _finish(result, fmt, plot)
 
 
@@ -104,10 +90,10 @@ def _stored(files, project) -> bool:
 def _finish(result, fmt: str, plot: str | None) -> None:
     emit(result, fmt)
     if plot:
-        from ..present import curve_chart
+        from ..present import render
 
         try:
-            curve_chart(result).save(plot, format="html")
+            render(result, "chart").save(plot, format="html")
         except OSError as exc:
             raise click.FileError(plot, hint=str(exc)) from None
         note(f"wrote {plot}")

@@ -10,8 +10,7 @@ from pathlib import Path
 import click
 
 from ..exceptions import UsageError
-from . import main
-from .common import note
+from ._options import note
 
 
 def app_path() -> Path:
@@ -57,7 +56,7 @@ def _check_port(address: str, port: int) -> None:
                              "with --port") from None
 
 
-@main.command()
+@click.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
               help="Port to serve the dashboard on.")
 @click.option("--address", default="localhost", show_default=True,
@@ -65,8 +64,7 @@ def _check_port(address: str, port: int) -> None:
 def dashboard(port, address):
     """Start the Streamlit dashboard on the configured database (DIAGNOSE_DATABASE_URL)."""
     from .. import settings
-    from ..store import make_engine
-    from ..store.engine import database_errors
+    from ..store import database_errors, make_engine
 
     url = settings.database_url()
     with database_errors():  # a database that cannot be opened fails here, with exit 2

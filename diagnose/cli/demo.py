@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import main
-from .common import note
+from ._options import note
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def curve_runs(root: Path, case: CurveCase) -> dict:
     import pyarrow.compute as pc
 
     from ..ingest import read_table
-    from ..store.submit import prepare_run
+    from ..service import prepare_run
 
     table, _ = read_table(str(root / case.file))
     out = {}
@@ -84,7 +83,7 @@ def case_sources(root: Path, case: SampleCase) -> dict:
     }
 
 
-@main.command()
+@click.command()
 @click.option("--sample-dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder holding the sample cases (default: the repo's sample_data/).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
@@ -94,7 +93,7 @@ def case_sources(root: Path, case: SampleCase) -> dict:
 def demo(sample_dir, fmt, store):
     """Diagnose every sample case in sample_data/, print the diagnoses and store the runs."""
     from ..present import table
-    from ..store.submit import prepare_run
+    from ..service import prepare_run
 
     root = Path(sample_dir) if sample_dir else default_sample_dir()
     summary, prepared = [], {}
@@ -121,7 +120,8 @@ def _store_samples(projects: dict) -> None:
     from sqlalchemy.orm import Session
 
     from .. import settings
-    from ..store import delete_run, make_engine, submit_prepared
+    from ..service import submit_prepared
+    from ..store import delete_run, make_engine
 
     engine = make_engine()
     with Session(engine) as session, session.begin():

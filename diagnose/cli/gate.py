@@ -5,14 +5,17 @@ from pathlib import Path
 
 import click
 
-from . import main
-from .common import emit, format_option, note
-from .store import _engine, prepare_from_options, run_file_options
+from ..options import ReportOptions
+from ._options import baseline_options, emit, format_option, note, options
+from .report import prepare, run_files
+from .runs import _engine
 
 
-@main.command()
+@click.command()
 @click.argument("rules_file", metavar="RULES.toml", type=click.Path(dir_okay=False))
-@run_file_options
+@run_files
+@baseline_options
+@options(ReportOptions)
 @click.option("--project", help="Stored project: the run to gate (with --run), and the previous "
               "run that no_regression compares with.")
 @click.option("--run", "run_name", help="Gate this stored run of --project instead of files.")
@@ -22,9 +25,7 @@ from .store import _engine, prepare_from_options, run_file_options
               "(one testcase per rule; missing folders are created).")
 @format_option
 @click.pass_context
-def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric, tolerance,
-         tolerance_abs, threshold_rule, skew_threshold, task, column_map, positive_label, encoding,
-         project, run_name, interval, junit, fmt):
+def gate(ctx, rules_file, project, run_name, interval, junit, fmt, **values):
     """Check a run's report against RULES.toml; exit 0 if every rule holds, 1 if one fails.
 
     Gate files (--train/--cv/--test or --data), or a stored run (--project P --run R).
@@ -33,7 +34,7 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
     from ..service import load_rules
 
     rules = load_rules(rules_file)  # bad rules are bad usage: report before reading any data
-    files = any([train, cv, test, data])
+    files = any(values.get(k) for k in ("train", "cv", "test", "data"))
     if run_name and files:
         raise click.UsageError("give either files (--train/--cv/--test/--data) or --run, not both")
     if run_name and not project:
@@ -48,16 +49,16 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
         report, previous = _stored(project, run_name, need_previous=bool(rules.no_regression))
         name = f"diagnose gate {project}/{run_name}"
     else:
-        report = prepare_from_options(train, cv, test, data, baseline, baseline_file, metric, tolerance,
-                                      tolerance_abs, threshold_rule, skew_threshold, task, column_map,
-                                      positive_label, encoding, encode=False).report
+        report = prepare(values, encode=False).report
         if rules.no_regression:
             previous = _latest(project)
         name = "diagnose gate"
     result = check(report, rules, previous=previous, interval=interval, name=name)
     if junit:  # like pytest --junitxml: a CI's reports/ folder need not exist yet
+        from ..present import render
+
         Path(junit).parent.mkdir(parents=True, exist_ok=True)
-        Path(junit).write_text(result.to_junit_xml(), encoding="utf-8")
+        Path(junit).write_text(render(result, "junit"), encoding="utf-8")
     emit(result, fmt)
     if fmt != "text":  # the one-line verdict still reaches a person reading the log
         note(result.summary().splitlines()[0])
@@ -68,8 +69,7 @@ def gate(ctx, rules_file, train, cv, test, data, baseline, baseline_file, metric
 def _stored(project, run_name, *, need_previous):
     from sqlalchemy.orm import Session
 
-    from ..store import get_run, previous_run
-    from ..store.engine import database_errors
+    from ..store import database_errors, get_run, previous_run
 
     with database_errors(), _engine() as engine, Session(engine) as session:
         stored = get_run(session, project, run_name)
@@ -81,8 +81,7 @@ def _latest(project):
     from sqlalchemy.orm import Session
 
     from ..exceptions import UsageError
-    from ..store import previous_run
-    from ..store.engine import database_errors
+    from ..store import database_errors, previous_run
 
     with database_errors(), _engine() as engine, Session(engine) as session:
         try:

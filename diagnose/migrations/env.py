@@ -1,6 +1,6 @@
 """Alembic environment: migrate the connection diagnose hands over (online mode only).
 
-``diagnose.store.engine.upgrade`` passes its open connection in
+``diagnose.store.upgrade`` passes its open connection in
 ``config.attributes["connection"]``, inside a transaction it owns; run by hand
 (``alembic -c diagnose/migrations/alembic.ini upgrade head``) it opens the configured
 database itself.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from diagnose.store.models import Base
+from diagnose.store._models import Base
 
 
 def _run(connection) -> None:
@@ -26,7 +26,7 @@ _connection = context.config.attributes.get("connection")
 if _connection is not None:
     _run(_connection)
 else:  # pragma: no cover - by-hand use of the alembic command
-    from diagnose.store.engine import make_engine
+    from diagnose.store import make_engine
 
     with make_engine(migrate=False).begin() as _conn:
         _run(_conn)

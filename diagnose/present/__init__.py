@@ -13,11 +13,13 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _charts, _curves, _error_analysis, _gate, _report, _thresholds  # noqa: F401  (they register their renderers)
+from . import _charts, _curves, _error_analysis, _gate, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
 from ._charts import curve_chart
+from ._comparison import KEY_NUMBERS, METRIC_UNITS, TEXT_COLUMNS, compare_reports, key_numbers
 from ._tables import fmt, table
 
-__all__ = ["curve_chart", "fmt", "formats", "render", "table", "to_json"]
+__all__ = ["KEY_NUMBERS", "METRIC_UNITS", "TEXT_COLUMNS", "compare_reports", "curve_chart", "fmt", "formats",
+           "key_numbers", "render", "table", "to_json"]
 
 
 def to_json(value: Any) -> str:

@@ -13,5 +13,12 @@ from ._error_analysis import cohort_table, tally
 from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
 from ._gate import load_rules
 from ._report import report
+from ._stored import (OVERVIEW_COLUMNS, curve_runs, learning_curve_from_store, run_overview, session,
+                      tally_from_store, validation_curve_from_store)
+from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
 
-__all__ = ["cohort_table", "learning_curve", "learning_curve_from_estimator", "load_rules", "report", "tally", "validation_curve"]
+__all__ = [
+    "OVERVIEW_COLUMNS", "PreparedRun", "cohort_table", "curve_runs", "learning_curve", "learning_curve_from_estimator",
+    "learning_curve_from_store", "load_rules", "prepare_run", "report", "run_overview", "session", "submit_files",
+    "submit_prepared", "tally", "tally_from_store", "validation_curve", "validation_curve_from_store",
+]

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
+from ..values import Rendered
+
 
 @dataclass(frozen=True)
 class Encoded:
@@ -32,11 +34,15 @@ class RunSummary:
     def to_dict(self) -> dict:
         return {"project": self.project, "run": self.run, "created_at": self.created_at.isoformat(),
                 "task": self.task, "metric": self.metric, "verdict": self.verdict,
-                "cv_error": self.cv_error, "train_size": _whole(self.train_size), "params": dict(self.params)}
+                "cv_error": self.cv_error, "train_size": whole_number(self.train_size), "params": dict(self.params)}
 
 
-def _whole(size: Optional[float]) -> Optional[float]:
-    """A training-set size as the whole number it normally is (stored as a float column)."""
+def whole_number(size: Optional[float]) -> Optional[float]:
+    """A training-set size as the whole number it normally is (stored as a float column).
+
+    >>> whole_number(341.0), whole_number(2.5), whole_number(None)
+    (341, 2.5, None)
+    """
     return int(size) if size is not None and float(size).is_integer() else size
 
 
@@ -49,7 +55,7 @@ class SubmissionInfo:
 
 
 @dataclass(frozen=True)
-class StoredRun:
+class StoredRun(Rendered):
     """A stored run: ``report`` is the JSON report as computed when it was submitted."""
 
     summary: RunSummary
@@ -62,19 +68,9 @@ class StoredRun:
     def to_dict(self) -> dict:
         return dict(self.report)
 
-    def _header(self) -> str:
-        s = self.summary
-        return f"project {s.project}, run {s.run}, submitted {s.created_at:%Y-%m-%d %H:%M:%S} UTC"
-
-    def to_text(self) -> str:
-        return self._header() + "\n\n" + self.text
-
-    def to_markdown(self) -> str:
-        return f"_{self._header()}_\n\n" + self.markdown
-
 
 @dataclass(frozen=True)
-class RunList:
+class RunList(Rendered):
     """The runs of one project, oldest first (``diagnose runs``)."""
 
     project: str
@@ -82,22 +78,3 @@ class RunList:
 
     def to_dict(self) -> list:  # the JSON is a list of runs
         return [r.to_dict() for r in self.runs]
-
-    def _rows(self):
-        return [[r.run, f"{r.created_at:%Y-%m-%d %H:%M:%S}", r.verdict, r.cv_error, r.train_size]
-                for r in self.runs]
-
-    def to_text(self) -> str:
-        from ..present import table
-
-        if not self.runs:
-            return f"project {self.project} has no runs\n"
-        return table(["run", "created (UTC)", "verdict", "cv error", "train size"], self._rows()) + "\n"
-
-    def to_markdown(self) -> str:
-        from ..present import table
-
-        if not self.runs:
-            return f"Project `{self.project}` has no runs.\n"
-        return table(["run", "created (UTC)", "verdict", "cv error", "train size"], self._rows(),
-                     markdown=True) + "\n"

@@ -29,58 +29,22 @@ the frozen values of :mod:`diagnose.store.values`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
 from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits
-from .models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
-from .values import Encoded, RunSummary, StoredRun, SubmissionInfo
-
-
-def encode_table(table: pa.Table) -> Encoded:
-    """Parquet bytes of a prediction table and their sha256 (the blob key).
-
-    >>> e = encode_table(pa.table({"y_true": [0, 1], "y_score": [0.2, 0.9]}))
-    >>> e.n_rows, len(e.content_hash), e.data[:4]
-    (2, 64, b'PAR1')
-    """
-    import pyarrow.parquet as pq
-
-    # numbers: byte-stream-split floats and delta-packed integers, then zstd; this wrote a
-    # 1M-row split twice as fast as the defaults and smaller (benchmarks/bench_submit.py)
-    encodings, dictionary = {}, []
-    for f in table.schema:
-        if pa.types.is_float32(f.type) or pa.types.is_float64(f.type):
-            encodings[f.name] = "BYTE_STREAM_SPLIT"
-        elif pa.types.is_integer(f.type):
-            encodings[f.name] = "DELTA_BINARY_PACKED"
-        else:
-            dictionary.append(f.name)
-    sink = pa.BufferOutputStream()
-    try:
-        pq.write_table(table, sink, compression="zstd", use_dictionary=dictionary,
-                       column_encoding=encodings or None, write_statistics=False)
-    except (pa.ArrowException, ValueError):  # a type these encodings do not take: defaults
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
-    data = sink.getvalue().to_pybytes()
-    return Encoded(content_hash=hashlib.sha256(data).hexdigest(), data=data, n_rows=table.num_rows)
-
-
-def decode_table(data: bytes) -> pa.Table:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(pa.BufferReader(data))
+from ._dialects import claim_write_lock, insert_ignore
+from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
+from ._codec import decode_table, encode_table
+from ._values import Encoded, RunSummary, StoredRun, SubmissionInfo
 
 
 def submit_run(
@@ -118,8 +82,8 @@ def submit_run(
     _check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
 
-    _claim_write_lock(session)
-    project_id = _project_id(session, project, create=True)
+    claim_write_lock(session)
+    project_id = find_project(session, project, create=True)
     if session.scalar(select(Run.id).where(Run.project_id == project_id, Run.name == run)) is not None:
         raise UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
     cv_error = report_dict["splits"]["cv"]["error"]
@@ -143,7 +107,7 @@ def submit_run(
     return _summary(row, project)
 
 
-def _check_length(what: str, value: str, column) -> None:
+def check_length(what: str, value: str, column) -> None:
     limit = column.type.length
     if len(value) > limit:
         raise UsageError(f"{what} '{value[:40]}...' has {len(value)} characters; the store keeps at most {limit}")
@@ -153,10 +117,10 @@ def _check_run_values(project: str, run: str, baselines: Mapping[str, float], pa
                       train_size: float | None) -> None:
     """Refuse, before any write, what the database would reject (PostgreSQL: over-long names,
     NaN in JSON) or could store but not give back as JSON (NaN, infinity)."""
-    _check_length("project name", project, Project.__table__.c.name)
-    _check_length("run name", run, Run.__table__.c.name)
+    check_length("project name", project, Project.__table__.c.name)
+    check_length("run name", run, Run.__table__.c.name)
     for name, value in baselines.items():
-        _check_length("baseline name", name, Baseline.__table__.c.name)
+        check_length("baseline name", name, Baseline.__table__.c.name)
         if not math.isfinite(float(value)):
             raise UsageError(f"baseline '{name}' is {value}; give a finite number")
     for name, value in params.items():
@@ -167,18 +131,9 @@ def _check_run_values(project: str, run: str, baselines: Mapping[str, float], pa
 
 
 def _store_blob(session: Session, enc: Encoded) -> None:
-    """Insert the bytes unless identical content is already stored (race-free upsert)."""
-    values = {"content_hash": enc.content_hash, "size": len(enc.data), "data": enc.data,
-              "created_at": utcnow()}
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        from importlib import import_module
-
-        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
-        session.execute(insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["content_hash"]))
-    elif session.get(Blob, enc.content_hash) is None:
-        session.add(Blob(**values))
-        session.flush()
+    """Insert the bytes unless identical content is already stored (race-free)."""
+    insert_ignore(session, Blob, {"content_hash": enc.content_hash, "size": len(enc.data), "data": enc.data,
+                                  "created_at": utcnow()}, key=["content_hash"])
 
 
 def _store_report(session: Session, run_id: int, report: Any, report_dict: dict) -> None:
@@ -187,26 +142,9 @@ def _store_report(session: Session, run_id: int, report: Any, report_dict: dict)
     session.flush()
 
 
-def _claim_write_lock(session: Session) -> None:
-    """On SQLite, take the write lock with the transaction's first statement.
-
-    A transaction that reads first and writes later cannot wait for another writer
-    (SQLite answers "database is locked" at once); a write as the first statement
-    waits up to the busy timeout instead.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE project SET name = name WHERE 1 = 0"))
-
-
-def _project_id(session: Session, name: str, *, create: bool) -> int:
+def find_project(session: Session, name: str, *, create: bool) -> int:
     if create:
-        dialect = session.get_bind().dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            from importlib import import_module
-
-            insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
-            session.execute(insert(Project).values(name=name, created_at=utcnow())
-                            .on_conflict_do_nothing(index_elements=["name"]))
+        insert_ignore(session, Project, {"name": name, "created_at": utcnow()}, key=["name"])
     found = session.scalar(select(Project.id).where(Project.name == name))
     if found is None:
         if create:
@@ -286,14 +224,14 @@ def list_projects(session: Session) -> list[str]:
 
 def list_runs(session: Session, project: str) -> list[RunSummary]:
     """The runs of a project, oldest first."""
-    project_id = _project_id(session, project, create=False)
+    project_id = find_project(session, project, create=False)
     rows = session.scalars(select(Run).where(Run.project_id == project_id)
                            .order_by(Run.created_at, Run.id))
     return [_summary(r, project) for r in rows]
 
 
-def _run_row(session: Session, project: str, run: str) -> Run:
-    project_id = _project_id(session, project, create=False)
+def run_row(session: Session, project: str, run: str) -> Run:
+    project_id = find_project(session, project, create=False)
     row = session.scalar(select(Run).where(Run.project_id == project_id, Run.name == run))
     if row is None:
         names = session.scalars(select(Run.name).where(Run.project_id == project_id)
@@ -304,15 +242,25 @@ def _run_row(session: Session, project: str, run: str) -> Run:
 
 def get_run(session: Session, project: str, run: str) -> StoredRun:
     """A stored run with its report (JSON, text and Markdown as computed at submission)."""
-    return _stored(session, _run_row(session, project, run), project)
+    return _stored(session, run_row(session, project, run), project)
+
+
+def stored_reports(session: Session, project: str) -> list[tuple[RunSummary, dict[str, Any]]]:
+    """Every run of ``project`` with its stored JSON report, oldest first, in one query."""
+    project_id = find_project(session, project, create=False)
+    rows = session.execute(select(Run, StoredReport.data)
+                           .join(StoredReport, StoredReport.run_id == Run.id, isouter=True)
+                           .where(Run.project_id == project_id)
+                           .order_by(Run.created_at, Run.id)).all()
+    return [(_summary(run, project), json.loads(data) if data else {}) for run, data in rows]
 
 
 def previous_run(session: Session, project: str, run: str | None = None) -> StoredRun | None:
     """The run stored just before ``run`` (or the latest one when ``run`` is None)."""
-    project_id = _project_id(session, project, create=False)
+    project_id = find_project(session, project, create=False)
     query = select(Run).where(Run.project_id == project_id)
     if run is not None:
-        current = _run_row(session, project, run)
+        current = run_row(session, project, run)
         query = query.where((Run.created_at < current.created_at)
                             | ((Run.created_at == current.created_at) & (Run.id < current.id)))
     row = session.scalar(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(1))
@@ -340,7 +288,7 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
 
     Other commands use it to build curves and error tallies from stored runs.
     """
-    row = _run_row(session, project, run)
+    row = run_row(session, project, run)
     opts = row.ingest or {}
     raws = {}
     for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
@@ -357,9 +305,9 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
 def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = False) -> bool:
     """Delete a run with its submissions, baselines, report and tags (the blobs stay; see
     :func:`prune_blobs`). Returns whether a run was deleted."""
-    _claim_write_lock(session)
+    claim_write_lock(session)
     try:
-        row = _run_row(session, project, run)
+        row = run_row(session, project, run)
     except UsageError:
         if missing_ok:
             return False
@@ -376,7 +324,7 @@ def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = F
 
 def prune_blobs(session: Session) -> int:
     """Delete blobs no submission refers to; returns how many. Run it while nobody submits."""
-    _claim_write_lock(session)
+    claim_write_lock(session)
     used = select(Submission.content_hash).where(Submission.content_hash == Blob.content_hash)
     return session.execute(delete(Blob).where(~used.exists())).rowcount
 

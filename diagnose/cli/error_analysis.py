@@ -4,14 +4,14 @@ from __future__ import annotations
 import click
 
 from ..exceptions import UsageError
-from . import main
-from .common import emit, format_option, input_options, note, parse_pairs
+from ..options import ReadOptions
+from ._options import collect, emit, format_option, note, options
 
 CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
 TOP_SHARE_HELP = "Regression without --cut: the largest share of |error| that counts as errors."
 
 
-@main.group()
+@click.group()
 def errors() -> None:
     """Error analysis: sample cv errors to review, tally their tags, find failing cohorts."""
 
@@ -25,8 +25,8 @@ def errors() -> None:
               help="Write the sample to this CSV (default: stdout).")
 @click.option("--cut", type=float, help=CUT_HELP)
 @click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
-@input_options
-def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label, encoding):
+@options(ReadOptions)
+def sample(cv, n, seed, output, cut, top_share, **values):
     """Draw a reproducible random sample of misclassified cv rows to tag.
 
     The CSV has id, y_true, y_pred, the score, the slice columns, an empty 'tags' column
@@ -38,8 +38,7 @@ def sample(cv, n, seed, output, cut, top_share, task, column_map, positive_label
 
     if output:
         _check_output_dir(output)  # before reading cv: a large file need not be read in vain
-    pred = load_predictions(cv, task=task, columns=parse_pairs(column_map, what="--column"),
-                   positive_label=positive_label, encoding=encoding)
+    pred = load_predictions(cv, options=collect(ReadOptions, values))
     result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share)
     for warning in result.warnings:
         note(f"warning: {warning}")
@@ -79,10 +78,9 @@ def _check_output_dir(output: str) -> None:
 @click.option("--save", is_flag=True, help="With TAGGED and --project/--run: also store the file's tags "
               "in the database (replacing earlier tags of the same ids), for the dashboard and later tallies.")
 @click.option("--reviewer", help="Who reviewed the sample (stored with --save).")
-@input_options
+@options(ReadOptions)
 @format_option
-def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, save, reviewer, task,
-          column_map, positive_label, encoding, fmt):
+def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, save, reviewer, fmt, **values):
     """Count the tagged error categories of a reviewed sample, ranked, with estimates.
 
     TAGGED is a reviewed sample file; or give --project P --run R to tally stored tags."""
@@ -94,30 +92,34 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
         raise click.UsageError("give --cv or --project/--run, not both")
     if (save or reviewer) and not (tagged and project):
         raise click.UsageError("--save and --reviewer need a TAGGED file and --project P --run R")
-    columns = parse_pairs(column_map, what="--column")
+    opts = collect(ReadOptions, values)
     if project:
-        from ..store.cli_support import stored_cv, stored_tally
+        from ..service import session, tally_from_store
+        from ..store import load_run_splits
 
-        if not tagged:
-            emit(stored_tally(project, run_name, total_errors=total_errors), fmt)
-            return
-        cv = stored_cv(project, run_name)
+        with session() as s:
+            if not tagged:
+                emit(tally_from_store(s, project, run_name, total_errors=total_errors), fmt)
+                return
+            cv = load_run_splits(s, project, run_name).cv
     elif not tagged:
         raise click.UsageError("give a TAGGED file, or --project P --run R for the tags stored there")
     if save:  # read and checked against the stored cv split here, so that its tags can be kept
         from ..ingest import load_tagged
 
-        tagged = load_tagged(tagged, cv=cv, columns=columns, encoding=encoding)
-    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n, columns=columns, task=task,
-                 positive_label=positive_label, cut=cut, top_share=top_share, encoding=encoding)
+        tagged = load_tagged(tagged, cv=cv, columns=opts.column_map, encoding=opts.encoding)
+    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n, columns=opts.column_map, task=opts.task,
+                 positive_label=opts.positive_label, cut=cut, top_share=top_share, encoding=opts.encoding)
     if save:  # only after the tally succeeded: a bad file stores nothing
         import numpy as np
 
-        from ..store.cli_support import stored_save_tags
+        from ..service import session
+        from ..store import save_tags
 
         reviewed = np.not_equal(tagged.tags, None)  # None: a row not reviewed yet
-        saved = stored_save_tags(project, run_name, dict(zip(tagged.ids[reviewed], tagged.tags[reviewed])),
-                                 reviewer=reviewer)
+        with session() as s, s.begin():
+            saved = save_tags(s, project=project, run=run_name,
+                              tags=dict(zip(tagged.ids[reviewed], tagged.tags[reviewed])), reviewer=reviewer)
         note(f"saved the tags of {saved} reviewed rows to run '{run_name}' of project '{project}'")
     if fmt == "json":
         for warning in result.warnings:
@@ -134,15 +136,15 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
               show_default=True, help="False-discovery rate for flagging cohorts (Benjamini-Hochberg).")
 @click.option("--cut", type=float, help=CUT_HELP)
 @click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
-@input_options
+@options(ReadOptions)
 @format_option
-def cohorts(cv, bins, fdr, cut, top_share, task, column_map, positive_label, encoding, fmt):
+def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):
     """Error rate per value of each slice column; flag cohorts significantly above overall."""
-    from ..service import cohort_table as run
+    from ..error_analysis import cohort_table
+    from ..ingest import load_predictions
 
-    result = run(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, task=task,
-                 columns=parse_pairs(column_map, what="--column"), positive_label=positive_label,
-                 encoding=encoding)
+    pred = load_predictions(cv, options=collect(ReadOptions, values))
+    result = cohort_table(pred, bins=bins, fdr=fdr, cut=cut, top_share=top_share)
     if fmt == "json":
         for warning in result.warnings:
             note(f"warning: {warning}")

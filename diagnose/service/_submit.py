@@ -1,4 +1,4 @@
-"""Files -> validated splits + report, then one stored run.
+"""Submitting a run: files -> validated splits + report (prepared), then one stored run.
 
 Everything that can fail on bad input happens in :func:`prepare_run`, before the
 database is touched, so a bad file stores nothing.
@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..ingest import Splits
-from .repository import encode_table, submit_run
-from .values import Encoded, RunSummary
+from ..bias_variance import Report, build_report
+from ..ingest import Splits, load_predictions, load_splits
+from ..options import ReadOptions, ReportOptions
+from ..store import Encoded, RunSummary, encode_table, submit_run
 
 
 @dataclass(frozen=True)
@@ -22,20 +23,16 @@ class PreparedRun:
     """A validated run ready to store: its splits, report and the options it was read with."""
 
     splits: Splits
-    report: Any
+    report: Report
     baselines: Mapping[str, float]
     columns: Mapping[str, str] = field(default_factory=dict)
     positive_label: str | None = None
     encoded: Mapping[str, Encoded] | None = field(default=None, repr=False)
 
 
-def prepare_run(
-    train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
-    baseline_files: Mapping[str, Any] | None = None, task: str | None = None, metric: str | None = None,
-    columns: Mapping[str, str] | None = None, positive_label: str | None = None, tolerance=None,
-    encoding: str = "utf-8", threshold_rule: str = "f1", skew_threshold: float = 0.10,
-    bootstrap: "int | str" = "auto", seed: int = 0, encode: bool = True,
-) -> PreparedRun:
+def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
+                baseline_files: Mapping[str, Any] | None = None, options: ReportOptions | None = None,
+                encode: bool = True, **overrides: Any) -> PreparedRun:
     """Read and validate the files and compute the report (same options as ``diagnose.report``).
 
     With ``encode``, each split is also encoded for storage (Parquet + sha256) in
@@ -46,26 +43,20 @@ def prepare_run(
     >>> prepare_run(t, t, baselines={"human": 0.0}).report.verdict.verdict
     'good_fit'
     """
-    from ..bias_variance import build_report
-    from ..ingest import load_predictions, load_splits
-
-    splits = load_splits(train, cv, test, data=data, task=task, columns=columns,
-                         positive_label=positive_label, encoding=encoding)
-    competitors = {name: load_predictions(src, task=splits.task, columns=columns,
-                                          positive_label=positive_label, encoding=encoding)
+    opts = ReportOptions.of(options, **overrides)
+    splits = load_splits(train, cv, test, data=data, options=opts)
+    competitors = {name: load_predictions(src, options=ReadOptions.of(opts.reading(), task=splits.task))
                    for name, src in (baseline_files or {}).items()}
     with ThreadPoolExecutor(max_workers=3) as pool:
         # pyarrow's Parquet writer and hashlib release the GIL: encoding overlaps the report
         futures = {name: pool.submit(encode_table, pred.table) for name, pred in splits.items()} if encode else {}
-        report = build_report(splits, baselines=baselines, competitors=competitors, metric=metric,
-                              tolerance=tolerance, threshold_rule=threshold_rule,
-                              skew_threshold=skew_threshold, bootstrap=bootstrap, seed=seed)
+        report = build_report(splits, baselines=baselines, competitors=competitors, options=opts)
         encoded = {name: f.result() for name, f in futures.items()} or None
     # the user's baselines and the competitors' cv errors; the trivial one lives in the report
     given = {name: value for name, value in report.baselines.items()
              if name in (baselines or {}) or name in competitors}
-    return PreparedRun(splits=splits, report=report, baselines=given, columns=dict(columns or {}),
-                       positive_label=positive_label, encoded=encoded)
+    return PreparedRun(splits=splits, report=report, baselines=given, columns=opts.column_map,
+                       positive_label=opts.positive_label, encoded=encoded)
 
 
 def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, run: str,

@@ -3,7 +3,8 @@ on a second save), so that a team tags a run's cv errors together and tallies th
 
 >>> import os, tempfile, pandas as pd
 >>> from sqlalchemy.orm import Session
->>> from diagnose.store import make_engine, submit_files
+>>> from diagnose.service import submit_files
+>>> from diagnose.store import make_engine
 >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
 >>> frame = pd.DataFrame({"id": range(40), "y_true": [0, 1] * 20, "y_score": [0.3, 0.8] * 20})
 >>> with Session(engine) as s, s.begin():
@@ -30,12 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
-from .models import Submission, Tag, utcnow
-from .repository import _check_length, _claim_write_lock, _run_row
+from ._dialects import claim_write_lock, upsert
+from ._models import Submission, Tag, utcnow
+from ._runs import check_length, run_row
 
 
 def _submission_id(session: Session, project: str, run: str, split: str) -> int:
-    row = _run_row(session, project, run)
+    row = run_row(session, project, run)
     sid = session.scalar(select(Submission.id).where(Submission.run_id == row.id, Submission.split == split))
     if sid is None:
         raise UsageError(f"run '{run}' of project '{project}' has no {split} split")
@@ -58,30 +60,17 @@ def save_tags(session: Session, *, project: str, run: str, tags: Mapping[Any, st
     if not ids:
         return 0
     longest = max(ids, key=len)
-    _check_length("sample id", longest, Tag.__table__.c.sample_id)
+    check_length("sample id", longest, Tag.__table__.c.sample_id)
     if reviewer is not None:
-        _check_length("reviewer", reviewer, Tag.__table__.c.reviewer)
-    _claim_write_lock(session)
+        check_length("reviewer", reviewer, Tag.__table__.c.reviewer)
+    claim_write_lock(session)
     sid = _submission_id(session, project, run, split)
     now = utcnow()
     rows = [{"submission_id": sid, "sample_id": key, "reviewer": reviewer, "updated_at": now,
              "tags": value if isinstance(value, str) else ";".join(t.strip() for t in value if t.strip())}
             for key, value in zip(ids, tags.values())]
-    table = Tag.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        # an upsert, so two reviewers saving the same sample at once cannot collide
-        from importlib import import_module
-
-        stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["submission_id", "sample_id"],
-            set_={"tags": stmt.excluded.tags, "reviewer": stmt.excluded.reviewer,
-                  "updated_at": stmt.excluded.updated_at})
-    else:  # other databases: replace by delete + insert inside the caller's transaction
-        session.execute(table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids)))
-        stmt = table.insert()
-    session.execute(stmt, rows)  # executemany: one statement for the whole sample
+    # an upsert, so two reviewers saving the same sample at once cannot collide
+    upsert(session, Tag, rows, key=["submission_id", "sample_id"], update=["tags", "reviewer", "updated_at"])
     return len(rows)
 
 
@@ -91,7 +80,7 @@ def delete_tags(session: Session, *, project: str, run: str, sample_ids, split: 
     ids = [str(i) for i in sample_ids]
     if not ids:
         return 0
-    _claim_write_lock(session)
+    claim_write_lock(session)
     sid = _submission_id(session, project, run, split)
     table = Tag.__table__
     result = session.execute(table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids)))

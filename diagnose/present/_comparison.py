@@ -1,4 +1,5 @@
-"""The key numbers of a stored report, and two runs' key numbers side by side.
+"""The key numbers of a stored report, and two runs' key numbers side by side (the
+dashboard's Runs page).
 
 Stored reports are JSON (``Report.to_dict()``); these read them without recomputing, so
 listing and comparing runs costs no more than reading their reports.
@@ -14,7 +15,10 @@ listing and comparing runs costs no more than reading their reports.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # (column, path into the report); numbers unless noted
 KEY_NUMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -57,7 +61,7 @@ def key_numbers(report: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def compare_reports(a: Mapping[str, Any], b: Mapping[str, Any], *,
-                    names: tuple[str, str] = ("A", "B")) -> "pd.DataFrame":  # noqa: F821
+                    names: tuple[str, str] = ("A", "B")) -> pd.DataFrame:
     """Two reports' key numbers side by side, with the change from the first to the second.
 
     Rows that neither report has are left out; ``change`` is ``b - a`` for numbers (empty

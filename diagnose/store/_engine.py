@@ -12,18 +12,17 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from .. import settings
 from ..exceptions import DiagnoseError, UsageError
+from ._dialects import migration_lock, sqlite_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # the newest revision in migrations/versions (a test checks it against alembic): comparing
 # with it spares every command the import of alembic once the schema is current
 SCHEMA_HEAD = "0001"
-# any constant: PostgreSQL sessions that migrate take this advisory lock first
-_PG_MIGRATION_LOCK = 7_310_426_001
 
 
 def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
@@ -45,7 +44,7 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
                          "or postgresql+psycopg://user@host/db") from None
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = _sqlite_engine(parsed)
+            engine = sqlite_engine(parsed)
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:  # an unknown dialect or a driver not installed
@@ -57,38 +56,6 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     except BaseException:  # unreachable, no database, newer schema: no pooled connection left behind
         engine.dispose()
         raise
-    return engine
-
-
-def _sqlite_engine(url) -> Engine:
-    database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    timeout = float(settings.get("busy_timeout"))
-    engine = create_engine(url, connect_args={"timeout": timeout})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, record):
-        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
-        cursor = dbapi_connection.cursor()
-        # big pages write the Parquet blobs 3-4x faster; only takes effect on a new file,
-        # so it must come before WAL mode is set
-        cursor.execute("PRAGMA page_size=65536")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-        # with WAL, NORMAL never corrupts and skips an fsync per commit (a power cut may
-        # lose the last commits whole, never half of one)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # IMMEDIATE takes the write lock at once (waiting up to the busy timeout); a
-        # deferred transaction that read first could not wait for it later
-        immediate = conn.get_execution_options().get("diagnose_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
     return engine
 
 
@@ -162,8 +129,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     with engine.connect() as conn:
         conn = conn.execution_options(diagnose_immediate=True)
         with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            migration_lock(conn)
             before = MigrationContext.configure(conn).get_current_revision()
             cfg = _config(conn)
             if before is not None and before not in _known_revisions(cfg):

@@ -1,0 +1,118 @@
+"""Command-line options built from the option declarations (:mod:`diagnose.options`), and the
+output helpers every command shares.
+
+A field of :class:`~diagnose.options.ReportOptions` carries its help text and spelling, so
+``@options(ReportOptions)`` adds one click option per field and :func:`collect` turns the
+parsed values back into one options value. A new report option is one field there.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import MISSING, fields
+from typing import Any
+
+import click
+
+from ..options import ReadOptions
+
+FORMATS = ("text", "json", "markdown")
+
+
+def parse_pairs(values: Iterable[str] | None, *, what: str, number: bool = False) -> dict:
+    """``NAME=VALUE`` strings -> dict (values as floats when ``number``).
+
+    >>> parse_pairs(["human=0.02"], what="--baseline", number=True)
+    {'human': 0.02}
+    """
+    out = {}
+    for item in values or ():
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint=what)
+        if number:
+            try:
+                out[name] = float(value)
+            except ValueError:
+                raise click.BadParameter(f"'{item}': '{value}' is not a number", param_hint=what) from None
+        else:
+            out[name] = value
+    return out
+
+
+def _click_option(f: Callable, field: Any, aliases: Mapping[str, tuple[str, ...]]) -> Callable:
+    meta = field.metadata
+    flag = meta.get("flag") or "--" + field.name.replace("_", "-")
+    kind = meta.get("kind", str)
+    kw: dict[str, Any] = {"help": meta["help"], "show_default": bool(meta.get("show_default"))}
+    if meta.get("metavar"):
+        kw["metavar"] = meta["metavar"]
+    default = None if field.default is MISSING else field.default
+    if kind == "pairs":
+        kw["multiple"] = True
+    elif kind == "count":  # a number of resamples; unset means the field's default ("auto")
+        kw["type"] = click.IntRange(min=0)
+    elif kind == "points":
+        kw["type"], kw["default"] = click.IntRange(min=2), default
+    elif "choices" in meta:
+        kw["type"] = click.Choice(meta["choices"])
+    else:
+        kw["type"] = kind
+        if default is not None:
+            kw["default"] = default
+    return click.option(flag, *aliases.get(field.name, ()), field.name, **kw)(f)
+
+
+def options(cls: type[ReadOptions], *, only: Iterable[str] | None = None,
+            aliases: Mapping[str, tuple[str, ...]] | None = None) -> Callable[[Callable], Callable]:
+    """Add a click option for each field of ``cls`` (or the fields named in ``only``)."""
+    wanted = None if only is None else set(only)
+
+    def decorate(f: Callable) -> Callable:
+        for field in reversed(fields(cls)):
+            if wanted is None or field.name in wanted:
+                f = _click_option(f, field, aliases or {})
+        return f
+    return decorate
+
+
+def collect(cls: type[ReadOptions], values: dict[str, Any]) -> Any:
+    """Pop the options' fields out of a command's parsed ``values`` and build one ``cls`` value."""
+    names = {f.name for f in fields(cls)}
+    given = {k: values.pop(k) for k in list(values) if k in names}
+    if "columns" in given:
+        given["columns"] = parse_pairs(given["columns"], what="--column")
+    return cls.of(**given)
+
+
+def format_option(f: Callable) -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                        show_default=True, help="Output format; json goes to stdout alone.")(f)
+
+
+def baseline_options(f: Callable) -> Callable:
+    f = click.option("--baseline-file", "baseline_file", multiple=True, metavar="NAME=PATH",
+                     help="A competing model's predictions on the same cv rows; its cv error "
+                          "becomes baseline NAME (repeatable).")(f)
+    return click.option("--baseline", "baseline", multiple=True, metavar="NAME=VALUE",
+                        help="A baseline error in the report's metric, e.g. human=0.05 (repeatable).")(f)
+
+
+def emit(result: Any, fmt: str) -> None:
+    """Print a result value in the chosen format (JSON: stdout only)."""
+    from ..present import render, to_json
+
+    if fmt == "json":
+        click.echo(to_json(result))
+    else:
+        click.echo(render(result, fmt), nl=False)
+
+
+def note(message: str) -> None:
+    """A message for people: always on stderr."""
+    click.echo(message, err=True)
+
+
+def stdin_is_tty() -> bool:
+    return sys.stdin.isatty()

@@ -1,0 +1,99 @@
+"""The stored runs a curve is built from: the runs that carry a training-set size or a
+parameter, their prediction tables, and the baselines stored with them."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..exceptions import UsageError
+from ..ingest import RawTable
+from ..options import Columns
+from ._codec import decode_table
+from ._models import Blob, Run, Submission
+from ._runs import find_project
+
+
+@dataclass(frozen=True)
+class CurveTables:
+    """The stored tables of a curve's runs, one per (run value, split), and how they were read."""
+
+    groups: dict[tuple[Any, str], RawTable]
+    column: str
+    columns: Columns
+    positive_label: str | None
+
+
+def project_runs(session: Session, project: str, names: Sequence[str] | None) -> list[Run]:
+    project_id = find_project(session, project, create=False)
+    rows = list(session.scalars(select(Run).where(Run.project_id == project_id)
+                                .order_by(Run.created_at, Run.id)))
+    if names is not None:
+        by_name = {r.name: r for r in rows}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise UsageError(f"no run(s) {', '.join(missing)} in project '{project}'")
+        rows = [by_name[n] for n in names]
+    return rows
+
+
+def curve_rows(session: Session, project: str, *, by: str, runs: Sequence[str] | None) -> dict[Any, Run]:
+    """The runs that have ``by``, keyed by its value; one value per run, one task for all."""
+    chosen: dict[Any, Run] = {}
+    for row in project_runs(session, project, runs):
+        value = row.train_size if by == "train_size" else (row.params or {}).get(by)
+        if value is None:
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # as a run's column of whole numbers reads from a file
+        if value in chosen:
+            raise UsageError(f"runs '{chosen[value].name}' and '{row.name}' of project '{project}' both have "
+                             f"{by} = {value}; choose the runs to use (--runs)")
+        chosen[value] = row
+    if not chosen:
+        what = "a train_size (submit --train-size)" if by == "train_size" else f"a parameter '{by}' (submit --param)"
+        raise UsageError(f"no run of project '{project}' has {what}")
+    tasks = {row.task for row in chosen.values()}
+    if len(tasks) > 1:
+        kinds = ", ".join(f"{row.name} ({row.task})" for row in chosen.values())
+        raise UsageError(f"the runs of project '{project}' with {by} are of different tasks: {kinds}; a curve "
+                         "compares runs of one kind of model: choose the runs to use (--runs), or keep "
+                         "each model's runs in a project of its own")
+    return chosen
+
+
+def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
+                 splits: Sequence[str] = ("train", "cv", "test")) -> CurveTables:
+    """The stored tables of the runs of ``project`` that have ``by`` (``"train_size"`` or a
+    parameter name), keyed by (that value, split).
+
+    Runs without the value are left out; two runs with the same value are an error (name
+    the ones to use with ``runs``). Each stored table is already one (run, split), so it
+    goes to validation as it is, with no regrouping of rows.
+    """
+    chosen = curve_rows(session, project, by=by, runs=runs)
+    opts = next(iter(chosen.values())).ingest or {}
+    cols = Columns.from_mapping(opts.get("columns"))
+    column = cols.train_size if by == "train_size" else cols.param_prefix + by
+    groups = {}
+    for value, row in chosen.items():
+        subs = session.execute(select(Submission.split, Blob.data)
+                               .join(Blob, Blob.content_hash == Submission.content_hash)
+                               .where(Submission.run_id == row.id, Submission.split.in_(list(splits)))).all()
+        for split, data in subs:
+            table = decode_table(data)
+            table = table.drop_columns([c for c in (cols.split, column) if c in table.column_names])
+            groups[value, split] = RawTable(table, f"{project}/{row.name}:{split}", split)
+    return CurveTables(groups, column, cols, opts.get("positive_label"))
+
+
+def stored_baselines(session: Session, project: str, runs: Sequence[str] | None) -> dict[str, float]:
+    """The baselines stored with ``runs`` (all the project's runs when ``None``), the lowest per name."""
+    out: dict[str, float] = {}
+    for row in project_runs(session, project, runs):
+        for b in row.baselines:
+            out[b.name] = min(out.get(b.name, b.value), b.value)
+    return out
