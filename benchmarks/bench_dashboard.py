@@ -176,18 +176,27 @@ def select(at, project: str, run: str | None) -> None:
         at.selectbox(key="run").set_value(run).run()
 
 
+def _page(name: str) -> None:
+    """One page of the app, chosen by session state (as tests/test_dashboard_pages.py does)."""
+    import streamlit as st
+
+    from dashboard.navigation import main
+
+    main(only=st.session_state.get("_test_page", name))
+
+
 def apptest_pages(rerenders: int, profile_dir: Path | None) -> tuple[list[dict], dict, list[str]]:
     """Time each page; returns the rows, the warm-up times (small demo run) and the problems."""
     from streamlit.testing.v1 import AppTest
 
     issues: list[str] = []
-    at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=300)
+    at = AppTest.from_function(_page, args=("runs",), default_timeout=300)
     # warm-up on a small run: each page once, so that one-time imports (altair, scipy.stats,
     # scipy.optimize, ...) are not charged to the big run's first loads
     at.session_state["project"], at.session_state["run"] = WARM_PROJECT, WARM_RUN
     warm = {"app start": timed(at.run, "app start", issues)}
     for page, *_ in PAGES:
-        at.switch_page(f"views/{page}.py")
+        at.session_state["_test_page"] = page
         warm[page] = timed(at.run, f"warm-up {page}", issues)
     select(at, PROJECT, RUN)
     rows = []
@@ -196,7 +205,7 @@ def apptest_pages(rerenders: int, profile_dir: Path | None) -> tuple[list[dict],
         label = page if project == PROJECT else f"{page} ({project})"
         select(at, project, run)
         empty_caches()
-        at.switch_page(f"views/{page}.py")
+        at.session_state["_test_page"] = page
         first = timed(profiled(at.run, profile_dir, f"{label}-first"), f"{label} first load", issues)
         steps = []
         for i in range(rerenders):

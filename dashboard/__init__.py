@@ -1,8 +1,10 @@
 """The Streamlit dashboard over the run store: ``diagnose dashboard`` starts it.
 
-Pages live in ``dashboard/views/`` and stay short: they call :mod:`diagnose` and the
-store through :mod:`dashboard.data`, the one module that caches. Charts
-(:mod:`dashboard.charts`), uploads (:mod:`dashboard.uploads`) and what a tag save writes
+Each page is a module in ``dashboard/views/`` with a ``render(project, run)`` function;
+the list of pages and the frame they run in (sidebar, error guard) is
+:mod:`dashboard.navigation`. Pages stay short: they call :mod:`diagnose` (charts and
+tables come from :mod:`diagnose.present`) and the store through :mod:`dashboard.data`,
+the one module that caches. Uploads (:mod:`dashboard.uploads`) and the review table
 (:mod:`dashboard.tagging`) import no Streamlit and are tested on their own. Nothing
 under ``diagnose/`` imports this package: ``diagnose dashboard`` finds ``app.py``
 without importing it.

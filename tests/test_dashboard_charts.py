@@ -1,4 +1,4 @@
-"""dashboard.charts: the data behind the charts, from real reports, without Streamlit."""
+"""diagnose.present charts and tables: the data behind the charts, from real reports."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import accuracy_score
 
 import diagnose
-from dashboard import charts
+from diagnose import present as charts
 from diagnose.thresholds import sweep
 
 

@@ -19,7 +19,6 @@ from diagnose import store
 from diagnose.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboard" / "app.py"
 SAMPLE = ROOT / "sample_data"
 BREAST = SAMPLE / "breast_cancer"
 
@@ -39,15 +38,28 @@ def demo(demo_url, monkeypatch) -> str:
     return demo_url
 
 
+def _page(name: str) -> None:
+    import streamlit as st
+
+    from dashboard.navigation import main
+
+    main(only=st.session_state.get("_test_page", name))
+
+
+def switch(at: AppTest, page: str) -> AppTest:
+    """Go to another page in the same session (as a click in the navigation would)."""
+    at.session_state["_test_page"] = page
+    return at.run()
+
+
 def open_page(page: str, *, project: str | None = None, run: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
+    """One page with the sidebar, as the app shows it (the browser test covers navigation)."""
+    at = AppTest.from_function(_page, args=(page,), default_timeout=120)
     if project:
         at.session_state["project"] = project
     if run:
         at.session_state["run"] = run
-    at.run()
-    at.switch_page(f"views/{page}.py").run()
-    return at
+    return at.run()
 
 
 def assert_clean(at: AppTest) -> None:
@@ -310,7 +322,7 @@ def test_upload_stores_a_run_the_other_pages_then_show(db_url, monkeypatch):
     assert (run.project, run.run, run.train_size, dict(run.params)) == ("up", "first", 341, {"C": 1})
     assert run.cv_error == pytest.approx(len(cv_errors(BREAST / "cv.csv")) / 114)
     # the new run is selected: the Diagnosis page shows it
-    at.switch_page("views/diagnosis.py").run()
+    switch(at, "diagnosis")
     assert_clean(at)
     assert "run first" in texts(at)
 
@@ -398,11 +410,10 @@ def test_an_unexpected_error_shows_a_plain_message_and_no_traceback(demo, monkey
 
 
 def test_a_link_to_a_missing_run_says_so(demo):
-    at = AppTest.from_file(str(APP), default_timeout=120)
+    at = AppTest.from_function(_page, args=("diagnosis",), default_timeout=120)
     at.query_params["project"] = "samples"
     at.query_params["run"] = "nope"
     at.run()
-    at.switch_page("views/diagnosis.py").run()
     assert [e.value for e in at.exception] == []
     assert any("There is no run 'nope' in project samples; showing its latest run" in w.value for w in at.warning)
     # picking another run ends the note

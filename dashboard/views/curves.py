@@ -2,11 +2,14 @@
 import streamlit as st
 
 from dashboard import data, ui
-from diagnose.present import curve_chart, render
+from diagnose import present
 
-project, run = st.session_state.get("selection", (None, None))
-st.title("Curves")
-if ui.need_run(project, run):
+
+def render(project: str | None, run: str | None) -> None:
+    """Draw the page for the sidebar's project and run."""
+    st.title("Curves")
+    if not ui.need_run(project, run):
+        return
     runs = data.overview(project)
     sizes = runs["train_size"].dropna().nunique()
     params = sorted({name for p in runs["params"] for name in p})
@@ -21,8 +24,8 @@ if ui.need_run(project, run):
     else:
         with ui.guard():  # a learning curve that cannot be drawn leaves the validation curve be
             curve = data.learning_curve(project)
-            st.altair_chart(curve_chart(curve))
-            st.markdown(ui.demote_headings(render(curve, "markdown")))
+            st.altair_chart(present.curve_chart(curve))
+            st.markdown(ui.demote_headings(present.render(curve, "markdown")))
 
     st.subheader("Validation curve")
     if not params:
@@ -32,5 +35,5 @@ if ui.need_run(project, run):
         param = st.selectbox("Parameter", params, key="curve_param")
         with ui.guard():
             curve = data.validation_curve(project, param)
-            st.altair_chart(curve_chart(curve))
-            st.markdown(ui.demote_headings(render(curve, "markdown")))
+            st.altair_chart(present.curve_chart(curve))
+            st.markdown(ui.demote_headings(present.render(curve, "markdown")))

@@ -1,18 +1,22 @@
 """Diagnosis: the verdict card, where the error sits, what to try, warnings."""
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import data, ui
+from diagnose import present
 
-project, run = st.session_state.get("selection", (None, None))
-st.title("Diagnosis")
-if ui.need_run(project, run):
+
+def render(project: str | None, run: str | None) -> None:
+    """Draw the page for the sidebar's project and run."""
+    st.title("Diagnosis")
+    if not ui.need_run(project, run):
+        return
     stored = data.stored_run(project, run)
     report = stored.report
     st.caption(f"project {project}, run {run}, task {report.get('task')}, submitted "
                f"{stored.summary.created_at:%Y-%m-%d %H:%M} UTC")
     ui.verdict_card(report)
-    st.altair_chart(charts.levels_chart(report))
-    far = charts.other_baselines(report, shown=False)
+    st.altair_chart(present.levels_chart(report))
+    far = present.other_baselines(report, shown=False)
     if far:
         st.caption("Not drawn, far above the errors: " + ", ".join(f"{k} {v:.4g}" for k, v in far.items()))
 
@@ -25,8 +29,8 @@ if ui.need_run(project, run):
             st.warning(line)
 
     st.subheader("Gaps")
-    st.dataframe(charts.gap_table(report), hide_index=True)
+    st.dataframe(present.gap_table(report), hide_index=True)
     st.subheader("Per split")
-    st.dataframe(charts.metrics_frame(report), hide_index=True)
+    st.dataframe(present.metrics_frame(report), hide_index=True)
     with st.expander("The full report as text"):
         st.code(stored.text, language=None)

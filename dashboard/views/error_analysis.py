@@ -2,13 +2,18 @@
 and the cohort tables."""
 import streamlit as st
 
-from dashboard import charts, data, ui
-from dashboard.tagging import tag_changes
+from dashboard import data, ui
+from dashboard.tagging import review_frame, tag_changes
+from diagnose import present
 
 EDITOR = "tag_editor"
-project, run = st.session_state.get("selection", (None, None))
-st.title("Error analysis")
-if ui.need_run(project, run):
+
+
+def render(project: str | None, run: str | None) -> None:
+    """Draw the page for the sidebar's project and run."""
+    st.title("Error analysis")
+    if not ui.need_run(project, run):
+        return
     st.caption(f"project {project}, run {run}: review a sample of cv errors, give each the categories "
                "that explain it (separated by ';'), save, and attack the largest category first")
     left, mid, right = st.columns(3)
@@ -25,12 +30,9 @@ if ui.need_run(project, run):
     if st.session_state.get("tag_sample") != identity:
         st.session_state.pop(EDITOR, None)
         st.session_state["tag_sample"] = identity
-    frame = sample.frame.drop(columns=["total_errors", "cv_n"], errors="ignore")
-    frame["id"] = frame["id"].astype(str)
     stored = data.tags(project, run)
     saved = dict(zip(stored["sample_id"], stored["tags"]))
-    if saved:
-        frame["tags"] = frame["id"].map(saved).fillna("")
+    frame = review_frame(sample.frame, saved)
     locked = [c for c in frame.columns if c != "tags"]
     edited = st.data_editor(frame, key=EDITOR, hide_index=True, disabled=locked, width="stretch",
                             column_config={"tags": st.column_config.TextColumn(
@@ -50,8 +52,8 @@ if ui.need_run(project, run):
         st.info("No tags stored for this run yet.")
     else:
         tally = data.tally(project, run)
-        st.altair_chart(charts.tally_chart(tally))
-        st.dataframe(charts.tally_frame(tally), hide_index=True)
+        st.altair_chart(present.tally_chart(tally))
+        st.dataframe(present.tally_frame(tally), hide_index=True)
         notes = list(tally.notes)
         if tally.finite_population_corrected:
             notes.append(f"Intervals include the finite-population correction (the sample is {tally.reviewed} "

@@ -1,18 +1,33 @@
 """Runs: the project's runs as a table, and two of them side by side."""
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import data, ui
+from diagnose import present
 from diagnose.present import compare_reports
 
-project, run = st.session_state.get("selection", (None, None))
-st.title("Runs")
-if ui.need_run(project, run):
+
+def listing(runs: pd.DataFrame) -> pd.DataFrame:
+    """The run overview as shown: dates to the minute, parameters as ``name=value`` text.
+
+    >>> runs = pd.DataFrame({"run": ["a"], "created_at": pd.to_datetime(["2026-11-29 10:11:12"]),
+    ...                      "params": [{"C": 0.3, "kernel": "rbf"}]})
+    >>> listing(runs).values.tolist()
+    [['a', '2026-11-29 10:11', 'C=0.3, kernel=rbf']]
+    """
+    return runs.assign(created_at=runs["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                       params=runs["params"].map(lambda p: ", ".join(f"{k}={v}" for k, v in p.items())))
+
+
+def render(project: str | None, run: str | None) -> None:
+    """Draw the page for the sidebar's project and run."""
+    st.title("Runs")
+    if not ui.need_run(project, run):
+        return
     runs = data.overview(project)
     st.caption(f"project {project}: {len(runs)} run{'s' if len(runs) != 1 else ''}, oldest first; "
                "gaps: bias = J_train - baseline, variance = J_cv - J_train, test = J_test - J_cv")
-    table = runs.assign(created_at=runs["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
-                        params=runs["params"].map(lambda p: ", ".join(f"{k}={v}" for k, v in p.items())))
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(listing(runs), hide_index=True, width="stretch",
                  column_config={"created_at": st.column_config.TextColumn("created (UTC)")})
 
     st.subheader("Compare two runs")
@@ -28,6 +43,6 @@ if ui.need_run(project, run):
             ui.verdict_card(ra, title=a, numbers=False)
         with right:
             ui.verdict_card(rb, title=b, numbers=False)
-        st.dataframe(charts.readable(compare_reports(ra, rb, names=(a, b))), hide_index=True,
+        st.dataframe(present.readable(compare_reports(ra, rb, names=(a, b))), hide_index=True,
                      width="stretch")
         st.caption("change = second - first")

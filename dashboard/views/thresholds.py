@@ -3,18 +3,28 @@ matrix at the slider's threshold, and the threshold chosen on cv with its test m
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import data, ui
+from diagnose import present
 
-project, run = st.session_state.get("selection", (None, None))
-st.title("Thresholds")
 
 
 def metrics_row(split: str, threshold: float, m) -> dict:
+    """One row of the table at the slider: the metrics and confusion counts of ``m``
+    (a :class:`~diagnose.thresholds.PRF`).
+
+    >>> from diagnose.thresholds import PRF
+    >>> metrics_row("cv", 0.5, PRF.from_counts(tp=8, pp=10, positives=12, total=100))["FN"]
+    4.0
+    """
     return {"split": split, "threshold": threshold, "precision": m.precision, "recall": m.recall, "F1": m.f1,
             "accuracy": m.accuracy, "TP": m.tp, "FP": m.fp, "FN": m.fn, "TN": m.tn}
 
 
-if ui.need_run(project, run):
+def render(project: str | None, run: str | None) -> None:
+    """Draw the page for the sidebar's project and run."""
+    st.title("Thresholds")
+    if not ui.need_run(project, run):
+        return
     report = data.stored_run(project, run).report
     task, result = report.get("task"), report.get("threshold")
     splits = data.splits(project, run)
@@ -50,9 +60,9 @@ if ui.need_run(project, run):
             if chosen is not None:
                 cm = cv_sweep.at(chosen)
                 chosen_point = {"threshold": chosen, "precision": cm.precision, "recall": cm.recall}
-            left.altair_chart(charts.pr_chart(curve, chosen=chosen_point, current={
+            left.altair_chart(present.pr_chart(curve, chosen=chosen_point, current={
                 "threshold": t, "precision": at_cv.precision, "recall": at_cv.recall}))
-            right.altair_chart(charts.threshold_chart(curve, chosen=chosen, current=t))
+            right.altair_chart(present.threshold_chart(curve, chosen=chosen, current=t))
 
         st.subheader(f"At the slider's threshold {t:.5g}")
         rows = [metrics_row("cv", t, at_cv)]
@@ -62,7 +72,7 @@ if ui.need_run(project, run):
         cols = st.columns(len(rows))
         for col, row, sw in zip(cols, rows, (cv_sweep, test_sweep)):
             col.markdown(f"**Confusion matrix, {row['split']}**")
-            col.table(charts.confusion_frame(sw.at(t)))
+            col.table(present.confusion_frame(sw.at(t)))
 
         st.subheader("The threshold chosen on cv")
         if chosen is None:

@@ -5,8 +5,21 @@ the dashboard shows them and ``--plot`` writes them to a file.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from ..curves import LearningCurve, ValidationCurve
+from ..error_analysis import ErrorTally
 from ..values import renders
+from ._frames import gaps_frame, levels_frame, other_baselines, tally_frame
+
+if TYPE_CHECKING:  # altair and pandas are imported where a chart is drawn: the CLI starts without them
+    import altair as alt
+    import pandas as pd
+
+WIDTH = 560
+MARK_COLORS = ["#2ca02c", "#d62728"]
+MEASURE_COLORS = {"domain": ["f1", "precision", "recall"], "range": ["#1f77b4", "#9467bd", "#8c564b"]}
 
 
 @renders(LearningCurve, "chart")
@@ -20,8 +33,9 @@ def curve_chart(curve):
     'LayerChart'
     """
     import altair as alt
-    import numpy as np
     import pandas as pd
+
+    import numpy as np
 
     key = "train_size" if curve.kind == "learning" else "value"
     frame = curve.to_frame()
@@ -58,3 +72,103 @@ def curve_chart(curve):
         chosen = pd.DataFrame({key: [curve.chosen], "label": [f"chosen {curve.param} = {curve.chosen}"]})
         layers.append(alt.Chart(chosen).mark_rule(color="green").encode(x=x, tooltip=["label"]))
     return alt.layer(*layers).properties(width=560, height=340, title=f"{curve.kind} curve")
+
+
+def levels_chart(report: Mapping[str, Any]) -> alt.LayerChart:
+    """Baseline, J_train, J_cv and J_test as points with 95% intervals; each gap drawn as a
+    bar from the level before, labelled, red where it counts; other baselines as dashed lines."""
+    import altair as alt
+    import pandas as pd
+
+    levels, gaps = levels_frame(report), gaps_frame(report)
+    order = levels["level"].tolist()
+    metric = report.get("metric", "error")
+    # one explicit domain: layers with different data would otherwise sort the levels by name
+    x = alt.X("level:N", scale=alt.Scale(domain=order), title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("error:Q", title=f"J ({metric})")
+    layers = [
+        alt.Chart(levels).mark_rule(strokeWidth=2).encode(x=x, y="ci_low:Q", y2="ci_high:Q"),
+        alt.Chart(levels).mark_point(filled=True, size=120).encode(
+            x=x, y=y, tooltip=["level", "about", "error", "ci_low", "ci_high"]),
+    ]
+    if not gaps.empty:
+        color = alt.Color("status:N", title="gap", scale=alt.Scale(
+            domain=["counts", "within noise", "below tolerance"], range=["#d62728", "#ff7f0e", "#7f7f7f"]))
+        gx = alt.X("at:N", scale=alt.Scale(domain=order))
+        layers += [
+            alt.Chart(gaps).mark_bar(size=10, opacity=0.45, xOffset=24).encode(
+                x=gx, y="start:Q", y2="end:Q", color=color, tooltip=["gap", "value", "status"]),
+            alt.Chart(gaps).mark_text(align="left", dx=34).encode(
+                x=gx, y=alt.Y("mid:Q"), text="label:N", color=color).transform_calculate(
+                mid="(datum.start + datum.end) / 2"),
+        ]
+    others = other_baselines(report, shown=True)
+    if others:
+        frame = pd.DataFrame({"name": list(others), "error": list(others.values())})
+        layers += [alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="gray").encode(y="error:Q", tooltip=["name", "error"]),
+                   alt.Chart(frame).mark_text(align="left", x=4, dy=-6, color="gray").encode(y="error:Q", text="name:N")]
+    return alt.layer(*layers).properties(width=WIDTH, height=340, title="Where the error sits")
+
+
+# ------------------------------------------------------------------------------- thresholds
+
+
+def _marks(chosen: float | None, current: float) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = [{"threshold": current, "mark": f"slider {current:.4g}"}]
+    if chosen is not None:
+        rows.insert(0, {"threshold": chosen, "mark": f"chosen on cv {chosen:.4g}"})
+    return pd.DataFrame(rows)
+
+
+
+
+def threshold_chart(curve: pd.DataFrame, *, chosen: float | None, current: float) -> alt.LayerChart:
+    """Precision, recall and F1 against the threshold, the cv-chosen one and the slider's marked."""
+    import altair as alt
+
+    long = curve.melt(id_vars="threshold", value_vars=["precision", "recall", "f1"], var_name="measure")
+    lines = alt.Chart(long).mark_line().encode(
+        x=alt.X("threshold:Q", title="threshold (positive when score >= threshold)"),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(**MEASURE_COLORS)), tooltip=["threshold", "measure", "value"])
+    rules = alt.Chart(_marks(chosen, current)).mark_rule(strokeDash=[5, 3], size=2).encode(
+        x="threshold:Q", color=alt.Color("mark:N", title=None, scale=alt.Scale(range=MARK_COLORS)), tooltip=["mark"])
+    return alt.layer(lines, rules).resolve_scale(color="independent").properties(
+        width=WIDTH, height=300, title="Precision, recall and F1 by threshold (cv)")
+
+
+def pr_chart(curve: pd.DataFrame, *, chosen: Mapping[str, float] | None,
+             current: Mapping[str, float]) -> alt.LayerChart:
+    """The precision/recall curve with the cv-chosen point and the slider's point."""
+    import altair as alt
+    import pandas as pd
+
+    line = alt.Chart(curve).mark_line(color="#1f77b4").encode(
+        x=alt.X("recall:Q", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("precision:Q", scale=alt.Scale(domain=[0, 1])),
+        order="threshold:Q", tooltip=["threshold", "precision", "recall", "f1"])
+    points = [dict(current, mark=f"slider {current['threshold']:.4g}")]
+    if chosen is not None:
+        points.insert(0, dict(chosen, mark=f"chosen on cv {chosen['threshold']:.4g}"))
+    dots = alt.Chart(pd.DataFrame(points)).mark_point(filled=True, size=140).encode(
+        x="recall:Q", y="precision:Q", color=alt.Color("mark:N", title=None, scale=alt.Scale(range=MARK_COLORS)),
+        tooltip=["mark", "precision", "recall"])
+    return alt.layer(line, dots).properties(width=WIDTH, height=300, title="Precision/recall curve (cv)")
+
+
+@renders(ErrorTally, "chart")
+def tally_chart(tally) -> alt.LayerChart:
+    """Each category's share of the reviewed errors with its 95% interval, largest first."""
+    import altair as alt
+
+    frame = tally_frame(tally)
+    y = alt.Y("category:N", sort=frame["category"].tolist(), title=None)
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("share:Q", title="share of reviewed errors", axis=alt.Axis(format="%")), y=y,
+        tooltip=["category", "count", alt.Tooltip("share:Q", format=".1%"), "estimated_count"])
+    ci = alt.Chart(frame).mark_rule(color="black").encode(x="share_ci_low:Q", x2="share_ci_high:Q", y=y)
+    # a step per category: a fixed height collapsed to nothing in Streamlit's layout
+    return alt.layer(bars, ci).properties(width=WIDTH, height=alt.Step(28),
+                                          title="Error categories (95% intervals)")

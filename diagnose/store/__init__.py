@@ -22,13 +22,31 @@ True
 """
 from __future__ import annotations
 
-from ._codec import decode_table, encode_table
-from ._curves import CurveTables, curve_rows, curve_tables, project_runs, stored_baselines
-from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
-from ._runs import (count_rows, delete_run, find_project, get_run, list_projects, list_runs, load_run_splits,
-                    previous_run, prune_blobs, stored_reports, submit_run)
-from ._tags import delete_tags, get_tags, save_tags, set_tags
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo, whole_number
+
+# name -> private module; the modules that need SQLAlchemy load on first use, so that
+# rendering a stored run (diagnose.present) does not import the database layer
+_LAZY = {
+    "decode_table": "_codec", "encode_table": "_codec",
+    "CurveTables": "_curves", "curve_rows": "_curves", "curve_tables": "_curves", "project_runs": "_curves",
+    "stored_baselines": "_curves",
+    "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
+    "make_engine": "_engine", "upgrade": "_engine",
+    "count_rows": "_runs", "delete_run": "_runs", "find_project": "_runs", "get_run": "_runs",
+    "list_projects": "_runs", "list_runs": "_runs", "load_run_splits": "_runs", "previous_run": "_runs",
+    "prune_blobs": "_runs", "stored_reports": "_runs", "submit_run": "_runs",
+    "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
+}
+if TYPE_CHECKING:
+    from ._codec import decode_table, encode_table
+    from ._curves import CurveTables, curve_rows, curve_tables, project_runs, stored_baselines
+    from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
+    from ._runs import (count_rows, delete_run, find_project, get_run, list_projects, list_runs, load_run_splits,
+                        previous_run, prune_blobs, stored_reports, submit_run)
+    from ._tags import delete_tags, get_tags, save_tags, set_tags
 
 __all__ = [
     "CurveTables", "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
@@ -40,7 +58,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # workflows that moved to diagnose.service (prepare_run, run_overview, ...)
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+    # workflows that moved to diagnose.service (prepare_run, run_overview, ...)
     from .. import _compat
 
     return _compat.moved(__name__, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

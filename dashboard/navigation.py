@@ -1,0 +1,69 @@
+"""The dashboard's pages, in one list, and the frame every page runs in (the sidebar's
+project and run pickers, the error guard, a message carried over a rerun).
+
+A new page is one module in ``dashboard/views`` with a ``render(project, run)`` function
+and one :class:`Page` entry here; see docs/architecture.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Callable
+
+import streamlit as st
+
+from dashboard import data, ui
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: the module under ``dashboard/views`` that renders it, its title and address."""
+
+    module: str
+    title: str
+    url_path: str
+
+    @property
+    def render(self) -> Callable[[str | None, str | None], None]:
+        return import_module(f"dashboard.views.{self.module}").render
+
+
+PAGES = (
+    Page("runs", "Runs", "runs"),
+    Page("diagnosis", "Diagnosis", "diagnosis"),
+    Page("thresholds", "Thresholds", "thresholds"),
+    Page("curves", "Curves", "curves"),
+    Page("error_analysis", "Error analysis", "error-analysis"),
+    Page("upload", "Upload", "upload"),
+)
+
+
+def _body(page: Page) -> Callable[[], None]:
+    def run() -> None:
+        project, run_name = st.session_state.get("selection", (None, None))
+        with ui.guard():
+            ui.show_flash()
+            page.render(project, run_name)
+    run.__name__ = f"page_{page.module}"  # Streamlit names a callable page's script after it
+    return run
+
+
+def main(only: str | None = None) -> None:
+    """The app: the sidebar, then the page the address names (``only``: that page alone,
+    without navigation, as the page tests run it)."""
+    st.set_page_config(page_title="diagnose", layout="wide")
+    with ui.guard():
+        st.session_state["selection"] = ui.sidebar()
+        st.sidebar.caption(f"database: {data.shown_url()}")
+    if only is not None:
+        _body(next(p for p in PAGES if p.module == only))()
+        return
+    pages = [st.Page(_body(p), title=p.title, url_path=p.url_path) for p in PAGES]
+
+    def home() -> None:
+        # the default page is served at "/" only; a hidden one that forwards to Runs keeps
+        # /runs a working address like every other page's
+        st.switch_page(pages[0])
+
+    st.navigation([st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"),
+                   *pages]).run()
