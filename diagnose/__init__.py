@@ -1,5 +1,10 @@
 """diagnose: tell from predictions alone why a model falls short and what to do next.
 
+The top-level names are the library's front door: the workflows that read files
+(``report``, ``learning_curve``, ``tally``, ...) and the values they return. Each package
+owns one concept (see docs/architecture.md); they are reachable as attributes too
+(``diagnose.gate.check``). Names load on first use, so the command line starts fast.
+
 >>> import diagnose
 >>> callable(diagnose.report), callable(diagnose.gate.check)
 (True, True)
@@ -9,10 +14,11 @@ True
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from . import _compat, values
 from .exceptions import DiagnoseError, InputError, UsageError
-from .options import ReadOptions, ReportOptions, Tolerance
+from .options import Columns, ReadOptions, ReportOptions, Tolerance
 
 __version__ = "0.1.0"
 
@@ -27,61 +33,35 @@ def _load_renderers() -> None:
 
 values.set_loader(_load_renderers)
 
-# name -> module; loaded on first use so that the CLI starts fast
-_LAZY = {
-    # skewed data and thresholds (issue 3)
-    "best_threshold": "thresholds",
-    "threshold_search": "thresholds",
-    "choose_threshold": "thresholds",
-    "ThresholdResult": "thresholds",
-    "split_classification": "bias_variance",
-    "class_table": "bias_variance",
-    "report": "service",
-    "build_report": "bias_variance",
-    "Report": "bias_variance",
-    "load_splits": "ingest",
-    "load_predictions": "ingest",
-    "Predictions": "ingest",
-    "Columns": "ingest",
-    "split_error": "metrics",
-    # curves (issue 4)
-    "learning_curve": "service",
-    "validation_curve": "service",
-    "LearningCurve": "curves",
-    "ValidationCurve": "curves",
-    "learning_curve_from_estimator": "service",
-    "fit_power_law": "curves",
-    # error analysis (issue 5)
-    "load_tagged": "ingest",
-    "TaggedSample": "ingest",
-    "error_mask": "error_analysis",
-    "sample_errors": "error_analysis",
-    "ErrorSample": "error_analysis",
-    "tally": "service",
-    "tally_tags": "error_analysis",
-    "tally_sample": "error_analysis",
-    "ErrorTally": "error_analysis",
-    "CategoryCount": "error_analysis",
-    "cohort_table": "service",
-    "cohort_errors": "error_analysis",
-    "CohortTable": "error_analysis",
+# package -> the names it lends the top level; loaded on first use
+_FROM = {
+    "service": ("report", "learning_curve", "validation_curve", "learning_curve_from_estimator", "tally",
+                "cohort_table", "load_rules"),
+    "ingest": ("load_splits", "load_predictions", "load_tagged", "Predictions", "Splits", "TaggedSample"),
+    "metrics": ("split_error",),
+    "bias_variance": ("build_report", "Report", "split_classification", "class_table"),
+    "thresholds": ("best_threshold", "threshold_search", "choose_threshold", "ThresholdResult"),
+    "curves": ("LearningCurve", "ValidationCurve", "fit_power_law"),
+    "error_analysis": ("error_mask", "sample_errors", "ErrorSample", "tally_tags", "tally_sample", "ErrorTally",
+                       "CategoryCount", "cohort_errors", "CohortTable"),
 }
+_LAZY = {name: package for package, names in _FROM.items() for name in names}
 
-__all__ = ["DiagnoseError", "InputError", "UsageError", "ReadOptions", "ReportOptions", "Tolerance", *_LAZY]
+# every package, reachable as an attribute after a plain `import diagnose`
+_SUBMODULES = ("ingest", "metrics", "bias_variance", "thresholds", "curves", "error_analysis", "gate",
+               "present", "store", "service", "settings", "options", "exceptions")
+
+__all__ = ["Columns", "DiagnoseError", "InputError", "ReadOptions", "ReportOptions", "Tolerance", "UsageError",
+           *_LAZY]
 
 
-# submodules reachable as attributes after a plain `import diagnose` (diagnose.gate.check)
-_SUBMODULES = ("gate", "store", "settings", "metrics", "thresholds", "curves",
-               "error_analysis")
-
-
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
-    if module is None:
+    package = _LAZY.get(name)
+    if package is None:
         raise AttributeError(f"module 'diagnose' has no attribute '{name}'")
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(f".{package}", __name__), name)
     globals()[name] = value
     return value
 
