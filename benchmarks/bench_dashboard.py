@@ -176,6 +176,15 @@ def select(at, project: str, run: str | None) -> None:
         at.selectbox(key="run").set_value(run).run()
 
 
+def _rerender(at, page: str, i: int):
+    """The i-th re-render of a page: move the slider, draw another sample, or just run again."""
+    if page == "thresholds":
+        return lambda: at.slider[0].set_value(round(0.2 + 0.1 * i, 4)).run()
+    if page == "error_analysis":
+        return lambda: at.number_input(key="sample_seed").set_value(i + 1).run()
+    return at.run
+
+
 def _page(name: str) -> None:
     """One page of the app, chosen by session state (as tests/test_dashboard_pages.py does)."""
     import streamlit as st
@@ -209,12 +218,7 @@ def apptest_pages(rerenders: int, profile_dir: Path | None) -> tuple[list[dict],
         first = timed(profiled(at.run, profile_dir, f"{label}-first"), f"{label} first load", issues)
         steps = []
         for i in range(rerenders):
-            if page == "thresholds":
-                step = lambda i=i: at.slider[0].set_value(round(0.2 + 0.1 * i, 4)).run()
-            elif page == "error_analysis":
-                step = lambda i=i: at.number_input(key="sample_seed").set_value(i + 1).run()
-            else:
-                step = at.run
+            step = _rerender(at, page, i)
             if i == 0:
                 step = profiled(step, profile_dir, f"{label}-rerender")
             steps.append(timed(step, f"{label} re-render {i + 1}", issues))

@@ -90,9 +90,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     import sklearn.metrics  # noqa: F401  imported before timing: its import is not the point
+
     import diagnose.thresholds  # noqa: F401
 
-    rows = ["| scores | diagnose | sklearn PR curve + F1 argmax | speed-up | diagnose peak extra | sklearn peak extra |",
+    rows = ["| scores | diagnose | sklearn PR curve + F1 argmax | speed-up | diagnose peak extra "
+            "| sklearn peak extra |",
             "|---|---|---|---|---|---|"]
     y, s = make(args.rows, decimals=None)
     rows += compare("distinct floats", y, s, None, args.repeat)

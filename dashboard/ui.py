@@ -86,7 +86,8 @@ def sidebar() -> tuple[str | None, str | None]:
         state["run"] = wanted if wanted in runs else runs[0]
         if wanted and wanted not in runs and query.get("project") == project:
             state[LINK_NOTE] = (project, state["run"],
-                                f"There is no run '{wanted}' in project {project}; showing its latest run, {state['run']}.")
+                                f"There is no run '{wanted}' in project {project}; showing its latest run, "
+                                f"{state['run']}.")
     run = st.sidebar.selectbox("Run", runs, key="run")
     query["project"], query["run"] = project, run
     _link_note(project, run)

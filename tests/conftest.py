@@ -1,15 +1,14 @@
-"""Shared fixtures: sample-data paths and small prediction tables."""
+"""Pytest fixtures every test module can use: sample data, a seeded generator, and
+databases (a fresh SQLite file per test; PostgreSQL where the environment gives one).
+The plain helpers behind them are in :mod:`tests.fixtures`."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sample_data"
-DATA = Path(__file__).resolve().parent / "data"
+from tests.fixtures import SAMPLE
 
 
 @pytest.fixture
@@ -18,15 +17,15 @@ def sample_dir() -> Path:
 
 
 @pytest.fixture
+def case(sample_dir) -> dict[str, str]:
+    """The breast-cancer sample run's train, cv and test files."""
+    folder = sample_dir / "breast_cancer"
+    return {split: str(folder / f"{split}.csv") for split in ("train", "cv", "test")}
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
-
-
-def binary_frame(rng: np.random.Generator, n: int, *, signal: float = 0.5) -> pd.DataFrame:
-    """A binary predictions table whose scores carry some signal about the labels."""
-    y = rng.integers(0, 2, n)
-    score = np.clip(y * signal + rng.random(n) * (1 - signal), 0, 1)
-    return pd.DataFrame({"id": np.arange(n), "y_true": y, "y_score": score})
 
 
 # ------------------------------------------------------------------ databases (run store)

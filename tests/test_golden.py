@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures import ROOT
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 S = "sample_data"
 UPDATE = os.environ.get("DIAGNOSE_UPDATE_GOLDEN") == "1"

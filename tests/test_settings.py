@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from diagnose import settings
-from diagnose.errors import UsageError
+from diagnose.exceptions import UsageError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -7,7 +7,6 @@ from dashboard import data, ui
 from diagnose import present
 
 
-
 def metrics_row(split: str, threshold: float, m) -> dict:
     """One row of the table at the slider: the metrics and confusion counts of ``m``
     (a :class:`~diagnose.thresholds.PRF`).

@@ -104,7 +104,8 @@ class ClassTable:
         return wide.melt(id_vars="class", var_name="metric", value_name="value").assign(split=self.split)
 
     def to_dict(self) -> dict:
-        rows = [{"class": n, "precision": json_number(p), "recall": json_number(r), "f1": json_number(f), "support": json_number(s)}
+        rows = [{"class": n, "precision": json_number(p), "recall": json_number(r), "f1": json_number(f),
+                 "support": json_number(s)}
                 for n, p, r, f, s in zip(self.names, self.precision, self.recall, self.f1, self.support)]
         out = {"classes": rows, "macro": self.average("macro")}
         if task_type(self.task).multi_output:
@@ -156,7 +157,8 @@ class SplitClassification:
 
     def to_dict(self) -> dict:
         return {"accuracy": json_number(self.accuracy), "prevalence": json_number(self.prevalence),
-                "precision": json_number(self.precision), "recall": json_number(self.recall), "f1": json_number(self.f1), **self.extras}
+                "precision": json_number(self.precision), "recall": json_number(self.recall),
+                "f1": json_number(self.f1), **self.extras}
 
 
 def split_classification(pred, *, split: Optional[str] = None) -> SplitClassification:
@@ -240,7 +242,8 @@ class Skew(Rendered):
     def to_dict(self) -> dict:
         return {"skewed": self.skewed, "minority_share": json_number(self.minority_share),
                 "minority_class": self.minority_class, "limit": self.limit,
-                "trivial_accuracy": json_number(self.trivial_accuracy), "model_accuracy": json_number(self.model_accuracy),
+                "trivial_accuracy": json_number(self.trivial_accuracy),
+                "model_accuracy": json_number(self.model_accuracy),
                 "p_value": json_number(self.p_value), "significantly_better": self.significant,
                 "warnings": list(self.warnings)}
 

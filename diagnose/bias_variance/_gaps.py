@@ -93,13 +93,14 @@ def diagnose_bias_variance(
     reference: float | None,
     reference_name: str | None = None,
     reference_se: float = 0.0,
-    tolerance: Tolerance = Tolerance(),
+    tolerance: Tolerance | None = None,
 ) -> Verdict:
     """Classify high bias / high variance / both / good fit from split errors.
 
     ``reference`` is the best (lowest) baseline the user gave, or ``None`` to judge
     against 0 (with a warning).
     """
+    tolerance = tolerance or Tolerance()
     warnings: list[str] = []
     train, cv, test = splits["train"], splits["cv"], splits.get("test")
     if reference is None:

@@ -8,7 +8,7 @@ import click
 from ..options import ReportOptions
 from ._options import baseline_options, emit, format_option, note, options
 from .report import prepare, run_files
-from .runs import _engine
+from .runs import open_engine
 
 
 @click.command()
@@ -71,7 +71,7 @@ def _stored(project, run_name, *, need_previous):
 
     from ..store import database_errors, get_run, previous_run
 
-    with database_errors(), _engine() as engine, Session(engine) as session:
+    with database_errors(), open_engine() as engine, Session(engine) as session:
         stored = get_run(session, project, run_name)
         prev = previous_run(session, project, run_name) if need_previous else None
     return stored.report, prev  # the stored run itself, so the gate can name it
@@ -83,7 +83,7 @@ def _latest(project):
     from ..exceptions import UsageError
     from ..store import database_errors, previous_run
 
-    with database_errors(), _engine() as engine, Session(engine) as session:
+    with database_errors(), open_engine() as engine, Session(engine) as session:
         try:
             prev = previous_run(session, project)
         except UsageError:  # a project with no runs yet: nothing to regress from

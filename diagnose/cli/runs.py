@@ -12,7 +12,7 @@ from .report import prepare, run_files
 
 
 @contextmanager
-def _engine(*, migrate: bool = True) -> Iterator:
+def open_engine(*, migrate: bool = True) -> Iterator:
     """The configured engine, disposed afterwards (no pooled connection outlives the command)."""
     from ..store import make_engine
 
@@ -42,7 +42,7 @@ def submit(project, run_name, param, train_size, fmt, **values):
 
     params = {k: _number_or_text(v) for k, v in parse_pairs(param, what="--param").items()}
     prepared = prepare(values)
-    with database_errors(), _engine() as engine:
+    with database_errors(), open_engine() as engine:
         with Session(engine) as session, session.begin():
             submit_prepared(session, prepared, project=project, run=run_name, params=params,
                             train_size=train_size)
@@ -59,7 +59,7 @@ def runs(project, fmt):
 
     from ..store import RunList, database_errors, list_runs
 
-    with database_errors(), _engine() as engine, Session(engine) as session:
+    with database_errors(), open_engine() as engine, Session(engine) as session:
         result = RunList(project=project, runs=tuple(list_runs(session, project)))
     emit(result, fmt)
 
@@ -74,7 +74,7 @@ def show(project, run_name, fmt):
 
     from ..store import database_errors, get_run
 
-    with database_errors(), _engine() as engine, Session(engine) as session:
+    with database_errors(), open_engine() as engine, Session(engine) as session:
         result = get_run(session, project, run_name)
     emit(result, fmt)
 
@@ -90,7 +90,7 @@ def upgrade():
     from ..store import database_errors
     from ..store import upgrade as do_upgrade
 
-    with database_errors(), _engine(migrate=False) as engine:
+    with database_errors(), open_engine(migrate=False) as engine:
         before, after = do_upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
     if before == after:

@@ -12,12 +12,28 @@ that would cut the cv error most. Reading reviewed files and cv files is
 """
 from __future__ import annotations
 
-from ._cohorts import (COLUMNS, DEFAULT_BINS, DEFAULT_FDR, MAX_CATEGORIES, MISSING, CohortTable, cohort_errors,
-                       cohort_table)
+from ._cohorts import (
+    COLUMNS,
+    DEFAULT_BINS,
+    DEFAULT_FDR,
+    MAX_CATEGORIES,
+    MISSING,
+    CohortTable,
+    cohort_errors,
+    cohort_table,
+)
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
 from ._sample import ErrorSample, sample_errors
-from ._tally import (REDUCTION_NOTE, SHARES_NOTE, CategoryCount, ErrorTally, fpc_wilson, split_tags, tally_sample,
-                     tally_tags)
+from ._tally import (
+    REDUCTION_NOTE,
+    SHARES_NOTE,
+    CategoryCount,
+    ErrorTally,
+    fpc_wilson,
+    split_tags,
+    tally_sample,
+    tally_tags,
+)
 
 __all__ = [
     "COLUMNS", "DEFAULT_BINS", "DEFAULT_FDR", "DEFAULT_TOP_SHARE", "MAX_CATEGORIES", "MISSING", "REDUCTION_NOTE",

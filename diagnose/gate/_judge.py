@@ -140,8 +140,9 @@ def _judge(rule: GateRule, data: Mapping) -> RuleResult:
     value, ci = resolve(data, rule.path, rule=rule.text)
     expected = rule.expected
     if isinstance(value, Mapping) or isinstance(value, list):
+        keys = ", ".join(map(str, value)) if isinstance(value, Mapping) else "an index"
         raise UsageError(f"rule '{rule.text}': {rule.path} is a section, not a value; "
-                         f"name one of its keys ({', '.join(map(str, value)) if isinstance(value, Mapping) else 'an index'})")
+                         f"name one of its keys ({keys})")
     if rule.path == "verdict" and isinstance(expected, str) and expected not in VERDICTS:
         raise UsageError(f"rule '{rule.text}': '{expected}' is not a verdict; "
                          f"verdicts are {', '.join(VERDICTS)}")

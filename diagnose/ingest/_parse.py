@@ -16,7 +16,7 @@ from ._tasks import multilabel_labels, task_type
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions, Source, Splits
 
 
-def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str | None:
+def infer_task(column_names: Sequence[str], columns: Columns | None = None) -> str | None:
     """The task the columns describe, or ``None`` when only ``y_pred`` exists (labels decide).
 
     >>> infer_task(["id", "y_true", "y_prob_cat", "y_prob_dog"])
@@ -24,6 +24,7 @@ def infer_task(column_names: Sequence[str], columns: Columns = Columns()) -> str
     >>> infer_task(["y_true", "y_score"])
     'binary'
     """
+    columns = columns or Columns()
     names = set(column_names)
     if multilabel_labels(names, columns):
         return "multilabel"
@@ -191,7 +192,7 @@ def parse_splits(
         inferred = _task_from_labels(np.concatenate(labels), np.concatenate(preds))
         if positive_label is not None and inferred == "multiclass":
             inferred = "binary"
-    for split, raw in raws.items():
+    for raw in raws.values():
         other = task or infer_task(raw.table.column_names, columns)
         if task is None and other is not None and other != inferred:
             raise InputError(

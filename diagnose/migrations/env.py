@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from diagnose.store._models import Base
+from diagnose.store import Base
 
 
 def _run(connection) -> None:

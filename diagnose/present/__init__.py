@@ -16,8 +16,17 @@ from ..values import formats, render
 from . import _charts, _curves, _error_analysis, _gate, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
 from ._charts import curve_chart, levels_chart, pr_chart, tally_chart, threshold_chart
 from ._comparison import KEY_NUMBERS, METRIC_UNITS, TEXT_COLUMNS, compare_reports, key_numbers
-from ._frames import (confusion_frame, detail_status, gap_table, gaps_frame, levels_frame, metrics_frame,
-                      other_baselines, readable, tally_frame)
+from ._frames import (
+    confusion_frame,
+    detail_status,
+    gap_table,
+    gaps_frame,
+    levels_frame,
+    metrics_frame,
+    other_baselines,
+    readable,
+    tally_frame,
+)
 from ._tables import fmt, table
 
 __all__ = [

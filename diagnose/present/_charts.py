@@ -33,9 +33,8 @@ def curve_chart(curve):
     'LayerChart'
     """
     import altair as alt
-    import pandas as pd
-
     import numpy as np
+    import pandas as pd
 
     key = "train_size" if curve.kind == "learning" else "value"
     frame = curve.to_frame()
@@ -105,8 +104,10 @@ def levels_chart(report: Mapping[str, Any]) -> alt.LayerChart:
     others = other_baselines(report, shown=True)
     if others:
         frame = pd.DataFrame({"name": list(others), "error": list(others.values())})
-        layers += [alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="gray").encode(y="error:Q", tooltip=["name", "error"]),
-                   alt.Chart(frame).mark_text(align="left", x=4, dy=-6, color="gray").encode(y="error:Q", text="name:N")]
+        layers += [alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="gray")
+                   .encode(y="error:Q", tooltip=["name", "error"]),
+                   alt.Chart(frame).mark_text(align="left", x=4, dy=-6, color="gray")
+                   .encode(y="error:Q", text="name:N")]
     return alt.layer(*layers).properties(width=WIDTH, height=340, title="Where the error sits")
 
 
@@ -132,7 +133,8 @@ def threshold_chart(curve: pd.DataFrame, *, chosen: float | None, current: float
     lines = alt.Chart(long).mark_line().encode(
         x=alt.X("threshold:Q", title="threshold (positive when score >= threshold)"),
         y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("measure:N", title=None, scale=alt.Scale(**MEASURE_COLORS)), tooltip=["threshold", "measure", "value"])
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(**MEASURE_COLORS)),
+        tooltip=["threshold", "measure", "value"])
     rules = alt.Chart(_marks(chosen, current)).mark_rule(strokeDash=[5, 3], size=2).encode(
         x="threshold:Q", color=alt.Color("mark:N", title=None, scale=alt.Scale(range=MARK_COLORS)), tooltip=["mark"])
     return alt.layer(lines, rules).resolve_scale(color="independent").properties(

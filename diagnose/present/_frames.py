@@ -28,7 +28,8 @@ def levels_frame(report: Mapping[str, Any]) -> pd.DataFrame:
     """The baseline and J_train, J_cv, J_test of a stored report, with their 95% intervals.
 
     >>> r = {"reference": 0.01, "reference_name": "human", "splits": {
-    ...     "train": {"error": 0.02, "ci_low": 0.01, "ci_high": 0.03}, "cv": {"error": 0.1, "ci_low": 0.08, "ci_high": 0.12}}}
+    ...     "train": {"error": 0.02, "ci_low": 0.01, "ci_high": 0.03},
+    ...     "cv": {"error": 0.1, "ci_low": 0.08, "ci_high": 0.12}}}
     >>> levels_frame(r)[["level", "error"]].values.tolist()
     [['baseline', 0.01], ['J_train', 0.02], ['J_cv', 0.1]]
     """

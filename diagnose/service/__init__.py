@@ -9,12 +9,19 @@
 """
 from __future__ import annotations
 
-from ._error_analysis import cohort_table, tally
 from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
+from ._error_analysis import cohort_table, tally
 from ._gate import load_rules
 from ._report import report
-from ._stored import (OVERVIEW_COLUMNS, curve_runs, learning_curve_from_store, run_overview, session,
-                      tally_from_store, validation_curve_from_store)
+from ._stored import (
+                      OVERVIEW_COLUMNS,
+                      curve_runs,
+                      learning_curve_from_store,
+                      run_overview,
+                      session,
+                      tally_from_store,
+                      validation_curve_from_store,
+)
 from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
 
 __all__ = [

@@ -18,8 +18,17 @@ from ..error_analysis import ErrorTally, tally_sample
 from ..exceptions import UsageError
 from ..ingest import Predictions, Runs, TaggedSample, runs_from_groups
 from ..present import KEY_NUMBERS, key_numbers
-from ..store import (curve_rows, curve_tables, database_errors, get_tags, load_run_splits, make_engine,
-                     stored_baselines, stored_reports, whole_number)
+from ..store import (
+    curve_rows,
+    curve_tables,
+    database_errors,
+    get_tags,
+    load_run_splits,
+    make_engine,
+    stored_baselines,
+    stored_reports,
+    whole_number,
+)
 from ._curves import learning_curve, validation_curve
 
 if TYPE_CHECKING:

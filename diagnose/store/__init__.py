@@ -38,18 +38,31 @@ _LAZY = {
     "count_rows": "_runs", "delete_run": "_runs", "find_project": "_runs", "get_run": "_runs",
     "list_projects": "_runs", "list_runs": "_runs", "load_run_splits": "_runs", "previous_run": "_runs",
     "prune_blobs": "_runs", "stored_reports": "_runs", "submit_run": "_runs",
+    "Base": "_models",
     "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
 }
 if TYPE_CHECKING:
     from ._codec import decode_table, encode_table
     from ._curves import CurveTables, curve_rows, curve_tables, project_runs, stored_baselines
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
-    from ._runs import (count_rows, delete_run, find_project, get_run, list_projects, list_runs, load_run_splits,
-                        previous_run, prune_blobs, stored_reports, submit_run)
+    from ._runs import (
+        count_rows,
+        delete_run,
+        find_project,
+        get_run,
+        list_projects,
+        list_runs,
+        load_run_splits,
+        previous_run,
+        prune_blobs,
+        stored_reports,
+        submit_run,
+    )
+    from ._models import Base
     from ._tags import delete_tags, get_tags, save_tags, set_tags
 
 __all__ = [
-    "CurveTables", "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
+    "Base", "CurveTables", "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
     "count_rows", "current_revision", "curve_rows", "curve_tables", "database_errors", "decode_table",
     "delete_run", "delete_tags", "encode_table", "find_project", "get_run", "get_tags", "head_revision",
     "list_projects", "list_runs", "load_run_splits", "make_engine", "previous_run", "project_runs",

@@ -41,9 +41,9 @@ from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
 from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits
+from ._codec import decode_table, encode_table
 from ._dialects import claim_write_lock, insert_ignore
 from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
-from ._codec import decode_table, encode_table
 from ._values import Encoded, RunSummary, StoredRun, SubmissionInfo
 
 
@@ -85,7 +85,7 @@ def submit_run(
     claim_write_lock(session)
     project_id = find_project(session, project, create=True)
     if session.scalar(select(Run.id).where(Run.project_id == project_id, Run.name == run)) is not None:
-        raise UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
+        raise _duplicate(project, run)
     cv_error = report_dict["splits"]["cv"]["error"]
     row = Run(project_id=project_id, name=run, task=splits.task, metric=report_dict["metric"],
               ingest={"columns": dict(columns or {}), "positive_label": positive_label,
@@ -95,7 +95,7 @@ def submit_run(
     try:
         session.flush()
     except IntegrityError:  # another writer created the same run name meanwhile
-        raise UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)") from None
+        raise _duplicate(project, run) from None
     for name, (pred, enc) in encoded.items():
         _store_blob(session, enc)
         session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
@@ -105,6 +105,10 @@ def submit_run(
     session.flush()
     _store_report(session, row.id, report, report_dict)
     return _summary(row, project)
+
+
+def _duplicate(project: str, run: str) -> UsageError:
+    return UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
 
 
 def check_length(what: str, value: str, column) -> None:

@@ -219,7 +219,8 @@ class PRF:
         return (self.tp + self.tn) / self.total if self.total > 0 else 0.0
 
     def to_dict(self) -> dict:
-        return {"precision": json_number(self.precision), "recall": json_number(self.recall), "f1": json_number(self.f1),
+        return {"precision": json_number(self.precision), "recall": json_number(self.recall),
+                "f1": json_number(self.f1),
                 "predicted_positive": json_number(self.pp), "positives": json_number(self.positives)}
 
 

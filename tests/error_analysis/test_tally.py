@@ -16,11 +16,10 @@ from scipy.optimize import brentq
 from scipy.stats import binomtest
 
 from diagnose.cli import main
-from diagnose.error_tally import fpc_wilson, split_tags, tally_tags
-from diagnose.errors import InputError, UsageError
+from diagnose.error_analysis import fpc_wilson, split_tags, tally_tags
+from diagnose.exceptions import InputError, UsageError
 from diagnose.ingest import load_tagged
 from diagnose.metrics import Z95
-
 
 # ------------------------------------------------------------------- the textbook spam example
 

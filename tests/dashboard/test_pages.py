@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from diagnose import store
 from diagnose.cli import main
+from tests.fixtures import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 BREAST = SAMPLE / "breast_cancer"
 

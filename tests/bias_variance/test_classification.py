@@ -8,11 +8,18 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from scipy.stats import binomtest
-from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, hamming_loss,
-                             precision_recall_fscore_support, precision_score, recall_score)
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    hamming_loss,
+    precision_recall_fscore_support,
+    precision_score,
+    recall_score,
+)
 
 import diagnose
-from diagnose.classification import class_table, skew, split_classification
+from diagnose.bias_variance import class_table, skew, split_classification
 from diagnose.cli import main
 from diagnose.ingest import Predictions, load_splits
 
@@ -196,14 +203,14 @@ def test_cli_report_threshold_rule_and_skew_threshold(sample_dir):
 
 @pytest.mark.parametrize("b, c", [(3, 0), (7, 3), (0, 5), (60, 40), (5200, 4800), (120000, 119000)])
 def test_exact_mcnemar_tail_matches_scipy(b, c):
-    from diagnose.classification import _mcnemar_p
+    from diagnose.bias_variance import mcnemar_p as _mcnemar_p
 
     expected = binomtest(b, b + c, 0.5, alternative="greater").pvalue
     assert _mcnemar_p(b, c) == pytest.approx(expected, rel=1e-6, abs=1e-300)
 
 
 def test_balanced_ten_classes_are_not_skewed_but_a_rare_class_is():
-    from diagnose.classification import skew
+    from diagnose.bias_variance import skew
 
     def frame(y):
         k = 10

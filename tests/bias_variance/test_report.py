@@ -8,7 +8,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 
 import diagnose
-from conftest import binary_frame
+from tests.fixtures import binary_frame
 
 
 def test_row_order_does_not_change_the_report(rng):

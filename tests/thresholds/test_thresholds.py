@@ -10,10 +10,18 @@ from click.testing import CliRunner
 from sklearn.metrics import f1_score, fbeta_score, precision_recall_curve, precision_score, recall_score
 
 from diagnose.cli import main
-from diagnose.errors import UsageError
+from diagnose.exceptions import UsageError
 from diagnose.ingest import Predictions, load_predictions
-from diagnose.threshold_choice import bootstrap_threshold, choose_threshold, threshold_search
-from diagnose.thresholds import PRF, Rule, best_threshold, metrics_at, sweep
+from diagnose.thresholds import (
+    PRF,
+    ThresholdRule,
+    best_threshold,
+    bootstrap_threshold,
+    choose_threshold,
+    metrics_at,
+    sweep,
+    threshold_search,
+)
 
 SKEWED = "sample_data/skewed"
 
@@ -142,13 +150,13 @@ def test_unreachable_precision_says_so():
 @pytest.mark.parametrize("text", ["f2", "fbeta:", "fbeta:-1", "precision>=1.5", "recall>0.5", "accuracy"])
 def test_bad_rules_are_usage_errors(text):
     with pytest.raises(UsageError):
-        Rule.parse(text)
+        ThresholdRule.parse(text)
 
 
 def test_rule_parsing():
-    assert Rule.parse("fbeta:0.5") == Rule("fbeta", 0.5, "fbeta:0.5")
-    assert Rule.parse(" Recall >= 0.8 ") == Rule("recall", 0.8, "recall>=0.8")
-    assert Rule.parse("fbeta:1").text == "f1"
+    assert ThresholdRule.parse("fbeta:0.5") == ThresholdRule("fbeta", 0.5, "fbeta:0.5")
+    assert ThresholdRule.parse(" Recall >= 0.8 ") == ThresholdRule("recall", 0.8, "recall>=0.8")
+    assert ThresholdRule.parse("fbeta:1").text == "f1"
 
 
 # ------------------------------------------------------------------------------ textbook

@@ -16,9 +16,8 @@ from sklearn.metrics import zero_one_loss
 import diagnose
 from diagnose.cli import main
 from diagnose.error_analysis import error_mask, sample_errors
-from diagnose.errors import InputError
+from diagnose.exceptions import InputError
 from diagnose.ingest import load_predictions
-
 
 # ------------------------------------------------------------------------------------ sampling
 

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from diagnose.cli import main
-from diagnose.errors import UsageError
-from diagnose.gate import check, load_rules, parse_rules
+from diagnose.exceptions import UsageError
+from diagnose.gate import check, parse_rules
+from diagnose.service import load_rules
 
 # a hand-made report (numbers chosen so each rule's outcome is known by hand)
 REPORT = {

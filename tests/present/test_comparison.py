@@ -1,4 +1,4 @@
-"""Key numbers of stored reports and two runs side by side (diagnose.comparison), checked
+"""Key numbers of stored reports and two runs side by side (diagnose.present), checked
 against scikit-learn on the sample files."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 import diagnose
-from diagnose.comparison import KEY_NUMBERS, compare_reports, key_numbers
+from diagnose.present import KEY_NUMBERS, compare_reports, key_numbers
 
 
 def _report(sample_dir, case: str, **baselines) -> dict:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import diagnose
 from diagnose.cli import main
-from diagnose.errors import InputError
+from diagnose.exceptions import InputError
 from diagnose.ingest import load_predictions, load_splits
 
 GOOD = "id,y_true,y_score\n1,0,0.1\n2,1,0.8\n3,1,0.4\n4,0,0.3\n"
@@ -175,7 +175,7 @@ def test_one_file_with_a_split_column(tmp_path):
 
 
 def test_csv_parquet_and_dataframe_agree(tmp_path, rng):
-    from conftest import binary_frame
+    from tests.fixtures import binary_frame
 
     train, cv = binary_frame(rng, 300), binary_frame(rng, 200, signal=0.3)
     train.to_csv(tmp_path / "train.csv", index=False)
@@ -286,7 +286,7 @@ def _upload(data: bytes, name: str):
 
 
 def test_upload_in_memory_reads_like_the_file(tmp_path, sample_dir):
-    from diagnose.ingest.read import read_table
+    from diagnose.ingest import read_table
 
     path = sample_dir / "breast_cancer" / "cv.csv"
     table, name = read_table(_upload(path.read_bytes(), "cv.csv"))
@@ -307,7 +307,7 @@ def test_upload_in_memory_reads_like_the_file(tmp_path, sample_dir):
     (b"PAR1 not really parquet", "cannot be read as Parquet"),
 ])
 def test_bad_upload_names_the_upload(data, words):
-    from diagnose.ingest.read import read_table
+    from diagnose.ingest import read_table
 
     with pytest.raises(InputError) as err:
         read_table(_upload(data, "mine.csv"))

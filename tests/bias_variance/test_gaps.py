@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import diagnose
-from diagnose.bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES, Tolerance
+from diagnose.bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES
+from diagnose.options import Tolerance
 
 
 def with_error_rate(rate: float, n: int = 10_000) -> pd.DataFrame:

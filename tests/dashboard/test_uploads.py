@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import uploads
 from diagnose import store
-from diagnose.errors import InputError, UsageError
+from diagnose.exceptions import InputError, UsageError
 
 
 def _file(path, name=None):

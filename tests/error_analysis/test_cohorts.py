@@ -173,7 +173,7 @@ def test_infinite_values_fall_in_the_outer_bins():
 
 
 def test_an_unknown_slice_column_is_a_usage_error(sample_dir):
-    from diagnose.errors import UsageError
+    from diagnose.exceptions import UsageError
 
     with pytest.raises(UsageError, match="no slice column 'inkk'.*ink, ink_total"):
         cohort_table(str(sample_dir / "digits" / "cv.csv"), slice_columns=("inkk",))
