@@ -222,7 +222,8 @@ def test_balanced_ten_classes_are_not_skewed_but_a_rare_class_is():
     assert not skew(balanced, balanced).skewed
     rare = np.concatenate([np.repeat(np.arange(9), 110), np.full(10, 9)])  # class 9: 1% of rows
     s = skew(frame(rare), frame(rare))
-    assert s.skewed and s.minority_class == "9" and s.limit == pytest.approx(0.02)
+    # the documented limit: the default --skew-threshold 0.10, scaled by 2 / K for K = 10 classes
+    assert s.skewed and s.minority_class == "9" and s.limit == pytest.approx(0.10 * 2 / 10)
 
 
 def test_random_multiclass_with_tied_probabilities_matches_sklearn(rng):
@@ -277,6 +278,10 @@ def test_text_report_shows_each_splits_numbers_at_the_default_decision(sample_di
         assert cells[0] == split
         assert [float(c) for c in cells[1:]] == pytest.approx(expected, rel=1e-3)
     md = skewed_report(sample_dir).to_markdown()
-    assert "### At the default decision" in md and "| cv | 0.9791 | 0.02985 | 1 | 0.3 | 0.4615 |" in md
+    cv = pd.read_csv(d / "cv.csv")
+    yy, dd = cv.y_true, (cv.y_score >= 0.5).astype(int)
+    expected = [accuracy_score(yy, dd), yy.mean(), precision_score(yy, dd), recall_score(yy, dd), f1_score(yy, dd)]
+    row = "| cv | " + " | ".join(f"{x:.4g}" for x in expected) + " |"  # 4 significant digits, as in the text
+    assert "### At the default decision" in md and row in md
     digits = diagnose.report(*(sample_dir / "digits" / f"{s}.csv" for s in SPLITS)).to_text()
     assert "precision, recall and f1 are macro averages" in digits

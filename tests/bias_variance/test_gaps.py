@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binomtest, norm
 
 import diagnose
 from diagnose.bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES
@@ -69,11 +70,19 @@ def test_material_but_noisy_gap_does_not_count_and_says_how_many_samples():
     gap = r.gaps["variance"]
     assert gap.material and not gap.significant and not gap.counted
     assert r.verdict.verdict == "good_fit"
-    # a two-proportion z-test at n_cv = samples_needed should just reach significance
+    # a two-proportion z-test at n_cv = samples_needed should just reach significance (and one
+    # cv sample fewer should not). J_train's standard error is its Wilson interval's half-width / z
+    # (scipy's Wilson interval); the cv rate's per-sample variance is p (1 - p)
     n = gap.samples_needed
     assert n is not None and n > 100
-    se = np.sqrt(r.splits["train"].se ** 2 + 0.14 * 0.86 / n)
-    assert 0.04 / se >= 1.959
+    z = norm.ppf(0.975)
+    train_ci = binomtest(200, 2000).proportion_ci(method="wilson")
+    train_var = ((train_ci.high - train_ci.low) / (2 * z)) ** 2
+
+    def z_score(n_cv):
+        return 0.04 / np.sqrt(train_var + 0.14 * 0.86 / n_cv)
+
+    assert z_score(n) > z >= z_score(n - 1)
     warning = next(w for w in r.warnings if "variance gap" in w)
     assert f"{n:,} cv samples" in warning
 

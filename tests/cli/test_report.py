@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 
 from diagnose.cli import main
 
@@ -57,7 +58,10 @@ def test_competitor_file_becomes_a_baseline(sample_dir):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["reference_name"] == "competitor"
-    assert report["baselines"]["competitor"] == pytest.approx(1697.4, abs=0.1)
+    # the competitor's J_cv, half the mean squared error of its cv predictions (scikit-learn)
+    linear = pd.read_csv(comp)
+    assert report["baselines"]["competitor"] == pytest.approx(
+        mean_squared_error(linear["y_true"], linear["y_pred"]) / 2)
     assert report["verdict"] == "high_variance"
 
 
@@ -79,9 +83,14 @@ def test_bad_usage_exits_2(sample_dir, bad):
 
 def test_metric_choice_changes_the_error(sample_dir):
     result = CliRunner().invoke(main, ["report", *args(sample_dir), "--metric", "log_loss", "--format", "json"])
+    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["metric"] == "log_loss"
-    assert report["splits"]["cv"]["error"] > 0
+    cv = pd.read_csv(sample_dir / "digits" / "cv.csv")
+    probs = cv[[f"y_prob_{k}" for k in range(10)]].to_numpy()
+    assert report["splits"]["cv"]["error"] == pytest.approx(log_loss(cv["y_true"], probs, labels=list(range(10))))
+    error_rate = json.loads(CliRunner().invoke(main, ["report", *args(sample_dir), "--format", "json"]).stdout)
+    assert error_rate["splits"]["cv"]["error"] == pytest.approx(1 - accuracy_score(cv["y_true"], probs.argmax(axis=1)))
 
 
 def test_demo_diagnoses_every_sample_case(sample_dir):

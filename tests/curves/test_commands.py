@@ -89,7 +89,11 @@ def test_cli_validation(tmp_path):
                                        "--param", "lambda", "--format", "json", "--plot", str(plot)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["chosen"]["value"] == 1000 and data["chosen"]["test_error"] == pytest.approx(1414.38, abs=0.01)
+    # oracle: J_test of the chosen lambda = sum of squared errors / 2m over its test rows
+    frame = pd.read_csv(CURVES / "validation_lambda.csv")
+    test = frame[(frame.split == "test") & (frame.param_lambda == 1000)]
+    assert data["chosen"]["value"] == 1000
+    assert data["chosen"]["test_error"] == pytest.approx(((test.y_pred - test.y_true) ** 2).sum() / (2 * len(test)))
     assert all("test_error" not in p for p in data["points"])
     spec = plot.read_text()
     assert "vega-lite" in spec and '"side": "bias"' in spec and "chosen lambda = 1000" in spec

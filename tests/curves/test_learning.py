@@ -7,6 +7,8 @@ sample_data/README.md.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,7 +90,8 @@ def test_estimator_points_match_an_independent_refit(digits_split):
     X, X_cv, y, y_cv = digits_split
     model = KNeighborsClassifier(3)
     lc = diagnose.learning_curve_from_estimator(model, X, y, X_cv=X_cv, y_cv=y_cv, train_sizes=[0.25, 1.0])
-    assert [p.value for p in lc.points] == [337, 1347]
+    # fractions are shares of the training rows, rounded up: 0.25 x 1347 = 336.75 -> 337
+    assert [p.value for p in lc.points] == [math.ceil(0.25 * len(X)), len(X)] == [337, 1347]
     for point in lc.points:
         fit = KNeighborsClassifier(3).fit(X[:point.value], y[:point.value])
         assert point.train.error == pytest.approx(1 - accuracy_score(y[:point.value], fit.predict(X[:point.value])))

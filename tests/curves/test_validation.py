@@ -60,7 +60,8 @@ def test_validation_tie_rule_and_sides_at_an_edge():
     def err(p):
         return SplitError("", "mse", 100, p, p, p, 0.0, 0.0, 100.0)
 
-    pts = [CurvePoint(v, err(tr), err(cv)) for v, tr, cv in [(1, 5.0, 6.0), (2, 3.0, 4.0), (3, 1.0, 4.0), (4, 0.5, 7.0)]]
+    pts = [CurvePoint(v, err(tr), err(cv))
+           for v, tr, cv in [(1, 5.0, 6.0), (2, 3.0, 4.0), (3, 1.0, 4.0), (4, 0.5, 7.0)]]
     assert build_validation_curve(pts, param="degree", metric="mse").chosen == 2
     assert build_validation_curve(pts, param="degree", metric="mse", tie="largest").chosen == 3
     edge = build_validation_curve(pts[1:], param="degree", metric="mse")
@@ -77,7 +78,8 @@ def test_validation_over_text_values_names_no_sides():
     def err(p):
         return SplitError("", "error_rate", 100, p, p, p, 0.0, 0.0, 100.0)
 
-    pts = [CurvePoint(k, err(tr), err(cv)) for k, tr, cv in [("linear", 0.3, 0.4), ("poly", 0.2, 0.3), ("rbf", 0.1, 0.2)]]
+    pts = [CurvePoint(k, err(tr), err(cv))
+           for k, tr, cv in [("linear", 0.3, 0.4), ("poly", 0.2, 0.3), ("rbf", 0.1, 0.2)]]
     vc = build_validation_curve(pts, param="kernel", metric="error_rate")
     assert vc.chosen == "rbf" and vc.verdict == "minimum_inside"
     assert [p.side for p in vc.points] == ["other", "other", "chosen"]

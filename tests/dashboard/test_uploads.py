@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy.orm import Session
@@ -44,9 +45,14 @@ def test_parameters_keep_text_and_numbers():
 
 
 def test_size_limit_names_the_file(sample_dir):
-    train = _file(sample_dir / "breast_cancer" / "train.csv")
-    uploads.check_sizes({"train": train}, max_mb=0.01)  # 9 kB fits in 10 kB
-    with pytest.raises(InputError, match=r"train.csv \(train file\): is 9.12 kB, above the upload limit of 0.005 MB"):
+    path = sample_dir / "breast_cancer" / "train.csv"
+    train = _file(path)
+    size = path.stat().st_size  # bytes, as the file system counts them (about 9 kB)
+    assert 5_000 < size <= 10_000  # the two limits below sit on either side of it
+    uploads.check_sizes({"train": train}, max_mb=0.01)  # fits in 10 kB
+    kb = f"{size / 1000:.3g} kB"  # the size in kB (1 kB = 1000 bytes), 3 significant digits
+    with pytest.raises(InputError,
+                       match=rf"train.csv \(train file\): is {re.escape(kb)}, above the upload limit of 0.005 MB"):
         uploads.check_sizes({"train": train}, max_mb=0.005)
 
 

@@ -135,7 +135,7 @@ def test_sample_tag_tally_end_to_end_cli(tmp_path, sample_dir, n):
     got = {c["name"]: c for c in d["categories"]}
     assert {k: v["count"] for k, v in got.items()} == expected.to_dict()
     assert d["total_errors"] == 10 and d["cv_n"] == 359 and d["reviewed"] == n
-    for name, c in got.items():
+    for c in got.values():
         assert c["estimated_count"] == pytest.approx(c["count"] / n * 10)
         assert c["max_error_reduction"] == pytest.approx(c["count"] / n * 10 / 359)
         if n == 10:  # a census of the errors: exact
@@ -179,8 +179,8 @@ def test_multilabel_sample_names_the_labels(sample_dir):
     s = sample_errors(load_predictions(sample_dir / "multilabel" / "cv.csv"), n=8, seed=0)
     labels = ["even", "prime", "large", "loop"]
     for row in s.frame.itertuples():
-        truth = [l for l in labels if df.loc[row.id, f"y_true_{l}"] == 1]
-        decided = [l for l in labels if df.loc[row.id, f"y_score_{l}"] >= 0.5]
+        truth = [lab for lab in labels if df.loc[row.id, f"y_true_{lab}"] == 1]
+        decided = [lab for lab in labels if df.loc[row.id, f"y_score_{lab}"] >= 0.5]
         assert set(row.y_true.split("|")) == (set(truth) or {"(none)"})
         assert set(row.y_pred.split("|")) == (set(decided) or {"(none)"})
         assert truth != decided  # only rows with a wrong label are errors

@@ -259,7 +259,8 @@ def test_cli_gates_stored_runs_with_no_regression(tmp_path, files, sample_dir, r
 def test_cli_no_regression_when_the_previous_stored_run_has_no_test_split(tmp_path, files):
     runner = CliRunner()
     train, cv = files[1], files[3]
-    assert runner.invoke(main, ["submit", "--project", "bc", "--run", "v1", "--train", train, "--cv", cv]).exit_code == 0
+    v1 = ["submit", "--project", "bc", "--run", "v1", "--train", train, "--cv", cv]
+    assert runner.invoke(main, v1).exit_code == 0
     assert runner.invoke(main, ["submit", "--project", "bc", "--run", "v2", *files]).exit_code == 0
     rules = _write(tmp_path, 'rules = ["cv.error <= 0.5"]\nno_regression = {metric = "test.error"}\n')
     junit = tmp_path / "out.xml"

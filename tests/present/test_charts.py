@@ -1,8 +1,10 @@
 """diagnose.present charts and tables: the data behind the charts, from real reports."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.dummy import DummyClassifier
 from sklearn.metrics import accuracy_score
 
 import diagnose
@@ -38,12 +40,16 @@ def test_each_gap_spans_the_two_levels_it_separates(report):
     assert gaps.loc["bias", "status"] == "below tolerance"
 
 
-def test_levels_chart_keeps_the_levels_in_order(report):
+def test_levels_chart_keeps_the_levels_in_order(report, sample_dir):
     spec = charts.levels_chart(report).to_dict()
     domains = [layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"]]
     assert all(d == ["baseline", "J_train", "J_cv", "J_test"] for d in domains)
-    # the trivial classifier (0.377) would squash the chart: left out of it and named below
-    assert charts.other_baselines(report, shown=False) == {"trivial": pytest.approx(0.37719, abs=1e-5)}
+    # the trivial classifier (train's majority class; J_cv about 0.38) would squash the chart:
+    # left out of it and named below. Oracle: scikit-learn's most-frequent dummy, fit on train
+    train, cv = (pd.read_csv(sample_dir / "breast_cancer" / f"{s}.csv") for s in ("train", "cv"))
+    dummy = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(train), 1)), train["y_true"])
+    trivial = 1 - accuracy_score(cv["y_true"], dummy.predict(np.zeros((len(cv), 1))))
+    assert charts.other_baselines(report, shown=False) == {"trivial": pytest.approx(trivial)}
 
 
 def test_confusion_frame_counts(rng):
@@ -61,7 +67,11 @@ def test_threshold_charts_mark_the_chosen_and_the_slider(report):
     spec = charts.threshold_chart(curve, chosen=report["threshold"]["value"], current=0.3).to_dict()
     marks = [v["mark"] for v in spec["datasets"].values() for v in v if "mark" in v]
     assert marks == [f"chosen on cv {report['threshold']['value']:.4g}", "slider 0.3"]
-    assert charts.pr_chart(curve, chosen=None, current={"threshold": 0.3, "precision": 1.0, "recall": 0.5}).to_dict()
+    # without a chosen point the precision/recall chart marks only the slider's point
+    current = {"threshold": 0.3, "precision": 1.0, "recall": 0.5}
+    pr = charts.pr_chart(curve, chosen=None, current=current).to_dict()
+    dots = [v for v in pr["datasets"].values() for v in v if "mark" in v]
+    assert dots == [{**current, "mark": "slider 0.3"}]
 
 
 def test_tally_frame_keeps_the_ranking(sample_dir):

@@ -26,7 +26,8 @@ from tests.fixtures import misclassified_share, row_counts, run_cli
 
 def test_submit_runs_show_round_trip(db_url, case):
     args = ["--train", case["train"], "--cv", case["cv"], "--test", case["test"], "--baseline", "human=0.02"]
-    first = run_cli(["submit", "--project", "bc", "--run", "r1", *args, "--param", "C=0.3", "--train-size", "341"], db_url)
+    first = run_cli(["submit", "--project", "bc", "--run", "r1", *args, "--param", "C=0.3", "--train-size", "341"],
+                    db_url)
     assert first.exit_code == 0, first.output
     second = run_cli(["submit", "--project", "bc", "--run", "r2", *args, "--format", "json"], db_url)
     assert second.exit_code == 0, second.output
@@ -135,7 +136,8 @@ def test_a_bad_file_stores_nothing(db_url, case, tmp_path):
     bad.loc[3, "y_score"] = 1.3
     bad_path = tmp_path / "bad_cv.csv"
     bad.to_csv(bad_path, index=False)
-    result = run_cli(["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", str(bad_path)], db_url)
+    result = run_cli(["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", str(bad_path)],
+                     db_url)
     assert result.exit_code == 2
     assert "must lie in [0, 1]" in result.output and "row 4" in result.output
     assert set(row_counts(db_url).values()) == {0}
@@ -194,7 +196,7 @@ def test_four_concurrent_submits_all_land(db_url, tmp_path):
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for i, p in enumerate(paths)]
     outs = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, outs):
+    for proc, (_out, err) in zip(procs, outs):
         assert proc.returncode == 0, err.decode()
     engine = store.make_engine(db_url)
     with Session(engine) as s:
