@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,7 @@ class TagChanges:
         return not self.save and not self.clear
 
 
-def tag_changes(edited: "pd.DataFrame", stored: Mapping[str, str]) -> TagChanges:  # noqa: F821
+def tag_changes(edited: pd.DataFrame, stored: Mapping[str, str]) -> TagChanges:
     """Compare the edited table (``id``, ``tags``) with the stored tags.
 
     Unchanged rows are left alone, so a second reviewer's Save does not overwrite who
@@ -40,7 +44,7 @@ def tag_changes(edited: "pd.DataFrame", stored: Mapping[str, str]) -> TagChanges
     return TagChanges(save=save, clear=tuple(clear))
 
 
-def review_frame(sample: "pd.DataFrame", saved: Mapping[str, str]) -> "pd.DataFrame":  # noqa: F821
+def review_frame(sample: pd.DataFrame, saved: Mapping[str, str]) -> pd.DataFrame:
     """The sample as reviewers edit it: ids as text, the stored tags filled in, no bookkeeping columns.
 
     >>> import pandas as pd

@@ -110,13 +110,13 @@ def demote_headings(markdown: str) -> str:
     return re.sub(r"^#{1,4} ", "##### ", markdown, flags=re.MULTILINE)
 
 
-def need_run(project: str | None, run: str | None) -> bool:
-    """Tell the user what to do when no run is selected; True when there is one."""
+def selected_run(project: str | None, run: str | None) -> tuple[str, str] | None:
+    """The selected (project, run); None, after telling the user what to do, when no run is selected."""
     if project is None or run is None:
         st.info("No run to show yet. Store one on the Upload page (or run `diagnose demo` for the "
                 "sample runs), then pick it in the sidebar.")
-        return False
-    return True
+        return None
+    return project, run
 
 
 def verdict_card(report: dict, *, title: str | None = None, numbers: bool = True) -> None:

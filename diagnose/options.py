@@ -14,9 +14,9 @@ here plus the code that uses it. Defaults are named once, below.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union
 
 from .exceptions import UsageError
 
@@ -33,7 +33,7 @@ DEFAULT_SEED = 0
 DEFAULT_CURVE_POINTS = 1000
 METRIC_HELP = ("error_rate (default), log_loss, brier; regression: half_mse (default), mse, rmse, mae.")
 
-Bootstrap = Union[int, str]  # a number of resamples, or "auto"
+Bootstrap = Union[int, Literal["auto"]]  # a number of resamples, or "auto"
 
 
 def _option(default: Any, help: str, **cli: Any) -> Any:
@@ -118,7 +118,8 @@ class ReadOptions:
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASK_NAMES:
             raise UsageError(f"unknown task '{self.task}'; choose one of {', '.join(TASK_NAMES)}")
-        columns = self.columns
+        # callers may pass a Columns, a mapping or (role, name) pairs
+        columns: Columns | Mapping[str, str] | Iterable[tuple[str, str]] | None = self.columns
         if isinstance(columns, Columns):  # the roles it renames
             columns = {k: v for k, v in columns.__dict__.items() if getattr(Columns(), k) != v}
         if isinstance(columns, Mapping):

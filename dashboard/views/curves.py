@@ -8,8 +8,10 @@ from diagnose import present
 def render(project: str | None, run: str | None) -> None:
     """Draw the page for the sidebar's project and run."""
     st.title("Curves")
-    if not ui.need_run(project, run):
+    selected = ui.selected_run(project, run)
+    if selected is None:
         return
+    project, run = selected
     runs = data.overview(project)
     sizes = runs["train_size"].dropna().nunique()
     params = sorted({name for p in runs["params"] for name in p})

@@ -8,8 +8,10 @@ from diagnose import present
 def render(project: str | None, run: str | None) -> None:
     """Draw the page for the sidebar's project and run."""
     st.title("Diagnosis")
-    if not ui.need_run(project, run):
+    selected = ui.selected_run(project, run)
+    if selected is None:
         return
+    project, run = selected
     stored = data.stored_run(project, run)
     report = stored.report
     st.caption(f"project {project}, run {run}, task {report.get('task')}, submitted "

@@ -12,8 +12,10 @@ EDITOR = "tag_editor"
 def render(project: str | None, run: str | None) -> None:
     """Draw the page for the sidebar's project and run."""
     st.title("Error analysis")
-    if not ui.need_run(project, run):
+    selected = ui.selected_run(project, run)
+    if selected is None:
         return
+    project, run = selected
     st.caption(f"project {project}, run {run}: review a sample of cv errors, give each the categories "
                "that explain it (separated by ';'), save, and attack the largest category first")
     left, mid, right = st.columns(3)

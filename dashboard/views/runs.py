@@ -22,8 +22,10 @@ def listing(runs: pd.DataFrame) -> pd.DataFrame:
 def render(project: str | None, run: str | None) -> None:
     """Draw the page for the sidebar's project and run."""
     st.title("Runs")
-    if not ui.need_run(project, run):
+    selected = ui.selected_run(project, run)
+    if selected is None:
         return
+    project, run = selected
     runs = data.overview(project)
     st.caption(f"project {project}: {len(runs)} run{'s' if len(runs) != 1 else ''}, oldest first; "
                "gaps: bias = J_train - baseline, variance = J_cv - J_train, test = J_test - J_cv")

@@ -22,8 +22,10 @@ def metrics_row(split: str, threshold: float, m) -> dict:
 def render(project: str | None, run: str | None) -> None:
     """Draw the page for the sidebar's project and run."""
     st.title("Thresholds")
-    if not ui.need_run(project, run):
+    selected = ui.selected_run(project, run)
+    if selected is None:
         return
+    project, run = selected
     report = data.stored_run(project, run).report
     task, result = report.get("task"), report.get("threshold")
     splits = data.splits(project, run)

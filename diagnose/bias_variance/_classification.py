@@ -78,7 +78,7 @@ class ClassTable:
         """``macro``, ``weighted`` (by support) or ``micro`` precision/recall/F1."""
         if kind == "micro":
             tp, pp, sup = self.tp.sum(), self.predicted.sum(), self.support.sum()
-            vals = (float(_div(tp, pp)), float(_div(tp, sup)), float(_div(2 * tp, pp + sup)))
+            vals: tuple[float, ...] = (float(_div(tp, pp)), float(_div(tp, sup)), float(_div(2 * tp, pp + sup)))
         else:
             keep = self._present()
             w = self.support[keep] if kind == "weighted" else np.ones(int(keep.sum()))

@@ -91,7 +91,7 @@ class Report(Rendered):
             out["classes"] = list(self.classes)
         for section in SECTIONS:
             if section.in_json:
-                value = self.sections.get(section.key)
+                value: Any = self.sections.get(section.key)  # a section's value, or None
                 out[section.key] = value.to_dict() if hasattr(value, "to_dict") else value
         return out
 

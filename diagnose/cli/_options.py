@@ -25,7 +25,7 @@ def parse_pairs(values: Iterable[str] | None, *, what: str, number: bool = False
     >>> parse_pairs(["human=0.02"], what="--baseline", number=True)
     {'human': 0.02}
     """
-    out = {}
+    out: dict[str, float | str] = {}
     for item in values or ():
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()

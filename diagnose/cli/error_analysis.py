@@ -116,7 +116,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
         from ..service import session
         from ..store import save_tags
 
-        reviewed = np.not_equal(tagged.tags, None)  # None: a row not reviewed yet
+        reviewed = np.array([t is not None for t in tagged.tags], dtype=bool)  # None: a row not reviewed yet
         with session() as s, s.begin():
             saved = save_tags(s, project=project, run=run_name,
                               tags=dict(zip(tagged.ids[reviewed], tagged.tags[reviewed])), reviewer=reviewer)

@@ -70,6 +70,7 @@ class Extrapolation:
         if self.status == "unreachable":
             return (f"{law}; the target {self.target:.4g} cannot be reached with more data alone: "
                     f"the asymptote {self.c:.4g} lies above it")
+        assert self.m_target is not None  # status is "reachable": the size was solved for
         shown = f"{self.m_target:,.0f}" if self.m_target < 1e7 else f"{self.m_target:.2g}"
         if math.isinf(self.m_target):
             shown = "a size too large to compute"
@@ -150,6 +151,7 @@ def fit_power_law(
                             f_scale=2.0, x_scale="jac", max_nfev=2000)
         if best is None or res.cost < best.cost:
             best = res
+    assert best is not None  # the loop above ran
     c, a_scaled, b = (float(v) for v in best.x)
     a = a_scaled * m_max ** b  # back to unscaled sizes: a' x^-b = a' m_max^b m^-b
     fitted = c + a_scaled * x ** (-b)

@@ -123,10 +123,10 @@ def build_learning_curve(
     tolerance = tolerance or Tolerance()
     warnings = list(warnings)
     user = check_baselines(baselines, metric)
-    ref_name = min(user, key=user.get) if user else None
+    ref_name = min(user, key=lambda name: user[name]) if user else None
     last = points[-1]
     verdict = diagnose_bias_variance({"train": last.train, "cv": last.cv},
-                                     reference=user[ref_name] if user else None,
+                                     reference=user[ref_name] if ref_name is not None else None,
                                      reference_name=ref_name, tolerance=tolerance)
     warnings += [f"at train_size = {last.value}: {w}" if "gap" in w else w for w in verdict.warnings]
     tol = verdict.gaps["variance"].tolerance
@@ -233,5 +233,6 @@ def summary_points(summary: CurveSummary, metric: str | None):
                                        p * (1 - p), float(n)))
             else:
                 pair.append(SplitError(split, metric, n, p, p, p, 0.0, 0.0, float(n)))
-        points.append(CurvePoint(m, *pair))
+        train, cv = pair
+        points.append(CurvePoint(m, train, cv))
     return points, metric, warnings

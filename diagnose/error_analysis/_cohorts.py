@@ -179,11 +179,13 @@ def cohort_table(pred: Predictions, *, bins: int = DEFAULT_BINS, fdr: float = DE
     import pandas as pd
 
     errors, cut = error_mask(pred, cut=cut, top_share=top_share)
-    names = pred.slice_columns if slice_columns is None else slice_columns
-    names = [c for c in names if c not in (TOTAL_ERRORS_COLUMN, CV_N_COLUMN)]
+    wanted = pred.slice_columns if slice_columns is None else slice_columns
+    names = [c for c in wanted if c not in (TOTAL_ERRORS_COLUMN, CV_N_COLUMN)]
+    if not names:
+        return cohort_errors(errors, pd.DataFrame(index=range(pred.n)), bins=bins, fdr=fdr, cut=cut)
+    assert pred.table is not None, "slice columns are read from the predictions' table"
     unknown = [c for c in names if c not in pred.table.column_names]
     if unknown:
         raise UsageError(f"no slice column {', '.join(map(repr, unknown))} in {pred.source}; it has "
                          f"{', '.join(pred.slice_columns) or 'no slice columns'}")
-    slices = pred.table.select(names).to_pandas() if names else pd.DataFrame(index=range(pred.n))
-    return cohort_errors(errors, slices, bins=bins, fdr=fdr, cut=cut)
+    return cohort_errors(errors, pred.table.select(names).to_pandas(), bins=bins, fdr=fdr, cut=cut)

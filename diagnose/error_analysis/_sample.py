@@ -75,6 +75,7 @@ def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None
     out = {"id": ids[picked], "y_true": pred.kind.names(pred, pred.y_true[picked]),
            "y_pred": pred.kind.names(pred, pred.decision[picked])}
     if not pred.kind.classification:
+        assert pred.y_pred is not None  # regression predictions are y_pred
         out["abs_error"] = np.round(np.abs(pred.y_pred[picked] - pred.y_true[picked]), 6)
     elif pred.task == "multiclass" and pred.y_score is not None:
         out["y_score"] = pred.y_score[picked].max(axis=1)
@@ -82,6 +83,7 @@ def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None
         out["y_score"] = pred.y_score[picked]
     frame = pd.DataFrame(out)
     if pred.slice_columns:
+        assert pred.table is not None  # slice columns are columns of the table
         slices = pred.table.select(list(pred.slice_columns)).take(picked).to_pandas()
         slices = slices.drop(columns=[c for c in slices.columns if c in out or
                                       c in ("tags", TOTAL_ERRORS_COLUMN, CV_N_COLUMN)])

@@ -7,7 +7,7 @@ is a large part of all errors).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -122,7 +122,7 @@ def fpc_wilson(count: np.ndarray, n: int, population: int | None,
     return low, high
 
 
-def tally_tags(tags: Sequence[str | None], *, total_errors: int | None = None,
+def tally_tags(tags: Iterable[str | None], *, total_errors: int | None = None,
                cv_n: int | None = None, warnings: Sequence[str] = ()) -> ErrorTally:
     """Tally the tags of reviewed errors (``None``/empty = not reviewed yet).
 

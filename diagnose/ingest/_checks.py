@@ -1,6 +1,9 @@
 """Column checks: every failure names the file, the column, the first rows and the fix."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,8 +22,12 @@ class Checker:
         self.name = name
         self.row_numbers = row_numbers
 
-    def fail(self, problem, *, column=None, mask=None, values=None, fix=None):
-        rows, shown, n_bad = [], [], None
+    def fail(self, problem: str, *, column: str | None = None, mask: np.ndarray | None = None,
+             values: np.ndarray | Sequence[Any] | None = None, fix: str | None = None) -> NoReturn:
+        """Raise the InputError for this column, with the first bad rows and their values."""
+        rows: list[int] = []
+        shown: list[Any] = []
+        n_bad: int | None = None
         if mask is not None:
             bad = np.flatnonzero(mask)
             n_bad = len(bad)

@@ -1,8 +1,9 @@
 """Task inference and the parsing of one run's splits into :class:`Predictions`."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +15,9 @@ from ._checks import Checker, natural_key, parse_numbers
 from ._read import read_table
 from ._tasks import multilabel_labels, task_type
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions, Source, Splits
+
+# a table's key: its split name, or (run key, split name) for the runs of a curve
+K = TypeVar("K", bound=Hashable)
 
 
 def infer_task(column_names: Sequence[str], columns: Columns | None = None) -> str | None:
@@ -45,8 +49,8 @@ def _task_from_labels(y_true: np.ndarray, y_pred: np.ndarray) -> str:
         if not integral or len(distinct) > 50:
             return "regression"
         return "binary" if len(distinct) <= 2 and set(distinct.tolist()) <= {0.0, 1.0} else "multiclass"
-    distinct = set(both.tolist())
-    return "binary" if len(distinct) <= 2 else "multiclass"
+    labels = set(both.tolist())
+    return "binary" if len(labels) <= 2 else "multiclass"
 
 
 @dataclass
@@ -57,6 +61,12 @@ class RawTable:
     name: str
     split: str
     row_numbers: np.ndarray | None = None
+
+    def file_rows(self) -> np.ndarray:
+        """The 1-based row number, in its file, of each row of the table."""
+        if self.row_numbers is not None:
+            return self.row_numbers
+        return np.arange(1, self.table.num_rows + 1)
 
 
 def load_splits(
@@ -124,10 +134,10 @@ def _own_split_only(table: pa.Table, name: str, split: str, cols: Columns) -> Ra
     parts = _split_table(table, name, cols)
     others = [s for s in parts if s != split]
     if others:
-        rows = np.sort(np.concatenate([parts[s].row_numbers for s in others]))
+        rows = np.sort(np.concatenate([parts[s].file_rows() for s in others]))
         # the first rows overall are among the first rows of their own split
-        split_of = {int(r): s for s in others for r in parts[s].row_numbers[:MAX_ROWS_SHOWN]}
-        shown = rows[:MAX_ROWS_SHOWN]
+        split_of = {int(r): s for s in others for r in parts[s].file_rows()[:MAX_ROWS_SHOWN]}
+        shown = rows[:MAX_ROWS_SHOWN].tolist()
         raise InputError(
             f"is given as the {split} split but its '{cols.split}' column holds other splits too",
             file=name, column=cols.split, rows=shown, values=[split_of[int(r)] for r in shown],
@@ -169,13 +179,13 @@ def _split_table(table: pa.Table, name: str, cols: Columns) -> dict[str, RawTabl
 
 
 def parse_splits(
-    raws: Mapping[str, "RawTable"],
+    raws: Mapping[K, RawTable],
     *,
     task: str | None,
     columns: Columns,
     positive_label: str | None = None,
     classes: Sequence[str] | None = None,
-) -> tuple[dict[str, Predictions], list[str]]:
+) -> tuple[dict[K, Predictions], list[str]]:
     """Validate several tables of one run together, so classes line up across splits."""
     first = next(iter(raws.values()))
     names = first.table.column_names
@@ -200,14 +210,16 @@ def parse_splits(
                 file=raw.name, fix="Give every split the same columns, or force the task with --task")
     if inferred == "multiclass":
         classes = _multiclass_classes(raws, columns, classes)
-    out = {}
+    out: dict[K, Predictions] = {}
     for split, raw in raws.items():
         out[split] = _parse_one(raw, inferred, columns, positive_label, classes)
     if inferred == "binary" and positive_label is not None:
         out = _name_binary_classes(raws, out, columns, str(positive_label))
-    if inferred == "multiclass" and "train" in out:
-        seen = np.zeros(len(classes), bool)
-        seen[np.unique(out["train"].y_true)] = True
+    train = [pred for split, pred in out.items() if split == "train"]  # only when keyed by split name
+    if inferred == "multiclass" and train:
+        assert classes is not None  # named by _multiclass_classes above
+        seen = np.zeros(len(classes), dtype=np.bool_)
+        seen[np.unique(train[0].y_true)] = True
         for split, pred in out.items():
             if split == "train":
                 continue
@@ -220,7 +232,8 @@ def parse_splits(
     return out, warnings
 
 
-def _name_binary_classes(raws, out: dict, columns: Columns, positive: str) -> dict:
+def _name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], columns: Columns,
+                         positive: str) -> dict[K, Predictions]:
     """Check that the positive label occurs, and name the other class after its label."""
     from dataclasses import replace
 

@@ -19,12 +19,14 @@ if TYPE_CHECKING:  # altair and pandas are imported where a chart is drawn: the 
 
 WIDTH = 560
 MARK_COLORS = ["#2ca02c", "#d62728"]
-MEASURE_COLORS = {"domain": ["f1", "precision", "recall"], "range": ["#1f77b4", "#9467bd", "#8c564b"]}
+# the measures of the threshold chart and their colours
+MEASURES = ["f1", "precision", "recall"]
+MEASURE_COLORS = ["#1f77b4", "#9467bd", "#8c564b"]
 
 
 @renders(LearningCurve, "chart")
 @renders(ValidationCurve, "chart")
-def curve_chart(curve):
+def curve_chart(curve) -> alt.LayerChart:
     """An Altair chart of a learning or validation curve (error bands are 95% intervals).
 
     >>> from diagnose.service import learning_curve
@@ -70,7 +72,7 @@ def curve_chart(curve):
     else:
         chosen = pd.DataFrame({key: [curve.chosen], "label": [f"chosen {curve.param} = {curve.chosen}"]})
         layers.append(alt.Chart(chosen).mark_rule(color="green").encode(x=x, tooltip=["label"]))
-    return alt.layer(*layers).properties(width=560, height=340, title=f"{curve.kind} curve")
+    return alt.LayerChart(layer=layers).properties(width=560, height=340, title=f"{curve.kind} curve")
 
 
 def levels_chart(report: Mapping[str, Any]) -> alt.LayerChart:
@@ -108,7 +110,7 @@ def levels_chart(report: Mapping[str, Any]) -> alt.LayerChart:
                    .encode(y="error:Q", tooltip=["name", "error"]),
                    alt.Chart(frame).mark_text(align="left", x=4, dy=-6, color="gray")
                    .encode(y="error:Q", text="name:N")]
-    return alt.layer(*layers).properties(width=WIDTH, height=340, title="Where the error sits")
+    return alt.LayerChart(layer=layers).properties(width=WIDTH, height=340, title="Where the error sits")
 
 
 # ------------------------------------------------------------------------------- thresholds
@@ -133,11 +135,11 @@ def threshold_chart(curve: pd.DataFrame, *, chosen: float | None, current: float
     lines = alt.Chart(long).mark_line().encode(
         x=alt.X("threshold:Q", title="threshold (positive when score >= threshold)"),
         y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("measure:N", title=None, scale=alt.Scale(**MEASURE_COLORS)),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=MEASURES, range=MEASURE_COLORS)),
         tooltip=["threshold", "measure", "value"])
     rules = alt.Chart(_marks(chosen, current)).mark_rule(strokeDash=[5, 3], size=2).encode(
         x="threshold:Q", color=alt.Color("mark:N", title=None, scale=alt.Scale(range=MARK_COLORS)), tooltip=["mark"])
-    return alt.layer(lines, rules).resolve_scale(color="independent").properties(
+    return alt.LayerChart(layer=[lines, rules]).resolve_scale(color="independent").properties(
         width=WIDTH, height=300, title="Precision, recall and F1 by threshold (cv)")
 
 
@@ -157,7 +159,7 @@ def pr_chart(curve: pd.DataFrame, *, chosen: Mapping[str, float] | None,
     dots = alt.Chart(pd.DataFrame(points)).mark_point(filled=True, size=140).encode(
         x="recall:Q", y="precision:Q", color=alt.Color("mark:N", title=None, scale=alt.Scale(range=MARK_COLORS)),
         tooltip=["mark", "precision", "recall"])
-    return alt.layer(line, dots).properties(width=WIDTH, height=300, title="Precision/recall curve (cv)")
+    return alt.LayerChart(layer=[line, dots]).properties(width=WIDTH, height=300, title="Precision/recall curve (cv)")
 
 
 @renders(ErrorTally, "chart")
@@ -172,5 +174,5 @@ def tally_chart(tally) -> alt.LayerChart:
         tooltip=["category", "count", alt.Tooltip("share:Q", format=".1%"), "estimated_count"])
     ci = alt.Chart(frame).mark_rule(color="black").encode(x="share_ci_low:Q", x2="share_ci_high:Q", y=y)
     # a step per category: a fixed height collapsed to nothing in Streamlit's layout
-    return alt.layer(bars, ci).properties(width=WIDTH, height=alt.Step(28),
+    return alt.LayerChart(layer=[bars, ci]).properties(width=WIDTH, height=alt.Step(28),
                                           title="Error categories (95% intervals)")

@@ -28,8 +28,8 @@ def gate_junit(result: GateResult) -> str:
     skipped = sum(r.skipped for r in result.rules)
     counts = {"tests": str(len(result.rules)), "failures": str(len(result.failures)), "errors": "0",
               "skipped": str(skipped), "time": "0"}
-    root = ET.Element("testsuites", name=result.name, **counts)
-    suite = ET.SubElement(root, "testsuite", name=result.name, **counts)
+    root = ET.Element("testsuites", {"name": result.name, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": result.name, **counts})
     for r in result.rules:
         case = ET.SubElement(suite, "testcase", classname="diagnose.gate", name=r.rule, time="0")
         if not r.passed:

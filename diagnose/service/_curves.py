@@ -132,7 +132,7 @@ def learning_curve_from_estimator(
             frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     task = None if classifier else "regression"
-    positive = str(classes[1]) if classifier and len(classes) == 2 else None
+    positive = str(classes[1]) if classes is not None and len(classes) == 2 else None
     return learning_curve(table, baselines=baselines, metric=metric, task=task, tolerance=tolerance,
                           target=target, positive_label=positive)
 

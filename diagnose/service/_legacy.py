@@ -34,7 +34,8 @@ def classification_sections(splits: Splits, **options: Any) -> Sections:
     0.6
     """
     opts = ReportOptions.of(**options)
-    built, warnings = {}, []
+    built: dict[str, Any] = {}
+    warnings: list[str] = []
     for section in SECTIONS:
         if section.applies(splits.train.kind):
             part = section.build(splits, opts)

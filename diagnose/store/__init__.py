@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ._codec import decode_table, encode_table
     from ._curves import CurveTables, curve_rows, curve_tables, project_runs, stored_baselines
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
+    from ._models import Base
     from ._runs import (
         count_rows,
         delete_run,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
         stored_reports,
         submit_run,
     )
-    from ._models import Base
     from ._tags import delete_tags, get_tags, save_tags, set_tags
 
 __all__ = [

@@ -90,7 +90,9 @@ def head_revision() -> str:
     """The newest migration shipped with this version of diagnose."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None  # diagnose ships its migrations
+    return head
 
 
 def _known_revisions(cfg) -> set[str]:

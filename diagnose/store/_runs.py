@@ -32,10 +32,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pyarrow.compute as pc
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,8 +76,8 @@ def submit_run(
         baselines = {k: v for k, v in report.to_dict().get("baselines", {}).items()
                      if k != "trivial" and v is not None}
     # encode before touching the database: the transaction then only writes bytes
-    encoded = {name: (pred, (encoded or {}).get(name) or encode_table(pred.table))
-               for name, pred in splits.items()}
+    tables = {name: (pred, (encoded or {}).get(name) or encode_table(pred.table))
+              for name, pred in splits.items()}
     train_size, params = _run_parameters(splits, cols, train_size, params)
     _check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
@@ -96,7 +96,7 @@ def submit_run(
         session.flush()
     except IntegrityError:  # another writer created the same run name meanwhile
         raise _duplicate(project, run) from None
-    for name, (pred, enc) in encoded.items():
+    for name, (pred, enc) in tables.items():
         _store_blob(session, enc)
         session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
                                content_hash=enc.content_hash, source=pred.source))
@@ -297,6 +297,7 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
     raws = {}
     for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
         data = session.scalar(select(Blob.data).where(Blob.content_hash == sub.content_hash))
+        assert data is not None  # a blob stays while a submission refers to it (prune_blobs)
         raws[sub.split] = RawTable(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
     raws = {s: raws[s] for s in SPLITS if s in raws}
     classes = opts.get("classes") if row.task == "multiclass" else None
@@ -330,13 +331,14 @@ def prune_blobs(session: Session) -> int:
     """Delete blobs no submission refers to; returns how many. Run it while nobody submits."""
     claim_write_lock(session)
     used = select(Submission.content_hash).where(Submission.content_hash == Blob.content_hash)
-    return session.execute(delete(Blob).where(~used.exists())).rowcount
+    # a DML statement's result is a CursorResult (typed as a plain Result), which has the rowcount
+    return cast(CursorResult[Any], session.execute(delete(Blob).where(~used.exists()))).rowcount
 
 
 def count_rows(session: Session) -> dict[str, int]:
     """Rows per table (for tests and ``diagnose db``)."""
     tables = (Project, Run, Blob, Submission, Baseline, StoredReport, Tag)
-    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in tables}
+    return {m.__tablename__: session.execute(select(func.count()).select_from(m)).scalar_one() for m in tables}
 
 
 # --------------------------------------------------------------------------- tags

@@ -25,9 +25,9 @@ on a second save), so that a team tags a run's cv errors together and tallies th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
@@ -82,8 +82,10 @@ def delete_tags(session: Session, *, project: str, run: str, sample_ids, split: 
         return 0
     claim_write_lock(session)
     sid = _submission_id(session, project, run, split)
-    table = Tag.__table__
-    result = session.execute(table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids)))
+    table = cast(Table, Tag.__table__)  # typed as any FromClause; a declarative class maps a Table
+    # a DML statement's result is a CursorResult (typed as a plain Result), which has the rowcount
+    result = cast(CursorResult[Any], session.execute(
+        table.delete().where(table.c.submission_id == sid, table.c.sample_id.in_(ids))))
     return int(result.rowcount or 0)
 
 

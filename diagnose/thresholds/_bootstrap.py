@@ -9,6 +9,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..options import Bootstrap
 from ..values import json_number
 from ._rules import ThresholdRule
 from ._sweep import pick_index, sweep_sorted
@@ -43,7 +44,7 @@ class BootstrapInterval:
 
 
 def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample_weight=None,
-                        reps: "int | str" = "auto", seed: int = 0) -> Optional[BootstrapInterval]:
+                        reps: Bootstrap = "auto", seed: int = 0) -> Optional[BootstrapInterval]:
     """Resample the rows with replacement ``reps`` times (fixed seed) and redo the choice.
 
     Sorts once; each resample is a vector of row counts (multinomial), so it only needs
@@ -61,22 +62,24 @@ def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sa
     y_score = np.asarray(y_score, dtype=np.float64)
     n = y_score.shape[0]
     if reps == "auto":
-        reps = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1))
-        if reps < MIN_BOOTSTRAP_REPS:
+        count: int = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1))
+        if count < MIN_BOOTSTRAP_REPS:
             nan = math.nan
             return BootstrapInterval(0, seed, nan, nan, nan, nan, note=(
                 f"bootstrap skipped: cv has {n:,} rows, too many for a quick interval (with so many rows "
                 "the choice is usually stable); ask for it with --bootstrap N"))
-    if reps <= 0 or n == 0:
+    else:
+        count = reps
+    if count <= 0 or n == 0:
         return None
-    reps = int(reps)
+    count = int(count)
     order = np.argsort(y_score, kind="stable")
     s = y_score[order]
     pos = (np.asarray(y_true)[order] == 1)
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[order]
     rng = np.random.default_rng(seed)
     values, f1s = [], []
-    for _ in range(reps):  # a loop over replicates, not rows: each one is vectorised
+    for _ in range(count):  # a loop over replicates, not rows: each one is vectorised
         # rows are exchangeable, so multinomial counts can be laid on the sorted order
         counts = np.bincount(rng.integers(0, n, n), minlength=n)
         keep = counts > 0
@@ -89,6 +92,6 @@ def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sa
             values.append(sw.thresholds[i])
             f1s.append(sw.fbeta(i))
     if not values:
-        return BootstrapInterval(reps, seed, math.nan, math.nan, math.nan, math.nan, reps)
+        return BootstrapInterval(count, seed, math.nan, math.nan, math.nan, math.nan, count)
     (vlo, vhi), (flo, fhi) = np.percentile(values, [2.5, 97.5]), np.percentile(f1s, [2.5, 97.5])
-    return BootstrapInterval(reps, seed, float(vlo), float(vhi), float(flo), float(fhi), reps - len(values))
+    return BootstrapInterval(count, seed, float(vlo), float(vhi), float(flo), float(fhi), count - len(values))

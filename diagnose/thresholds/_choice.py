@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..exceptions import UsageError
-from ..options import DEFAULT_CURVE_POINTS
+from ..options import DEFAULT_CURVE_POINTS, Bootstrap
 from ..values import Rendered, json_number
 from ._bootstrap import BootstrapInterval, bootstrap_threshold
 from ._rules import ThresholdRule
@@ -91,7 +91,7 @@ def _infeasible(sw: Sweep, rule: ThresholdRule) -> str:
 
 
 def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=None,
-                     weight_test=None, rule: str | ThresholdRule = "f1", bootstrap: "int | str" = "auto",
+                     weight_test=None, rule: str | ThresholdRule = "f1", bootstrap: Bootstrap = "auto",
                      seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """Choose a threshold on cv by ``rule``; report it on test (never chosen there).
 
@@ -103,19 +103,21 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
     rule = ThresholdRule.parse(rule)
     sw = sweep(y_cv, score_cv, sample_weight=weight_cv)
     have_test = y_test is not None and score_test is not None
-    base = dict(rule=rule.text, default_cv=metrics_at(y_cv, score_cv, DEFAULT_THRESHOLD, sample_weight=weight_cv),
-                default_test=metrics_at(y_test, score_test, DEFAULT_THRESHOLD, sample_weight=weight_test)
-                if have_test else None)
+    default_cv = metrics_at(y_cv, score_cv, DEFAULT_THRESHOLD, sample_weight=weight_cv)
+    default_test = (metrics_at(y_test, score_test, DEFAULT_THRESHOLD, sample_weight=weight_test)
+                    if have_test else None)
     i = pick_index(sw, rule) if sw.positives > 0 else None
     idx = _downsample(sw.thresholds.shape[0], i, max_points)
     curve = ThresholdCurve(sw.thresholds[idx], sw.precision(idx), sw.recall(idx), sw.fbeta(idx))
     if sw.positives <= 0:
-        return ThresholdResult(**base, curve=curve, message="cv has no positive rows: no threshold can be chosen")
+        return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=curve,
+                               message="cv has no positive rows: no threshold can be chosen")
     if i is None:
-        return ThresholdResult(**base, curve=curve, message=_infeasible(sw, rule))
+        return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=curve,
+                               message=_infeasible(sw, rule))
     value = float(sw.thresholds[i])
     return ThresholdResult(
-        **base, value=value, curve=curve,
+        rule.text, default_cv=default_cv, default_test=default_test, value=value, curve=curve,
         cv=PRF.from_counts(sw.tp[i], sw.pp[i], sw.positives, sw.total),
         test=metrics_at(y_test, score_test, value, sample_weight=weight_test) if have_test else None,
         bootstrap=bootstrap_threshold(y_cv, score_cv, rule=rule, sample_weight=weight_cv, reps=bootstrap, seed=seed),
@@ -130,7 +132,7 @@ def _micro(results, attr: str) -> Optional[PRF]:
                            sum(p.positives for p in parts), sum(p.total for p in parts))
 
 
-def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = "f1", bootstrap: "int | str" = "auto",
+def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = "f1", bootstrap: Bootstrap = "auto",
                      seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """The threshold section for validated cv (and test) :class:`~diagnose.ingest.Predictions`.
 
