@@ -104,7 +104,16 @@ def megabytes(size: int) -> str:
 
 
 def check_sizes(files: Mapping[str, Any], max_mb: float) -> None:
-    """Refuse a file above the upload limit, naming it, its size, the limit and the way round."""
+    """Refuse a file above the upload limit, naming it, its size, the limit and the way round.
+
+    >>> import io
+    >>> f = io.BytesIO(b"x" * 2_500_000); f.name = "train.csv"
+    >>> check_sizes({"train": f}, max_mb=5)  # within the limit: nothing to say
+    >>> check_sizes({"train": f}, max_mb=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: train.csv (train file): is 2.5 MB, above the upload limit of 1 MB...
+    """
     limit = max_mb * 1_000_000
     for split, f in files.items():
         size = getattr(f, "size", None)
@@ -120,7 +129,14 @@ def check_sizes(files: Mapping[str, Any], max_mb: float) -> None:
 
 def prepare(upload: Upload, *, max_mb: float):
     """Check the form and the files and compute the report: a :class:`~diagnose.store.PreparedRun`
-    and the run parameters, or an error that says what to fix. Touches no database."""
+    and the run parameters, or an error that says what to fix. Touches no database.
+
+    >>> import io
+    >>> f = io.BytesIO(b"y_true,y_score\\n" + b"0,0.2\\n1,0.7\\n" * 20); f.name = "preds.csv"
+    >>> prepared, where = prepare(Upload("demo", " r1 ", {"train": f, "cv": f}, train_size="40"), max_mb=1)
+    >>> prepared.report.verdict.verdict, where
+    ('good_fit', {'project': 'demo', 'run': 'r1', 'params': {}, 'train_size': 40})
+    """
     from diagnose.service import prepare_run
 
     project, run = upload.project.strip(), upload.run.strip()
@@ -149,7 +165,16 @@ def prepare(upload: Upload, *, max_mb: float):
 
 def store(engine, upload: Upload, *, max_mb: float):
     """Validate, compute and store an upload in one transaction; returns the stored
-    :class:`~diagnose.store.RunSummary` and the report."""
+    :class:`~diagnose.store.RunSummary` and the report.
+
+    >>> import io, os, tempfile
+    >>> from diagnose.store import make_engine
+    >>> f = io.BytesIO(b"y_true,y_score\\n" + b"0,0.2\\n1,0.7\\n" * 20); f.name = "preds.csv"
+    >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+    >>> summary, report = store(engine, Upload("demo", "r1", {"train": f, "cv": f}, params="C=10"), max_mb=1)
+    >>> summary.run, summary.params, report.verdict.verdict
+    ('r1', {'C': 10}, 'good_fit')
+    """
     from sqlalchemy.orm import Session
 
     from diagnose.service import submit_prepared

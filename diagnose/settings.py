@@ -64,7 +64,12 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def setting(name: str) -> Setting:
-    """The declaration of one setting."""
+    """The declaration of one setting: its name, default, help text and environment variable.
+
+    >>> s = setting("busy_timeout")
+    >>> s.env, s.default
+    ('DIAGNOSE_BUSY_TIMEOUT', 30.0)
+    """
     try:
         return _BY_NAME[name]
     except KeyError:
@@ -72,7 +77,14 @@ def setting(name: str) -> Setting:
 
 
 def get(name: str) -> Any:
-    """The current value of a setting: its environment variable when set, else the default."""
+    """The current value of a setting: its environment variable when set, else the default.
+
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"DIAGNOSE_BUSY_TIMEOUT": "5"}):
+    ...     get("busy_timeout")
+    5.0
+    """
     s = setting(name)
     raw = os.environ.get(s.env, "").strip()
     if not raw:

@@ -99,6 +99,12 @@ def diagnose_bias_variance(
 
     ``reference`` is the best (lowest) baseline the user gave, or ``None`` to judge
     against 0 (with a warning).
+
+    >>> def err(split, j):
+    ...     return SplitError(split, "error_rate", 10_000, j, j, j, 0.001, 0.0, 10_000.0)
+    >>> v = diagnose_bias_variance({"train": err("train", 0.15), "cv": err("cv", 0.16)}, reference=0.01)
+    >>> v.verdict, round(v.gaps["bias"].value, 2), v.gaps["variance"].counted
+    ('high_bias', 0.14, False)
     """
     tolerance = tolerance or Tolerance()
     warnings: list[str] = []

@@ -51,7 +51,14 @@ SECTIONS: list[Section] = []
 
 
 def register_section(section: Section) -> Section:
-    """Add a section at the end of the report (a section of the same key is replaced)."""
+    """Add a section at the end of the report (a section of the same key is replaced).
+
+    >>> first = register_section(Section("notes", lambda kind: True, lambda splits, options: SectionOutput()))
+    >>> second = register_section(Section("notes", lambda kind: kind.classification, first.build))
+    >>> [s.key for s in SECTIONS].count("notes"), SECTIONS[-1] is second
+    (1, True)
+    >>> _ = SECTIONS.pop()  # leave the report's sections as they were
+    """
     for i, existing in enumerate(SECTIONS):
         if existing.key == section.key:
             SECTIONS[i] = section

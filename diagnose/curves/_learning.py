@@ -211,7 +211,14 @@ def learning_curve_from_summary(summary: CurveSummary, *, baselines: Mapping[str
 
 
 def summary_points(summary: CurveSummary, metric: str | None):
-    """Points from a summary table; Wilson intervals when the errors are error rates with n."""
+    """Points from a summary table; Wilson intervals when the errors are error rates with n.
+
+    >>> s = CurveSummary("curve.csv", train_size=np.array([50, 100]), train_error=np.array([0.1, 0.05]),
+    ...                  cv_error=np.array([0.4, 0.3]), n_train=np.array([50, 100]), n_cv=np.array([200, 200]))
+    >>> points, metric, warnings = summary_points(s, None)
+    >>> metric, [(p.value, p.cv.error, round(p.cv.ci_low, 3)) for p in points]
+    ('error_rate', [(50, 0.4, 0.335), (100, 0.3, 0.241)])
+    """
     warnings = []
     rates = bool(np.all(summary.train_error <= 1) and np.all(summary.cv_error <= 1))
     metric = metric or ("error_rate" if rates else "error")

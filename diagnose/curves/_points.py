@@ -42,7 +42,15 @@ class CurvePoint:
 
 
 def long_frame(points, key: str):
-    """Long format for plotting: one row per (point, curve)."""
+    """Long format for plotting: one row per (point, curve).
+
+    >>> from diagnose.metrics import SplitError
+    >>> def err(split, j):
+    ...     return SplitError(split, "mse", 100, j, j, j, 0.0, 0.0, 100.0)
+    >>> frame = long_frame([CurvePoint(100, err("train", 0.1), err("cv", 0.3))], "train_size")
+    >>> frame[["train_size", "curve", "error"]].values.tolist()
+    [[100, 'train', 0.1], [100, 'cv', 0.3]]
+    """
     import pandas as pd
 
     rows = [{key: p.value, "curve": name, "error": s.error, "ci_low": s.ci_low, "ci_high": s.ci_high,
@@ -70,6 +78,15 @@ def check_metric(metric_name: str | None, runs: Runs) -> str:
 
 
 def run_points(runs: Runs, metric_name: str) -> list[CurvePoint]:
-    """J_train and J_cv of every run, as points in the order of ``runs.keys``."""
+    """J_train and J_cv of every run, as points in the order of ``runs.keys``.
+
+    >>> from diagnose.ingest import Predictions
+    >>> right = Predictions("binary", np.array([0, 1, 1, 0]), y_pred=np.array([0, 1, 1, 0]))
+    >>> one_off = Predictions("binary", np.array([0, 1, 1, 0]), y_pred=np.array([0, 1, 0, 0]))
+    >>> runs = Runs("binary", "train_size", (10, 20), {10: {"train": right, "cv": one_off},
+    ...                                                20: {"train": right, "cv": right}})
+    >>> [(p.value, p.train.error, p.cv.error) for p in run_points(runs, "error_rate")]
+    [(10, 0.0, 0.25), (20, 0.0, 0.0)]
+    """
     return [CurvePoint(key, split_error(r["train"], metric_name, split="train"),
                        split_error(r["cv"], metric_name, split="cv")) for key, r in runs.runs.items()]

@@ -35,7 +35,12 @@ def error_mask(pred: Predictions, *, cut: float | None = None,
 
 
 def ids_of(pred: Predictions) -> tuple[np.ndarray, list[str]]:
-    """The rows' ids, or their row numbers (with a warning saying so) where there is no id column."""
+    """The rows' ids, or their row numbers (with a warning saying so) where there is no id column.
+
+    >>> ids, warnings = ids_of(Predictions("binary", np.array([0, 1, 1]), y_pred=np.array([1, 1, 0]), source="cv.csv"))
+    >>> ids.tolist(), warnings
+    ([1, 2, 3], ['cv.csv has no id column: ids are row numbers (1 = first data row)'])
+    """
     if pred.ids is not None:
         return pred.ids, []
     rows = pred.row_numbers if pred.row_numbers is not None else np.arange(1, pred.n + 1)

@@ -208,6 +208,11 @@ def _is_number(value: Any) -> bool:
 
 
 def show(value: Any) -> str:
+    """A value as a gate's messages show it: floats to 4 significant digits, text quoted, None as null.
+
+    >>> show(0.123456), show("high_bias"), show(None), show(True)
+    ('0.1235', "'high_bias'", 'null', 'true')
+    """
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, str):
@@ -224,4 +229,9 @@ def _json(value: Any) -> Any:
 
 
 def status(r: RuleResult) -> str:
+    """A rule's status as the tables show it: ``pass``, ``FAIL`` or ``skip``.
+
+    >>> status(RuleResult("cv.error <= 0.05", passed=False, value=0.08))
+    'FAIL'
+    """
     return "skip" if r.skipped else ("pass" if r.passed else "FAIL")

@@ -16,10 +16,9 @@ from 1, after the header line.
 from __future__ import annotations
 
 from ..options import Columns
-from ._checks import Checker, natural_key
+from ._checks import Checker, check_same_rows, natural_key
 from ._parse import (
                      RawTable,
-                     check_same_rows,
                      infer_task,
                      load_cv_test,
                      load_predictions,

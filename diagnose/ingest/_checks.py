@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from ..exceptions import InputError
 from ..options import Columns
 from ._read import to_numpy
-from ._values import MAX_ROWS_SHOWN
+from ._values import MAX_ROWS_SHOWN, Predictions
 
 
 class Checker:
@@ -222,6 +222,11 @@ def _distinct(labels: np.ndarray) -> list[str]:
 
 
 def natural_key(label: str):
+    """Sort key for labels: numbers first, by value, then text.
+
+    >>> sorted(["10", "b", "2", "a", "1.5"], key=natural_key)
+    ['1.5', '2', '10', 'a', 'b']
+    """
     try:
         return (0, float(label), "")
     except ValueError:
@@ -251,3 +256,26 @@ def parse_numbers(raw: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+
+
+def check_same_rows(comp: Predictions, cv: Predictions) -> None:
+    """Refuse a competitor's predictions that are not on the cv split's rows (same ids, or
+    the same number of rows where there are no ids).
+
+    >>> import numpy as np
+    >>> cv = Predictions("binary", np.array([0, 1]), y_score=np.array([0.2, 0.9]), ids=np.array([1, 2]))
+    >>> check_same_rows(cv, cv) is None
+    True
+    """
+    if comp.ids is not None and cv.ids is not None:
+        a, b = np.sort(comp.ids.astype(str)), np.sort(cv.ids.astype(str))
+        if len(a) != len(b) or not np.array_equal(a, b):
+            missing = np.setdiff1d(b, a)[:5].tolist()
+            raise InputError(
+                "competitor predictions must cover the same cv rows (same ids)", file=comp.source,
+                column="id", fix=f"ids missing from it include {', '.join(map(str, missing)) or 'none'}; "
+                f"it has {len(a)} rows, cv has {len(b)}")
+    elif comp.n != cv.n:
+        raise InputError(
+            f"competitor predictions have {comp.n} rows but the cv split has {cv.n}",
+            file=comp.source, fix="Give the competitor's predictions on the same cv rows")

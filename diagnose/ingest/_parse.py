@@ -64,9 +64,7 @@ class RawTable:
 
     def file_rows(self) -> np.ndarray:
         """The 1-based row number, in its file, of each row of the table."""
-        if self.row_numbers is not None:
-            return self.row_numbers
-        return np.arange(1, self.table.num_rows + 1)
+        return self.row_numbers if self.row_numbers is not None else np.arange(1, self.table.num_rows + 1)
 
 
 def load_splits(
@@ -186,7 +184,17 @@ def parse_splits(
     positive_label: str | None = None,
     classes: Sequence[str] | None = None,
 ) -> tuple[dict[K, Predictions], list[str]]:
-    """Validate several tables of one run together, so classes line up across splits."""
+    """Validate several tables of one run together, so classes line up across splits.
+
+    >>> train = pa.table({"y_true": ["a", "b", "b"], "y_pred": ["a", "b", "a"]})
+    >>> cv = pa.table({"y_true": ["a", "c"], "y_pred": ["a", "b"]})
+    >>> raws = {"train": RawTable(train, "train.csv", "train"), "cv": RawTable(cv, "cv.csv", "cv")}
+    >>> parsed, warnings = parse_splits(raws, task=None, columns=Columns())
+    >>> parsed["cv"].classes, parsed["cv"].y_true.tolist()
+    (('a', 'b', 'c'), [0, 2])
+    >>> print(*warnings)
+    cv.csv: class(es) c appear in cv (1 rows) but never in train; the model cannot have learned them
+    """
     first = next(iter(raws.values()))
     names = first.table.column_names
     inferred = task or infer_task(names, columns)
@@ -372,25 +380,3 @@ def load_cv_test(cv: Source, test: Source | None = None, *,
     parsed, _ = parse_splits(raws, task=opts.task, columns=opts.column_names, positive_label=opts.positive_label)
     return parsed["cv"], parsed.get("test")
 
-
-def check_same_rows(comp: Predictions, cv: Predictions) -> None:
-    """Refuse a competitor's predictions that are not on the cv split's rows (same ids, or
-    the same number of rows where there are no ids).
-
-    >>> import numpy as np
-    >>> cv = Predictions("binary", np.array([0, 1]), y_score=np.array([0.2, 0.9]), ids=np.array([1, 2]))
-    >>> check_same_rows(cv, cv) is None
-    True
-    """
-    if comp.ids is not None and cv.ids is not None:
-        a, b = np.sort(comp.ids.astype(str)), np.sort(cv.ids.astype(str))
-        if len(a) != len(b) or not np.array_equal(a, b):
-            missing = np.setdiff1d(b, a)[:5].tolist()
-            raise InputError(
-                "competitor predictions must cover the same cv rows (same ids)", file=comp.source,
-                column="id", fix=f"ids missing from it include {', '.join(map(str, missing)) or 'none'}; "
-                f"it has {len(a)} rows, cv has {len(b)}")
-    elif comp.n != cv.n:
-        raise InputError(
-            f"competitor predictions have {comp.n} rows but the cv split has {cv.n}",
-            file=comp.source, fix="Give the competitor's predictions on the same cv rows")

@@ -51,7 +51,13 @@ SUMMARY_COLUMNS = ("train_error", "cv_error")
 
 
 def is_curve_summary(table: pa.Table) -> bool:
-    """Whether a table is a learning-curve summary (``train_error`` and ``cv_error`` columns)."""
+    """Whether a table is a learning-curve summary (``train_error`` and ``cv_error`` columns).
+
+    >>> is_curve_summary(pa.table({"train_size": [100, 200], "train_error": [0.1, 0.12], "cv_error": [0.3, 0.2]}))
+    True
+    >>> is_curve_summary(pa.table({"y_true": [0, 1], "y_score": [0.3, 0.8]}))
+    False
+    """
     return all(c in table.column_names for c in SUMMARY_COLUMNS)
 
 

@@ -43,7 +43,16 @@ METRICS: dict[str, Metric] = {}
 
 
 def register(metric: Metric) -> Metric:
-    """Add a metric to the registry (the built-in ones are registered in ``_losses``)."""
+    """Add a metric to the registry (the built-in ones are registered in ``_losses``).
+
+    >>> from diagnose.ingest import Predictions
+    >>> from diagnose.metrics import split_error
+    >>> mape = register(Metric("mape", ("regression",), lambda p: np.abs(p.y_pred / p.y_true - 1)))
+    >>> p = Predictions("regression", np.array([1.0, 2.0, 4.0]), y_pred=np.array([1.5, 3.0, 4.0]))
+    >>> round(split_error(p, "mape").error, 3)
+    0.333
+    >>> del METRICS["mape"]  # leave the registry as it was
+    """
     if metric.interval not in (PROPORTION, MEAN):
         raise ValueError(f"metric {metric.name}: interval must be {PROPORTION!r} or {MEAN!r}")
     METRICS[metric.name] = metric

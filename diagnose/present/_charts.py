@@ -77,7 +77,14 @@ def curve_chart(curve) -> alt.LayerChart:
 
 def levels_chart(report: Mapping[str, Any]) -> alt.LayerChart:
     """Baseline, J_train, J_cv and J_test as points with 95% intervals; each gap drawn as a
-    bar from the level before, labelled, red where it counts; other baselines as dashed lines."""
+    bar from the level before, labelled, red where it counts; other baselines as dashed lines.
+
+    >>> from diagnose.service import report
+    >>> r = report("sample_data/high_bias/train.csv", "sample_data/high_bias/cv.csv", baselines={"human": 0.01})
+    >>> chart = levels_chart(r.to_dict())
+    >>> type(chart).__name__, chart.layer[0].data["level"].tolist()
+    ('LayerChart', ['baseline', 'J_train', 'J_cv'])
+    """
     import altair as alt
     import pandas as pd
 
@@ -128,7 +135,15 @@ def _marks(chosen: float | None, current: float) -> pd.DataFrame:
 
 
 def threshold_chart(curve: pd.DataFrame, *, chosen: float | None, current: float) -> alt.LayerChart:
-    """Precision, recall and F1 against the threshold, the cv-chosen one and the slider's marked."""
+    """Precision, recall and F1 against the threshold, the cv-chosen one and the slider's marked.
+
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"threshold": [0.2, 0.5, 0.8], "precision": [0.5, 0.7, 1.0],
+    ...                       "recall": [1.0, 0.8, 0.3], "f1": [0.67, 0.75, 0.46]})
+    >>> chart = threshold_chart(curve, chosen=0.5, current=0.6)
+    >>> type(chart).__name__, chart.layer[1].data["mark"].tolist()
+    ('LayerChart', ['chosen on cv 0.5', 'slider 0.6'])
+    """
     import altair as alt
 
     long = curve.melt(id_vars="threshold", value_vars=["precision", "recall", "f1"], var_name="measure")
@@ -145,7 +160,16 @@ def threshold_chart(curve: pd.DataFrame, *, chosen: float | None, current: float
 
 def pr_chart(curve: pd.DataFrame, *, chosen: Mapping[str, float] | None,
              current: Mapping[str, float]) -> alt.LayerChart:
-    """The precision/recall curve with the cv-chosen point and the slider's point."""
+    """The precision/recall curve with the cv-chosen point and the slider's point.
+
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"threshold": [0.2, 0.5, 0.8], "precision": [0.5, 0.7, 1.0],
+    ...                       "recall": [1.0, 0.8, 0.3], "f1": [0.67, 0.75, 0.46]})
+    >>> chart = pr_chart(curve, chosen={"threshold": 0.5, "precision": 0.7, "recall": 0.8},
+    ...                  current={"threshold": 0.8, "precision": 1.0, "recall": 0.3})
+    >>> type(chart).__name__, chart.layer[1].data["mark"].tolist()
+    ('LayerChart', ['chosen on cv 0.5', 'slider 0.8'])
+    """
     import altair as alt
     import pandas as pd
 
@@ -164,7 +188,13 @@ def pr_chart(curve: pd.DataFrame, *, chosen: Mapping[str, float] | None,
 
 @renders(ErrorTally, "chart")
 def tally_chart(tally) -> alt.LayerChart:
-    """Each category's share of the reviewed errors with its 95% interval, largest first."""
+    """Each category's share of the reviewed errors with its 95% interval, largest first.
+
+    >>> from diagnose.error_analysis import tally_tags
+    >>> chart = tally_chart(tally_tags(["blurry", "blurry;dark", "glare"], total_errors=30))
+    >>> type(chart).__name__, chart.data["category"].tolist()
+    ('LayerChart', ['blurry', 'dark', 'glare'])
+    """
     import altair as alt
 
     frame = tally_frame(tally)

@@ -6,6 +6,11 @@ from typing import Any
 
 
 def fmt(value: Any, digits: int = 4) -> str:
+    """A value as a table cell: floats to ``digits`` significant digits, booleans as yes/no, None as ``-``.
+
+    >>> fmt(0.123456), fmt(True), fmt(None), fmt(12)
+    ('0.1235', 'yes', '-', '12')
+    """
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -16,7 +21,14 @@ def fmt(value: Any, digits: int = 4) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, markdown: bool = False) -> str:
-    """An aligned plain-text table, or a Markdown one."""
+    """An aligned plain-text table (numbers right-aligned), or a Markdown one.
+
+    >>> print(table(["split", "n", "error"], [["train", 400, 0.05], ["cv", 100, 0.125]]))
+    split  n    error
+    -----  ---  -----
+    train  400   0.05
+    cv     100  0.125
+    """
     cells = [[fmt(c) for c in row] for row in rows]
     if markdown:
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]

@@ -59,7 +59,17 @@ def session(url: str | None = None) -> Iterator[Session]:
 def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] | None = None,
                splits: Sequence[str] = ("train", "cv", "test")) -> Runs:
     """The stored runs of ``project`` that have ``by`` (``"train_size"`` or a parameter
-    name), validated into :class:`~diagnose.ingest.Runs` keyed by that value."""
+    name), validated into :class:`~diagnose.ingest.Runs` keyed by that value.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"m={m}", train=t, cv=t, train_size=m) for m in (20, 40)]
+    ...     runs = curve_runs(s, "demo", by="train_size")
+    >>> runs.keys, runs.runs[40]["cv"].n
+    ((20, 40), 40)
+    """
     tables = curve_tables(session, project, by=by, runs=runs, splits=splits)
     return runs_from_groups(tables.groups, by=tables.column, columns=tables.columns,
                             positive_label=tables.positive_label, splits=splits)
@@ -71,6 +81,15 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
 
     ``options`` as :func:`diagnose.service.learning_curve` (metric, tolerance, target).
     Baselines default to those stored with the runs on the curve (the lowest per name).
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"m={m}", train=t, cv=t, train_size=m) for m in (20, 40)]
+    ...     curve = learning_curve_from_store(s, "demo")
+    >>> [p.value for p in curve.points], curve.verdict
+    ([20, 40], 'good_fit')
     """
     validated = curve_runs(session, project, by="train_size", runs=runs, splits=("train", "cv"))
     if baselines is None:  # those of the runs on the curve, not of the project's other runs
@@ -81,7 +100,17 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
 
 def validation_curve_from_store(session: Session, project: str, *, param: str,
                                 runs: Sequence[str] | None = None, **options: Any) -> ValidationCurve:
-    """The validation curve over the stored runs of ``project`` that have parameter ``param``."""
+    """The validation curve over the stored runs of ``project`` that have parameter ``param``.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"C={c}", train=t, cv=t, params={"C": c}) for c in (0.1, 0.5)]
+    ...     curve = validation_curve_from_store(s, "demo", param="C")
+    >>> [p.value for p in curve.points], curve.chosen  # a tie: the smallest value
+    ([0.1, 0.5], 0.1)
+    """
     return validation_curve(curve_runs(session, project, by=param, runs=runs), param=param, **options)
 
 
@@ -91,6 +120,15 @@ def tally_from_store(session: Session, project: str, run: str, *, split: str = "
 
     ``predictions`` may hold that split's validated :class:`~diagnose.ingest.Predictions`
     when the caller has them already (the dashboard caches them); else they are loaded.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose import service, store
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.6, 0.7] * 20})  # rows 1, 3, 5, ... are errors
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = service.submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     _ = store.save_tags(s, project="demo", run="r1", tags={1: "glare", 3: "glare", 5: "blurry"})
+    ...     [(c.name, c.count, round(c.estimated_count, 1)) for c in tally_from_store(s, "demo", "r1").categories]
+    [('glare', 2, 13.3), ('blurry', 1, 6.7)]
     """
     tags = get_tags(session, project=project, run=run, split=split)
     if tags.empty:

@@ -61,7 +61,16 @@ def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping
 
 def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, run: str,
                     params: Mapping[str, Any] | None = None, train_size: float | None = None) -> RunSummary:
-    """Store a :class:`PreparedRun` (call inside ``with Session(engine) as s, s.begin():``)."""
+    """Store a :class:`PreparedRun` (call inside ``with Session(engine) as s, s.begin():``).
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> prepared = prepare_run(t, t, baselines={"human": 0.01})  # validated and computed, nothing stored yet
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     submit_prepared(s, prepared, project="demo", run="r1", train_size=40).train_size
+    40
+    """
     return submit_run(session, project=project, run=run, splits=prepared.splits, report=prepared.report,
                       baselines=prepared.baselines, params=params, train_size=train_size,
                       columns=prepared.columns, positive_label=prepared.positive_label,

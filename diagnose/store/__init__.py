@@ -35,9 +35,9 @@ _LAZY = {
     "stored_baselines": "_curves",
     "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
     "make_engine": "_engine", "upgrade": "_engine",
-    "count_rows": "_runs", "delete_run": "_runs", "find_project": "_runs", "get_run": "_runs",
-    "list_projects": "_runs", "list_runs": "_runs", "load_run_splits": "_runs", "previous_run": "_runs",
-    "prune_blobs": "_runs", "stored_reports": "_runs", "submit_run": "_runs",
+    "delete_run": "_runs", "find_project": "_runs", "prune_blobs": "_runs", "submit_run": "_runs",
+    "count_rows": "_queries", "get_run": "_queries", "list_projects": "_queries", "list_runs": "_queries",
+    "load_run_splits": "_queries", "previous_run": "_queries", "stored_reports": "_queries",
     "Base": "_models",
     "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
 }
@@ -46,19 +46,16 @@ if TYPE_CHECKING:
     from ._curves import CurveTables, curve_rows, curve_tables, project_runs, stored_baselines
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
     from ._models import Base
-    from ._runs import (
+    from ._queries import (
         count_rows,
-        delete_run,
-        find_project,
         get_run,
         list_projects,
         list_runs,
         load_run_splits,
         previous_run,
-        prune_blobs,
         stored_reports,
-        submit_run,
     )
+    from ._runs import delete_run, find_project, prune_blobs, submit_run
     from ._tags import delete_tags, get_tags, save_tags, set_tags
 
 __all__ = [

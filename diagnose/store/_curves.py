@@ -28,6 +28,16 @@ class CurveTables:
 
 
 def project_runs(session: Session, project: str, names: Sequence[str] | None) -> list[Run]:
+    """The runs of ``project``, oldest first, or those ``names`` in their order (a missing one is bad usage).
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=run, train=t, cv=t) for run in ("r1", "r2", "r3")]
+    ...     [[run.name for run in project_runs(s, "demo", names)] for names in (None, ["r3", "r1"])]
+    [['r1', 'r2', 'r3'], ['r3', 'r1']]
+    """
     project_id = find_project(session, project, create=False)
     rows = list(session.scalars(select(Run).where(Run.project_id == project_id)
                                 .order_by(Run.created_at, Run.id)))
@@ -41,7 +51,16 @@ def project_runs(session: Session, project: str, names: Sequence[str] | None) ->
 
 
 def curve_rows(session: Session, project: str, *, by: str, runs: Sequence[str] | None) -> dict[Any, Run]:
-    """The runs that have ``by``, keyed by its value; one value per run, one task for all."""
+    """The runs that have ``by``, keyed by its value; one value per run, one task for all.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"m={m}", train=t, cv=t, train_size=m) for m in (20, 40)]
+    ...     {size: run.name for size, run in curve_rows(s, "demo", by="train_size", runs=None).items()}
+    {20: 'm=20', 40: 'm=40'}
+    """
     chosen: dict[Any, Run] = {}
     for row in project_runs(session, project, runs):
         value = row.train_size if by == "train_size" else (row.params or {}).get(by)
@@ -73,6 +92,14 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
     Runs without the value are left out; two runs with the same value are an error (name
     the ones to use with ``runs``). Each stored table is already one (run, split), so it
     goes to validation as it is, with no regrouping of rows.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"m={m}", train=t, cv=t, train_size=m) for m in (20, 40)]
+    ...     sorted(curve_tables(s, "demo", by="train_size").groups)
+    [(20, 'cv'), (20, 'train'), (40, 'cv'), (40, 'train')]
     """
     chosen = curve_rows(session, project, by=by, runs=runs)
     opts = next(iter(chosen.values())).ingest or {}
@@ -91,7 +118,17 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
 
 
 def stored_baselines(session: Session, project: str, runs: Sequence[str] | None) -> dict[str, float]:
-    """The baselines stored with ``runs`` (all the project's runs when ``None``), the lowest per name."""
+    """The baselines stored with ``runs`` (all the project's runs when ``None``), the lowest per name.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     for run, human in (("r1", 0.02), ("r2", 0.01)):
+    ...         _ = submit_files(s, project="demo", run=run, train=t, cv=t, baselines={"human": human})
+    ...     stored_baselines(s, "demo", None), stored_baselines(s, "demo", ["r1"])
+    ({'human': 0.01}, {'human': 0.02})
+    """
     out: dict[str, float] = {}
     for row in project_runs(session, project, runs):
         for b in row.baselines:

@@ -62,7 +62,17 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
 @contextmanager
 def database_errors() -> Iterator[None]:
     """Turn a database that cannot be reached, is locked or is no database (a file of another
-    kind, a server that refuses the statements) into a DiagnoseError (CLI exit 2)."""
+    kind, a server that refuses the statements) into a DiagnoseError (CLI exit 2).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.db")
+    >>> _ = open(path, "w").write("not a database " * 100)
+    >>> with database_errors():
+    ...     make_engine("sqlite:///" + path)
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.DiagnoseError: database error (file is not a database)
+    """
     from sqlalchemy.exc import DBAPIError
 
     try:
@@ -112,7 +122,14 @@ def _stored_revision(engine: Engine) -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at (``None`` for an empty database)."""
+    """The migration the database is at (``None`` for an empty database).
+
+    >>> import os, tempfile
+    >>> from sqlalchemy import create_engine
+    >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")
+    >>> current_revision(create_engine(url)), current_revision(make_engine(url)) == head_revision()
+    (None, True)
+    """
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
@@ -124,6 +141,14 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 
     Concurrent callers serialise on a lock (SQLite's write lock, a PostgreSQL advisory
     lock), and whoever comes second finds the work done.
+
+    >>> import os, tempfile
+    >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"), migrate=False)
+    >>> before, after = upgrade(engine)
+    >>> before, after == head_revision()
+    (None, True)
+    >>> upgrade(engine) == (after, after)  # already up to date: nothing to do
+    True
     """
     from alembic import command
     from alembic.runtime.migration import MigrationContext

@@ -12,7 +12,7 @@ the frozen values of :mod:`diagnose.store.values`.
 >>> from sqlalchemy.orm import Session
 >>> from diagnose.bias_variance import build_report
 >>> from diagnose.ingest import load_splits
->>> from diagnose.store import make_engine
+>>> from diagnose.store import get_run, list_runs, load_run_splits, make_engine
 >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
 >>> frame = pd.DataFrame({"id": range(40), "y_true": [0, 1] * 20, "y_score": [0.3, 0.8] * 20})
 >>> splits = load_splits(frame, frame)
@@ -35,16 +35,16 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import pyarrow.compute as pc
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
-from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits
-from ._codec import decode_table, encode_table
+from ..ingest import Columns, Splits
+from ._codec import encode_table
 from ._dialects import claim_write_lock, insert_ignore
 from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
-from ._values import Encoded, RunSummary, StoredRun, SubmissionInfo
+from ._values import Encoded, RunSummary
 
 
 def submit_run(
@@ -68,6 +68,13 @@ def submit_run(
     tables validate back into the same splits. ``train_size`` and ``params`` default to
     the constant ``train_size`` / ``param_<name>`` columns of the train table.
     ``encoded`` may hold the splits' :func:`encode_table` results, computed beforehand.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose import bias_variance, ingest, service
+    >>> splits = ingest.load_splits(*[pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})] * 2)
+    >>> with service.session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     submit_run(s, project="demo", run="r1", splits=splits, report=bias_variance.build_report(splits)).verdict
+    'good_fit'
     """
     if not project or not run:
         raise UsageError("a project name and a run name are needed")
@@ -104,7 +111,7 @@ def submit_run(
         session.add(Baseline(run_id=row.id, name=name, value=float(value)))
     session.flush()
     _store_report(session, row.id, report, report_dict)
-    return _summary(row, project)
+    return run_summary(row, project)
 
 
 def _duplicate(project: str, run: str) -> UsageError:
@@ -147,6 +154,14 @@ def _store_report(session: Session, run_id: int, report: Any, report_dict: dict)
 
 
 def find_project(session: Session, name: str, *, create: bool) -> int:
+    """The id of a project; with ``create``, made when missing, else a missing one is bad usage.
+
+    >>> import os, tempfile
+    >>> from diagnose.service import session
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     find_project(s, "demo", create=True) == find_project(s, "demo", create=False)
+    True
+    """
     if create:
         insert_ignore(session, Project, {"name": name, "created_at": utcnow()}, key=["name"])
     found = session.scalar(select(Project.id).where(Project.name == name))
@@ -203,7 +218,7 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def _summary(row: Run, project: str) -> RunSummary:
+def run_summary(row: Run, project: str) -> RunSummary:
     return RunSummary(project=project, run=row.name, created_at=_aware(row.created_at), task=row.task,
                       metric=row.metric, verdict=row.verdict, cv_error=row.cv_error,
                       train_size=row.train_size, params=dict(row.params or {}))
@@ -219,21 +234,6 @@ def _aware(value):
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def list_projects(session: Session) -> list[str]:
-    return list(session.scalars(select(Project.name).order_by(Project.name)))
-
-
-def list_runs(session: Session, project: str) -> list[RunSummary]:
-    """The runs of a project, oldest first."""
-    project_id = find_project(session, project, create=False)
-    rows = session.scalars(select(Run).where(Run.project_id == project_id)
-                           .order_by(Run.created_at, Run.id))
-    return [_summary(r, project) for r in rows]
-
-
 def run_row(session: Session, project: str, run: str) -> Run:
     project_id = find_project(session, project, create=False)
     row = session.scalar(select(Run).where(Run.project_id == project_id, Run.name == run))
@@ -244,72 +244,18 @@ def run_row(session: Session, project: str, run: str) -> Run:
     return row
 
 
-def get_run(session: Session, project: str, run: str) -> StoredRun:
-    """A stored run with its report (JSON, text and Markdown as computed at submission)."""
-    return _stored(session, run_row(session, project, run), project)
-
-
-def stored_reports(session: Session, project: str) -> list[tuple[RunSummary, dict[str, Any]]]:
-    """Every run of ``project`` with its stored JSON report, oldest first, in one query."""
-    project_id = find_project(session, project, create=False)
-    rows = session.execute(select(Run, StoredReport.data)
-                           .join(StoredReport, StoredReport.run_id == Run.id, isouter=True)
-                           .where(Run.project_id == project_id)
-                           .order_by(Run.created_at, Run.id)).all()
-    return [(_summary(run, project), json.loads(data) if data else {}) for run, data in rows]
-
-
-def previous_run(session: Session, project: str, run: str | None = None) -> StoredRun | None:
-    """The run stored just before ``run`` (or the latest one when ``run`` is None)."""
-    project_id = find_project(session, project, create=False)
-    query = select(Run).where(Run.project_id == project_id)
-    if run is not None:
-        current = run_row(session, project, run)
-        query = query.where((Run.created_at < current.created_at)
-                            | ((Run.created_at == current.created_at) & (Run.id < current.id)))
-    row = session.scalar(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(1))
-    return None if row is None else _stored(session, row, project)
-
-
-def _stored(session: Session, row: Run, project: str) -> StoredRun:
-    rep = session.get(StoredReport, row.id)
-    subs = session.scalars(select(Submission).where(Submission.run_id == row.id)).all()
-    order = {s: i for i, s in enumerate(SPLITS)}
-    subs = sorted(subs, key=lambda s: order.get(s.split, 99))
-    return StoredRun(
-        summary=_summary(row, project),
-        report=json.loads(rep.data) if rep else {},
-        text=rep.text if rep else "",
-        markdown=rep.markdown if rep else "",
-        baselines={b.name: b.value for b in row.baselines},
-        submissions=tuple(SubmissionInfo(split=s.split, n_rows=s.n_rows, content_hash=s.content_hash,
-                                         source=s.source) for s in subs),
-    )
-
-
-def load_run_splits(session: Session, project: str, run: str) -> Splits:
-    """The stored tables of a run, validated back into :class:`~diagnose.ingest.Splits`.
-
-    Other commands use it to build curves and error tallies from stored runs.
-    """
-    row = run_row(session, project, run)
-    opts = row.ingest or {}
-    raws = {}
-    for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
-        data = session.scalar(select(Blob.data).where(Blob.content_hash == sub.content_hash))
-        assert data is not None  # a blob stays while a submission refers to it (prune_blobs)
-        raws[sub.split] = RawTable(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
-    raws = {s: raws[s] for s in SPLITS if s in raws}
-    classes = opts.get("classes") if row.task == "multiclass" else None
-    parsed, warnings = parse_splits(raws, task=row.task, columns=Columns.from_mapping(opts.get("columns")),
-                                    positive_label=opts.get("positive_label"), classes=classes)
-    return Splits(task=row.task, train=parsed["train"], cv=parsed["cv"], test=parsed.get("test"),
-                  warnings=tuple(warnings))
-
-
 def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = False) -> bool:
     """Delete a run with its submissions, baselines, report and tags (the blobs stay; see
-    :func:`prune_blobs`). Returns whether a run was deleted."""
+    :func:`prune_blobs`). Returns whether a run was deleted.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     delete_run(s, "demo", "r1"), delete_run(s, "demo", "r1", missing_ok=True)
+    (True, False)
+    """
     claim_write_lock(session)
     try:
         row = run_row(session, project, run)
@@ -328,17 +274,17 @@ def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = F
 
 
 def prune_blobs(session: Session) -> int:
-    """Delete blobs no submission refers to; returns how many. Run it while nobody submits."""
+    """Delete blobs no submission refers to; returns how many. Run it while nobody submits.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     delete_run(s, "demo", "r1"), prune_blobs(s)
+    (True, 1)
+    """
     claim_write_lock(session)
     used = select(Submission.content_hash).where(Submission.content_hash == Blob.content_hash)
     # a DML statement's result is a CursorResult (typed as a plain Result), which has the rowcount
     return cast(CursorResult[Any], session.execute(delete(Blob).where(~used.exists()))).rowcount
-
-
-def count_rows(session: Session) -> dict[str, int]:
-    """Rows per table (for tests and ``diagnose db``)."""
-    tables = (Project, Run, Blob, Submission, Baseline, StoredReport, Tag)
-    return {m.__tablename__: session.execute(select(func.count()).select_from(m)).scalar_one() for m in tables}
-
-
-# --------------------------------------------------------------------------- tags

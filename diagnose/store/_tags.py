@@ -46,7 +46,17 @@ def _submission_id(session: Session, project: str, run: str, split: str) -> int:
 
 def set_tags(session: Session, *, project: str, run: str, sample_id: str, tags: str | list[str],
              reviewer: str | None = None, split: str = "cv") -> None:
-    """Record (or replace) a reviewer's error categories for one sample."""
+    """Record (or replace) a reviewer's error categories for one sample.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     set_tags(s, project="demo", run="r1", sample_id="7", tags=["blurry", "dark"], reviewer="ana")
+    ...     get_tags(s, project="demo", run="r1").loc[0, ["sample_id", "tags", "reviewer"]].tolist()
+    ['7', 'blurry;dark', 'ana']
+    """
     save_tags(session, project=project, run=run, tags={sample_id: tags}, reviewer=reviewer, split=split)
 
 
@@ -55,6 +65,14 @@ def save_tags(session: Session, *, project: str, run: str, tags: Mapping[Any, st
     """Record (or replace) error categories for many samples in one statement.
 
     ``tags`` maps sample id -> ``"a;b"`` or ``["a", "b"]``. Returns how many were saved.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     save_tags(s, project="demo", run="r1", tags={3: "glare", 7: ["blurry", "dark"]}, reviewer="ana")
+    2
     """
     ids = [str(k) for k in tags]
     if not ids:
@@ -76,7 +94,17 @@ def save_tags(session: Session, *, project: str, run: str, tags: Mapping[Any, st
 
 def delete_tags(session: Session, *, project: str, run: str, sample_ids, split: str = "cv") -> int:
     """Remove the stored categories of these samples (a reviewer cleared them); returns how
-    many rows were removed (the module's example shows one)."""
+    many rows were removed.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     _ = save_tags(s, project="demo", run="r1", tags={3: "glare", 7: "blurry"})
+    ...     delete_tags(s, project="demo", run="r1", sample_ids=[3, 9])  # 9 has no tags
+    1
+    """
     ids = [str(i) for i in sample_ids]
     if not ids:
         return 0
@@ -90,7 +118,17 @@ def delete_tags(session: Session, *, project: str, run: str, sample_ids, split: 
 
 
 def get_tags(session: Session, *, project: str, run: str, split: str = "cv"):
-    """Reviewers' tags of a stored split as a DataFrame: sample_id, tags, reviewer, updated_at."""
+    """Reviewers' tags of a stored split as a DataFrame: sample_id, tags, reviewer, updated_at.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     _ = save_tags(s, project="demo", run="r1", tags={3: "glare", 7: ["blurry", "dark"]}, reviewer="ana")
+    ...     get_tags(s, project="demo", run="r1")[["sample_id", "tags", "reviewer"]].values.tolist()
+    [['3', 'glare', 'ana'], ['7', 'blurry;dark', 'ana']]
+    """
     import pandas as pd
 
     sid = _submission_id(session, project, run, split)

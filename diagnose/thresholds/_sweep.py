@@ -122,7 +122,13 @@ def _two_sorts(a, b, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
-    """Sweep over scores already sorted ascending, with per-row positive and total weight."""
+    """Sweep over scores already sorted ascending, with per-row positive and total weight.
+
+    >>> weight = np.array([1.0, 2.0, 1.0, 1.0])  # the second row counts twice; it and the last are positive
+    >>> sw = sweep_sorted(np.array([0.1, 0.4, 0.4, 0.8]), weight * [0, 1, 0, 1], weight)
+    >>> sw.thresholds.tolist(), sw.tp.tolist(), sw.pp.tolist(), sw.positives, sw.total
+    ([0.1, 0.4, 0.8], [3.0, 3.0, 1.0], [5.0, 4.0, 1.0], 3.0, 5.0)
+    """
     first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     # suffix sums: the weight of every row from i to the end
     pp = np.cumsum(w[::-1])[::-1]
@@ -153,7 +159,13 @@ def _objective(sw: Sweep, rule: ThresholdRule) -> np.ndarray:
 
 def pick_index(sw: Sweep, rule: str | ThresholdRule = "f1") -> Optional[int]:
     """Index into ``sw.thresholds`` of the threshold the rule picks, or ``None`` when no
-    threshold meets the rule's constraint (or there are no thresholds)."""
+    threshold meets the rule's constraint (or there are no thresholds).
+
+    >>> sw = sweep(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    >>> i = pick_index(sw, "f1")
+    >>> i, float(sw.thresholds[i]), pick_index(sw, "precision>=0.9")
+    (1, 0.35, 3)
+    """
     rule = ThresholdRule.parse(rule)
     if sw.thresholds.shape[0] == 0:
         return None
