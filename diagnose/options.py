@@ -31,7 +31,8 @@ DEFAULT_SKEW_THRESHOLD = 0.10
 DEFAULT_ENCODING = "utf-8"
 DEFAULT_SEED = 0
 DEFAULT_CURVE_POINTS = 1000
-METRIC_HELP = ("error_rate (default), log_loss, brier; regression: half_mse (default), mse, rmse, mae.")
+# the CLI lists the registered metrics here (diagnose.metrics.metric_help)
+METRIC_HELP = "The error metric J of every split and baseline."
 
 Bootstrap = Union[int, Literal["auto"]]  # a number of resamples, or "auto"
 

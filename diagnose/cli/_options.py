@@ -45,7 +45,12 @@ def _click_option(f: Callable, field: Any, aliases: Mapping[str, tuple[str, ...]
     meta = field.metadata
     flag = meta.get("flag") or "--" + field.name.replace("_", "-")
     kind = meta.get("kind", str)
-    kw: dict[str, Any] = {"help": meta["help"], "show_default": bool(meta.get("show_default"))}
+    help_text = meta["help"]
+    if field.name == "metric":  # the registry's metrics, so a new one shows up in every command's help
+        from ..metrics import metric_help
+
+        help_text = metric_help()
+    kw: dict[str, Any] = {"help": help_text, "show_default": bool(meta.get("show_default"))}
     if meta.get("metavar"):
         kw["metavar"] = meta["metavar"]
     default = None if field.default is MISSING else field.default

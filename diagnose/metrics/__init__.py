@@ -23,6 +23,7 @@ from ._registry import (
     Metric,
     default_metric,
     metric,
+    metric_help,
     metrics_for,
     register,
 )
@@ -39,7 +40,7 @@ REGRESSION_METRICS = metrics_for("regression")
 
 __all__ = [
     "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "Metric", "PROPORTION", "REGRESSION_METRICS",
-    "SplitError", "Z95", "default_metric", "metric", "metrics_for", "per_sample_loss", "register",
+    "SplitError", "Z95", "default_metric", "metric", "metric_help", "metrics_for", "per_sample_loss", "register",
     "split_error", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
     "wilson_interval",
 ]

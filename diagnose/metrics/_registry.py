@@ -97,3 +97,19 @@ def default_metric(task: str) -> str:
         if task in m.default_for:
             return m.name
     raise UsageError(f"no default metric for a {task} task")
+
+
+def metric_help() -> str:
+    """The metrics, by the tasks they apply to, with each default marked (the CLI's ``--metric`` help).
+
+    >>> metric_help()
+    'error_rate (default), log_loss, brier; regression: half_mse (default), mse, rmse, mae.'
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for m in METRICS.values():
+        groups.setdefault(m.tasks, []).append(m.name + (" (default)" if m.default_for else ""))
+    parts = []
+    for i, (tasks, names) in enumerate(groups.items()):
+        label = "" if i == 0 else "/".join(tasks) + ": "
+        parts.append(label + ", ".join(names))
+    return "; ".join(parts) + "."
