@@ -186,7 +186,7 @@ def _rerender(at, page: str, i: int):
 
 
 def _page(name: str) -> None:
-    """One page of the app, chosen by session state (as tests/test_dashboard_pages.py does)."""
+    """One page of the app, chosen by session state (as tests/dashboard/test_pages.py does)."""
     import streamlit as st
 
     from dashboard.navigation import main

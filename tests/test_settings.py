@@ -1,4 +1,4 @@
-"""Settings: declared once, read from the environment, each documented in the README."""
+"""Settings: declared once, read from the environment, each documented in docs/settings.md."""
 from __future__ import annotations
 
 import re
@@ -9,13 +9,12 @@ import pytest
 from diagnose import settings
 from diagnose.exceptions import UsageError
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 
 
 def _settings_table() -> dict[str, list[str]]:
-    """Rows of the README's '## Settings' table: first cell -> cells."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("\n## Settings", 1)[1].split("\n## ", 1)[0]
+    """Rows of the settings table of docs/settings.md: first cell -> cells."""
+    section = README.read_text(encoding="utf-8")
     rows = {}
     for line in section.splitlines():
         if line.startswith("|") and not re.match(r"^\|[\s\-|]+\|$", line):
@@ -27,12 +26,12 @@ def _settings_table() -> dict[str, list[str]]:
 @pytest.mark.parametrize("setting", settings.SETTINGS, ids=lambda s: s.name)
 def test_every_setting_is_documented_in_the_readme(setting):
     rows = _settings_table()
-    assert setting.name in rows, f"README's Settings table lacks a row for '{setting.name}'"
+    assert setting.name in rows, f"docs/settings.md lacks a row for '{setting.name}'"
     row = " | ".join(rows[setting.name])
-    assert setting.env in row, f"README row of '{setting.name}' does not name {setting.env}"
+    assert setting.env in row, f"docs/settings.md row of '{setting.name}' does not name {setting.env}"
     default = str(setting.default)
     assert default in row or default.rstrip("0").rstrip(".") in row, \
-        f"README row of '{setting.name}' does not give the default {default}"
+        f"docs/settings.md row of '{setting.name}' does not give the default {default}"
 
 
 def test_settings_have_help_and_distinct_env_vars():
