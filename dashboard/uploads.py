@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagnose.exceptions import InputError, UsageError
+from diagnose.options import TASK_NAMES
 
 SPLIT_FILES = ("train", "cv", "test")
-TASK_CHOICES = ("infer from the columns", "binary", "multiclass", "multilabel", "regression")
+TASK_CHOICES = ("infer from the columns", *TASK_NAMES)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ DEFAULT_SKEW_THRESHOLD = 0.10
 DEFAULT_ENCODING = "utf-8"
 DEFAULT_SEED = 0
 DEFAULT_CURVE_POINTS = 1000
+# error analysis: regression rows count as errors in the largest share of |error|; cohort
+# tables cut numeric slice columns into this many quantile bins and flag at this FDR
+DEFAULT_TOP_SHARE = 0.10
+DEFAULT_BINS = 4
+DEFAULT_FDR = 0.05
 # the CLI lists the registered metrics here (diagnose.metrics.metric_help)
 METRIC_HELP = "The error metric J of every split and baseline."
 

@@ -66,12 +66,12 @@ def render(project: str | None, run: str | None) -> None:
 
     st.subheader("Cohorts")
     cohorts = data.cohorts(project, run)
-    splits_task = data.splits(project, run).task
+    multi_output = data.splits(project, run).cv.kind.multi_output
     if cohorts.frame.empty:
         st.info("The cv split has no slice columns (any extra column, such as region or device) to cut it by.")
     else:
         what = (f"share of rows with |error| > {cohorts.cut:.4g}" if cohorts.cut is not None else
-                "share of rows with any label wrong" if splits_task == "multilabel" else "share misclassified")
+                "share of rows with any label wrong" if multi_output else "share misclassified")
         st.caption(f"error rate here = {what}: overall {cohorts.error_rate:.4g} over {cohorts.n} rows; flagged: "
                    f"significantly above the rest (Fisher exact, Benjamini-Hochberg FDR {cohorts.fdr:g})")
         st.dataframe(cohorts.frame, hide_index=True, width="stretch")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import data, ui
 from diagnose import present
+from diagnose.ingest import task_type
 
 
 def metrics_row(split: str, threshold: float, m) -> dict:
@@ -30,10 +31,11 @@ def render(project: str | None, run: str | None) -> None:
     task, result = report.get("task"), report.get("threshold")
     splits = data.splits(project, run)
     label, index = None, None
-    if task == "multilabel" and result and result.get("labels"):
+    kind = task_type(task)
+    if kind.multi_output and result and result.get("labels"):
         label = st.selectbox("Label", list(result["labels"]), key="threshold_label")
         result, index = result["labels"][label], list(splits.cv.classes).index(label)
-    if task not in ("binary", "multilabel"):
+    if not kind.thresholds:
         st.info((result or {}).get("message") or
                 f"Run {run} is a {task} run: decision thresholds apply to binary and multi-label scores.")
     elif splits.cv.y_score is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..exceptions import UsageError
-from ..options import ReadOptions
+from ..options import DEFAULT_BINS, DEFAULT_FDR, DEFAULT_SEED, DEFAULT_TOP_SHARE, ReadOptions
 from ._options import collect, emit, format_option, note, options
 
 CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
@@ -20,11 +20,11 @@ def errors() -> None:
 @click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
               help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
 @click.option("--n", "n", required=True, type=click.IntRange(min=1), help="How many errors to sample.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same sample).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Random seed (same seed, same sample).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the sample to this CSV (default: stdout).")
 @click.option("--cut", type=float, help=CUT_HELP)
-@click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
 @options(ReadOptions)
 def sample(cv, n, seed, output, cut, top_share, **values):
     """Draw a reproducible random sample of misclassified cv rows to tag.
@@ -71,7 +71,7 @@ def _check_output_dir(output: str) -> None:
 @click.option("--cv", "cv", type=click.Path(dir_okay=False),
               help="The cv predictions: checks the ids and gives the totals when the file lacks them.")
 @click.option("--cut", type=float, help=CUT_HELP)
-@click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
 @click.option("--project", help="A stored run's project: its cv split checks TAGGED, or without TAGGED "
               "the tags reviewers stored (dashboard) are tallied.")
 @click.option("--run", "run_name", help="The stored run (with --project).")
@@ -130,12 +130,12 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
 @errors.command()
 @click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
               help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
-@click.option("--bins", type=click.IntRange(min=2), default=4, show_default=True,
+@click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
               help="Quantile bins for numeric slice columns.")
-@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=0.05,
+@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=DEFAULT_FDR,
               show_default=True, help="False-discovery rate for flagging cohorts (Benjamini-Hochberg).")
 @click.option("--cut", type=float, help=CUT_HELP)
-@click.option("--top-share", type=float, default=0.1, show_default=True, help=TOP_SHARE_HELP)
+@click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
 @options(ReadOptions)
 @format_option
 def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):

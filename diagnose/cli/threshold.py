@@ -21,13 +21,13 @@ THRESHOLD_FIELDS = ("task", "columns", "positive_label", "encoding", "threshold_
 def threshold(cv, test, fmt, **values):
     """Pick the decision threshold on cv by a rule; show cv and test metrics beside 0.5."""
     from ..exceptions import UsageError
-    from ..ingest import load_cv_test
+    from ..ingest import load_cv_test, task_type
     from ..thresholds import ThresholdRule, choose_threshold
 
     opts = collect(ReportOptions, values)
     rule = ThresholdRule.parse(opts.threshold_rule)  # a bad rule fails before any file is read
-    if opts.task == "regression":
-        raise UsageError("thresholds apply to binary and multi-label classification, not regression")
+    if opts.task is not None and not task_type(opts.task).classification:
+        raise UsageError(f"thresholds apply to binary and multi-label classification, not {opts.task}")
     # a file of several splits: the threshold is chosen on its cv rows only (its train and
     # test rows must not move it); its test rows report it unless --test is given
     cv_pred, test_pred = load_cv_test(cv, test, options=opts)

@@ -21,14 +21,13 @@ import numpy as np
 from ..exceptions import UsageError
 from ..ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
 from ..metrics import wilson_bounds
+from ..options import DEFAULT_BINS, DEFAULT_FDR
 from ..values import Rendered, json_number
 from ._errors import DEFAULT_TOP_SHARE, error_mask
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_BINS = 4
-DEFAULT_FDR = 0.05
 # a text column with more values than this is most likely an id, not a cohort key
 MAX_CATEGORIES = 50
 MISSING = "(missing)"

@@ -10,8 +10,7 @@ import numpy as np
 
 from ..exceptions import UsageError
 from ..ingest import Predictions
-
-DEFAULT_TOP_SHARE = 0.10  # regression: the largest 10% of |error| count as errors
+from ..options import DEFAULT_TOP_SHARE
 
 
 def error_mask(pred: Predictions, *, cut: float | None = None,

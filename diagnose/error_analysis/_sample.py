@@ -77,10 +77,10 @@ def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None
     if not pred.kind.classification:
         assert pred.y_pred is not None  # regression predictions are y_pred
         out["abs_error"] = np.round(np.abs(pred.y_pred[picked] - pred.y_true[picked]), 6)
-    elif pred.task == "multiclass" and pred.y_score is not None:
-        out["y_score"] = pred.y_score[picked].max(axis=1)
-    elif pred.task == "binary" and pred.y_score is not None:
-        out["y_score"] = pred.y_score[picked]
+    elif pred.y_score is not None and not pred.kind.multi_output:
+        # the confidence of the decision: the top probability, or the positive-class score
+        score = pred.y_score[picked]
+        out["y_score"] = score.max(axis=1) if score.ndim == 2 else score
     frame = pd.DataFrame(out)
     if pred.slice_columns:
         assert pred.table is not None  # slice columns are columns of the table

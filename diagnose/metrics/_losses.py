@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..options import TASK_NAMES
 from ._registry import PROPORTION, Metric, register
 
-CLASSIFICATION = ("binary", "multiclass", "multilabel")
 REGRESSION = ("regression",)
+CLASSIFICATION = tuple(task for task in TASK_NAMES if task not in REGRESSION)
 LOG_EPS = np.finfo(np.float64).eps
 
 

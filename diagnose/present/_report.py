@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..bias_variance import VERDICT_WORDS, DecisionMetrics, PerClass, Report, Skew
+from ..ingest import task_type
 from ..values import renderer, renders
 from ._tables import fmt, table
 
@@ -108,7 +109,7 @@ def report_markdown(report: Report) -> str:
 def _decision_table(section: DecisionMetrics, *, markdown: bool) -> str:
     """Accuracy, prevalence, precision, recall and F1 of each split at the default decision
     (the ``splits.<split>`` numbers of the JSON), as one table."""
-    binary = section.task == "binary"
+    binary = not task_type(section.task).per_class
     # multiclass and multi-label have no single prevalence (class shares are in the JSON)
     keys = ("accuracy", "prevalence", "precision", "recall", "f1") if binary else ("accuracy", "precision",
                                                                                    "recall", "f1")
@@ -135,7 +136,7 @@ def decision_markdown(section: DecisionMetrics) -> str:
 def _per_class_lines(per_class: PerClass, markdown: bool) -> list[str]:
     split = "cv" if "cv" in per_class.tables else next(iter(per_class.tables))
     t = per_class.tables[split]
-    multilabel = t.task == "multilabel"
+    multilabel = task_type(t.task).multi_output
     what = "label" if multilabel else "class"
     head = f"Per {what} on {split} (default decision)"
     rows = [[n, p, r, f, s] for n, p, r, f, s in zip(t.names, t.precision.tolist(), t.recall.tolist(),

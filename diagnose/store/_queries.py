@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits
+from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits, task_type
 from ._codec import decode_table
 from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag
 from ._runs import find_project, run_row, run_summary
@@ -140,7 +140,9 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
         assert data is not None  # a blob stays while a submission refers to it (prune_blobs)
         raws[sub.split] = RawTable(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
     raws = {s: raws[s] for s in SPLITS if s in raws}
-    classes = opts.get("classes") if row.task == "multiclass" else None
+    # the class list of probability columns, so that every split lines up with train
+    kind = task_type(row.task)
+    classes = opts.get("classes") if kind.per_class and not kind.multi_output else None
     parsed, warnings = parse_splits(raws, task=row.task, columns=Columns.from_mapping(opts.get("columns")),
                                     positive_label=opts.get("positive_label"), classes=classes)
     return Splits(task=row.task, train=parsed["train"], cv=parsed["cv"], test=parsed.get("test"),

@@ -144,10 +144,10 @@ def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = "f1", bootstr
     0.35
     """
     rule = ThresholdRule.parse(rule)
-    if cv.task == "multiclass":
-        return ThresholdResult(rule="argmax", message="multiclass: the predicted class is the argmax of the "
+    if cv.kind.classification and not cv.kind.thresholds:
+        return ThresholdResult(rule="argmax", message=f"{cv.task}: the predicted class is the argmax of the "
                                "probabilities; no threshold is chosen")
-    if cv.task not in ("binary", "multilabel"):
+    if not cv.kind.thresholds:
         raise UsageError(f"thresholds apply to binary and multi-label classification, not {cv.task}")
     if cv.y_score is None:
         return ThresholdResult(rule=rule.text, message="only hard predictions (y_pred): choosing a "
@@ -169,7 +169,7 @@ def _choose(cv, test, *, rule: ThresholdRule, bootstrap, seed: int, max_points: 
     use_test = test is not None
     kw = dict(rule=rule, bootstrap=bootstrap, seed=seed, max_points=max_points, weight_cv=cv.weight,
               weight_test=test.weight if use_test else None)
-    if cv.task == "binary":
+    if not cv.kind.multi_output:  # binary: one threshold
         return threshold_search(cv.y_true, cv.y_score, y_test=test.y_true if use_test else None,
                                 score_test=test.y_score if use_test else None, **kw)
     names = cv.classes or tuple(str(j) for j in range(cv.y_true.shape[1]))
