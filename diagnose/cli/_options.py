@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from .. import settings
 from ..options import ReadOptions
 
 FORMATS = ("text", "json", "markdown")
@@ -89,6 +90,43 @@ def collect(cls: type[ReadOptions], values: dict[str, Any]) -> Any:
     if "columns" in given:
         given["columns"] = parse_pairs(given["columns"], what="--column")
     return cls.of(**given)
+
+
+class _SettingValue(click.ParamType):
+    """A setting's value on the command line, checked by the setting's own parser."""
+
+    def __init__(self, declared: settings.Setting) -> None:
+        self.declared = declared
+        self.name = declared.name
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            return self.declared.parse(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not valid: {self.declared.help}", param, ctx)
+
+
+def setting_option(name: str) -> Callable[[Callable], Callable]:
+    """A click option for setting ``name`` (``upload_max_mb`` -> ``--upload-max-mb``); unset, the
+    command reads the setting's environment variable or default (:func:`setting_value`).
+
+    >>> @click.command()
+    ... @setting_option("busy_timeout")
+    ... def cmd(busy_timeout):
+    ...     click.echo(setting_value("busy_timeout", busy_timeout))
+    >>> from click.testing import CliRunner
+    >>> print(CliRunner().invoke(cmd, ["--busy-timeout", "2.5"]).output.strip())
+    2.5
+    """
+    declared = settings.setting(name)
+    return click.option("--" + name.replace("_", "-"), name, type=_SettingValue(declared), default=None,
+                        help=f"{declared.help[0].upper()}{declared.help[1:]} (default: {declared.env}, "
+                             f"else {declared.default}).")
+
+
+def setting_value(name: str, given: Any) -> Any:
+    """The value a command uses: the one given on the command line, else the setting's."""
+    return settings.get(name) if given is None else given
 
 
 def format_option(f: Callable) -> Callable:

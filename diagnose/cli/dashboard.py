@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..exceptions import UsageError
-from ._options import note
+from ._options import note, setting_option, setting_value
 
 
 def app_path() -> Path:
@@ -61,8 +62,11 @@ def _check_port(address: str, port: int) -> None:
               help="Port to serve the dashboard on.")
 @click.option("--address", default="localhost", show_default=True,
               help="Address to listen on (0.0.0.0 to let colleagues connect).")
-def dashboard(port, address):
+@setting_option("upload_max_mb")
+def dashboard(port, address, upload_max_mb):
     """Start the Streamlit dashboard on the configured database (DIAGNOSE_DATABASE_URL)."""
+    from sqlalchemy.engine import make_url
+
     from .. import settings
     from ..store import database_errors, make_engine
 
@@ -70,11 +74,14 @@ def dashboard(port, address):
     with database_errors():  # a database that cannot be opened fails here, with exit 2
         make_engine(url).dispose()
     _check_port(address, port)
-    max_mb = float(settings.get("upload_max_mb"))
+    max_mb = float(setting_value("upload_max_mb", upload_max_mb))
     host = "localhost" if address in ("0.0.0.0", "::") else address
-    note(f"dashboard on http://{host}:{port} over {url} (stop it with Ctrl+C)")
+    shown = make_url(url).render_as_string(hide_password=True)
+    note(f"dashboard on http://{host}:{port} over {shown} (stop it with Ctrl+C)")
+    # the Upload page reads the limit from the setting: hand the server the one in force
+    env = {**os.environ, settings.setting("upload_max_mb").env: repr(max_mb)}
     try:
-        code = subprocess.call(streamlit_command(port=port, address=address, max_mb=max_mb))
+        code = subprocess.call(streamlit_command(port=port, address=address, max_mb=max_mb), env=env)
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)

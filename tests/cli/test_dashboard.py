@@ -12,8 +12,8 @@ from diagnose.cli import main
 def test_dashboard_runs_streamlit_headless_on_the_app(monkeypatch, tmp_path):
     seen = {}
 
-    def fake_call(cmd):
-        seen["cmd"] = cmd
+    def fake_call(cmd, env=None):
+        seen["cmd"], seen["env"] = cmd, env
         return 0
 
     monkeypatch.setattr(command.subprocess, "call", fake_call)
@@ -30,6 +30,19 @@ def test_dashboard_runs_streamlit_headless_on_the_app(monkeypatch, tmp_path):
         assert flag in cmd
     assert "http://localhost:8765" in result.stderr and url in result.stderr
     assert (tmp_path / "d.db").exists()  # created and migrated before the server starts
+    assert seen["env"]["DIAGNOSE_UPLOAD_MAX_MB"] == "2.5"
+
+
+def test_the_upload_limit_can_be_given_on_the_command_line(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(command.subprocess, "call", lambda cmd, env=None: seen.update(cmd=cmd, env=env) or 0)
+    env = {"DIAGNOSE_DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "DIAGNOSE_UPLOAD_MAX_MB": "2.5"}
+    result = CliRunner().invoke(main, ["dashboard", "--port", "8766", "--upload-max-mb", "7"], env=env)
+    assert result.exit_code == 0, result.output
+    # the flag wins over the environment, for Streamlit's limit and for the Upload page's
+    assert "--server.maxUploadSize=7" in seen["cmd"] and seen["env"]["DIAGNOSE_UPLOAD_MAX_MB"] == "7.0"
+    bad = CliRunner().invoke(main, ["dashboard", "--upload-max-mb", "-1"], env=env)
+    assert bad.exit_code == 2 and "is not valid" in bad.output
 
 
 def test_a_database_that_cannot_be_opened_stops_before_the_server(monkeypatch, tmp_path):
