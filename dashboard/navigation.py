@@ -17,14 +17,18 @@ from dashboard import data, ui
 
 @dataclass(frozen=True)
 class Page:
-    """One page: the module under ``dashboard/views`` that renders it, its title and address."""
+    """One page: the module under ``dashboard/views`` that renders it, its title in the navigation
+    and its address; ``heading`` tops the page (default: the title); a page that ``needs_run`` is
+    rendered only once the sidebar has a run, and says what to do otherwise."""
 
     module: str
     title: str
     url_path: str
+    heading: str = ""
+    needs_run: bool = True
 
     @property
-    def render(self) -> Callable[[str | None, str | None], None]:
+    def render(self) -> Callable[..., None]:
         return import_module(f"dashboard.views.{self.module}").render
 
 
@@ -34,7 +38,7 @@ PAGES = (
     Page("thresholds", "Thresholds", "thresholds"),
     Page("curves", "Curves", "curves"),
     Page("error_analysis", "Error analysis", "error-analysis"),
-    Page("upload", "Upload", "upload"),
+    Page("upload", "Upload", "upload", heading="Upload a run", needs_run=False),
 )
 
 
@@ -43,7 +47,13 @@ def _body(page: Page) -> Callable[[], None]:
         project, run_name = st.session_state.get("selection", (None, None))
         with ui.guard():
             ui.show_flash()
-            page.render(project, run_name)
+            st.title(page.heading or page.title)
+            if not page.needs_run:
+                page.render(project, run_name)
+                return
+            selected = ui.selected_run(project, run_name)
+            if selected is not None:
+                page.render(*selected)
     run.__name__ = f"page_{page.module}"  # Streamlit names a callable page's script after it
     return run
 

@@ -5,13 +5,9 @@ from dashboard import data, ui
 from diagnose import present
 
 
-def render(project: str | None, run: str | None) -> None:
-    """Draw the page for the sidebar's project and run."""
-    st.title("Diagnosis")
-    selected = ui.selected_run(project, run)
-    if selected is None:
-        return
-    project, run = selected
+def render(project: str, run: str) -> None:
+    """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
+    is selected)."""
     stored = data.stored_run(project, run)
     report = stored.report
     st.caption(f"project {project}, run {run}, task {report.get('task')}, submitted "

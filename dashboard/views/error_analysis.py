@@ -2,20 +2,16 @@
 and the cohort tables."""
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import data
 from dashboard.tagging import review_frame, tag_changes
 from diagnose import present
 
 EDITOR = "tag_editor"
 
 
-def render(project: str | None, run: str | None) -> None:
-    """Draw the page for the sidebar's project and run."""
-    st.title("Error analysis")
-    selected = ui.selected_run(project, run)
-    if selected is None:
-        return
-    project, run = selected
+def render(project: str, run: str) -> None:
+    """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
+    is selected)."""
     st.caption(f"project {project}, run {run}: review a sample of cv errors, give each the categories "
                "that explain it (separated by ';'), save, and attack the largest category first")
     left, mid, right = st.columns(3)

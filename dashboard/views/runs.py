@@ -19,13 +19,9 @@ def listing(runs: pd.DataFrame) -> pd.DataFrame:
                        params=runs["params"].map(lambda p: ", ".join(f"{k}={v}" for k, v in p.items())))
 
 
-def render(project: str | None, run: str | None) -> None:
-    """Draw the page for the sidebar's project and run."""
-    st.title("Runs")
-    selected = ui.selected_run(project, run)
-    if selected is None:
-        return
-    project, run = selected
+def render(project: str, run: str) -> None:
+    """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
+    is selected)."""
     runs = data.overview(project)
     st.caption(f"project {project}: {len(runs)} run{'s' if len(runs) != 1 else ''}, oldest first; "
                "gaps: bias = J_train - baseline, variance = J_cv - J_train, test = J_test - J_cv")

@@ -3,7 +3,7 @@ matrix at the slider's threshold, and the threshold chosen on cv with its test m
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import data
 from diagnose import present
 from diagnose.ingest import task_type
 
@@ -20,13 +20,9 @@ def metrics_row(split: str, threshold: float, m) -> dict:
             "accuracy": m.accuracy, "TP": m.tp, "FP": m.fp, "FN": m.fn, "TN": m.tn}
 
 
-def render(project: str | None, run: str | None) -> None:
-    """Draw the page for the sidebar's project and run."""
-    st.title("Thresholds")
-    selected = ui.selected_run(project, run)
-    if selected is None:
-        return
-    project, run = selected
+def render(project: str, run: str) -> None:
+    """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
+    is selected)."""
     report = data.stored_run(project, run).report
     task, result = report.get("task"), report.get("threshold")
     splits = data.splits(project, run)

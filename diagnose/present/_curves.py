@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from ..bias_variance import VERDICT_WORDS
 from ..curves import LearningCurve, ValidationCurve
-from ..values import renders
 from ._report import gap_status
-from ._tables import fmt, table
+from ._tables import bullets, fmt, heading, table, text_and_markdown, warnings_section
 
 
 def _interval(s) -> str:
@@ -14,11 +13,9 @@ def _interval(s) -> str:
     return f"[{fmt(s.ci_low)}, {fmt(s.ci_high)}]"
 
 
-def _heading(text: str, markdown: bool, level: int = 3) -> str:
-    return f"{'#' * level} {text}" if markdown else f"{text}:"
-
-
-def learning_text(curve, *, markdown: bool) -> str:
+@text_and_markdown(LearningCurve)
+def learning_text(curve: LearningCurve, *, markdown: bool) -> str:
+    """A learning curve: the points, the gaps at the largest size, the verdict and the extrapolation."""
     rows = [[p.value, p.train.n, p.train.error, _interval(p.train), p.cv.n, p.cv.error, _interval(p.cv)]
             for p in curve.points]
     headers = ["train_size", "n_train", "J_train", "95% interval", "n_cv", "J_cv", "95% interval"]
@@ -43,13 +40,14 @@ def learning_text(curve, *, markdown: bool) -> str:
         parts += ["", f"Extrapolation: {curve.extrapolation.message}{sep}",
                   f"Fit quality: RMSE {fmt(curve.extrapolation.rmse)}, R² {fmt(curve.extrapolation.r2)} "
                   f"over {curve.extrapolation.n_points} points"]
-    parts += ["", _heading("What to try", markdown), *_bullets(curve.recommendations, markdown)]
-    if curve.warnings:
-        parts += ["", _heading("Warnings", markdown), *_bullets(curve.warnings, markdown, mark="!")]
+    parts += ["", heading("What to try", markdown), *bullets(curve.recommendations, markdown)]
+    parts += warnings_section(curve.warnings, markdown)
     return "\n".join(parts) + "\n"
 
 
-def validation_text(curve, *, markdown: bool) -> str:
+@text_and_markdown(ValidationCurve)
+def validation_text(curve: ValidationCurve, *, markdown: bool) -> str:
+    """A validation curve: the points, the chosen value and its J_test, the verdict."""
     rows = [[p.value, p.train.error, p.cv.error, _interval(p.cv), p.gap, p.side or ""]
             for p in curve.points]
     headers = [curve.param, "J_train", "J_cv", "95% interval (cv)", "J_cv - J_train", "side"]
@@ -61,32 +59,7 @@ def validation_text(curve, *, markdown: bool) -> str:
     if curve.test is not None:
         parts.append(f"J_test of the chosen value: {fmt(curve.test.error)} {_interval(curve.test)} "
                      f"on {curve.test.n} rows (test was not used to choose)")
-    parts += ["", f"Verdict: {curve.verdict}", "", _heading("What to try", markdown),
-              *_bullets(curve.recommendations, markdown)]
-    if curve.warnings:
-        parts += ["", _heading("Warnings", markdown), *_bullets(curve.warnings, markdown, mark="!")]
+    parts += ["", f"Verdict: {curve.verdict}", "", heading("What to try", markdown),
+              *bullets(curve.recommendations, markdown)]
+    parts += warnings_section(curve.warnings, markdown)
     return "\n".join(parts) + "\n"
-
-
-def _bullets(items, markdown: bool, mark: str = "-") -> list[str]:
-    return [f"- {x}" if markdown else f"  {mark} {x}" for x in items]
-
-
-@renders(LearningCurve, "text")
-def _learning_text(curve: LearningCurve) -> str:
-    return learning_text(curve, markdown=False)
-
-
-@renders(LearningCurve, "markdown")
-def _learning_markdown(curve: LearningCurve) -> str:
-    return learning_text(curve, markdown=True)
-
-
-@renders(ValidationCurve, "text")
-def _validation_text(curve: ValidationCurve) -> str:
-    return validation_text(curve, markdown=False)
-
-
-@renders(ValidationCurve, "markdown")
-def _validation_markdown(curve: ValidationCurve) -> str:
-    return validation_text(curve, markdown=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..error_analysis import CohortTable, ErrorSample, ErrorTally
 from ..values import renders
-from ._tables import fmt, table
+from ._tables import fmt, table, text_and_markdown, warnings_section
 
 
 @renders(ErrorSample, "text")
@@ -17,7 +17,9 @@ def sample_markdown(sample: ErrorSample) -> str:
     return table(list(sample.frame.columns), sample.frame.astype(object).values.tolist(), markdown=True) + "\n"
 
 
-def _tally(t: ErrorTally, *, markdown: bool) -> str:
+@text_and_markdown(ErrorTally)
+def tally_lines(t: ErrorTally, *, markdown: bool) -> str:
+    """The tally as a ranked table with its notes and warnings."""
     def pct(x):
         return "-" if x is None else f"{100 * x:.1f}%"
 
@@ -42,23 +44,13 @@ def _tally(t: ErrorTally, *, markdown: bool) -> str:
     if t.finite_population_corrected:
         parts.append(f"{bullet}Intervals include the finite-population correction (the sample is "
                      f"{t.reviewed} of {t.total_errors} errors).")
-    if t.warnings:
-        parts += ["", "### Warnings" if markdown else "Warnings:"]
-        parts += [f"- {w}" if markdown else f"  ! {w}" for w in t.warnings]
+    parts += warnings_section(t.warnings, markdown)
     return "\n".join(parts) + "\n"
 
 
-@renders(ErrorTally, "text")
-def tally_text(tally: ErrorTally) -> str:
-    return _tally(tally, markdown=False)
-
-
-@renders(ErrorTally, "markdown")
-def tally_markdown(tally: ErrorTally) -> str:
-    return _tally(tally, markdown=True)
-
-
-def _cohorts(table_: CohortTable, *, markdown: bool) -> str:
+@text_and_markdown(CohortTable)
+def cohorts_lines(table_: CohortTable, *, markdown: bool) -> str:
+    """The cohort table with its legend and warnings."""
     what = "errors" if table_.cut is None else f"rows with |error| > {table_.cut:.4g}"
     head = (f"Cohort error rates: overall {table_.errors} {what} in {table_.n} rows = "
             f"{fmt(table_.error_rate)} [{fmt(table_.ci_low)}, {fmt(table_.ci_high)}]")
@@ -73,17 +65,5 @@ def _cohorts(table_: CohortTable, *, markdown: bool) -> str:
               f"significantly above the rest (one-sided Fisher exact test, Benjamini-Hochberg "
               f"false-discovery rate {table_.fdr:g} over all {len(table_.frame)} cohorts). Numeric "
               f"columns are cut into {table_.bins} quantile bins."]
-    if table_.warnings:
-        parts += ["", "### Warnings" if markdown else "Warnings:"]
-        parts += [f"- {w}" if markdown else f"  ! {w}" for w in table_.warnings]
+    parts += warnings_section(table_.warnings, markdown)
     return "\n".join(parts) + "\n"
-
-
-@renders(CohortTable, "text")
-def cohorts_text(cohorts: CohortTable) -> str:
-    return _cohorts(cohorts, markdown=False)
-
-
-@renders(CohortTable, "markdown")
-def cohorts_markdown(cohorts: CohortTable) -> str:
-    return _cohorts(cohorts, markdown=True)

@@ -6,7 +6,7 @@ from typing import Any
 from ..bias_variance import VERDICT_WORDS, DecisionMetrics, PerClass, Report, Skew
 from ..ingest import task_type
 from ..values import renderer, renders
-from ._tables import fmt, table
+from ._tables import bullets, fmt, heading, table, text_and_markdown, warnings_section
 
 SPLIT_ORDER = ("train", "cv", "test")
 
@@ -70,13 +70,12 @@ def report_text(report: Report) -> str:
         f"Verdict: {v.verdict}",
         VERDICT_WORDS[v.verdict],
         "",
-        "What to try:",
-        *[f"  - {r}" for r in v.recommendations],
+        heading("What to try", False),
+        *bullets(v.recommendations, False),
     ]
     for extra in _sections(report, markdown=False):
         parts += ["", extra]
-    if report.warnings:
-        parts += ["", "Warnings:", *[f"  ! {w}" for w in report.warnings]]
+    parts += warnings_section(report.warnings, False)
     return "\n".join(parts) + "\n"
 
 
@@ -96,17 +95,17 @@ def report_markdown(report: Report) -> str:
         "",
         table(["gap", "value", "95% interval", "tolerance", "status"], _gap_rows(report), markdown=True),
         "",
-        "### What to try",
-        *[f"- {r}" for r in v.recommendations],
+        heading("What to try", True),
+        *bullets(v.recommendations, True),
     ]
     for extra in _sections(report, markdown=True):
         parts += ["", extra]
-    if report.warnings:
-        parts += ["", "### Warnings", *[f"- {w}" for w in report.warnings]]
+    parts += warnings_section(report.warnings, True)
     return "\n".join(parts) + "\n"
 
 
-def _decision_table(section: DecisionMetrics, *, markdown: bool) -> str:
+@text_and_markdown(DecisionMetrics)
+def decision_table(section: DecisionMetrics, *, markdown: bool) -> str:
     """Accuracy, prevalence, precision, recall and F1 of each split at the default decision
     (the ``splits.<split>`` numbers of the JSON), as one table."""
     binary = not task_type(section.task).per_class
@@ -123,17 +122,9 @@ def _decision_table(section: DecisionMetrics, *, markdown: bool) -> str:
     return "\n".join([f"### {head}" if markdown else head, "", table(["split", *keys], rows, markdown=markdown)])
 
 
-@renders(DecisionMetrics, "text")
-def decision_text(section: DecisionMetrics) -> str:
-    return _decision_table(section, markdown=False)
-
-
-@renders(DecisionMetrics, "markdown")
-def decision_markdown(section: DecisionMetrics) -> str:
-    return _decision_table(section, markdown=True)
-
-
-def _per_class_lines(per_class: PerClass, markdown: bool) -> list[str]:
+@text_and_markdown(PerClass)
+def per_class_tables(per_class: PerClass, *, markdown: bool) -> str:
+    """The per-class table of cv (or the first split), with the averages and the top confusions."""
     split = "cv" if "cv" in per_class.tables else next(iter(per_class.tables))
     t = per_class.tables[split]
     multilabel = task_type(t.task).multi_output
@@ -151,17 +142,14 @@ def _per_class_lines(per_class: PerClass, markdown: bool) -> list[str]:
         lines += ["", "Most frequent confusions (true -> predicted):" if not markdown else
                   "Most frequent confusions (true → predicted):", "",
                   table(["true", "predicted", "count"], [list(c) for c in top], markdown=markdown)]
-    return lines
+    return "\n".join(lines) + "\n"
 
 
-@renders(PerClass, "text")
-def per_class_text(per_class: PerClass) -> str:
-    return "\n".join(_per_class_lines(per_class, False)) + "\n"
-
-
-@renders(PerClass, "markdown")
-def per_class_markdown(per_class: PerClass) -> str:
-    return "\n".join(_per_class_lines(per_class, True)) + "\n"
+@text_and_markdown(Skew)
+def skew_section(s: Skew, *, markdown: bool) -> str:
+    """Whether the classes are skewed, and whether the model beats the trivial classifier."""
+    head = "### Skew\n" if markdown else "Skew"  # Markdown leaves a blank line under a heading
+    return f"{head}\n{_skew_line(s)}\n"
 
 
 def _skew_line(s: Skew) -> str:
@@ -170,13 +158,3 @@ def _skew_line(s: Skew) -> str:
     return (f"Classes are {state}: minority {s.minority_class!r} is {fmt(s.minority_share)} of train "
             f"(limit {fmt(s.limit)}). cv accuracy {fmt(s.model_accuracy)} vs the trivial "
             f"classifier's {fmt(s.trivial_accuracy)}: {better} (McNemar p = {fmt(s.p_value)}).")
-
-
-@renders(Skew, "text")
-def skew_text(s: Skew) -> str:
-    return f"Skew\n{_skew_line(s)}\n"
-
-
-@renders(Skew, "markdown")
-def skew_markdown(s: Skew) -> str:
-    return f"### Skew\n\n{_skew_line(s)}\n"

@@ -1,8 +1,55 @@
-"""Plain-text and Markdown tables, and how numbers are shown in them."""
+"""Plain-text and Markdown tables, headings and lists, how numbers are shown in them, and
+one registration of a renderer for both text and Markdown."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from ..values import renders
+
+
+def text_and_markdown(kind: type) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register ``fn(value, *, markdown)`` as ``kind``'s text and its Markdown renderer.
+
+    >>> class Note:
+    ...     pass
+    >>> _ = text_and_markdown(Note)(lambda note, *, markdown: "**n**" if markdown else "n")
+    >>> from diagnose.values import render
+    >>> render(Note(), "text"), render(Note(), "markdown")
+    ('n', '**n**')
+    """
+    def register(fn: Callable[..., str]) -> Callable[..., str]:
+        renders(kind, "text")(lambda value: fn(value, markdown=False))
+        renders(kind, "markdown")(lambda value: fn(value, markdown=True))
+        return fn
+    return register
+
+
+def heading(text: str, markdown: bool, level: int = 3) -> str:
+    """A section heading: ``### text`` in Markdown, ``text:`` in plain text.
+
+    >>> heading("What to try", False), heading("What to try", True)
+    ('What to try:', '### What to try')
+    """
+    return f"{'#' * level} {text}" if markdown else f"{text}:"
+
+
+def bullets(items: Sequence[str], markdown: bool, mark: str = "-") -> list[str]:
+    """A list: ``- item`` in Markdown, indented ``  mark item`` in plain text.
+
+    >>> bullets(["a", "b"], False, mark="!")
+    ['  ! a', '  ! b']
+    """
+    return [f"- {x}" if markdown else f"  {mark} {x}" for x in items]
+
+
+def warnings_section(warnings: Sequence[str], markdown: bool) -> list[str]:
+    """The warnings at the end of an output (nothing when there are none).
+
+    >>> warnings_section(["check test"], False)
+    ['', 'Warnings:', '  ! check test']
+    """
+    return ["", heading("Warnings", markdown), *bullets(warnings, markdown, mark="!")] if warnings else []
 
 
 def fmt(value: Any, digits: int = 4) -> str:

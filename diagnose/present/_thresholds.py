@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from ..thresholds import DEFAULT_THRESHOLD, ThresholdResult
-from ..values import renders
-from ._tables import fmt, table
+from ._tables import fmt, table, text_and_markdown
 
 
 def _rows(result: ThresholdResult, name: str = "") -> list:
@@ -28,6 +27,7 @@ def interval_text(result: ThresholdResult) -> str:
 
 
 def threshold_lines(result: ThresholdResult, markdown: bool) -> list[str]:
+    """The chosen threshold with its bootstrap interval, and the metrics on cv and test."""
     head = (f"Threshold (rule {result.rule}, chosen on cv; positive when score >= threshold)"
             if result.rule != "argmax" else "Threshold")
     lines = [f"### {head}" if markdown else head, ""]
@@ -54,11 +54,7 @@ def threshold_lines(result: ThresholdResult, markdown: bool) -> list[str]:
     return lines
 
 
-@renders(ThresholdResult, "text")
-def threshold_text(result: ThresholdResult) -> str:
-    return "\n".join(threshold_lines(result, False)).rstrip() + "\n"
-
-
-@renders(ThresholdResult, "markdown")
-def threshold_markdown(result: ThresholdResult) -> str:
-    return "\n".join(threshold_lines(result, True)).rstrip() + "\n"
+@text_and_markdown(ThresholdResult)
+def threshold_text(result: ThresholdResult, *, markdown: bool) -> str:
+    """The threshold section as text or Markdown."""
+    return "\n".join(threshold_lines(result, markdown)).rstrip() + "\n"
