@@ -174,7 +174,11 @@ def test_dashboard_caches_in_one_module():
 
 
 @pytest.mark.parametrize("entry, heavy", [
-    ("from diagnose.cli import main", ("pandas", "sklearn", "sqlalchemy", "scipy", "pyarrow", "streamlit", "altair")),
+    ("from diagnose.cli import main",
+     ("numpy", "pandas", "sklearn", "sqlalchemy", "scipy", "pyarrow", "streamlit", "altair")),
+    # diagnose report computes and renders without the database layer, pandas or the charts
+    ("from diagnose.service import prepare_run; import diagnose.present",
+     ("pandas", "sklearn", "sqlalchemy", "scipy", "streamlit", "altair")),
     ("import diagnose.store", ("pandas", "sklearn", "sqlalchemy", "scipy", "pyarrow", "streamlit", "altair")),
     # rendering comes after reading (pyarrow is loaded by then), never before the database or a chart
     ("import diagnose.present", ("pandas", "sklearn", "sqlalchemy", "scipy", "streamlit", "altair")),

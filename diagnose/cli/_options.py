@@ -42,16 +42,24 @@ def parse_pairs(values: Iterable[str] | None, *, what: str, number: bool = False
     return out
 
 
+class _MetricOption(click.Option):
+    """``--metric``: its help lists the metric registry, read only when help is shown (the registry
+    loads numpy, which ``diagnose --help`` does without)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from ..metrics import metric_help
+
+        self.help = metric_help()
+        return super().get_help_record(ctx)
+
+
 def _click_option(f: Callable, field: Any, aliases: Mapping[str, tuple[str, ...]]) -> Callable:
     meta = field.metadata
     flag = meta.get("flag") or "--" + field.name.replace("_", "-")
     kind = meta.get("kind", str)
-    help_text = meta["help"]
+    kw: dict[str, Any] = {"help": meta["help"], "show_default": bool(meta.get("show_default"))}
     if field.name == "metric":  # the registry's metrics, so a new one shows up in every command's help
-        from ..metrics import metric_help
-
-        help_text = metric_help()
-    kw: dict[str, Any] = {"help": help_text, "show_default": bool(meta.get("show_default"))}
+        kw["cls"] = _MetricOption
     if meta.get("metavar"):
         kw["metavar"] = meta["metavar"]
     default = None if field.default is MISSING else field.default

@@ -9,23 +9,52 @@
 """
 from __future__ import annotations
 
-from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
-from ._error_analysis import cohort_table, tally
-from ._gate import load_rules
-from ._report import report
-from ._stored import (
-                      OVERVIEW_COLUMNS,
-                      curve_runs,
-                      learning_curve_from_store,
-                      run_overview,
-                      session,
-                      tally_from_store,
-                      validation_curve_from_store,
-)
-from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# name -> private module: each workflow loads on first use, so that `diagnose report` does not
+# import the database layer or the curves
+_LAZY = {
+    "learning_curve": "_curves", "learning_curve_from_estimator": "_curves", "validation_curve": "_curves",
+    "cohort_table": "_error_analysis", "tally": "_error_analysis",
+    "load_rules": "_gate",
+    "report": "_report",
+    "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
+    "run_overview": "_stored", "session": "_stored", "tally_from_store": "_stored",
+    "validation_curve_from_store": "_stored",
+    "PreparedRun": "_submit", "prepare_run": "_submit", "submit_files": "_submit", "submit_prepared": "_submit",
+}
+if TYPE_CHECKING:
+    from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
+    from ._error_analysis import cohort_table, tally
+    from ._gate import load_rules
+    from ._report import report
+    from ._stored import (
+        OVERVIEW_COLUMNS,
+        curve_runs,
+        learning_curve_from_store,
+        run_overview,
+        session,
+        tally_from_store,
+        validation_curve_from_store,
+    )
+    from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
 
 __all__ = [
     "OVERVIEW_COLUMNS", "PreparedRun", "cohort_table", "curve_runs", "learning_curve", "learning_curve_from_estimator",
     "learning_curve_from_store", "load_rules", "prepare_run", "report", "run_overview", "session", "submit_files",
     "submit_prepared", "tally", "tally_from_store", "validation_curve", "validation_curve_from_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

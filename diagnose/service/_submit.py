@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from ..bias_variance import Report, build_report
 from ..ingest import Splits, load_predictions, load_splits
 from ..options import ReadOptions, ReportOptions
-from ..store import Encoded, RunSummary, encode_table, submit_run
+from ..store import Encoded, RunSummary, encode_table
+
+if TYPE_CHECKING:  # SQLAlchemy loads only when something is stored
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, ru
     ...     submit_prepared(s, prepared, project="demo", run="r1", train_size=40).train_size
     40
     """
+    from ..store import submit_run  # the database layer loads only when something is stored
+
     return submit_run(session, project=project, run=run, splits=prepared.splits, report=prepared.report,
                       baselines=prepared.baselines, params=params, train_size=train_size,
                       columns=prepared.columns, positive_label=prepared.positive_label,
