@@ -15,7 +15,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from diagnose import store
+from diagnose import service, store
 from diagnose.cli import main
 from tests.fixtures import ROOT
 
@@ -91,7 +91,7 @@ def cv_errors(path: Path, threshold: float = 0.5) -> pd.DataFrame:
 def store_breast_cancer(url: str, **options) -> None:
     engine = store.make_engine(url)
     with Session(engine) as s, s.begin():
-        store.submit_files(s, project="p", run="bc", baselines={"human": 0.02},
+        service.submit_files(s, project="p", run="bc", baselines={"human": 0.02},
                            **{split: str(BREAST / f"{split}.csv") for split in ("train", "cv", "test")}, **options)
     engine.dispose()
 

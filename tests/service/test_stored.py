@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from diagnose import store
+from diagnose import service, store
 from diagnose.exceptions import UsageError
 from tests.fixtures import misclassified_share, run_cli
 
@@ -22,7 +22,7 @@ def _submit_groups(engine, frame, by, project):
     """Store each group of a curve file as its own run (train_size/param read from the columns)."""
     for value, group in frame.groupby(by, sort=True):
         with Session(engine) as s, s.begin():
-            store.submit_files(s, project=project, run=f"{by}={value}", data=group.reset_index(drop=True))
+            service.submit_files(s, project=project, run=f"{by}={value}", data=group.reset_index(drop=True))
 
 
 def test_learning_curve_from_stored_runs(store_engine, sample_dir):
@@ -66,7 +66,7 @@ def test_two_runs_at_the_same_train_size_must_be_chosen(store_engine, rng):
     frame = binary_frame(rng, 100)
     with Session(store_engine) as s, s.begin():
         for name in ("a", "b"):
-            store.submit_files(s, project="p", run=name, train=frame, cv=frame, train_size=100)
+            service.submit_files(s, project="p", run=name, train=frame, cv=frame, train_size=100)
     with Session(store_engine) as s, pytest.raises(UsageError, match="both have train_size = 100"):
         learning_curve_from_store(s, "p")
 
@@ -78,7 +78,7 @@ def test_tally_from_stored_tags(store_engine, rng):
     cv = binary_frame(rng, 400, signal=0.3)
     wrong_ids = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="r", train=cv, cv=cv)
+        service.submit_files(s, project="p", run="r", train=cv, cv=cv)
     with Session(store_engine) as s, s.begin():
         for i, sid in enumerate(wrong_ids[:10]):
             store.set_tags(s, project="p", run="r", sample_id=str(sid), tags="blurry" if i < 6 else "dark;blurry")
@@ -98,7 +98,7 @@ def test_tally_from_store_uses_the_predictions_given(store_engine, rng, monkeypa
     cv = binary_frame(rng, 200, signal=0.3)
     wrong = cv.id[(cv.y_score >= 0.5).astype(int) != cv.y_true].tolist()
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="r", train=cv, cv=cv)
+        service.submit_files(s, project="p", run="r", train=cv, cv=cv)
         store.save_tags(s, project="p", run="r", tags={str(i): "blurry" for i in wrong[:5]})
     with Session(store_engine) as s:
         pred = store.load_run_splits(s, "p", "r").cv
@@ -114,16 +114,16 @@ def test_curves_refuse_runs_of_different_tasks_and_take_baselines_from_their_run
     frame = pd.read_csv(sample_dir / "curves" / "learning_high_variance.csv")
     with Session(store_engine) as s, s.begin():
         for m, group in frame[frame.train_size.isin([50, 100])].groupby("train_size"):
-            store.submit_files(s, project="p", run=f"m{m}", data=group, baselines={"human": 0.01})
+            service.submit_files(s, project="p", run=f"m{m}", data=group, baselines={"human": 0.01})
         # another model of the project, with no train size: its baseline is not the curve's
         folder = sample_dir / "diabetes_poly"
-        store.submit_files(s, project="p", run="reg", train=str(folder / "train.csv"), cv=str(folder / "cv.csv"),
+        service.submit_files(s, project="p", run="reg", train=str(folder / "train.csv"), cv=str(folder / "cv.csv"),
                            baselines={"human": 0.0001})
     with Session(store_engine) as s:
         curve = learning_curve_from_store(s, "p")
     assert (curve.reference, curve.reference_name) == (0.01, "human")
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="reg-m300", train=str(folder / "train.csv"),
+        service.submit_files(s, project="p", run="reg-m300", train=str(folder / "train.csv"),
                            cv=str(folder / "cv.csv"), train_size=300)
     with Session(store_engine) as s, pytest.raises(UsageError, match=r"different tasks: m50 \(multiclass\), "
                                                                       r"m100 \(multiclass\), reg-m300 \(regression\)"):
@@ -134,10 +134,10 @@ def test_run_overview_lists_errors_gaps_and_parameters(store_engine, sample_dir)
     folder = sample_dir / "breast_cancer"
     files = {s: str(folder / f"{s}.csv") for s in ("train", "cv", "test")}
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="first", baselines={"human": 0.02}, train_size=341, **files)
-        store.submit_files(s, project="p", run="second", params={"C": 10}, train=files["train"], cv=files["cv"])
+        service.submit_files(s, project="p", run="first", baselines={"human": 0.02}, train_size=341, **files)
+        service.submit_files(s, project="p", run="second", params={"C": 10}, train=files["train"], cv=files["cv"])
     with Session(store_engine) as s:
-        table = store.run_overview(s, "p")
+        table = service.run_overview(s, "p")
     assert table["run"].tolist() == ["first", "second"]
     first = table.iloc[0]
     assert first["J_train"] == pytest.approx(misclassified_share(files["train"]))
@@ -148,7 +148,7 @@ def test_run_overview_lists_errors_gaps_and_parameters(store_engine, sample_dir)
     second = table.iloc[1]
     assert pd.isna(second["J_test"]) and second["params"] == {"C": 10}
     with Session(store_engine) as s, pytest.raises(UsageError, match="no project 'nope'"):
-        store.run_overview(s, "nope")
+        service.run_overview(s, "nope")
 
 
 def _submit_cv_run(url, tmp_path, rng) -> list:

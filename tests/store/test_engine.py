@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from diagnose import store
+from diagnose import service, store
 from diagnose.cli import main
 from diagnose.exceptions import UsageError
 from diagnose.store import Base
@@ -93,7 +93,7 @@ def test_a_sqlite_writer_waits_for_the_lock_up_to_the_busy_timeout(sqlite_url, m
     threading.Timer(0.6, lambda: holder.execute("COMMIT")).start()
     engine = store.make_engine(sqlite_url)
     with Session(engine) as s, s.begin():
-        store.submit_files(s, project="p", run="waited", train=frame, cv=frame)
+        service.submit_files(s, project="p", run="waited", train=frame, cv=frame)
     assert time.perf_counter() - locked_at >= 0.55  # it could only land once the lock was free
     engine.dispose()
 
@@ -103,7 +103,7 @@ def test_a_sqlite_writer_waits_for_the_lock_up_to_the_busy_timeout(sqlite_url, m
         engine = store.make_engine(sqlite_url)
         with pytest.raises(OperationalError, match="locked"):
             with Session(engine) as s, s.begin():
-                store.submit_files(s, project="p", run="gave_up", train=frame, cv=frame)
+                service.submit_files(s, project="p", run="gave_up", train=frame, cv=frame)
         engine.dispose()
     finally:
         holder.execute("COMMIT")

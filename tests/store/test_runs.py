@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diagnose import store
+from diagnose import service, store
 from diagnose.exceptions import UsageError
 from diagnose.store import _runs as repository
 from diagnose.store._models import Blob
@@ -79,7 +79,7 @@ def test_stored_splits_load_back_as_the_original_values(store_engine, sample_dir
     folder = sample_dir / "digits"
     summary_args = dict(train=str(folder / "train.csv"), cv=str(folder / "cv.csv"), baselines={"human": 0.01})
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="digits", run="r1", **summary_args)
+        service.submit_files(s, project="digits", run="r1", **summary_args)
     with Session(store_engine) as s:
         splits = store.load_run_splits(s, "digits", "r1")
     cv = pd.read_csv(folder / "cv.csv")
@@ -97,7 +97,7 @@ def test_previous_run_and_unknown_names(store_engine, rng):
     frame = binary_frame(rng, 200)
     with Session(store_engine) as s, s.begin():
         for name in ("first", "second", "third"):
-            store.submit_files(s, project="p", run=name, train=frame, cv=frame)
+            service.submit_files(s, project="p", run=name, train=frame, cv=frame)
     with Session(store_engine) as s:
         assert store.previous_run(s, "p", "third").summary.run == "second"
         assert store.previous_run(s, "p", "first") is None
@@ -119,7 +119,7 @@ def test_tags_are_one_row_per_sample_and_replaced(store_engine, rng):
 
     frame = binary_frame(rng, 50)
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="r", train=frame, cv=frame)
+        service.submit_files(s, project="p", run="r", train=frame, cv=frame)
     with Session(store_engine) as s, s.begin():
         store.set_tags(s, project="p", run="r", sample_id="7", tags=["blurry", "dark"], reviewer="ann")
         store.set_tags(s, project="p", run="r", sample_id="9", tags="mislabeled")
@@ -166,7 +166,7 @@ def test_a_crash_midway_leaves_no_partial_rows(store_engine, monkeypatch, rng):
     frame = binary_frame(rng, 300)
     with pytest.raises(RuntimeError, match="power cut"):
         with Session(store_engine) as s, s.begin():
-            store.submit_files(s, project="p", run="r", train=frame, cv=frame, baselines={"human": 0.1})
+            service.submit_files(s, project="p", run="r", train=frame, cv=frame, baselines={"human": 0.1})
     assert seen["run"] == 1 and seen["blob"] == 1 and seen["submission"] == 2 and seen["baseline"] == 1
     with Session(store_engine) as s:
         assert set(store.count_rows(s).values()) == {0}  # ...and none survived
@@ -221,7 +221,7 @@ def test_concurrent_threads_with_separate_engines(db_url):
         engine = store.make_engine(db_url)
         try:
             with Session(engine) as s, s.begin():
-                store.submit_files(s, project="t", run=f"r{i}", train=frames[i], cv=frames[i])
+                service.submit_files(s, project="t", run=f"r{i}", train=frames[i], cv=frames[i])
         finally:
             engine.dispose()
 
@@ -254,7 +254,7 @@ def test_delete_tags_removes_only_the_named_samples(store_engine, rng):
 
     cv = binary_frame(rng, 100)
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="r", train=cv, cv=cv)
+        service.submit_files(s, project="p", run="r", train=cv, cv=cv)
         store.save_tags(s, project="p", run="r", tags={1: "a", 2: "b", 3: "c"}, reviewer="ana")
     with Session(store_engine) as s, s.begin():
         assert store.delete_tags(s, project="p", run="r", sample_ids=[2, 3, 99]) == 2
@@ -268,8 +268,8 @@ def test_delete_run_and_prune_blobs(store_engine, rng):
 
     shared, own = binary_frame(rng, 100), binary_frame(rng, 120)
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="keep", train=shared, cv=shared, baselines={"human": 0.1})
-        store.submit_files(s, project="p", run="drop", train=shared, cv=own, baselines={"human": 0.1})
+        service.submit_files(s, project="p", run="keep", train=shared, cv=shared, baselines={"human": 0.1})
+        service.submit_files(s, project="p", run="drop", train=shared, cv=own, baselines={"human": 0.1})
     with Session(store_engine) as s, s.begin():
         store.set_tags(s, project="p", run="drop", sample_id="3", tags="x")
     with Session(store_engine) as s, s.begin():
@@ -294,7 +294,7 @@ def test_every_sample_task_round_trips_through_the_store(sqlite_url, sample_dir,
     folder = sample_dir / case_name
     engine = store.make_engine(sqlite_url)
     with Session(engine) as s, s.begin():
-        store.submit_files(s, project="samples", run=case_name, train=str(folder / "train.csv"),
+        service.submit_files(s, project="samples", run=case_name, train=str(folder / "train.csv"),
                            cv=str(folder / "cv.csv"), test=str(folder / "test.csv"), baselines={"human": 0.01})
     with Session(engine) as s:
         stored = store.get_run(s, "samples", case_name)
@@ -330,7 +330,7 @@ def test_an_over_long_sample_id_or_reviewer_is_refused(store_engine, rng):
 
     frame = binary_frame(rng, 20)
     with Session(store_engine) as s, s.begin():
-        store.submit_files(s, project="p", run="r", train=frame, cv=frame)
+        service.submit_files(s, project="p", run="r", train=frame, cv=frame)
     for kwargs in ({"sample_id": "x" * 201}, {"sample_id": "3", "reviewer": "y" * 201}):
         with pytest.raises(UsageError, match="at most 200"):
             with Session(store_engine) as s, s.begin():
@@ -351,7 +351,7 @@ def test_times_are_shown_in_utc_whatever_the_session_time_zone(postgres_url, rng
     frame = binary_frame(rng, 40)
     before = datetime.now(timezone.utc)
     with Session(engine) as s, s.begin():
-        store.submit_files(s, project="p", run="r", train=frame, cv=frame)
+        service.submit_files(s, project="p", run="r", train=frame, cv=frame)
     after = datetime.now(timezone.utc)
     with Session(engine) as s:
         listed = store.list_runs(s, "p")[0]
@@ -377,7 +377,7 @@ def test_parameter_columns_of_any_type_are_stored(db_url, tmp_path):
     engine = store.make_engine(db_url)
     frame = pd.read_csv(path)
     with Session(engine) as s, s.begin():
-        store.submit_files(s, project="p", run="np", train=frame, cv=frame,
+        service.submit_files(s, project="p", run="np", train=frame, cv=frame,
                            params={"C": np.float64(0.5), "depth": np.int64(3)})
     with Session(engine) as s:
         assert store.get_run(s, "p", "np").summary.params == {"C": 0.5, "depth": 3, "cutoff": "2024-01-31"}
