@@ -24,13 +24,7 @@ def url() -> str:
 
 def shown_url() -> str:
     """The database URL for people: a password in it is masked."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url()).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(a database URL that cannot be read)"
+    return settings.shown_url(url())
 
 
 @st.cache_resource(show_spinner=False)

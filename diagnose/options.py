@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, TypeVar, Union
 
 from .exceptions import UsageError
@@ -226,7 +226,3 @@ class ReportOptions(ReadOptions):
     def gap_tolerance(self) -> Tolerance:
         """The tolerance rule that decides whether a gap is material."""
         return Tolerance(relative=self.tolerance, absolute=self.tolerance_abs)
-
-    def with_(self, **changes: Any) -> ReportOptions:
-        """A copy with some fields changed (validated again)."""
-        return replace(self, **changes)

@@ -1,6 +1,6 @@
 """Settings, declared once: each has a name, a default, a help text and an environment variable.
 
-The README's Settings table documents every entry of :data:`SETTINGS` (a test checks it).
+docs/settings.md documents every entry of :data:`SETTINGS` (a test checks it).
 Values are read from the environment on every call, so a changed variable takes effect
 without a restart.
 
@@ -105,6 +105,23 @@ def database_url() -> str:
     >>> _ = os.environ.pop("DIAGNOSE_DATABASE_URL") if saved is None else os.environ.update(DIAGNOSE_DATABASE_URL=saved)
     """
     return expand_url(str(get("database_url")))
+
+
+def shown_url(url: str | None = None) -> str:
+    """A database URL for people, with its password masked (default: the configured database).
+
+    >>> shown_url("postgresql+psycopg://ann:s3cret@db.example/runs")
+    'postgresql+psycopg://ann:***@db.example/runs'
+    >>> shown_url("not a url")
+    '(a database URL that cannot be read)'
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url or database_url()).render_as_string(hide_password=True)
+    except ArgumentError:  # its text may hold a password: never echo it
+        return "(a database URL that cannot be read)"
 
 
 def expand_url(url: str) -> str:

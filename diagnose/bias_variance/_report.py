@@ -11,8 +11,7 @@ from ..exceptions import UsageError
 from ..ingest import Predictions, Splits, check_same_rows
 from ..metrics import (
     SplitError,
-    default_metric,
-    metric,
+    metric_for,
     split_error,
     trivial_name,
     trivial_predictions,
@@ -20,7 +19,7 @@ from ..metrics import (
 from ..options import ReportOptions
 from ..values import Rendered, json_number
 from ._gaps import Gap, Verdict, diagnose_bias_variance
-from ._sections import SECTIONS
+from ._sections import SECTIONS, Section
 
 TRIVIAL = "trivial"
 
@@ -89,11 +88,19 @@ class Report(Rendered):
         }
         if self.classes:
             out["classes"] = list(self.classes)
-        for section in SECTIONS:
-            if section.in_json:
-                value: Any = self.sections.get(section.key)  # a section's value, or None
-                out[section.key] = value.to_dict() if hasattr(value, "to_dict") else value
+        for section in sorted((s for s in SECTIONS if s.in_json), key=_json_rank):
+            value: Any = self.sections.get(section.key)  # a section's value, or None
+            out[section.key] = value.to_dict() if hasattr(value, "to_dict") else value
         return out
+
+
+# the report's JSON kept these keys in this order before sections were registered (they are
+# computed and shown skew first); a new section's key comes after them
+_JSON_ORDER = ("threshold", "skew", "per_class")
+
+
+def _json_rank(section: Section) -> int:
+    return _JSON_ORDER.index(section.key) if section.key in _JSON_ORDER else len(_JSON_ORDER)
 
 
 def check_baselines(baselines: Mapping[str, float] | None, metric_name: str) -> dict[str, float]:
@@ -140,11 +147,7 @@ def build_report(
     """
     opts = ReportOptions.of(options, **overrides)
     task = splits.task
-    name = opts.metric or default_metric(task)
-    chosen = metric(name, task)
-    if chosen.needs_scores and splits.train.y_score is None:
-        raise UsageError(f"metric '{name}' needs scores or probabilities; these files only "
-                         "hold hard predictions (y_pred). Use --metric error_rate")
+    name = metric_for(opts.metric, splits.train).name
     errors = {split: split_error(pred, name, split=split) for split, pred in splits.items()}
 
     user = {k: (v, 0.0) for k, v in check_baselines(baselines, name).items()}

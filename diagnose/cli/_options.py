@@ -7,7 +7,6 @@ parsed values back into one options value. A new report option is one field ther
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, fields
 from typing import Any
@@ -163,7 +162,3 @@ def emit(result: Any, fmt: str) -> None:
 def note(message: str) -> None:
     """A message for people: always on stderr."""
     click.echo(message, err=True)
-
-
-def stdin_is_tty() -> bool:
-    return sys.stdin.isatty()

@@ -65,8 +65,6 @@ def _check_port(address: str, port: int) -> None:
 @setting_option("upload_max_mb")
 def dashboard(port, address, upload_max_mb):
     """Start the Streamlit dashboard on the configured database (DIAGNOSE_DATABASE_URL)."""
-    from sqlalchemy.engine import make_url
-
     from .. import settings
     from ..store import database_errors, make_engine
 
@@ -76,8 +74,7 @@ def dashboard(port, address, upload_max_mb):
     _check_port(address, port)
     max_mb = float(setting_value("upload_max_mb", upload_max_mb))
     host = "localhost" if address in ("0.0.0.0", "::") else address
-    shown = make_url(url).render_as_string(hide_password=True)
-    note(f"dashboard on http://{host}:{port} over {shown} (stop it with Ctrl+C)")
+    note(f"dashboard on http://{host}:{port} over {settings.shown_url(url)} (stop it with Ctrl+C)")
     # the Upload page reads the limit from the setting: hand the server the one in force
     env = {**os.environ, settings.setting("upload_max_mb").env: repr(max_mb)}
     try:

@@ -132,7 +132,7 @@ def _store_samples(projects: dict) -> None:
     engine.dispose()
     counts = ", ".join(f"{len(runs)} in '{project}'" for project, runs in projects.items())
     me = _invoked_as()
-    note(f"stored the sample runs ({counts}) at {settings.database_url()}\n"
+    note(f"stored the sample runs ({counts}) at {settings.shown_url()}\n"
          f"list them: {me} runs --project {SAMPLE_PROJECT}; browse them: {me} dashboard")
 
 

@@ -8,7 +8,6 @@ import click
 from ..options import ReportOptions
 from ._options import baseline_options, emit, format_option, note, options
 from .report import prepare, run_files
-from .runs import open_engine
 
 
 @click.command()
@@ -67,25 +66,23 @@ def gate(ctx, rules_file, project, run_name, interval, junit, fmt, **values):
 
 
 def _stored(project, run_name, *, need_previous):
-    from sqlalchemy.orm import Session
+    from ..service import session
+    from ..store import get_run, previous_run
 
-    from ..store import database_errors, get_run, previous_run
-
-    with database_errors(), open_engine() as engine, Session(engine) as session:
-        stored = get_run(session, project, run_name)
-        prev = previous_run(session, project, run_name) if need_previous else None
+    with session() as s:
+        stored = get_run(s, project, run_name)
+        prev = previous_run(s, project, run_name) if need_previous else None
     return stored.report, prev  # the stored run itself, so the gate can name it
 
 
 def _latest(project):
-    from sqlalchemy.orm import Session
-
     from ..exceptions import UsageError
-    from ..store import database_errors, previous_run
+    from ..service import session
+    from ..store import previous_run
 
-    with database_errors(), open_engine() as engine, Session(engine) as session:
+    with session() as s:
         try:
-            prev = previous_run(session, project)
+            prev = previous_run(s, project)
         except UsageError:  # a project with no runs yet: nothing to regress from
             return None
     return prev

@@ -1,26 +1,12 @@
 """``diagnose submit / runs / show / db upgrade``: store runs and read them back."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
 
 from ..options import ReportOptions
+from ..settings import shown_url
 from ._options import baseline_options, emit, format_option, note, options, parse_pairs
 from .report import prepare, run_files
-
-
-@contextmanager
-def open_engine(*, migrate: bool = True) -> Iterator:
-    """The configured engine, disposed afterwards (no pooled connection outlives the command)."""
-    from ..store import make_engine
-
-    engine = make_engine(migrate=migrate)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @click.command()
@@ -35,18 +21,13 @@ def open_engine(*, migrate: bool = True) -> Iterator:
 @format_option
 def submit(project, run_name, param, train_size, fmt, **values):
     """Validate a run's predictions, diagnose it and store files and report in one transaction."""
-    from sqlalchemy.orm import Session
-
-    from ..service import submit_prepared
-    from ..store import database_errors
+    from ..service import session, submit_prepared
 
     params = {k: _number_or_text(v) for k, v in parse_pairs(param, what="--param").items()}
     prepared = prepare(values)
-    with database_errors(), open_engine() as engine:
-        with Session(engine) as session, session.begin():
-            submit_prepared(session, prepared, project=project, run=run_name, params=params,
-                            train_size=train_size)
-    note(f"stored run '{run_name}' in project '{project}' ({engine.url.render_as_string(hide_password=True)})")
+    with session() as s, s.begin():
+        submit_prepared(s, prepared, project=project, run=run_name, params=params, train_size=train_size)
+    note(f"stored run '{run_name}' in project '{project}' ({shown_url()})")
     emit(prepared.report, fmt)
 
 
@@ -55,12 +36,11 @@ def submit(project, run_name, param, train_size, fmt, **values):
 @format_option
 def runs(project, fmt):
     """List the stored runs of a project, oldest first."""
-    from sqlalchemy.orm import Session
+    from ..service import session
+    from ..store import RunList, list_runs
 
-    from ..store import RunList, database_errors, list_runs
-
-    with database_errors(), open_engine() as engine, Session(engine) as session:
-        result = RunList(project=project, runs=tuple(list_runs(session, project)))
+    with session() as s:
+        result = RunList(project=project, runs=tuple(list_runs(s, project)))
     emit(result, fmt)
 
 
@@ -70,12 +50,11 @@ def runs(project, fmt):
 @format_option
 def show(project, run_name, fmt):
     """Print the stored report of run RUN of PROJECT (as computed when it was submitted)."""
-    from sqlalchemy.orm import Session
+    from ..service import session
+    from ..store import get_run
 
-    from ..store import database_errors, get_run
-
-    with database_errors(), open_engine() as engine, Session(engine) as session:
-        result = get_run(session, project, run_name)
+    with session() as s:
+        result = get_run(s, project, run_name)
     emit(result, fmt)
 
 
@@ -87,12 +66,16 @@ def db() -> None:
 @db.command()
 def upgrade():
     """Bring the database schema up to date (also done automatically on first use)."""
-    from ..store import database_errors
+    from ..store import database_errors, make_engine
     from ..store import upgrade as do_upgrade
 
-    with database_errors(), open_engine(migrate=False) as engine:
-        before, after = do_upgrade(engine)
-    where = engine.url.render_as_string(hide_password=True)
+    with database_errors():
+        engine = make_engine(migrate=False)
+        try:
+            before, after = do_upgrade(engine)
+        finally:
+            engine.dispose()
+    where = shown_url()
     if before == after:
         note(f"{where}: already at revision {after}")
     else:

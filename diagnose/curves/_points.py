@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import UsageError
 from ..ingest import Runs
-from ..metrics import SplitError, default_metric, metric, split_error
+from ..metrics import SplitError, metric_for, split_error
 from ..values import json_number
 
 
@@ -68,13 +67,7 @@ def check_metric(metric_name: str | None, runs: Runs) -> str:
     >>> check_metric(None, Runs("binary", "train_size", (10, 20), {10: {"train": p}, 20: {"train": p}}))
     'error_rate'
     """
-    name = metric_name or default_metric(runs.task)
-    chosen = metric(name, runs.task)
-    first = runs.runs[runs.keys[0]]["train"]
-    if chosen.needs_scores and first.y_score is None:
-        raise UsageError(f"metric '{name}' needs scores or probabilities; these files only hold "
-                         "hard predictions (y_pred). Use --metric error_rate")
-    return name
+    return metric_for(metric_name, runs.runs[runs.keys[0]]["train"]).name
 
 
 def run_points(runs: Runs, metric_name: str) -> list[CurvePoint]:

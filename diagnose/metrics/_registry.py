@@ -67,7 +67,7 @@ def metric(name: str, task: str | None = None) -> Metric:
     >>> metric("brier", "regression")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    diagnose.exceptions.UsageError: metric 'brier' does not apply to a regression task; choose one of half_mse, ...
+    diagnose.exceptions.UsageError: metric 'brier' does not apply to a regression task; choose one of ...
     """
     found = METRICS.get(name)
     if task is not None and (found is None or task not in found.tasks):
@@ -75,6 +75,27 @@ def metric(name: str, task: str | None = None) -> Metric:
                          f"choose one of {', '.join(metrics_for(task))}")
     if found is None:
         raise UsageError(f"unknown metric '{name}'; the metrics are {', '.join(METRICS)}")
+    return found
+
+
+def metric_for(name: str | None, pred: Predictions) -> Metric:
+    """The metric ``name`` (the task's default when ``None``) as it can be computed on ``pred``:
+    it must apply to the task, and a metric of scores needs scores.
+
+    >>> import numpy as np
+    >>> from diagnose.ingest import Predictions
+    >>> hard = Predictions("binary", np.array([0, 1]), y_pred=np.array([0, 1]))
+    >>> metric_for(None, hard).name
+    'error_rate'
+    >>> metric_for("log_loss", hard)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: metric 'log_loss' needs scores or probabilities; ... Use --metric error_rate
+    """
+    found = metric(name or default_metric(pred.task), pred.task)
+    if found.needs_scores and pred.y_score is None:
+        raise UsageError(f"metric '{found.name}' needs scores or probabilities; these files only hold hard "
+                         "predictions (y_pred). Use --metric error_rate")
     return found
 
 
@@ -102,8 +123,9 @@ def default_metric(task: str) -> str:
 def metric_help() -> str:
     """The metrics, by the tasks they apply to, with each default marked (the CLI's ``--metric`` help).
 
-    >>> metric_help()
-    'error_rate (default), log_loss, brier; regression: half_mse (default), mse, rmse, mae.'
+    >>> help_text = metric_help()
+    >>> help_text.startswith("error_rate (default), log_loss, brier;"), "regression: half_mse (default)" in help_text
+    (True, True)
     """
     groups: dict[tuple[str, ...], list[str]] = {}
     for m in METRICS.values():

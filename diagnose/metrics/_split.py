@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import UsageError
 from ..values import json_number
 from ._intervals import Z95, weighted_mean_var, wilson_interval
-from ._registry import PROPORTION, default_metric, metric
+from ._registry import PROPORTION, default_metric, metric, metric_for
 
 if TYPE_CHECKING:
     from ..ingest import Predictions
@@ -53,10 +52,7 @@ def per_sample_loss(pred: Predictions, metric_name: str) -> np.ndarray:
     >>> round(float(per_sample_loss(p, "half_mse").mean()), 12)
     0.005
     """
-    m = metric(metric_name, pred.task)
-    if m.needs_scores and pred.y_score is None:
-        raise UsageError(f"metric '{metric_name}' needs scores or probabilities, not only y_pred")
-    return m.loss(pred)
+    return metric_for(metric_name, pred).loss(pred)
 
 
 def split_error(pred: Predictions, metric_name: str | None = None, *, split: str | None = None) -> SplitError:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..bias_variance import Report, build_report
-from ..ingest import Source, load_predictions, load_splits
-from ..options import ReadOptions, ReportOptions
+from ..bias_variance import Report
+from ..ingest import Source
+from ..options import ReportOptions
 
 
 def report(
@@ -33,8 +33,7 @@ def report(
     >>> r.verdict.verdict, r.splits["cv"].error
     ('high_variance', 0.5)
     """
-    opts = ReportOptions.of(options, **overrides)
-    splits = load_splits(train, cv, test, data=data, options=opts)
-    competitors = {name: load_predictions(source, options=ReadOptions.of(opts.reading(), task=splits.task))
-                   for name, source in (baseline_files or {}).items()}
-    return build_report(splits, baselines=baselines, competitors=competitors, options=opts)
+    from ._submit import prepare_run
+
+    return prepare_run(train, cv, test, data=data, baselines=baselines, baseline_files=baseline_files,
+                       options=options, encode=False, **overrides).report

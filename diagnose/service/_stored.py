@@ -13,22 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from .. import store
 from ..curves import LearningCurve, ValidationCurve
 from ..error_analysis import ErrorTally, tally_sample
 from ..exceptions import UsageError
 from ..ingest import Predictions, Runs, TaggedSample, runs_from_groups
 from ..present import KEY_NUMBERS, key_numbers
-from ..store import (
-    curve_rows,
-    curve_tables,
-    database_errors,
-    get_tags,
-    load_run_splits,
-    make_engine,
-    stored_baselines,
-    stored_reports,
-    whole_number,
-)
+from ..store import CurveTables, curve_tables, get_tags, load_run_splits, stored_reports, whole_number
 from ._curves import learning_curve, validation_curve
 
 if TYPE_CHECKING:
@@ -47,8 +38,8 @@ def session(url: str | None = None) -> Iterator[Session]:
     ...     s.get_bind().dialect.name
     'sqlite'
     """
-    with database_errors():
-        engine = make_engine(url)
+    with store.database_errors():
+        engine = store.make_engine(url)
         try:
             with Session(engine) as s:
                 yield s
@@ -70,7 +61,10 @@ def curve_runs(session: Session, project: str, *, by: str, runs: Sequence[str] |
     >>> runs.keys, runs.runs[40]["cv"].n
     ((20, 40), 40)
     """
-    tables = curve_tables(session, project, by=by, runs=runs, splits=splits)
+    return _validated(curve_tables(session, project, by=by, runs=runs, splits=splits), splits)
+
+
+def _validated(tables: CurveTables, splits: Sequence[str]) -> Runs:
     return runs_from_groups(tables.groups, by=tables.column, columns=tables.columns,
                             positive_label=tables.positive_label, splits=splits)
 
@@ -91,11 +85,10 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
     >>> [p.value for p in curve.points], curve.verdict
     ([20, 40], 'good_fit')
     """
-    validated = curve_runs(session, project, by="train_size", runs=runs, splits=("train", "cv"))
+    tables = curve_tables(session, project, by="train_size", runs=runs, splits=("train", "cv"))
     if baselines is None:  # those of the runs on the curve, not of the project's other runs
-        used = curve_rows(session, project, by="train_size", runs=runs)
-        baselines = stored_baselines(session, project, [row.name for row in used.values()])
-    return learning_curve(validated, baselines=baselines, **options)
+        baselines = tables.baselines
+    return learning_curve(_validated(tables, ("train", "cv")), baselines=baselines, **options)
 
 
 def validation_curve_from_store(session: Session, project: str, *, param: str,

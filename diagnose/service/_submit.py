@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..bias_variance import Report, build_report
 from ..ingest import Splits, load_predictions, load_splits
 from ..options import ReadOptions, ReportOptions
+from ..present import render
 from ..store import Encoded, RunSummary, encode_table
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when something is stored
@@ -74,10 +75,12 @@ def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, ru
     """
     from ..store import submit_run  # the database layer loads only when something is stored
 
+    # rendered here, before the store's transaction takes the write lock
+    rendered = (render(prepared.report, "text"), render(prepared.report, "markdown"))
     return submit_run(session, project=project, run=run, splits=prepared.splits, report=prepared.report,
                       baselines=prepared.baselines, params=params, train_size=train_size,
                       columns=prepared.columns, positive_label=prepared.positive_label,
-                      encoded=prepared.encoded)
+                      encoded=prepared.encoded, rendered=rendered)
 
 
 def submit_files(session: Session, *, project: str, run: str, params: Mapping[str, Any] | None = None,

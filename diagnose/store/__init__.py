@@ -32,7 +32,6 @@ from ._values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo, wh
 _LAZY = {
     "decode_table": "_codec", "encode_table": "_codec",
     "CurveTables": "_curves", "curve_rows": "_curves", "curve_tables": "_curves", "project_runs": "_curves",
-    "stored_baselines": "_curves",
     "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
     "make_engine": "_engine", "upgrade": "_engine",
     "delete_run": "_runs", "find_project": "_runs", "prune_blobs": "_runs", "submit_run": "_runs",
@@ -43,7 +42,7 @@ _LAZY = {
 }
 if TYPE_CHECKING:
     from ._codec import decode_table, encode_table
-    from ._curves import CurveTables, curve_rows, curve_tables, project_runs, stored_baselines
+    from ._curves import CurveTables, curve_rows, curve_tables, project_runs
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
     from ._models import Base
     from ._queries import (
@@ -63,7 +62,7 @@ __all__ = [
     "count_rows", "current_revision", "curve_rows", "curve_tables", "database_errors", "decode_table",
     "delete_run", "delete_tags", "encode_table", "find_project", "get_run", "get_tags", "head_revision",
     "list_projects", "list_runs", "load_run_splits", "make_engine", "previous_run", "project_runs",
-    "prune_blobs", "save_tags", "set_tags", "stored_baselines", "stored_reports", "submit_run", "upgrade",
+    "prune_blobs", "save_tags", "set_tags", "stored_reports", "submit_run", "upgrade",
     "whole_number",
 ]
 

@@ -19,12 +19,14 @@ from ._runs import find_project
 
 @dataclass(frozen=True)
 class CurveTables:
-    """The stored tables of a curve's runs, one per (run value, split), and how they were read."""
+    """The stored tables of a curve's runs, one per (run value, split), how they were read, and
+    the baselines stored with those runs (the lowest value per name)."""
 
     groups: dict[tuple[Any, str], RawTable]
     column: str
     columns: Columns
     positive_label: str | None
+    baselines: dict[str, float]
 
 
 def project_runs(session: Session, project: str, names: Sequence[str] | None) -> list[Run]:
@@ -114,23 +116,8 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
             table = decode_table(data)
             table = table.drop_columns([c for c in (cols.split, column) if c in table.column_names])
             groups[value, split] = RawTable(table, f"{project}/{row.name}:{split}", split)
-    return CurveTables(groups, column, cols, opts.get("positive_label"))
-
-
-def stored_baselines(session: Session, project: str, runs: Sequence[str] | None) -> dict[str, float]:
-    """The baselines stored with ``runs`` (all the project's runs when ``None``), the lowest per name.
-
-    >>> import os, tempfile, pandas as pd
-    >>> from diagnose.service import session, submit_files
-    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
-    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
-    ...     for run, human in (("r1", 0.02), ("r2", 0.01)):
-    ...         _ = submit_files(s, project="demo", run=run, train=t, cv=t, baselines={"human": human})
-    ...     stored_baselines(s, "demo", None), stored_baselines(s, "demo", ["r1"])
-    ({'human': 0.01}, {'human': 0.02})
-    """
-    out: dict[str, float] = {}
-    for row in project_runs(session, project, runs):
+    baselines: dict[str, float] = {}
+    for row in chosen.values():
         for b in row.baselines:
-            out[b.name] = min(out.get(b.name, b.value), b.value)
-    return out
+            baselines[b.name] = min(baselines.get(b.name, b.value), b.value)
+    return CurveTables(groups, column, cols, opts.get("positive_label"), baselines)

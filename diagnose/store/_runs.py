@@ -1,4 +1,4 @@
-"""Repository functions: every one takes a Session the caller opened.
+"""Writing runs: every function takes a Session the caller opened.
 
 Writes are meant to run as one transaction each::
 
@@ -6,7 +6,7 @@ Writes are meant to run as one transaction each::
         submit_run(s, project="churn", run="r1", splits=splits, report=report)
 
 A failure anywhere inside rolls the whole submission back. Rows leave the store only as
-the frozen values of :mod:`diagnose.store.values`.
+the frozen values of :mod:`diagnose.store` (``RunSummary``, ``StoredRun``); reading them back is ``_queries``.
 
 >>> import os, tempfile, pandas as pd
 >>> from sqlalchemy.orm import Session
@@ -60,10 +60,12 @@ def submit_run(
     columns: Mapping[str, str] | None = None,
     positive_label: str | None = None,
     encoded: Mapping[str, Encoded] | None = None,
+    rendered: tuple[str, str] | None = None,
 ) -> RunSummary:
     """Store a validated run (its split tables, baselines, parameters and report).
 
-    ``report`` is the :class:`~diagnose.results.Report` computed from ``splits``;
+    ``report`` is the :class:`~diagnose.bias_variance.Report` computed from ``splits``, and
+    ``rendered`` its text and Markdown (asked of the report, before any write, when not given);
     ``columns``/``positive_label`` are the reading options, kept so that the stored
     tables validate back into the same splits. ``train_size`` and ``params`` default to
     the constant ``train_size`` / ``param_<name>`` columns of the train table.
@@ -88,6 +90,7 @@ def submit_run(
     train_size, params = _run_parameters(splits, cols, train_size, params)
     _check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
+    text, markdown = rendered or (report.to_text(), report.to_markdown())
 
     claim_write_lock(session)
     project_id = find_project(session, project, create=True)
@@ -110,7 +113,7 @@ def submit_run(
     for name, value in (baselines or {}).items():
         session.add(Baseline(run_id=row.id, name=name, value=float(value)))
     session.flush()
-    _store_report(session, row.id, report, report_dict)
+    _store_report(session, row.id, report_dict, text, markdown)
     return run_summary(row, project)
 
 
@@ -147,9 +150,9 @@ def _store_blob(session: Session, enc: Encoded) -> None:
                                   "created_at": utcnow()}, key=["content_hash"])
 
 
-def _store_report(session: Session, run_id: int, report: Any, report_dict: dict) -> None:
+def _store_report(session: Session, run_id: int, report_dict: dict, text: str, markdown: str) -> None:
     session.add(StoredReport(run_id=run_id, data=json.dumps(report_dict, allow_nan=False),
-                             text=report.to_text(), markdown=report.to_markdown()))
+                             text=text, markdown=markdown))
     session.flush()
 
 
@@ -165,12 +168,7 @@ def find_project(session: Session, name: str, *, create: bool) -> int:
     if create:
         insert_ignore(session, Project, {"name": name, "created_at": utcnow()}, key=["name"])
     found = session.scalar(select(Project.id).where(Project.name == name))
-    if found is None:
-        if create:
-            project = Project(name=name)
-            session.add(project)
-            session.flush()
-            return project.id
+    if found is None:  # (with create it was just inserted, so only a lookup can miss)
         known = session.scalars(select(Project.name).order_by(Project.name)).all()
         raise UsageError(f"no project '{name}' in the store; projects: {', '.join(known) or 'none yet'}")
     return found
