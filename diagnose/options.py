@@ -163,11 +163,6 @@ class ReadOptions:
         diagnose.exceptions.UsageError: unknown option 'colour'; the options are task, columns, positive_label, encoding
         """
         names = [f.name for f in fields(cls)]
-        if "tolerance" in overrides and isinstance(overrides["tolerance"], Tolerance):
-            # the library once took a Tolerance value: split it into the two fields
-            tol = overrides.pop("tolerance")
-            overrides.setdefault("tolerance_abs", tol.absolute)
-            overrides["tolerance"] = tol.relative
         unknown = [k for k in overrides if k not in names]
         if unknown:
             raise UsageError(f"unknown option '{unknown[0]}'; the options are {', '.join(names)}")
@@ -190,7 +185,7 @@ class ReadOptions:
 class ReportOptions(ReadOptions):
     """Everything a diagnosis can be asked to do differently; see :class:`ReadOptions` for reading."""
 
-    metric: str | None = _option(None, METRIC_HELP)
+    metric: str | None = _option(None, METRIC_HELP, kind="metric")
     tolerance: float = _option(DEFAULT_TOLERANCE,
                                "A gap is material above this share of max(reference, J_train).",
                                kind=float, show_default=True)
@@ -221,6 +216,19 @@ class ReportOptions(ReadOptions):
             raise UsageError(f"bootstrap must be a number of resamples >= 0 or 'auto', not {self.bootstrap!r}")
         if not (isinstance(self.curve_points, int) and self.curve_points >= 2):
             raise UsageError(f"curve_points must be a whole number >= 2, not {self.curve_points!r}")
+
+    @classmethod
+    def of(cls, options: ReadOptions | None = None, **overrides: Any) -> ReportOptions:
+        """As :meth:`ReadOptions.of`; ``tolerance`` may also be a :class:`Tolerance` (both its parts).
+
+        >>> ReportOptions.of(tolerance=Tolerance(0.2, 0.01)).gap_tolerance
+        Tolerance(relative=0.2, absolute=0.01)
+        """
+        tolerance = overrides.get("tolerance")
+        if isinstance(tolerance, Tolerance):  # the library once took a Tolerance value
+            overrides["tolerance"] = tolerance.relative
+            overrides.setdefault("tolerance_abs", tolerance.absolute)
+        return super().of(options, **overrides)
 
     @property
     def gap_tolerance(self) -> Tolerance:

@@ -28,7 +28,7 @@ from ._classification import (
                               skew,
                               split_classification,
 )
-from ._gaps import Gap, Verdict, diagnose_bias_variance
+from ._gaps import Gap, Verdict, diagnose_bias_variance, gap_status
 from ._report import TRIVIAL, Report, build_report, check_baselines
 from ._sections import (
                               SECTIONS,
@@ -54,6 +54,7 @@ __all__ = [
     "TOP_CONFUSIONS", "TRIVIAL", "VARIANCE_REMEDIES", "VERDICTS", "VERDICT_TITLES", "VERDICT_WORDS", "WORDS", "Z95",
     "ClassTable", "DecisionMetrics", "Gap", "PerClass", "Report", "Section", "SectionOutput", "Skew",
     "SplitClassification", "Tolerance", "Verdict", "VerdictWord", "build_report", "check_baselines",
-    "class_table", "diagnose_bias_variance", "mcnemar_p", "register_section", "skew", "split_classification",
+    "class_table", "diagnose_bias_variance", "gap_status", "mcnemar_p", "register_section", "skew",
+    "split_classification",
     "verdict_word",
 ]

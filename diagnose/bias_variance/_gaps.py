@@ -27,6 +27,16 @@ from ..values import json_number
 from ._verdicts import verdict_word
 
 
+def gap_status(counted: bool, material: bool) -> str:
+    """How a gap fared: it ``counts``, is ``within noise`` (material, not significant), or is
+    ``below tolerance``.
+
+    >>> gap_status(False, True)
+    'within noise'
+    """
+    return "counts" if counted else ("within noise" if material else "below tolerance")
+
+
 @dataclass(frozen=True)
 class Gap:
     """One gap of the bias/variance analysis and why it counts or not."""
@@ -44,6 +54,11 @@ class Gap:
     @property
     def counted(self) -> bool:
         return self.material and self.significant
+
+    @property
+    def status(self) -> str:
+        """How the gap fared, in words (see :func:`gap_status`)."""
+        return gap_status(bool(self.counted), bool(self.material))
 
     def to_dict(self) -> dict:
         return {

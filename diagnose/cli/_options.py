@@ -57,8 +57,8 @@ def _click_option(f: Callable, field: Any, aliases: Mapping[str, tuple[str, ...]
     flag = meta.get("flag") or "--" + field.name.replace("_", "-")
     kind = meta.get("kind", str)
     kw: dict[str, Any] = {"help": meta["help"], "show_default": bool(meta.get("show_default"))}
-    if field.name == "metric":  # the registry's metrics, so a new one shows up in every command's help
-        kw["cls"] = _MetricOption
+    if kind == "metric":  # the registry's metrics, so a new one shows up in every command's help
+        kw["cls"], kind = _MetricOption, str
     if meta.get("metavar"):
         kw["metavar"] = meta["metavar"]
     default = None if field.default is MISSING else field.default
@@ -92,10 +92,13 @@ def options(cls: type[ReadOptions], *, only: Iterable[str] | None = None,
 
 def collect(cls: type[ReadOptions], values: dict[str, Any]) -> Any:
     """Pop the options' fields out of a command's parsed ``values`` and build one ``cls`` value."""
-    names = {f.name for f in fields(cls)}
-    given = {k: values.pop(k) for k in list(values) if k in names}
-    if "columns" in given:
-        given["columns"] = parse_pairs(given["columns"], what="--column")
+    declared = {f.name: f for f in fields(cls)}
+    given = {k: values.pop(k) for k in list(values) if k in declared}
+    for name, value in given.items():
+        field = declared[name]
+        if field.metadata.get("kind") == "pairs":  # NAME=VALUE texts -> a mapping
+            flag = field.metadata.get("flag") or "--" + name.replace("_", "-")
+            given[name] = parse_pairs(value, what=flag)
     return cls.of(**given)
 
 

@@ -23,21 +23,12 @@ from typing import Any
 import numpy as np
 
 from ..bias_variance import (
-    BIAS_REMEDIES,
-    VARIANCE_REMEDIES,
     Gap,
     check_baselines,
     diagnose_bias_variance,
 )
 from ..ingest import CurveSummary, Runs
-from ..metrics import (
-    Z95,
-    SplitError,
-    split_error,
-    trivial_name,
-    trivial_predictions,
-    wilson_interval,
-)
+from ..metrics import SplitError, rate_error, split_error, trivial_name, trivial_predictions
 from ..options import ReportOptions, Tolerance
 from ..values import Rendered, json_number
 from ._extrapolation import MIN_POINTS, Extrapolation, fit_power_law
@@ -134,13 +125,8 @@ def build_learning_curve(
     cv_falling = cv_drop is not None and cv_drop > tol
     more_data_helps = verdict.gaps["variance"].counted
     word = verdict.verdict
-    remedies = [LEARNING_ADVICE[word]]
-    if word == "high_bias":
-        remedies += BIAS_REMEDIES
-    elif word == "high_variance":
-        remedies += VARIANCE_REMEDIES
-    elif word == "high_bias_high_variance":
-        remedies += BIAS_REMEDIES + VARIANCE_REMEDIES
+    # the curve's own reading first, then the verdict's remedies (a good fit's advice is the reading)
+    remedies = [LEARNING_ADVICE[word], *(verdict.recommendations if word != "good_fit" else ())]
 
     extrapolation = None
     if target is None:
@@ -233,11 +219,8 @@ def summary_points(summary: CurveSummary, metric: str | None):
                                       ("cv", summary.cv_error, summary.n_cv)):
             p = float(errors[i])
             n = int(counts[i]) if counts is not None else 0
-            if with_n and metric == "error_rate":
-                low, high = wilson_interval(p, n)
-                # same se as metrics.split_error gives for an unweighted error rate
-                pair.append(SplitError(split, metric, n, p, low, high, (high - low) / (2 * Z95),
-                                       p * (1 - p), float(n)))
+            if with_n and metric == "error_rate":  # as split_error gives for an unweighted error rate
+                pair.append(rate_error(split, metric, p, n))
             else:
                 pair.append(SplitError(split, metric, n, p, p, p, 0.0, 0.0, float(n)))
         train, cv = pair

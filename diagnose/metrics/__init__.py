@@ -31,6 +31,7 @@ from ._registry import (
 from ._split import (
     SplitError,
     per_sample_loss,
+    rate_error,
     split_error,
     trivial_name,
     trivial_predictions,
@@ -42,7 +43,7 @@ REGRESSION_METRICS = metrics_for("regression")
 __all__ = [
     "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "Metric", "PROPORTION", "REGRESSION_METRICS",
     "SplitError", "Z95", "default_metric", "metric", "metric_for", "metric_help", "metrics_for", "per_sample_loss",
-    "register",
+    "rate_error", "register",
     "split_error", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
     "wilson_interval",
 ]

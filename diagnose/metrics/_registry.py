@@ -55,6 +55,8 @@ def register(metric: Metric) -> Metric:
     """
     if metric.interval not in (PROPORTION, MEAN):
         raise ValueError(f"metric {metric.name}: interval must be {PROPORTION!r} or {MEAN!r}")
+    if metric.root and metric.interval == PROPORTION:
+        raise ValueError(f"metric {metric.name}: the root of a mean loss, not of a proportion")
     METRICS[metric.name] = metric
     return metric
 

@@ -55,6 +55,21 @@ def per_sample_loss(pred: Predictions, metric_name: str) -> np.ndarray:
     return metric_for(metric_name, pred).loss(pred)
 
 
+def rate_error(split: str, metric_name: str, rate: float, n: int, n_effective: float | None = None) -> SplitError:
+    """The split error of a proportion (an error rate) seen in ``n`` rows (``n_effective`` with
+    weights): a Wilson 95% interval, and the standard error its width implies.
+
+    >>> e = rate_error("cv", "error_rate", 0.1, 100)
+    >>> round(e.ci_low, 4), round(e.ci_high, 4), round(e.se, 4)
+    (0.0552, 0.1744, 0.0304)
+    """
+    n_eff = float(n) if n_effective is None else n_effective
+    low, high = wilson_interval(rate, n_eff)
+    # the Wilson width stays honest at 0 or 1 errors, where p(1-p)/n would claim no noise;
+    # a rate needs no sample variance: p(1 - p) is its per-row variance
+    return SplitError(split, metric_name, n, rate, low, high, (high - low) / (2 * Z95), rate * (1.0 - rate), n_eff)
+
+
 def split_error(pred: Predictions, metric_name: str | None = None, *, split: str | None = None) -> SplitError:
     """J of one split with its 95% interval.
 
@@ -74,19 +89,14 @@ def split_error(pred: Predictions, metric_name: str | None = None, *, split: str
     m = metric(name, pred.task)
     losses = per_sample_loss(pred, name)
     if m.interval == PROPORTION and not pred.kind.multi_output:
-        # a rate needs no sample variance: p(1 - p) is its per-sample variance
         if pred.weight is None:
             mean, n_eff = float(losses.mean()), float(pred.n)
         else:
             mean, _, n_eff = weighted_mean_var(losses, pred.weight)
-        var = mean * (1.0 - mean)
-        low, high = wilson_interval(mean, n_eff)
-        # the Wilson width stays honest at 0 or 1 errors, where p(1-p)/n would claim no noise
-        se = (high - low) / (2 * Z95)
-    else:
-        mean, var, n_eff = weighted_mean_var(losses, pred.weight)
-        se = math.sqrt(var / n_eff) if n_eff > 0 else float("inf")
-        low, high = max(0.0, mean - Z95 * se), mean + Z95 * se
+        return rate_error(split or pred.split or "", name, mean, pred.n, n_eff)
+    mean, var, n_eff = weighted_mean_var(losses, pred.weight)
+    se = math.sqrt(var / n_eff) if n_eff > 0 else float("inf")
+    low, high = max(0.0, mean - Z95 * se), mean + Z95 * se
     error = mean
     if m.root:
         error = math.sqrt(mean)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..bias_variance import VERDICT_WORDS
 from ..curves import LearningCurve, ValidationCurve
-from ._report import gap_status
+from ._report import gap_rows
 from ._tables import bullets, fmt, heading, table, text_and_markdown, warnings_section
 
 
@@ -23,10 +23,8 @@ def learning_text(curve: LearningCurve, *, markdown: bool) -> str:
     parts = [f"## {title}" if markdown else title, "", table(headers, rows, markdown=markdown), "",
              f"Reference level: {fmt(curve.reference)} ({curve.reference_name})"]
     last = curve.points[-1]
-    gap_rows = [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, gap_status(g)]
-                for name, g in curve.gaps.items()]
     parts += ["", f"Gaps at the largest training set (m = {last.value}):", *([""] if markdown else []),
-              table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows, markdown=markdown)]
+              table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows(curve.gaps), markdown=markdown)]
     if curve.cv_drop is not None:
         tol = curve.gaps["variance"].tolerance
         trend = "still falling" if curve.cv_falling else ("rising" if -curve.cv_drop > tol else "flat")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..bias_variance import gap_status
+
 if TYPE_CHECKING:  # pandas is imported where a table is built: the CLI starts without it
     import pandas as pd
 
@@ -19,9 +21,7 @@ def detail_status(detail: Mapping[str, Any] | None) -> str:
     """
     if not detail:
         return ""
-    if detail.get("counted"):
-        return "counts"
-    return "within noise" if detail.get("material") else "below tolerance"
+    return gap_status(bool(detail.get("counted")), bool(detail.get("material")))
 
 
 def levels_frame(report: Mapping[str, Any]) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """Text and Markdown of a report (:class:`~diagnose.bias_variance.Report`) and of its sections."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from ..bias_variance import VERDICT_WORDS, DecisionMetrics, PerClass, Report, Skew
+from ..bias_variance import VERDICT_WORDS, DecisionMetrics, Gap, PerClass, Report, Skew
 from ..ingest import task_type
 from ..values import renderer, renders
 from ._tables import bullets, fmt, heading, table, text_and_markdown, warnings_section
@@ -29,14 +30,10 @@ def _baseline_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-def gap_status(gap) -> str:
-    """How a gap fared: counts, within noise, or below tolerance."""
-    return "counts" if gap.counted else ("within noise" if gap.material else "below tolerance")
-
-
-def _gap_rows(report: Report) -> list[list[Any]]:
-    return [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, gap_status(g)]
-            for name, g in report.verdict.gaps.items()]
+def gap_rows(gaps: Mapping[str, Gap]) -> list[list[Any]]:
+    """One table row per gap: name, value, interval, tolerance and how it fared."""
+    return [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, g.status]
+            for name, g in gaps.items()]
 
 
 def _sections(report: Report, *, markdown: bool) -> list[str]:
@@ -65,7 +62,7 @@ def report_text(report: Report) -> str:
         "",
         f"Reference level: {fmt(v.reference)} ({v.reference_name})",
         "",
-        table(["gap", "value", "95% interval", "tolerance", "status"], _gap_rows(report)),
+        table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows(report.verdict.gaps)),
         "",
         f"Verdict: {v.verdict}",
         VERDICT_WORDS[v.verdict],
@@ -93,7 +90,7 @@ def report_markdown(report: Report) -> str:
         "",
         f"Reference level: **{fmt(v.reference)}** ({v.reference_name})",
         "",
-        table(["gap", "value", "95% interval", "tolerance", "status"], _gap_rows(report), markdown=True),
+        table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows(report.verdict.gaps), markdown=True),
         "",
         heading("What to try", True),
         *bullets(v.recommendations, True),

@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..options import Bootstrap
+from ..options import DEFAULT_SEED, DEFAULT_THRESHOLD_RULE, Bootstrap
 from ..values import json_number
 from ._rules import ThresholdRule
 from ._sweep import pick_index, sweep_sorted
@@ -43,8 +43,8 @@ class BootstrapInterval:
                 "f1_high": json_number(self.f1_high), "failed": self.failed, "note": self.note}
 
 
-def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample_weight=None,
-                        reps: Bootstrap = "auto", seed: int = 0) -> Optional[BootstrapInterval]:
+def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = DEFAULT_THRESHOLD_RULE, sample_weight=None,
+                        reps: Bootstrap = "auto", seed: int = DEFAULT_SEED) -> Optional[BootstrapInterval]:
     """Resample the rows with replacement ``reps`` times (fixed seed) and redo the choice.
 
     Sorts once; each resample is a vector of row counts (multinomial), so it only needs

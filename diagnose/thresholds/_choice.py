@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..exceptions import UsageError
-from ..options import DEFAULT_CURVE_POINTS, Bootstrap
+from ..options import DEFAULT_CURVE_POINTS, DEFAULT_SEED, DEFAULT_THRESHOLD_RULE, Bootstrap
 from ..values import Rendered, json_number
 from ._bootstrap import BootstrapInterval, bootstrap_threshold
 from ._rules import ThresholdRule
@@ -90,9 +90,9 @@ def _infeasible(sw: Sweep, rule: ThresholdRule) -> str:
             f"{have[i]:.4g}, at threshold {sw.thresholds[i]:.6g})")
 
 
-def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=None,
-                     weight_test=None, rule: str | ThresholdRule = "f1", bootstrap: Bootstrap = "auto",
-                     seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
+def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=None, weight_test=None,
+                     rule: str | ThresholdRule = DEFAULT_THRESHOLD_RULE, bootstrap: Bootstrap = "auto",
+                     seed: int = DEFAULT_SEED, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """Choose a threshold on cv by ``rule``; report it on test (never chosen there).
 
     >>> y = np.array([0, 0, 1, 1, 0, 1]); s = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.45])
@@ -132,8 +132,9 @@ def _micro(results, attr: str) -> Optional[PRF]:
                            sum(p.positives for p in parts), sum(p.total for p in parts))
 
 
-def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = "f1", bootstrap: Bootstrap = "auto",
-                     seed: int = 0, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
+def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = DEFAULT_THRESHOLD_RULE,
+                     bootstrap: Bootstrap = "auto", seed: int = DEFAULT_SEED,
+                     max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
     """The threshold section for validated cv (and test) :class:`~diagnose.ingest.Predictions`.
 
     Binary: one threshold. Multi-label: one per label. Multiclass: none (argmax is used).
