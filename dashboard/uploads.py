@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagnose.exceptions import InputError, UsageError
-from diagnose.options import TASK_NAMES
+from diagnose.options import TASK_NAMES, ReportOptions
 
 SPLIT_FILES = ("train", "cv", "test")
 TASK_CHOICES = ("infer from the columns", *TASK_NAMES)
@@ -158,9 +158,9 @@ def prepare(upload: Upload, *, max_mb: float):
         train_size = _number(upload.train_size.strip())
         if not isinstance(train_size, (int, float)) or not train_size > 0 or not math.isfinite(train_size):
             raise UsageError(f"train size '{upload.train_size.strip()}' is not a positive number")
-    prepared = prepare_run(**named(files), baselines=baselines,
-                           task=None if upload.task == TASK_CHOICES[0] else upload.task,
-                           positive_label=upload.positive_label.strip() or None)
+    options = ReportOptions.of(task=None if upload.task == TASK_CHOICES[0] else upload.task,
+                               positive_label=upload.positive_label.strip() or None)
+    prepared = prepare_run(**named(files), baselines=baselines, options=options)
     return prepared, {"project": project, "run": run, "params": params, "train_size": train_size}
 
 

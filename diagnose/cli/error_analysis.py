@@ -108,8 +108,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
         from ..ingest import load_tagged
 
         tagged = load_tagged(tagged, cv=cv, columns=opts.column_map, encoding=opts.encoding)
-    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n, columns=opts.column_map, task=opts.task,
-                 positive_label=opts.positive_label, cut=cut, top_share=top_share, encoding=opts.encoding)
+    result = run(tagged, cv=cv, total_errors=total_errors, cv_n=cv_n, cut=cut, top_share=top_share, options=opts)
     if save:  # only after the tally succeeded: a bad file stores nothing
         import numpy as np
 
@@ -140,11 +139,9 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
 @format_option
 def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):
     """Error rate per value of each slice column; flag cohorts significantly above overall."""
-    from ..error_analysis import cohort_table
-    from ..ingest import load_predictions
+    from ..service import cohort_table
 
-    pred = load_predictions(cv, options=collect(ReadOptions, values))
-    result = cohort_table(pred, bins=bins, fdr=fdr, cut=cut, top_share=top_share)
+    result = cohort_table(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
     if fmt == "json":
         for warning in result.warnings:
             note(f"warning: {warning}")

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from ..exceptions import InputError
 from ..options import Columns
 from ._read import to_numpy
-from ._values import MAX_ROWS_SHOWN, Predictions
+from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions
 
 
 class Checker:
@@ -128,6 +128,20 @@ class Checker:
                           values=[None] * len(blank), fix="Fill in a label on every row, or drop those rows")
             return to_numpy(col).astype(object)
         return raw.astype(str).astype(object)
+
+    def split_labels(self, columns: Columns, role: str) -> np.ndarray:
+        """The split of every row (train, cv or test, lower-cased), refusing any other name.
+
+        >>> Checker(pa.table({"split": ["Train", "cv"]}), "f.csv").split_labels(Columns(), "the split").tolist()
+        ['train', 'cv']
+        """
+        self.require(columns.split, role, columns)
+        values = np.char.lower(self.labels(columns.split).astype(str))
+        bad = ~np.isin(values, SPLITS)
+        if bad.any():
+            self.fail(f"column '{columns.split}' must hold train, cv or test", column=columns.split,
+                      mask=bad, values=values, fix="Use the split names train, cv and test")
+        return values
 
     def binary(self, column: str, positive_label: str | None, *, what: str = "label") -> np.ndarray:
         """A 0/1 column (0/1 numbers, booleans, or two class names with a positive label)."""

@@ -160,14 +160,7 @@ def _refuse_several_runs(raw: RawTable, cols: Columns) -> None:
 
 
 def _split_table(table: pa.Table, name: str, cols: Columns) -> dict[str, RawTable]:
-    checker = Checker(table, name)
-    checker.require(cols.split, "train, cv or test on every row", cols)
-    values = checker.labels(cols.split)
-    values = np.char.lower(values.astype(str))
-    bad = ~np.isin(values, SPLITS)
-    if bad.any():
-        checker.fail(f"column '{cols.split}' must hold train, cv or test", column=cols.split,
-                     mask=bad, values=values, fix="Use the split names train, cv and test")
+    values = Checker(table, name).split_labels(cols, "train, cv or test on every row")
     out = {}
     for split in SPLITS:
         idx = np.flatnonzero(values == split)

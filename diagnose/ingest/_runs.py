@@ -104,11 +104,7 @@ def load_runs(
         if by.startswith(cols.param_prefix) and by not in table.column_names:
             _missing_param(table, name, by, cols)
         check.require(by, "which run each row belongs to", cols)
-        split = np.char.lower(check.labels(cols.split).astype(str))
-        bad = ~np.isin(split, SPLITS)
-        if bad.any():
-            check.fail(f"column '{cols.split}' must hold train, cv or test", column=cols.split,
-                       mask=bad, values=split, fix="Use the split names train, cv and test")
+        split = check.split_labels(cols, "split: train or cv")
         values = _run_values(check, by, cols)
         keys, inverse = np.unique(values, return_inverse=True)
         # one stable sort groups the rows by (value, split), keeping file order within a group
@@ -174,7 +170,7 @@ def runs_from_groups(
     parsed, warnings = parse_splits(groups, task=task, columns=cols, positive_label=positive_label)
     runs = {key: {s: parsed[key, s] for s in splits if (key, s) in parsed} for key in ordered}
     first = parsed[ordered[0], "train"]
-    if first.kind.per_class and not first.kind.multi_output:  # classes a run's train rows never show
+    if first.kind.one_of_classes:  # classes a run's train rows never show
         for key in ordered:
             seen = np.zeros(len(first.classes), bool)
             seen[np.unique(runs[key]["train"].y_true)] = True

@@ -44,6 +44,8 @@ class TaskType:
     multi_output = False  # one 0/1 decision per label of a row (multi-label)
     thresholds = False    # a decision threshold can be chosen on cv
     per_class = False     # per-class (per-label) precision/recall tables
+    one_of_classes = False  # each row is one of several classes: labels coded into ``classes``,
+    #                         scores a probability row over them (multiclass)
     unit = "class"        # what a column of y_score is called in messages
 
     def parse(self, check: Checker, cols: Columns, positive_label: str | None,
@@ -103,6 +105,7 @@ class Binary(TaskType):
 class Multiclass(TaskType):
     name = "multiclass"
     per_class = True
+    one_of_classes = True
 
     def parse(self, check, cols, positive_label, classes):
         names = set(check.table.column_names)

@@ -28,7 +28,7 @@ def error_rate_loss(pred) -> np.ndarray:
 
 
 def log_loss_loss(pred) -> np.ndarray:
-    if pred.kind.per_class and not pred.kind.multi_output:  # softmax: -log p(true class)
+    if pred.kind.one_of_classes:  # softmax: -log p(true class)
         p_true = pred.y_score[np.arange(pred.n), pred.y_true]
         return -np.log(np.clip(p_true, LOG_EPS, 1.0))
     p = np.clip(pred.y_score, LOG_EPS, 1.0 - LOG_EPS)
@@ -37,7 +37,7 @@ def log_loss_loss(pred) -> np.ndarray:
 
 
 def brier_loss(pred) -> np.ndarray:
-    if pred.kind.per_class and not pred.kind.multi_output:
+    if pred.kind.one_of_classes:
         # sum over classes of (p_k - [k == y])^2, without the binary halving
         p_true = pred.y_score[np.arange(pred.n), pred.y_true]
         return np.einsum("ij,ij->i", pred.y_score, pred.y_score) - 2.0 * p_true + 1.0

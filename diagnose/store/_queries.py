@@ -141,8 +141,7 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
         raws[sub.split] = RawTable(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
     raws = {s: raws[s] for s in SPLITS if s in raws}
     # the class list of probability columns, so that every split lines up with train
-    kind = task_type(row.task)
-    classes = opts.get("classes") if kind.per_class and not kind.multi_output else None
+    classes = opts.get("classes") if task_type(row.task).one_of_classes else None
     parsed, warnings = parse_splits(raws, task=row.task, columns=Columns.from_mapping(opts.get("columns")),
                                     positive_label=opts.get("positive_label"), classes=classes)
     return Splits(task=row.task, train=parsed["train"], cv=parsed["cv"], test=parsed.get("test"),
