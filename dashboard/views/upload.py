@@ -11,8 +11,8 @@ def render(project: str | None, run: str | None) -> None:
     """Draw the Upload form (``project`` fills in the project field)."""
     max_mb = float(settings.get("upload_max_mb"))
     st.caption(f"CSV or Parquet, one file per split, columns as in docs/input-format.md (y_true with y_score, "
-               f"y_prob_<class>, y_true_<label>/y_score_<label> or y_pred; optional id, weight and slice columns). Up to "
-               f"{max_mb:g} MB a file (DIAGNOSE_UPLOAD_MAX_MB); store bigger runs with `diagnose submit`.")
+               f"y_prob_<class>, y_true_<label>/y_score_<label> or y_pred; optional id, weight and slice columns). "
+               f"Up to {max_mb:g} MB a file (DIAGNOSE_UPLOAD_MAX_MB); store bigger runs with `diagnose submit`.")
     with st.form("upload"):
         left, right = st.columns(2)
         name_project = left.text_input("Project", value=project or "default", key="upload_project")
