@@ -45,6 +45,15 @@ def json_number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def json_value(value: Any) -> Any:
+    """A value for JSON as it is, but a float made JSON-safe (:func:`json_number`).
+
+    >>> json_value(float("nan")), json_value("good_fit"), json_value(True), json_value(0.5)
+    (None, 'good_fit', True, 0.5)
+    """
+    return json_number(value) if isinstance(value, float) else value
+
+
 def renders(kind: type, fmt: str) -> Callable[[Renderer], Renderer]:
     """Register the decorated function as the ``fmt`` renderer of ``kind`` (and its subclasses).
 

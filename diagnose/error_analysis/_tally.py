@@ -16,7 +16,7 @@ import numpy as np
 from ..exceptions import UsageError
 from ..ingest import Predictions, TaggedSample
 from ..metrics import Z95, wilson_bounds
-from ..values import Rendered, json_number
+from ..values import Rendered, json_value
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class CategoryCount:
     max_error_reduction_ci_high: float | None
 
     def to_dict(self) -> dict:
-        return {k: (json_number(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        return {k: json_value(v) for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)

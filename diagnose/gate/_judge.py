@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from ..bias_variance import VERDICTS
 from ..exceptions import UsageError
-from ..values import Rendered, render
+from ..values import Rendered, json_value, render
 from ._rules import OPS, GateRule, NoRegression, parse_rules
 
 SPLIT_NAMES = ("train", "cv", "test")
@@ -27,8 +27,8 @@ class RuleResult:
     detail: str = ""
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "value": _json(self.value), "passed": self.passed,
-                "estimate": _json(self.estimate), "expected": _json(self.expected),
+        return {"rule": self.rule, "value": json_value(self.value), "passed": self.passed,
+                "estimate": json_value(self.estimate), "expected": json_value(self.expected),
                 "skipped": self.skipped, "detail": self.detail}
 
 
@@ -220,12 +220,6 @@ def show(value: Any) -> str:
     if value is None:
         return "null"
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def status(r: RuleResult) -> str:

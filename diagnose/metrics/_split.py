@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..values import json_number
+from ..values import json_number, json_value
 from ._intervals import Z95, weighted_mean_var, wilson_interval
 from ._registry import PROPORTION, default_metric, metric, metric_for
 
@@ -40,7 +40,7 @@ class SplitError:
         out = {"n": self.n, "error": json_number(self.error), "ci_low": json_number(self.ci_low),
                "ci_high": json_number(self.ci_high)}
         for key, value in self.extras.items():
-            out[key] = json_number(value) if isinstance(value, float) else value
+            out[key] = json_value(value)
         return out
 
 
