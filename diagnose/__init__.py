@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import Any
 
 from . import _compat, values
+from ._lazy import lazy_names
 from .exceptions import DiagnoseError, InputError, UsageError
 from .options import Columns, ReadOptions, ReportOptions, Tolerance
 
@@ -55,17 +56,12 @@ __all__ = ["Columns", "DiagnoseError", "InputError", "ReadOptions", "ReportOptio
            *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
+def _submodule(name: str) -> Any:
     if name in _SUBMODULES:
         return import_module(f".{name}", __name__)
-    package = _LAZY.get(name)
-    if package is None:
-        raise AttributeError(f"module 'diagnose' has no attribute '{name}'")
-    value = getattr(import_module(f".{package}", __name__), name)
-    globals()[name] = value
-    return value
+    raise AttributeError(f"module 'diagnose' has no attribute '{name}'")
 
 
-def __dir__() -> list[str]:
-    """Also list the names loaded on first use, so tab completion and ``dir()`` find them."""
-    return sorted({*globals(), *__all__, *_SUBMODULES})
+# names load on first use, so that tab completion and dir() still find them all
+__getattr__, __dir__ = lazy_names(__name__, {name: f".{package}" for name, package in _LAZY.items()}, _submodule,
+                                  listed=[*__all__, *_SUBMODULES])

@@ -24,12 +24,12 @@ from tests.fixtures import ROOT
 PACKAGE = ROOT / "diagnose"
 DASHBOARD = ROOT / "dashboard"
 
-BASE = {"exceptions", "options", "settings", "values", "_compat"}
+BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy"}
 COMPUTE = {"metrics", "thresholds", "bias_variance", "curves", "error_analysis", "gate"}
 # what each unit of diagnose may import, besides itself and the base
 ALLOWED: dict[str, set[str]] = {
     "exceptions": set(), "options": {"exceptions"}, "settings": {"exceptions"}, "values": {"exceptions"},
-    "_compat": set(),
+    "_compat": set(), "_lazy": set(),
     "ingest": set(),
     "metrics": {"ingest"},
     "thresholds": {"ingest", "metrics"},

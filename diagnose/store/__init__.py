@@ -22,9 +22,9 @@ True
 """
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from .._lazy import lazy_names
 from ._values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo, whole_number
 
 # name -> private module; the modules that need SQLAlchemy load on first use, so that
@@ -67,17 +67,10 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is not None:
-        value = getattr(import_module(f".{module}", __name__), name)
-        globals()[name] = value
-        return value
-    # workflows that moved to diagnose.service (prepare_run, run_overview, ...)
+def _moved(name: str) -> Any:  # workflows that moved to diagnose.service (prepare_run, run_overview, ...)
     from .. import _compat
 
     return _compat.moved(__name__, name)
 
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, {name: f".{module}" for name, module in _LAZY.items()}, _moved)
