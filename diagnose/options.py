@@ -36,6 +36,11 @@ DEFAULT_CURVE_POINTS = 1000
 DEFAULT_TOP_SHARE = 0.10
 DEFAULT_BINS = 4
 DEFAULT_FDR = 0.05
+# slice discovery: a slice is material at this lift over the overall error; it has at most
+# this many conditions; this many are listed
+DEFAULT_MIN_LIFT = 1.25
+DEFAULT_MAX_CONDITIONS = 3
+DEFAULT_TOP = 20
 # the CLI lists the registered metrics here (diagnose.metrics.metric_help)
 METRIC_HELP = "The error metric J of every split and baseline."
 

@@ -1,10 +1,19 @@
-"""``diagnose errors sample|tally|cohorts``: error analysis on the cv split."""
+"""``diagnose errors sample|tally|cohorts|slices``: error analysis on the cv split."""
 from __future__ import annotations
 
 import click
 
 from ..exceptions import UsageError
-from ..options import DEFAULT_BINS, DEFAULT_FDR, DEFAULT_SEED, DEFAULT_TOP_SHARE, ReadOptions
+from ..options import (
+    DEFAULT_BINS,
+    DEFAULT_FDR,
+    DEFAULT_MAX_CONDITIONS,
+    DEFAULT_MIN_LIFT,
+    DEFAULT_SEED,
+    DEFAULT_TOP,
+    DEFAULT_TOP_SHARE,
+    ReadOptions,
+)
 from ._options import collect, emit, format_option, note, options
 
 CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
@@ -25,8 +34,11 @@ def errors() -> None:
               help="Write the sample to this CSV (default: stdout).")
 @click.option("--cut", type=float, help=CUT_HELP)
 @click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
+@click.option("--slice", "within", metavar="SLICE",
+              help="Sample only the errors inside this slice, written as 'errors slices' prints it, "
+              "e.g. \"region=north & device=mobile\".")
 @options(ReadOptions)
-def sample(cv, n, seed, output, cut, top_share, **values):
+def sample(cv, n, seed, output, cut, top_share, within, **values):
     """Draw a reproducible random sample of misclassified cv rows to tag.
 
     The CSV has id, y_true, y_pred, the score, the slice columns, an empty 'tags' column
@@ -39,7 +51,7 @@ def sample(cv, n, seed, output, cut, top_share, **values):
     if output:
         _check_output_dir(output)  # before reading cv: a large file need not be read in vain
     pred = load_predictions(cv, options=collect(ReadOptions, values))
-    result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share)
+    result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share, within=within)
     for warning in result.warnings:
         note(f"warning: {warning}")
     if output:
@@ -142,6 +154,45 @@ def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):
     from ..service import cohort_table
 
     result = cohort_table(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)
+
+
+@errors.command()
+@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
+              help="Cv predictions with slice columns (CSV or Parquet); a file with a 'split' column gives its "
+              "cv rows (and its test rows, without --test).")
+@click.option("--test", "test", type=click.Path(dir_okay=False),
+              help="Test predictions: each slice's figures there too.")
+@click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
+              help="Quantile bins for numeric slice columns.")
+@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=DEFAULT_FDR,
+              show_default=True, help="False-discovery rate (Benjamini-Hochberg over every tested slice).")
+@click.option("--min-size", type=click.IntRange(min=1),
+              help="Fewest rows a slice may have in the search half (default: 1% of it, at least 30).")
+@click.option("--min-lift", type=click.FloatRange(min=1), default=DEFAULT_MIN_LIFT, show_default=True,
+              help="How many times the overall error a slice's error must be to count as material.")
+@click.option("--max-conditions", type=click.IntRange(1, 3), default=DEFAULT_MAX_CONDITIONS, show_default=True,
+              help="Most conditions in a slice.")
+@click.option("--top", type=click.IntRange(min=1), default=DEFAULT_TOP, show_default=True,
+              help="Most slices to list.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the hash that halves cv into search and held-out rows.")
+@options(ReadOptions)
+@format_option
+def slices(cv, test, bins, fdr, min_size, min_lift, max_conditions, top, seed, fmt, **values):
+    """Find the slices (up to 3 conditions on the slice columns) where cv errors concentrate.
+
+    A slice is listed when its error is significantly above the rest (false-discovery rate
+    controlled), at least --min-lift times the overall error, and the same holds on a held-out
+    half of cv. Sample its errors for review with: errors sample --slice "SLICE".
+    """
+    from ..service import slices as run
+
+    result = run(cv, test=test, bins=bins, fdr=fdr, min_size=min_size, min_lift=min_lift,
+                 max_conditions=max_conditions, top=top, seed=seed, options=collect(ReadOptions, values))
     if fmt == "json":
         for warning in result.warnings:
             note(f"warning: {warning}")

@@ -22,8 +22,18 @@ from ._cohorts import (
     cohort_errors,
     cohort_table,
 )
+from ._conditions import Condition, code_column, parse_slice, slice_mask
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
 from ._sample import ErrorSample, sample_errors
+from ._slices import (
+    DEFAULT_MAX_CONDITIONS,
+    DEFAULT_MIN_LIFT,
+    DEFAULT_TOP,
+    SLICE_COLUMNS,
+    SliceTable,
+    find_slices,
+    holdout_half,
+)
 from ._tally import (
     REDUCTION_NOTE,
     SHARES_NOTE,
@@ -36,9 +46,11 @@ from ._tally import (
 )
 
 __all__ = [
-    "COLUMNS", "DEFAULT_BINS", "DEFAULT_FDR", "DEFAULT_TOP_SHARE", "MAX_CATEGORIES", "MISSING", "REDUCTION_NOTE",
-    "SHARES_NOTE", "CategoryCount", "CohortTable", "ErrorSample", "ErrorTally", "cohort_errors", "cohort_table",
-    "error_mask", "fpc_wilson", "ids_of", "sample_errors", "split_tags", "tally_sample", "tally_tags",
+    "COLUMNS", "DEFAULT_BINS", "DEFAULT_FDR", "DEFAULT_MAX_CONDITIONS", "DEFAULT_MIN_LIFT", "DEFAULT_TOP",
+    "DEFAULT_TOP_SHARE", "MAX_CATEGORIES", "MISSING", "REDUCTION_NOTE", "SHARES_NOTE", "SLICE_COLUMNS",
+    "CategoryCount", "CohortTable", "Condition", "ErrorSample", "ErrorTally", "SliceTable", "code_column",
+    "cohort_errors", "cohort_table", "error_mask", "find_slices", "fpc_wilson", "holdout_half", "ids_of",
+    "parse_slice", "sample_errors", "slice_mask", "split_tags", "tally_sample", "tally_tags",
 ]
 
 

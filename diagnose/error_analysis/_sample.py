@@ -10,6 +10,7 @@ import numpy as np
 from ..exceptions import UsageError
 from ..ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
 from ..values import Rendered
+from ._conditions import Condition, parse_slice, slice_mask
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
 
 if TYPE_CHECKING:
@@ -49,8 +50,10 @@ class ErrorSample(Rendered):
 
 
 def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None = None,
-                  top_share: float = DEFAULT_TOP_SHARE) -> ErrorSample:
-    """A reproducible uniform random sample (without replacement) of ``n`` cv errors.
+                  top_share: float = DEFAULT_TOP_SHARE,
+                  within: str | tuple[Condition, ...] | None = None) -> ErrorSample:
+    """A reproducible uniform random sample (without replacement) of ``n`` cv errors; with
+    ``within`` (a slice such as ``"region=north & device=mobile"``), of the errors inside it.
 
     >>> p = Predictions("binary", np.array([1, 0, 1, 0, 1], np.int8),
     ...                 y_score=np.array([0.2, 0.9, 0.8, 0.1, 0.4]), classes=("0", "1"),
@@ -64,8 +67,14 @@ def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None
     if n < 1:
         raise UsageError(f"the sample size must be at least 1, not {n}")
     mask, cut = error_mask(pred, cut=cut, top_share=top_share)
-    errors = np.flatnonzero(mask)
     warnings = []
+    if within is not None:
+        conditions = parse_slice(within) if isinstance(within, str) else tuple(within)
+        inside = slice_mask(conditions, pred.slices(), source=pred.source)
+        mask = mask & inside
+        warnings.append(f"sampling only the {int(mask.sum())} errors inside the slice "
+                        f"{' & '.join(map(str, conditions))} ({int(inside.sum())} cv rows)")
+    errors = np.flatnonzero(mask)
     if len(errors) < n:
         warnings.append(f"only {len(errors)} errors to sample from: taking all of them")
     rng = np.random.default_rng(seed)

@@ -3,9 +3,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..error_analysis import DEFAULT_BINS, DEFAULT_FDR, DEFAULT_TOP_SHARE, CohortTable, ErrorTally, tally_sample
+from ..error_analysis import (
+    DEFAULT_BINS,
+    DEFAULT_FDR,
+    DEFAULT_MAX_CONDITIONS,
+    DEFAULT_MIN_LIFT,
+    DEFAULT_TOP,
+    DEFAULT_TOP_SHARE,
+    CohortTable,
+    ErrorTally,
+    SliceTable,
+    find_slices,
+    tally_sample,
+)
 from ..error_analysis import cohort_table as compute_cohorts
-from ..ingest import Predictions, TaggedSample, load_predictions, load_tagged
+from ..exceptions import UsageError
+from ..ingest import Predictions, TaggedSample, load_cv_test, load_predictions, load_tagged
 from ..options import ReadOptions
 
 
@@ -50,3 +63,48 @@ def cohort_table(cv: Any, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
     """
     pred = cv if isinstance(cv, Predictions) else load_predictions(cv, options=ReadOptions.of(options, **reading))
     return compute_cohorts(pred, bins=bins, fdr=fdr, cut=cut, top_share=top_share, slice_columns=slice_columns)
+
+
+def slices(cv: Any, *, test: Any = None, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR,
+           min_size: int | None = None, min_lift: float = DEFAULT_MIN_LIFT,
+           max_conditions: int = DEFAULT_MAX_CONDITIONS, top: int = DEFAULT_TOP, seed: int = 0,
+           options: ReadOptions | None = None, **reading: Any) -> SliceTable:
+    """The slices (conjunctions of up to three conditions) where the cv error concentrates,
+    tested and replicated (:func:`diagnose.error_analysis.find_slices`), with their figures on
+    ``test`` when given. ``cv`` and ``test``: validated predictions, or a path, DataFrame or
+    Arrow table to read.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> region = rng.choice(["north", "south", "east"], 3000)
+    >>> y = rng.integers(0, 2, 3000)
+    >>> wrong = rng.random(3000) < np.where(region == "east", 0.3, 0.05)
+    >>> cv = pd.DataFrame({"id": range(3000), "y_true": y, "y_score": np.where(wrong, 1 - y, y) * 0.8 + 0.1,
+    ...                    "region": region})
+    >>> slices(cv).frame["slice"].tolist()
+    ['region=east']
+    """
+    cv_pred, test_pred = cv_and_test(cv, test, ReadOptions.of(options, **reading))
+    return find_slices(cv_pred, test_pred, bins=bins, fdr=fdr, min_size=min_size, min_lift=min_lift,
+                       max_conditions=max_conditions, top=top, seed=seed)
+
+
+def cv_and_test(cv: Any, test: Any, options: ReadOptions) -> tuple[Predictions, Predictions | None]:
+    """Validated cv and test predictions from predictions or sources (read together, so their
+    classes line up; a cv file with a ``split`` column gives its test rows too).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"split": ["cv", "test"] * 3, "y_true": [0, 1] * 3, "y_score": [0.2, 0.7] * 3})
+    >>> cv, test = cv_and_test(t, None, ReadOptions())
+    >>> cv.n, test.n
+    (3, 3)
+    """
+    if not isinstance(cv, Predictions) and not isinstance(test, Predictions):
+        return load_cv_test(cv, test, options=options)
+    cv_pred = cv if isinstance(cv, Predictions) else load_predictions(cv, options=options)
+    test_pred = test if test is None or isinstance(test, Predictions) else load_predictions(test, options=options)
+    if test_pred is not None and (test_pred.task, test_pred.classes) != (cv_pred.task, cv_pred.classes):
+        raise UsageError(f"{test_pred.source} holds {test_pred.task} predictions of classes "
+                         f"{', '.join(test_pred.classes) or '-'}, but {cv_pred.source} {cv_pred.task} of "
+                         f"{', '.join(cv_pred.classes) or '-'}: give both as files so they are read together")
+    return cv_pred, test_pred
