@@ -78,8 +78,13 @@ def _distinct_labels(values: np.ndarray, digits: int) -> list[str]:
     return labels
 
 
-def _cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
-    """Cohort code per row and the cohort labels; ``None`` for a column with too many values."""
+def cohort_codes(values, bins: int) -> tuple[np.ndarray, list[str]] | None:
+    """Cohort code per row and the cohort labels; ``None`` for a column with too many values.
+
+    >>> codes, labels = cohort_codes([3.0, 1.0, None, 1.0], bins=4)
+    >>> codes.tolist(), labels
+    ([1, 0, 2, 0], ['1', '3', '(missing)'])
+    """
     import pandas as pd
 
     series = pd.Series(values)
@@ -131,7 +136,7 @@ def cohort_errors(errors: np.ndarray, slices: pd.DataFrame, *, bins: int = DEFAU
     lo, hi = wilson_bounds(np.array([n_err / total if total else 0.0]), total)
     parts, warnings = [], []
     for name in slices.columns:
-        coded = _cohort_codes(slices[name], bins)
+        coded = cohort_codes(slices[name], bins)
         if coded is None:
             warnings.append(f"slice column '{name}' has more than {MAX_CATEGORIES} values; left out")
             continue
