@@ -37,14 +37,15 @@ values.set_loader(_load_renderers)
 # package -> the names it lends the top level; loaded on first use
 _FROM = {
     "service": ("report", "learning_curve", "validation_curve", "learning_curve_from_estimator", "tally",
-                "cohort_table", "slices", "load_rules"),
+                "cohort_table", "slices", "suspects", "shift", "load_rules"),
     "ingest": ("load_splits", "load_predictions", "load_tagged", "Predictions", "Splits", "TaggedSample"),
     "metrics": ("split_error",),
     "bias_variance": ("build_report", "Report", "split_classification", "class_table"),
     "thresholds": ("best_threshold", "threshold_search", "choose_threshold", "ThresholdResult"),
     "curves": ("LearningCurve", "ValidationCurve", "fit_power_law"),
     "error_analysis": ("error_mask", "sample_errors", "ErrorSample", "tally_tags", "tally_sample", "ErrorTally",
-                       "CategoryCount", "cohort_errors", "CohortTable", "find_slices", "SliceTable"),
+                       "CategoryCount", "cohort_errors", "CohortTable", "find_slices", "SliceTable",
+                       "find_suspects", "LabelSuspects", "explain_shift", "ShiftExplanation"),
 }
 _LAZY = {name: package for package, names in _FROM.items() for name in names}
 

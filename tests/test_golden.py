@@ -41,6 +41,12 @@ def _report(case: str, fmt: str) -> list[str]:
             "--test", f"{S}/{case}/test.csv", *REPORT_CASES[case], "--format", fmt]
 
 
+def _shifted() -> list[str]:
+    folder = "tests/data/shifted"
+    return ["--train", f"{folder}/train.csv", "--cv", f"{folder}/cv.csv", "--test", f"{folder}/test.csv",
+            "--baseline", "human=0.05"]
+
+
 EXT = {"json": "json", "text": "txt", "markdown": "md"}
 CASES: dict[str, list[str]] = {}
 for _case in REPORT_CASES:
@@ -51,6 +57,9 @@ CASES.update({
         "report", "--train", f"{S}/breast_cancer/train.csv", "--cv", f"{S}/breast_cancer/cv.csv",
         "--baseline", "human=0.05", "--metric", "log_loss", "--tolerance", "0.2", "--tolerance-abs", "0.01",
         "--threshold-rule", "recall>=0.95", "--skew-threshold", "0.3", "--format", "json"],
+    # a synthetic run whose test gap counts (a mix shift), so the report explains it
+    "report_shifted.json": ["report", *_shifted(), "--format", "json"],
+    "report_shifted.md": ["report", *_shifted(), "--format", "markdown"],
     "threshold_skewed.txt": ["threshold", "--cv", f"{S}/skewed/cv.csv", "--test", f"{S}/skewed/test.csv"],
     "threshold_skewed.json": ["threshold", "--cv", f"{S}/skewed/cv.csv", "--test", f"{S}/skewed/test.csv",
                               "--curve-points", "50", "--format", "json"],

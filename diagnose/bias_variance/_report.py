@@ -174,7 +174,7 @@ def build_report(
     kind = splits.train.kind
     sections: dict[str, Any] = {}
     for section in SECTIONS:
-        if not section.applies(kind):
+        if not section.applies(kind) or (section.when is not None and not section.when(verdict)):
             sections[section.key] = None
             continue
         part = section.build(splits, opts)

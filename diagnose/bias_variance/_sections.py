@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..error_analysis import explain_shift
 from ..ingest import Splits, TaskType
 from ..options import ReportOptions
 from ..thresholds import ThresholdRule, choose_threshold
@@ -26,6 +27,7 @@ from ._classification import (
     skew,
     split_classification,
 )
+from ._gaps import Verdict
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,14 @@ class SectionOutput:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the report: ``key`` names it (and its JSON key when ``in_json``)."""
+    """A part of the report: ``key`` names it (and its JSON key when ``in_json``). ``when``,
+    if given, asks the verdict whether the section has anything to say (``None`` otherwise)."""
 
     key: str
     applies: Callable[[TaskType], bool]
     build: Callable[[Splits, ReportOptions], SectionOutput]
     in_json: bool = True
+    when: Callable[[Verdict], bool] | None = None
 
 
 SECTIONS: list[Section] = []
@@ -107,10 +111,22 @@ def _classification(kind: TaskType) -> bool:
     return kind.classification
 
 
+def _shift(splits: Splits, options: ReportOptions) -> SectionOutput:
+    assert splits.test is not None  # only when the test gap counts
+    explained = explain_shift(splits.cv, splits.test)
+    return SectionOutput(explained, warnings=(f"why test differs from cv: {explained.conclusion}",))
+
+
+def _test_gap_counts(verdict: Verdict) -> bool:
+    gap = verdict.gaps.get("test")
+    return gap is not None and bool(gap.counted)
+
+
 for _section in (
     Section("default_decision", _classification, _default_decision, in_json=False),
     Section("skew", _classification, _skew),
     Section("per_class", lambda kind: kind.per_class, _per_class),
     Section("threshold", _classification, _threshold),
+    Section("shift", lambda kind: True, _shift, when=_test_gap_counts),
 ):
     register_section(_section)

@@ -1,4 +1,4 @@
-"""``diagnose errors sample|tally|cohorts|slices``: error analysis on the cv split."""
+"""``diagnose errors sample|tally|cohorts|slices|suspects|shift``: error analysis on the cv split."""
 from __future__ import annotations
 
 import click
@@ -37,8 +37,11 @@ def errors() -> None:
 @click.option("--slice", "within", metavar="SLICE",
               help="Sample only the errors inside this slice, written as 'errors slices' prints it, "
               "e.g. \"region=north & device=mobile\".")
+@click.option("--prefer", type=click.Choice(["suspects"]),
+              help="suspects: put the sampled rows whose label looks wrong (confident learning) first, "
+              "marked in a 'label_suspect' column.")
 @options(ReadOptions)
-def sample(cv, n, seed, output, cut, top_share, within, **values):
+def sample(cv, n, seed, output, cut, top_share, within, prefer, **values):
     """Draw a reproducible random sample of misclassified cv rows to tag.
 
     The CSV has id, y_true, y_pred, the score, the slice columns, an empty 'tags' column
@@ -51,7 +54,7 @@ def sample(cv, n, seed, output, cut, top_share, within, **values):
     if output:
         _check_output_dir(output)  # before reading cv: a large file need not be read in vain
     pred = load_predictions(cv, options=collect(ReadOptions, values))
-    result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share, within=within)
+    result = sample_errors(pred, n=n, seed=seed, cut=cut, top_share=top_share, within=within, prefer=prefer)
     for warning in result.warnings:
         note(f"warning: {warning}")
     if output:
@@ -193,6 +196,59 @@ def slices(cv, test, bins, fdr, min_size, min_lift, max_conditions, top, seed, f
 
     result = run(cv, test=test, bins=bins, fdr=fdr, min_size=min_size, min_lift=min_lift,
                  max_conditions=max_conditions, top=top, seed=seed, options=collect(ReadOptions, values))
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)
+
+
+@errors.command()
+@click.option("--cv", "cv", type=click.Path(dir_okay=False),
+              help="Cv predictions with probabilities (CSV or Parquet).")
+@click.option("--train", "train", type=click.Path(dir_okay=False),
+              help="Train predictions instead of cv: only if they are out-of-fold (say so with --out-of-fold).")
+@click.option("--out-of-fold", is_flag=True,
+              help="The train predictions are out-of-fold (e.g. cross_val_predict), not the model's own fit.")
+@click.option("--top", type=click.IntRange(min=1), default=DEFAULT_TOP, show_default=True,
+              help="Most suspects to list.")
+@click.option("--reps", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Bootstrap resamples for the interval of the estimated count (0: none).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@options(ReadOptions)
+@format_option
+def suspects(cv, train, out_of_fold, top, reps, seed, fmt, **values):
+    """Rank the rows whose given label looks wrong (confident learning), and estimate how many
+    labels are wrong. Needs out-of-sample probabilities: cv, or out-of-fold train predictions."""
+    from ..service import suspects as run
+
+    if bool(cv) == bool(train):
+        raise click.UsageError("give --cv F, or --train F with --out-of-fold")
+    result = run(cv or train, split="cv" if cv else "train", out_of_fold=out_of_fold, top=top, reps=reps,
+                 seed=seed, options=collect(ReadOptions, values))
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)
+
+
+@errors.command()
+@click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
+              help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv and test rows.")
+@click.option("--test", "test", type=click.Path(dir_okay=False), help="Test predictions.")
+@click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
+              help="Quantile bins for numeric slice columns.")
+@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=DEFAULT_FDR,
+              show_default=True, help="False-discovery rate over the slice columns (Benjamini-Hochberg).")
+@click.option("--cut", type=float, help=CUT_HELP)
+@click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
+@options(ReadOptions)
+@format_option
+def shift(cv, test, bins, fdr, cut, top_share, fmt, **values):
+    """Why test differs from cv: what moved (labels, scores, slice columns) and whether errors
+    within matched slices changed. The report adds this when the test gap counts."""
+    from ..service import shift as run
+
+    result = run(cv, test, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
     if fmt == "json":
         for warning in result.warnings:
             note(f"warning: {warning}")

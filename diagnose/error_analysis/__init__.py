@@ -1,5 +1,6 @@
 """Error analysis on the cv split: which rows are errors, a random sample of them for people
-to review, the tally of the categories reviewers tag, and cohort tables over slice columns.
+to review, the tally of the categories reviewers tag, cohort tables over slice columns, the
+slices where errors concentrate, the rows whose label looks wrong, and why test differs.
 
 The method (Ng's spam example): look at a uniform random sample of the cv errors, tag
 each with the categories it falls in, count the categories, and work first on the ones
@@ -19,12 +20,14 @@ from ._cohorts import (
     MAX_CATEGORIES,
     MISSING,
     CohortTable,
+    cohort_codes,
     cohort_errors,
     cohort_table,
 )
 from ._conditions import Condition, code_column, parse_slice, slice_mask
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
 from ._sample import ErrorSample, sample_errors
+from ._shift import Decomposition, ShiftExplanation, ShiftTest, explain_shift
 from ._slices import (
     DEFAULT_MAX_CONDITIONS,
     DEFAULT_MIN_LIFT,
@@ -34,6 +37,7 @@ from ._slices import (
     find_slices,
     holdout_half,
 )
+from ._suspects import LabelSuspects, find_suspects
 from ._tally import (
     REDUCTION_NOTE,
     SHARES_NOTE,
@@ -48,8 +52,9 @@ from ._tally import (
 __all__ = [
     "COLUMNS", "DEFAULT_BINS", "DEFAULT_FDR", "DEFAULT_MAX_CONDITIONS", "DEFAULT_MIN_LIFT", "DEFAULT_TOP",
     "DEFAULT_TOP_SHARE", "MAX_CATEGORIES", "MISSING", "REDUCTION_NOTE", "SHARES_NOTE", "SLICE_COLUMNS",
-    "CategoryCount", "CohortTable", "Condition", "ErrorSample", "ErrorTally", "SliceTable", "code_column",
-    "cohort_errors", "cohort_table", "error_mask", "find_slices", "fpc_wilson", "holdout_half", "ids_of",
+    "CategoryCount", "CohortTable", "Condition", "Decomposition", "ErrorSample", "ErrorTally", "LabelSuspects",
+    "ShiftExplanation", "ShiftTest", "SliceTable", "code_column", "cohort_codes", "cohort_errors", "cohort_table",
+    "error_mask", "explain_shift", "find_slices", "find_suspects", "fpc_wilson", "holdout_half", "ids_of",
     "parse_slice", "sample_errors", "slice_mask", "split_tags", "tally_sample", "tally_tags",
 ]
 

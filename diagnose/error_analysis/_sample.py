@@ -51,9 +51,11 @@ class ErrorSample(Rendered):
 
 def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None = None,
                   top_share: float = DEFAULT_TOP_SHARE,
-                  within: str | tuple[Condition, ...] | None = None) -> ErrorSample:
+                  within: str | tuple[Condition, ...] | None = None, prefer: str | None = None) -> ErrorSample:
     """A reproducible uniform random sample (without replacement) of ``n`` cv errors; with
     ``within`` (a slice such as ``"region=north & device=mobile"``), of the errors inside it.
+    ``prefer="suspects"`` puts the sampled rows whose label looks wrong (:func:`find_suspects`)
+    first, most doubtful first, marked in a ``label_suspect`` column with the suggested label.
 
     >>> p = Predictions("binary", np.array([1, 0, 1, 0, 1], np.int8),
     ...                 y_score=np.array([0.2, 0.9, 0.8, 0.1, 0.4]), classes=("0", "1"),
@@ -66,6 +68,8 @@ def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None
 
     if n < 1:
         raise UsageError(f"the sample size must be at least 1, not {n}")
+    if prefer not in (None, "suspects"):
+        raise UsageError(f"prefer must be 'suspects' (or nothing), not {prefer!r}")
     mask, cut = error_mask(pred, cut=cut, top_share=top_share)
     warnings = []
     if within is not None:
@@ -97,8 +101,32 @@ def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None
         slices = slices.drop(columns=[c for c in slices.columns if c in out or
                                       c in ("tags", TOTAL_ERRORS_COLUMN, CV_N_COLUMN)])
         frame = pd.concat([frame, slices.reset_index(drop=True)], axis=1)
+    if prefer == "suspects":
+        frame = _suspects_first(frame, pred, warnings)
     frame["tags"] = ""
     frame[TOTAL_ERRORS_COLUMN] = len(errors)
     frame[CV_N_COLUMN] = pred.n
     return ErrorSample(frame=frame, total_errors=int(len(errors)), cv_n=pred.n, seed=seed, cut=cut,
                        warnings=tuple(warnings))
+
+
+def _suspects_first(frame: pd.DataFrame, pred: Predictions, warnings: list[str]) -> pd.DataFrame:
+    """The sample with its label-noise suspects first (the sample itself is drawn as before, so
+    the whole of it is still a uniform sample of the errors)."""
+    import pandas as pd
+
+    from ._suspects import find_suspects
+
+    found = find_suspects(pred, reps=0).frame.drop_duplicates("id")
+    rank = pd.Series(np.arange(len(found)), index=found["id"].to_numpy())
+    suggested = pd.Series(found["suggested_label"].to_numpy(), index=found["id"].to_numpy())
+    order = frame["id"].map(rank)
+    is_suspect = order.notna().to_numpy()
+    frame = frame.assign(label_suspect=np.where(is_suspect, "yes", ""),
+                         suggested_label=frame["id"].map(suggested).fillna("").to_numpy())
+    frame = frame.iloc[np.lexsort((np.arange(len(frame)), order.fillna(np.inf).to_numpy()))].reset_index(drop=True)
+    warnings.append(f"{int(is_suspect.sum())} of the {len(frame)} sampled errors are label-noise suspects "
+                    "(confident learning) and come first: tag them 'label noise' where the label is wrong. "
+                    "Review the whole sample before tallying: only all of it, not its first rows, is a "
+                    "uniform sample of the errors")
+    return frame

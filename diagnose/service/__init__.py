@@ -18,7 +18,7 @@ from .._lazy import lazy_names
 _LAZY = {
     "learning_curve": "_curves", "learning_curve_from_estimator": "_curves", "validation_curve": "_curves",
     "cohort_table": "_error_analysis", "cv_and_test": "_error_analysis", "slices": "_error_analysis",
-    "tally": "_error_analysis",
+    "shift": "_error_analysis", "suspects": "_error_analysis", "tally": "_error_analysis",
     "load_rules": "_gate",
     "report": "_report",
     "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
@@ -28,7 +28,7 @@ _LAZY = {
 }
 if TYPE_CHECKING:
     from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
-    from ._error_analysis import cohort_table, cv_and_test, slices, tally
+    from ._error_analysis import cohort_table, cv_and_test, shift, slices, suspects, tally
     from ._gate import load_rules
     from ._report import report
     from ._stored import (
@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 __all__ = [
     "OVERVIEW_COLUMNS", "PreparedRun", "cohort_table", "curve_runs", "cv_and_test", "learning_curve",
     "learning_curve_from_estimator", "learning_curve_from_store", "load_rules", "prepare_run", "report",
-    "run_overview", "session", "slices", "submit_files", "submit_prepared", "tally", "tally_from_store",
+    "run_overview", "session", "shift", "slices", "submit_files", "submit_prepared", "suspects", "tally",
+    "tally_from_store",
     "validation_curve", "validation_curve_from_store",
 ]
 

@@ -1,4 +1,5 @@
-"""Error analysis from files: tally a reviewed sample, cohort tables of a cv file."""
+"""Error analysis from files: tally a reviewed sample, cohort tables and slices of a cv file,
+label-noise suspects, and why test differs from cv."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,12 @@ from ..error_analysis import (
     DEFAULT_TOP_SHARE,
     CohortTable,
     ErrorTally,
+    LabelSuspects,
+    ShiftExplanation,
     SliceTable,
+    explain_shift,
     find_slices,
+    find_suspects,
     tally_sample,
 )
 from ..error_analysis import cohort_table as compute_cohorts
@@ -108,3 +113,39 @@ def cv_and_test(cv: Any, test: Any, options: ReadOptions) -> tuple[Predictions, 
                          f"{', '.join(test_pred.classes) or '-'}, but {cv_pred.source} {cv_pred.task} of "
                          f"{', '.join(cv_pred.classes) or '-'}: give both as files so they are read together")
     return cv_pred, test_pred
+
+
+def suspects(source: Any, *, split: str = "cv", out_of_fold: bool = False, top: int | None = None,
+             reps: int = 200, seed: int = 0, options: ReadOptions | None = None, **reading: Any) -> LabelSuspects:
+    """The rows of one split whose label looks wrong, by confident learning
+    (:func:`diagnose.error_analysis.find_suspects`). ``source``: validated predictions, or a
+    path, DataFrame or Arrow table to read as ``split``; train predictions are refused unless
+    ``out_of_fold``.
+
+    >>> import pandas as pd
+    >>> cv = pd.DataFrame({"id": range(6), "y_true": [0, 0, 0, 1, 1, 1], "y_score": [0.1, 0.2, 0.95, 0.9, 0.8, 0.7]})
+    >>> suspects(cv, reps=0).frame["id"].tolist()
+    [2]
+    """
+    pred = source if isinstance(source, Predictions) else load_predictions(
+        source, split=split, options=ReadOptions.of(options, **reading))
+    return find_suspects(pred, out_of_fold=out_of_fold, top=top, reps=reps, seed=seed)
+
+
+def shift(cv: Any, test: Any = None, *, bins: int = DEFAULT_BINS, fdr: float = DEFAULT_FDR, cut: float | None = None,
+          top_share: float = DEFAULT_TOP_SHARE, options: ReadOptions | None = None, **reading: Any) -> ShiftExplanation:
+    """Why test's error differs from cv's: the labels, the scores, each slice column and the
+    errors within matched slices (:func:`diagnose.error_analysis.explain_shift`). Without
+    ``test``, a cv file's ``split`` column gives the test rows.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"split": ["cv", "cv", "test", "test"] * 25, "y_true": [0, 1] * 50,
+    ...                   "y_score": [0.2, 0.8] * 50})
+    >>> print(shift(t).conclusion.replace("; ", ";\\n"))
+    no shift found in the labels, scores or slice columns;
+    errors are unchanged: the gap (+0.0 points) is within chance
+    """
+    cv_pred, test_pred = cv_and_test(cv, test, ReadOptions.of(options, **reading))
+    if test_pred is None:
+        raise UsageError(f"{cv_pred.source} has no test rows: give the test predictions too (--test)")
+    return explain_shift(cv_pred, test_pred, cut=cut, top_share=top_share, bins=bins, fdr=fdr)

@@ -37,7 +37,7 @@ def classification_sections(splits: Splits, **options: Any) -> Sections:
     built: dict[str, Any] = {}
     warnings: list[str] = []
     for section in SECTIONS:
-        if section.applies(splits.train.kind):
+        if section.applies(splits.train.kind) and section.when is None:  # no verdict here
             part = section.build(splits, opts)
             built[section.key] = part
             warnings += part.warnings
