@@ -147,14 +147,27 @@ def threshold_sweep(project: str, run: str, split: str, label: int | None = None
 
 
 @st.cache_resource(max_entries=8, show_spinner="Drawing the sample...")
-def _error_sample(database_url: str, project: str, run: str, created: str, n: int, seed: int):
+def _error_sample(database_url: str, project: str, run: str, created: str, n: int, seed: int, within: str | None):
     from diagnose.error_analysis import sample_errors
 
-    return sample_errors(_splits(database_url, project, run, created).cv, n=n, seed=seed)
+    return sample_errors(_splits(database_url, project, run, created).cv, n=n, seed=seed, within=within)
 
 
-def error_sample(project: str, run: str, *, n: int, seed: int):
-    return _error_sample(url(), project, run, version(project, run), n, seed)
+def error_sample(project: str, run: str, *, n: int, seed: int, within: str | None = None):
+    """A sample of the cv errors; ``within``: only those inside a slice (as ``errors slices`` writes it)."""
+    return _error_sample(url(), project, run, version(project, run), n, seed, within)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Searching the slices where errors concentrate...")
+def _slices(database_url: str, project: str, run: str, created: str):
+    from diagnose.error_analysis import find_slices
+
+    splits = _splits(database_url, project, run, created)
+    return find_slices(splits.cv, splits.test)
+
+
+def slices(project: str, run: str):
+    return _slices(url(), project, run, version(project, run))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Computing cohort error rates...")

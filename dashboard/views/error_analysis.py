@@ -73,3 +73,31 @@ def render(project: str, run: str) -> None:
         st.dataframe(cohorts.frame, hide_index=True, width="stretch")
     for w in cohorts.warnings:
         st.warning(w)
+    _slices(project, run, n)
+
+
+def _slices(project: str, run: str, n: int) -> None:
+    """The slices where cv errors concentrate; choosing one shows a sample of its errors."""
+    st.subheader("Slices")
+    found = data.slices(project, run)
+    if found.frame.empty:
+        st.info(f"No slice of up to {found.max_conditions} conditions has an error significantly and materially "
+                f"above the rest ({found.tests} slices tested"
+                f"{'' if found.tests else '; the cv split has no slice columns'}).")
+        for w in found.warnings:
+            st.warning(w)
+        return
+    st.caption(f"Slices whose error is at least {found.min_lift:g}x the overall {found.error:.4g}, significantly "
+               f"(Benjamini-Hochberg over {found.tests} tested slices, FDR {found.fdr:g}), and again on a held-out "
+               "half of cv; sorted by the errors fixing the slice could remove. Select a row to see its errors.")
+    table = present.slices_frame(found)
+    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key="slices_table")
+    rows = list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
+    chosen = table["slice"].iloc[rows[0]] if rows else None
+    if chosen:
+        sample = data.error_sample(project, run, n=n, seed=0, within=chosen)
+        st.caption(f"{sample.n} of the {sample.total_errors} cv errors in {chosen}")
+        st.dataframe(sample.frame.drop(columns=["tags", "total_errors", "cv_n"]), hide_index=True, width="stretch")
+    for w in found.warnings:
+        st.warning(w)

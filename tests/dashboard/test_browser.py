@@ -68,7 +68,7 @@ PAGES = [
     pytest.param("curves-validation", "curves?project=diabetes-lambda", "Curves",
                  ["Validation curve", "lambda"], 1, id="curves-validation"),
     pytest.param("error-analysis", "error-analysis?project=samples&run=breast_cancer",
-                 "Error analysis", ["Save tags", "Cohorts"], 0, id="error-analysis"),
+                 "Error analysis", ["Save tags", "Cohorts", "Slices"], 0, id="error-analysis"),
     pytest.param("upload", "upload", "Upload a run", ["Diagnose and store"], 0, id="upload"),
 ]
 
