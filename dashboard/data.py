@@ -237,3 +237,16 @@ def _validation_curve(database_url: str, project: str, signature: tuple, param: 
 
 def validation_curve(project: str, param: str):
     return _validation_curve(url(), project, _signature(project), param)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Looking for labels that look wrong...")
+def _suspects(database_url: str, project: str, run: str, created: str):
+    from diagnose.error_analysis import find_suspects
+
+    cv = _splits(database_url, project, run, created).cv
+    return None if cv.y_score is None else find_suspects(cv, top=50)
+
+
+def suspects(project: str, run: str):
+    """The cv rows whose label looks wrong (``None`` without probabilities)."""
+    return _suspects(url(), project, run, version(project, run))

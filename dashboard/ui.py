@@ -19,6 +19,19 @@ SELECT = "_select"    # (project, run) to select on the next run
 LINK_NOTE = "_link"   # (project, run, message): the address named a project or run that is not there
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def literal(text: str) -> str:
+    """Text with every Markdown and HTML character escaped, for Streamlit elements that render
+    Markdown (warnings, captions): names and values from users show as they are.
+
+    >>> print(literal("region=**north** <b>"))
+    region=\\*\\*north\\*\\* \\<b\\>
+    """
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def plain(exc: BaseException) -> str:
     """A message for people: a DiagnoseError says what to fix; anything else names only its kind."""
     if isinstance(exc, DiagnoseError):

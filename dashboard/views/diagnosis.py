@@ -24,7 +24,12 @@ def render(project: str, run: str) -> None:
     if report.get("warnings"):
         st.subheader("Warnings")
         for line in report["warnings"]:
-            st.warning(line)
+            st.warning(ui.literal(line))
+    shift = report.get("shift")
+    if shift:
+        st.subheader("Why test differs from cv")
+        st.text(shift["conclusion"][:1].upper() + shift["conclusion"][1:] + ".")
+        st.dataframe(present.shift_frame(shift), hide_index=True, width="stretch")
 
     st.subheader("Gaps")
     st.dataframe(present.gap_table(report), hide_index=True)

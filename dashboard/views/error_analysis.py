@@ -2,7 +2,7 @@
 and the cohort tables."""
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, ui
 from dashboard.tagging import review_frame, tag_changes
 from diagnose import present
 
@@ -74,6 +74,7 @@ def render(project: str, run: str) -> None:
     for w in cohorts.warnings:
         st.warning(w)
     _slices(project, run, n)
+    _suspects(project, run)
 
 
 def _slices(project: str, run: str, n: int) -> None:
@@ -101,3 +102,24 @@ def _slices(project: str, run: str, n: int) -> None:
         st.dataframe(sample.frame.drop(columns=["tags", "total_errors", "cv_n"]), hide_index=True, width="stretch")
     for w in found.warnings:
         st.warning(w)
+
+
+def _suspects(project: str, run: str) -> None:
+    """The cv rows whose label looks wrong (confident learning), most doubtful first."""
+    st.subheader("Label-noise suspects")
+    if not data.splits(project, run).cv.kind.classification:
+        st.info("Label-noise suspects need class probabilities; this run is a regression.")
+        return
+    found = data.suspects(project, run)
+    if found is None:
+        st.info("Label-noise suspects need predicted probabilities (y_score columns); this run has only y_pred.")
+        return
+    st.caption(f"About {found.estimated_issues:.1f} of {found.n} cv labels look wrong (95% bootstrap interval "
+               f"{found.ci_low:.1f} to {found.ci_high:.1f}); confident learning on the model's cv probabilities. "
+               "Tag the wrong ones 'label noise' in the sample above.")
+    if found.frame.empty:
+        st.info("No cv row's label is doubted.")
+    else:
+        st.dataframe(found.frame, hide_index=True, width="stretch")
+    for w in found.warnings:
+        st.warning(ui.literal(w))

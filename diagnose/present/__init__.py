@@ -16,7 +16,7 @@ from ..values import formats, render
 from . import _charts, _curves, _discovery, _error_analysis, _gate, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
 from ._charts import curve_chart, levels_chart, pr_chart, tally_chart, threshold_chart
 from ._comparison import KEY_NUMBERS, METRIC_UNITS, TEXT_COLUMNS, compare_reports, key_numbers
-from ._discovery import slices_frame
+from ._discovery import shift_frame, slices_frame
 from ._frames import (
     confusion_frame,
     detail_status,
@@ -33,9 +33,8 @@ from ._tables import fmt, table
 __all__ = [
     "KEY_NUMBERS", "METRIC_UNITS", "TEXT_COLUMNS", "compare_reports", "confusion_frame", "curve_chart",
     "detail_status", "fmt", "formats", "gap_table", "gaps_frame", "key_numbers", "levels_chart", "levels_frame",
-    "metrics_frame", "other_baselines", "pr_chart", "readable", "render", "slices_frame", "table", "tally_chart",
-    "tally_frame",
-    "threshold_chart", "to_json",
+    "metrics_frame", "other_baselines", "pr_chart", "readable", "render", "shift_frame", "slices_frame", "table",
+    "tally_chart", "tally_frame", "threshold_chart", "to_json",
 ]
 
 

@@ -2,7 +2,8 @@
 rows whose label looks wrong, and what moved between cv and test."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..error_analysis import LabelSuspects, ShiftExplanation, ShiftTest, SliceTable
 from ._tables import fmt, table, text_and_markdown, warnings_section
@@ -129,3 +130,22 @@ def slices_frame(t: SliceTable) -> pd.DataFrame:
     if t.test_n is not None:
         out["test n"], out["test error"] = f["test_n"], f["test_error"]
     return out
+
+
+def shift_frame(shift: Mapping[str, Any]) -> pd.DataFrame:
+    """The tests of a report's ``shift`` section (its JSON) as a display table.
+
+    >>> test = {"name": "region", "test": "chi-square", "p_value": 0.001, "q_value": 0.002, "effect": 0.3,
+    ...         "effect_name": "Cramér's V", "psi": 0.4, "flagged": True, "detail": "north: 25% of cv, 60% of test"}
+    >>> shift_frame({"labels": test, "scores": None, "slices": [], "within": test})["what"].tolist()
+    ['region', 'region']
+    """
+    import pandas as pd
+
+    tests = [shift["labels"], *([shift["scores"]] if shift.get("scores") else []), *shift["slices"], shift["within"]]
+    return pd.DataFrame({"what": [t["name"] for t in tests], "test": [t["test"] for t in tests],
+                         "p-value": [t["p_value"] for t in tests], "q-value": [t["q_value"] for t in tests],
+                         "effect": [f"{t['effect_name']} {t['effect']:.3g}" if t["effect"] is not None else ""
+                                    for t in tests],
+                         "PSI": [t["psi"] for t in tests], "moved": [bool(t["flagged"]) for t in tests],
+                         "detail": [t["detail"] for t in tests]})
