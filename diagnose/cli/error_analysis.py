@@ -20,6 +20,25 @@ CUT_HELP = "Regression: rows with |error| above this count as errors (default: t
 TOP_SHARE_HELP = "Regression without --cut: the largest share of |error| that counts as errors."
 
 
+BINS = click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
+                    help="Quantile bins for numeric slice columns.")
+
+
+def fdr_option(what: str):
+    """The --fdr option of a command that controls false discoveries ``what`` (Benjamini-Hochberg)."""
+    return click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+                        default=DEFAULT_FDR, show_default=True,
+                        help=f"False-discovery rate {what} (Benjamini-Hochberg).")
+
+
+def _emit(result, fmt: str) -> None:
+    """The result in its format; with JSON on stdout, its warnings go to stderr."""
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)
+
+
 @click.group()
 def errors() -> None:
     """Error analysis: sample cv errors to review, tally their tags, find failing cohorts."""
@@ -135,19 +154,14 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
             saved = save_tags(s, project=project, run=run_name,
                               tags=dict(zip(tagged.ids[reviewed], tagged.tags[reviewed])), reviewer=reviewer)
         note(f"saved the tags of {saved} reviewed rows to run '{run_name}' of project '{project}'")
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
+    _emit(result, fmt)
 
 
 @errors.command()
 @click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
               help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv rows.")
-@click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
-              help="Quantile bins for numeric slice columns.")
-@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=DEFAULT_FDR,
-              show_default=True, help="False-discovery rate for flagging cohorts (Benjamini-Hochberg).")
+@BINS
+@fdr_option("for flagging cohorts")
 @click.option("--cut", type=float, help=CUT_HELP)
 @click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
 @options(ReadOptions)
@@ -157,10 +171,7 @@ def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):
     from ..service import cohort_table
 
     result = cohort_table(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
+    _emit(result, fmt)
 
 
 @errors.command()
@@ -169,8 +180,7 @@ def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):
               "cv rows (and its test rows, without --test).")
 @click.option("--test", "test", type=click.Path(dir_okay=False),
               help="Test predictions: each slice's figures there too.")
-@click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
-              help="Quantile bins for numeric slice columns.")
+@BINS
 @click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=DEFAULT_FDR,
               show_default=True, help="False-discovery rate (Benjamini-Hochberg over every tested slice).")
 @click.option("--min-size", type=click.IntRange(min=1),
@@ -196,10 +206,7 @@ def slices(cv, test, bins, fdr, min_size, min_lift, max_conditions, top, seed, f
 
     result = run(cv, test=test, bins=bins, fdr=fdr, min_size=min_size, min_lift=min_lift,
                  max_conditions=max_conditions, top=top, seed=seed, options=collect(ReadOptions, values))
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
+    _emit(result, fmt)
 
 
 @errors.command()
@@ -225,20 +232,15 @@ def suspects(cv, train, out_of_fold, top, reps, seed, fmt, **values):
         raise click.UsageError("give --cv F, or --train F with --out-of-fold")
     result = run(cv or train, split="cv" if cv else "train", out_of_fold=out_of_fold, top=top, reps=reps,
                  seed=seed, options=collect(ReadOptions, values))
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
+    _emit(result, fmt)
 
 
 @errors.command()
 @click.option("--cv", "cv", required=True, type=click.Path(dir_okay=False),
               help="Cv predictions (CSV or Parquet); a file with a 'split' column gives its cv and test rows.")
 @click.option("--test", "test", type=click.Path(dir_okay=False), help="Test predictions.")
-@click.option("--bins", type=click.IntRange(min=2), default=DEFAULT_BINS, show_default=True,
-              help="Quantile bins for numeric slice columns.")
-@click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=DEFAULT_FDR,
-              show_default=True, help="False-discovery rate over the slice columns (Benjamini-Hochberg).")
+@BINS
+@fdr_option("over the slice columns")
 @click.option("--cut", type=float, help=CUT_HELP)
 @click.option("--top-share", type=float, default=DEFAULT_TOP_SHARE, show_default=True, help=TOP_SHARE_HELP)
 @options(ReadOptions)
@@ -249,7 +251,4 @@ def shift(cv, test, bins, fdr, cut, top_share, fmt, **values):
     from ..service import shift as run
 
     result = run(cv, test, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
+    _emit(result, fmt)
