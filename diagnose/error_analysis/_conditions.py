@@ -7,13 +7,15 @@ A condition is one of
 - ``column in [lo, hi)``: a quantile bin of a numeric column (the last bin is ``[lo, hi]``);
 - ``column=(missing)``: an empty cell.
 
-Bin edges are values of the column (quantiles without interpolation), written in Python's
-shortest form that reads back to the same number, so a printed slice selects exactly the
-rows it was counted on. A slice is the conjunction of its conditions, joined by `` & ``.
+Bin edges are cut at quantiles of the column and then written with as few digits as select
+the same rows (an edge may move down to just above the value below it), in a form that
+reads back to the same number, so a printed slice selects exactly the rows it was counted
+on. A slice is the conjunction of its conditions, joined by `` & ``.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +109,7 @@ def code_column(name: str, values: Any, *, bins: int, min_size: int) -> tuple[np
             edges = np.unique(np.r_[distinct[0], np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1],
                                                                method="inverted_cdf"), distinct[-1]])
             codes = np.searchsorted(edges[1:-1], x, side="right")
+            edges = _short_edges(edges, distinct)
             last = len(edges) - 2
             conds = [Condition(name, "range", (float(lo), float(hi), i == last))
                      for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
@@ -133,6 +136,30 @@ def code_column(name: str, values: Any, *, bins: int, min_size: int) -> tuple[np
             return None
     codes = np.where(missing, len(conds), codes).astype(np.int64)
     return codes, conds + [Condition(name, "missing")]
+
+
+def _short(value: float, keep: Callable[[float], bool]) -> float:
+    """The number with the fewest significant digits near ``value`` that ``keep`` accepts."""
+    for digits in range(1, 18):
+        candidate = float(f"{value:.{digits}g}")
+        if keep(candidate):
+            return candidate
+    return value
+
+
+def _short_edges(edges: np.ndarray, distinct: np.ndarray) -> list[float]:
+    """Bin edges with as few digits as cut the same rows: an inner edge (a value of the column)
+    may move down to just above the value below it; the outer ones outwards.
+
+    >>> _short_edges(np.array([0.1234, 2.71828, 9.87]), np.array([0.1234, 1.5, 2.71828, 9.87]))
+    [0.1, 2.7, 10.0]
+    """
+    out = [_short(edges[0], lambda c: c <= edges[0])]
+    for edge in edges[1:-1]:
+        below = distinct[np.searchsorted(distinct, edge) - 1]
+        out.append(_short(edge, lambda c, lo=below, hi=edge: lo < c <= hi))
+    out.append(_short(edges[-1], lambda c: c >= edges[-1]))
+    return out
 
 
 _RANGE = re.compile(r"^\[\s*(\S+?)\s*,\s*(\S+?)\s*([\])])$")

@@ -303,6 +303,16 @@ def _conclusion(labels: ShiftTest, scores: ShiftTest | None, grew: list[str], wi
     return "; ".join(clauses) + ": " + verdict
 
 
+def _cells(codes: list[np.ndarray]) -> np.ndarray:
+    """A number per combination of the columns' codes: one flat key per row when the
+    combinations fit in int64 (a 1-D unique is fast), else unique rows."""
+    sizes = [int(c.max()) + 1 for c in codes]
+    if math.prod(sizes) < 2 ** 62:
+        key = np.ravel_multi_index(tuple(codes), sizes)
+        return np.unique(key, return_inverse=True)[1].reshape(-1)
+    return np.unique(np.column_stack(codes), axis=0, return_inverse=True)[1].reshape(-1)
+
+
 def explain_shift(cv: Predictions, test: Predictions, *, cut: float | None = None,
                   top_share: float = DEFAULT_TOP_SHARE, bins: int = DEFAULT_BINS,
                   fdr: float = DEFAULT_FDR) -> ShiftExplanation:
@@ -367,8 +377,7 @@ def explain_shift(cv: Predictions, test: Predictions, *, cut: float | None = Non
         warnings.append("no slice columns in both splits: the gap cannot be split into mix and within slices")
 
     # the cells: one per combination of the binned slice columns present in the data
-    cell = (np.unique(np.column_stack(codes), axis=0, return_inverse=True)[1].reshape(-1) if codes
-            else np.zeros(cv.n + test.n, dtype=np.int64))
+    cell = _cells(codes) if codes else np.zeros(cv.n + test.n, dtype=np.int64)
     within, dec = _matched(cell[:cv.n], err_cv, cell[cv.n:], err_test, fdr)
     if dec.cells_set_aside:
         warnings.append(f"{dec.cells_set_aside} cells with rows in one split only set aside: "
