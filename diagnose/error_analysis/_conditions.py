@@ -109,10 +109,10 @@ def code_column(name: str, values: Any, *, bins: int, min_size: int) -> tuple[np
             edges = np.unique(np.r_[distinct[0], np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1],
                                                                method="inverted_cdf"), distinct[-1]])
             codes = np.searchsorted(edges[1:-1], x, side="right")
-            edges = _short_edges(edges, distinct)
-            last = len(edges) - 2
-            conds = [Condition(name, "range", (float(lo), float(hi), i == last))
-                     for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
+            shown = _short_edges(edges, distinct)
+            last = len(shown) - 2
+            conds = [Condition(name, "range", (lo, hi, i == last))
+                     for i, (lo, hi) in enumerate(zip(shown[:-1], shown[1:]))]
         else:
             codes = np.searchsorted(distinct, x)
             conds = [Condition(name, "=", float(v)) for v in distinct]
@@ -154,11 +154,15 @@ def _short_edges(edges: np.ndarray, distinct: np.ndarray) -> list[float]:
     >>> _short_edges(np.array([0.1234, 2.71828, 9.87]), np.array([0.1234, 1.5, 2.71828, 9.87]))
     [0.1, 2.7, 10.0]
     """
-    out = [_short(edges[0], lambda c: c <= edges[0])]
+    def between(lo: float, hi: float) -> Callable[[float], bool]:
+        return lambda c: lo < c <= hi
+
+    low, high = float(edges[0]), float(edges[-1])
+    out = [_short(low, lambda c: c <= low)]
     for edge in edges[1:-1]:
-        below = distinct[np.searchsorted(distinct, edge) - 1]
-        out.append(_short(edge, lambda c, lo=below, hi=edge: lo < c <= hi))
-    out.append(_short(edges[-1], lambda c: c >= edges[-1]))
+        below = float(distinct[np.searchsorted(distinct, edge) - 1])
+        out.append(_short(float(edge), between(below, float(edge))))
+    out.append(_short(high, lambda c: c >= high))
     return out
 
 
