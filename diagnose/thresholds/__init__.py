@@ -3,7 +3,9 @@ threshold on cv, the bootstrap of that choice, and the threshold section of a re
 
 A row is positive when its score is >= the threshold. The threshold is chosen on cv and
 only reported on test. Rules: ``f1`` (default), ``fbeta:B``, ``precision>=P``,
-``recall>=R``; see :class:`ThresholdRule` for the tie rule.
+``recall>=R``, ``cost:fp=C,fn=C[,tp=G][,tn=G]`` (the lowest expected cost per row); see
+:class:`ThresholdRule` for the tie rule. :func:`decision_curve` gives the net benefit by
+threshold probability (Vickers & Elkin 2006).
 
 >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
 0.35
@@ -25,6 +27,8 @@ from ._choice import (
                          choose_threshold,
                          threshold_search,
 )
+from ._costs import COST_HELP, Costs, ThresholdCost
+from ._decision import DEFAULT_DECISION_THRESHOLDS, DecisionCurve, decision_curve
 from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
 from ._sweep import (
                          PARALLEL_SORT_ROWS,
@@ -40,8 +44,9 @@ from ._sweep import (
 Rule = ThresholdRule  # the old name (gate rules are diagnose.gate.GateRule)
 
 __all__ = [
-    "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "DEFAULT_THRESHOLD", "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS",
-    "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL", "BootstrapInterval", "Rule", "Sweep",
-    "ThresholdCurve", "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_threshold",
-    "choose_threshold", "metrics_at", "pick_index", "sweep", "sweep_sorted", "threshold_search",
+    "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "COST_HELP", "DEFAULT_DECISION_THRESHOLDS", "DEFAULT_THRESHOLD",
+    "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS", "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL",
+    "BootstrapInterval", "Costs", "DecisionCurve", "Rule", "Sweep", "ThresholdCost", "ThresholdCurve",
+    "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_threshold", "choose_threshold",
+    "decision_curve", "metrics_at", "pick_index", "sweep", "sweep_sorted", "threshold_search",
 ]

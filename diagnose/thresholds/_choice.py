@@ -4,7 +4,9 @@ The threshold is chosen on cv only, by a rule, and test is only reported at it (
 chosen on). Around the choice: the precision/recall/F1 curve by threshold, downsampled for
 plots and always holding the chosen point; a bootstrap interval of the chosen threshold
 and its cv F1; and :class:`ThresholdResult`. Multi-label data gets one threshold per label
-with micro averages at those thresholds; multiclass gets none (argmax is used).
+with micro averages at those thresholds; multiclass gets none (argmax is used). The cost
+rule adds the expected cost per row (:class:`ThresholdCost`, a ``cost`` column of the
+curve, a cost interval of the bootstrap); the other rules' results and JSON are unchanged.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from ..exceptions import UsageError
 from ..options import DEFAULT_CURVE_POINTS, DEFAULT_SEED, DEFAULT_THRESHOLD_RULE, Bootstrap
 from ..values import Rendered, json_number
 from ._bootstrap import BootstrapInterval, bootstrap_threshold
-from ._rules import ThresholdRule
+from ._costs import ThresholdCost
+from ._rules import TIE_TOL, ThresholdRule
 from ._sweep import PRF, Sweep, metrics_at, pick_index, sweep
 
 DEFAULT_THRESHOLD = 0.5
@@ -37,22 +40,27 @@ def _downsample(m: int, keep: Optional[int], max_points: int) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class ThresholdCurve:
     """Precision, recall and F1 by threshold (ascending), downsampled for plots; always
-    holds the chosen threshold."""
+    holds the chosen threshold. The cost rule only: ``cost``, the expected cost per row."""
 
     threshold: np.ndarray
     precision: np.ndarray
     recall: np.ndarray
     f1: np.ndarray
+    cost: Optional[np.ndarray] = None
 
     def to_frame(self):
         import pandas as pd
 
-        return pd.DataFrame({"threshold": self.threshold, "precision": self.precision,
-                             "recall": self.recall, "f1": self.f1})
+        cols = {"threshold": self.threshold, "precision": self.precision, "recall": self.recall, "f1": self.f1}
+        return pd.DataFrame(cols if self.cost is None else {**cols, "cost": self.cost})
 
     def to_dict(self) -> list:
         cols = [a.tolist() for a in (self.threshold, self.precision, self.recall, self.f1)]
-        return [{"threshold": t, "precision": p, "recall": r, "f1": f} for t, p, r, f in zip(*cols)]
+        points = [{"threshold": t, "precision": p, "recall": r, "f1": f} for t, p, r, f in zip(*cols)]
+        if self.cost is not None:
+            for point, c in zip(points, self.cost.tolist()):
+                point["cost"] = json_number(c)
+        return points
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +68,9 @@ class ThresholdResult(Rendered):
     """A threshold chosen on cv by ``rule`` and the metrics it gives on cv and test, beside
     the metrics at the default 0.5. Multi-label: one result per label in ``labels``, and
     ``cv``/``test`` hold micro averages at those thresholds. ``message`` says why no
-    threshold was chosen (a constraint nobody meets, no positives, multiclass argmax)."""
+    threshold was chosen (a constraint nobody meets, no positives, multiclass argmax).
+    ``cost``: the expected cost per row, for the cost rule only (``None`` and no JSON key
+    otherwise)."""
 
     rule: str
     value: Optional[float] = None
@@ -72,12 +82,15 @@ class ThresholdResult(Rendered):
     curve: Optional[ThresholdCurve] = None
     message: Optional[str] = None
     labels: dict = field(default_factory=dict)
+    cost: Optional[ThresholdCost] = None
 
     def to_dict(self) -> dict:
         d = lambda v: None if v is None else v.to_dict()  # noqa: E731
         out = {"rule": self.rule, "value": json_number(self.value), "cv": d(self.cv), "test": d(self.test),
                "default": {"threshold": DEFAULT_THRESHOLD, "cv": d(self.default_cv), "test": d(self.default_test)},
                "bootstrap": d(self.bootstrap), "curve": d(self.curve), "message": self.message}
+        if self.cost is not None:
+            out["cost"] = self.cost.to_dict()
         if self.labels:
             out["labels"] = {name: r.to_dict() for name, r in self.labels.items()}
         return out
@@ -99,6 +112,9 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
     >>> r = threshold_search(y, s, y_test=y, score_test=s, bootstrap=0)
     >>> r.value, round(r.cv.f1, 3), round(r.default_cv.f1, 3)
     (0.35, 0.857, 0.5)
+    >>> c = threshold_search(y, s, rule="cost:fp=1,fn=5", bootstrap=0)  # per row: 1 FP of 6 rows
+    >>> c.value, round(c.cost.cv, 4), c.cost.none_cv, c.cost.all_cv
+    (0.35, 0.1667, 2.5, 0.5)
     """
     rule = ThresholdRule.parse(rule)
     sw = sweep(y_cv, score_cv, sample_weight=weight_cv)
@@ -108,20 +124,38 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
                     if have_test else None)
     i = pick_index(sw, rule) if sw.positives > 0 else None
     idx = _downsample(sw.thresholds.shape[0], i, max_points)
-    curve = ThresholdCurve(sw.thresholds[idx], sw.precision(idx), sw.recall(idx), sw.fbeta(idx))
+    curve = ThresholdCurve(sw.thresholds[idx], sw.precision(idx), sw.recall(idx), sw.fbeta(idx),
+                           None if rule.costs is None else rule.costs.per_row(sw.tp[idx], sw.pp[idx],
+                                                                              sw.positives, sw.total))
     if sw.positives <= 0:
         return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=curve,
-                               message="cv has no positive rows: no threshold can be chosen")
+                               message="cv has no positive rows: no threshold can be chosen",
+                               cost=_costs(rule, None, None, default_cv, default_test))
     if i is None:
         return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=curve,
-                               message=_infeasible(sw, rule))
+                               message=_infeasible(sw, rule), cost=_costs(rule, None, None, default_cv, default_test))
     value = float(sw.thresholds[i])
+    cv = PRF.from_counts(sw.tp[i], sw.pp[i], sw.positives, sw.total)
+    test = metrics_at(y_test, score_test, value, sample_weight=weight_test) if have_test else None
+    cost = _costs(rule, cv, test, default_cv, default_test)
+    message = None
+    if cost is not None and cost.none_cv is not None and cost.cv is not None and (
+            cost.none_cv < cost.cv - TIE_TOL * max(abs(cost.cv), 1.0)):
+        # no threshold at a cv score calls nobody positive; say when that would be cheaper
+        message = (f"calling no row positive costs less on cv ({cost.none_cv:.4g} per row) than the best "
+                   f"threshold ({cost.cv:.4g} per row): at these costs no threshold makes the model worth using on cv")
     return ThresholdResult(
-        rule.text, default_cv=default_cv, default_test=default_test, value=value, curve=curve,
-        cv=PRF.from_counts(sw.tp[i], sw.pp[i], sw.positives, sw.total),
-        test=metrics_at(y_test, score_test, value, sample_weight=weight_test) if have_test else None,
+        rule.text, default_cv=default_cv, default_test=default_test, value=value, curve=curve, cv=cv, test=test,
         bootstrap=bootstrap_threshold(y_cv, score_cv, rule=rule, sample_weight=weight_cv, reps=bootstrap, seed=seed),
+        message=message, cost=cost,
     )
+
+
+def _costs(rule: ThresholdRule, cv, test, default_cv, default_test) -> Optional[ThresholdCost]:
+    """The expected costs of the cost rule; ``None`` for the other rules."""
+    if rule.costs is None:
+        return None
+    return ThresholdCost.of(rule.costs, cv=cv, test=test, default_cv=default_cv, default_test=default_test)
 
 
 def _micro(results, attr: str) -> Optional[PRF]:
@@ -181,10 +215,12 @@ def _choose(cv, test, *, rule: ThresholdRule, bootstrap, seed: int, max_points: 
                                         score_test=test.y_score[:, j] if use_test else None, **kw)
     chosen = [r for r in labels.values() if r.value is not None]
     all_chosen = len(chosen) == len(labels)
+    micro_cv = _micro(chosen, "cv") if all_chosen else None
+    micro_test = _micro(chosen, "test") if all_chosen else None
+    default_cv, default_test = _micro(labels.values(), "default_cv"), _micro(labels.values(), "default_test")
     return ThresholdResult(
-        rule=rule.text, labels=labels,
-        cv=_micro(chosen, "cv") if all_chosen else None,
-        test=_micro(chosen, "test") if all_chosen else None,
-        default_cv=_micro(labels.values(), "default_cv"), default_test=_micro(labels.values(), "default_test"),
+        rule=rule.text, labels=labels, cv=micro_cv, test=micro_test, default_cv=default_cv, default_test=default_test,
         message=None if all_chosen else "no threshold for some labels (see below): micro averages at the "
-        "chosen thresholds are not given")
+        "chosen thresholds are not given",
+        # the cost rule: per (row, label) decision, summed over the labels
+        cost=_costs(rule, micro_cv, micro_test, default_cv, default_test))

@@ -138,7 +138,10 @@ def sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
 
 
 def _objective(sw: Sweep, rule: ThresholdRule) -> np.ndarray:
-    """The rule's score per threshold; -inf where the rule's constraint fails."""
+    """The rule's score per threshold (higher is better); -inf where the rule's constraint
+    fails. Cost: minus the expected cost per row."""
+    if rule.costs is not None:
+        return -rule.costs.per_row(sw.tp, sw.pp, sw.positives, sw.total)
     if rule.kind == "fbeta":
         if sw.positives <= 0:
             return sw.fbeta(beta=rule.value)
@@ -187,6 +190,8 @@ def best_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample_
     0.35
     >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], rule="precision>=0.9")
     0.8
+    >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], rule="cost:fp=1,fn=5")  # 1 FP, 0 FN
+    0.35
     """
     sw = sweep(y_true, y_score, sample_weight=sample_weight)
     i = pick_index(sw, rule)
