@@ -25,7 +25,7 @@ PACKAGE = ROOT / "diagnose"
 DASHBOARD = ROOT / "dashboard"
 
 BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy"}
-COMPUTE = {"metrics", "thresholds", "bias_variance", "curves", "error_analysis", "gate"}
+COMPUTE = {"metrics", "thresholds", "bias_variance", "curves", "error_analysis", "gate", "paired", "calibration"}
 # what each unit of diagnose may import, besides itself and the base
 ALLOWED: dict[str, set[str]] = {
     "exceptions": set(), "options": {"exceptions"}, "settings": {"exceptions"}, "values": {"exceptions"},
@@ -36,6 +36,8 @@ ALLOWED: dict[str, set[str]] = {
     "bias_variance": {"ingest", "metrics", "thresholds", "error_analysis"},
     "curves": {"ingest", "metrics", "bias_variance"},
     "error_analysis": {"ingest", "metrics"},
+    "paired": {"ingest", "metrics"},
+    "calibration": {"ingest", "metrics"},
     "gate": {"ingest", "metrics", "bias_variance"},
     "store": {"ingest"},
     "migrations": {"store"},
