@@ -1,6 +1,7 @@
 """``diagnose gate``: judge a run's report against a rule file (exit 0 pass, 1 fail, 2 bad usage)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -43,16 +44,20 @@ def gate(ctx, rules_file, project, run_name, interval, junit, fmt, **values):
     if rules.no_regression and not project:
         raise click.UsageError("no_regression compares with the previous stored run: give --project")
 
-    previous = None
+    previous = current = None
     if run_name:
         report, previous = _stored(project, run_name, need_previous=bool(rules.no_regression))
         name = f"diagnose gate {project}/{run_name}"
     else:
-        report = prepare(values, encode=False).report
+        prepared = prepare(values, encode=False)
+        report, current = prepared.report, prepared.splits
         if rules.no_regression:
             previous = _latest(project)
         name = "diagnose gate"
-    result = check(report, rules, previous=previous, interval=interval, name=name)
+    paired = None
+    if previous is not None and any(r.confidence == "paired" for r in rules.no_regression):
+        paired = _paired(project, run_name, current, previous, report)
+    result = check(report, rules, previous=previous, interval=interval, name=name, paired=paired)
     if junit:  # like pytest --junitxml: a CI's reports/ folder need not exist yet
         from ..present import render
 
@@ -73,6 +78,19 @@ def _stored(project, run_name, *, need_previous):
         stored = get_run(s, project, run_name)
         prev = previous_run(s, project, run_name) if need_previous else None
     return stored.report, prev  # the stored run itself, so the gate can name it
+
+
+def _paired(project, run_name, current, previous, report):
+    """The judge of paired no_regression rules: this run's predictions against the previous run's."""
+    from ..service import paired_judge, session
+    from ..store import load_run_splits
+
+    with session() as s:
+        if current is None:
+            current = load_run_splits(s, project, run_name)
+        before = load_run_splits(s, project, previous.summary.run)
+    metric = report.get("metric") if isinstance(report, Mapping) else getattr(report, "metric", None)
+    return paired_judge(current, before, metric)
 
 
 def _latest(project):

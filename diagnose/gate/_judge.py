@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -10,6 +10,9 @@ from ..bias_variance import VERDICTS
 from ..exceptions import UsageError
 from ..values import Rendered, json_value, render
 from ._rules import OPS, GateRule, NoRegression, parse_rules
+
+# judges a paired no_regression: (worse by more than the margin with confidence, details)
+PairedJudge = Callable[[NoRegression], tuple[bool, Mapping[str, Any]]]
 
 SPLIT_NAMES = ("train", "cv", "test")
 
@@ -66,12 +69,14 @@ class GateResult(Rendered):
 
 
 def check(report: Any, rules: Any, *, previous: Any = None, interval: bool = False,
-          name: str = "diagnose gate") -> GateResult:
+          name: str = "diagnose gate", paired: PairedJudge | None = None) -> GateResult:
     """Judge ``rules`` on ``report`` (a Report, a stored run or a ``to_dict()`` mapping).
 
     ``previous`` is the report (or stored run) to compare with for ``no_regression`` rules;
     without it, or when it lacks the metric, they are skipped with a note. An unknown path
-    raises :class:`UsageError` naming it.
+    raises :class:`UsageError` naming it. ``paired`` judges ``no_regression`` rules with
+    ``confidence = "paired"``: given the rule, it says whether the new run is worse by more
+    than the margin with confidence, and how (the caller has both runs' predictions).
 
     >>> r = check({"verdict": "high_bias"}, "verdict != high_bias")
     >>> r.passed, r.rules[0].detail
@@ -81,7 +86,8 @@ def check(report: Any, rules: Any, *, previous: Any = None, interval: bool = Fal
     ruleset = parse_rules(rules, interval=interval)
     results = [_judge(rule, data) for rule in ruleset.rules]
     prev = None if previous is None else _as_dict(previous)
-    results += [_judge_regression(reg, data, prev, _run_label(previous)) for reg in ruleset.no_regression]
+    results += [_judge_paired(reg, data, paired, _run_label(previous)) if reg.confidence == "paired" and prev
+                else _judge_regression(reg, data, prev, _run_label(previous)) for reg in ruleset.no_regression]
     return GateResult(rules=tuple(results), name=name)
 
 
@@ -104,6 +110,9 @@ def resolve(data: Mapping, path: str, *, rule: str | None = None) -> tuple[Any, 
 
     >>> resolve({"splits": {"cv": {"error": 0.1, "ci_low": 0.05, "ci_high": 0.2}}}, "cv.error")
     (0.1, (0.05, 0.2))
+    >>> calibration = {"test": {"ece": 0.04, "ece_ci_low": 0.03, "ece_ci_high": 0.06}}
+    >>> resolve({"calibration": calibration}, "calibration.test.ece")
+    (0.04, (0.03, 0.06))
     """
     parts = path.split(".")
     if parts[0] in SPLIT_NAMES and parts[0] not in data and "splits" in data:
@@ -129,6 +138,8 @@ def resolve(data: Mapping, path: str, *, rule: str | None = None) -> tuple[Any, 
     last = parts[-1]
     if isinstance(parent, Mapping) and last in ("error", "value") and "ci_low" in parent and "ci_high" in parent:
         ci = (parent["ci_low"], parent["ci_high"])
+    elif isinstance(parent, Mapping) and f"{last}_ci_low" in parent and f"{last}_ci_high" in parent:
+        ci = (parent[f"{last}_ci_low"], parent[f"{last}_ci_high"])  # e.g. calibration.test.ece
     elif len(parts) == 2 and parts[0] == "gaps":
         detail = (data.get("gap_details") or {}).get(last)
         if isinstance(detail, Mapping):
@@ -200,6 +211,22 @@ def _judge_regression(reg: NoRegression, data: Mapping, previous: Mapping | None
     detail = (f"{reg.path} is {show(value)}, {before_name} {show(before)}; "
               f"needs {op} {show(limit)}")
     return RuleResult(rule=reg.text, passed=bool(passed), value=value, estimate=value, expected=limit,
+                      detail=detail)
+
+
+def _judge_paired(reg: NoRegression, data: Mapping, paired: PairedJudge | None, before_name: str) -> RuleResult:
+    value, _ = resolve(data, reg.path, rule=reg.text)
+    if paired is None:
+        raise UsageError(f"{reg.text}: a paired no_regression needs the predictions of both runs; "
+                         "gate with --project (the earlier run is stored there)")
+    worse, d = paired(reg)
+    if d.get("difference") is None:
+        return RuleResult(rule=reg.text, passed=True, value=value, estimate=value, skipped=True,
+                          detail=f"the {before_name} has no {reg.path.split('.')[-2]} split to pair with")
+    detail = (f"{reg.path}: new - old = {d['difference']:+.4g} on {d['n']} shared rows (old {show(d['old'])}, "
+              f"new {show(d['new'])}); one-sided {round(100 * d['level'])}% lower bound {d['one_sided_low']:+.4g}; "
+              f"{'worse' if worse else 'not shown worse'} than the margin {reg.tolerance:g}")
+    return RuleResult(rule=reg.text, passed=not worse, value=value, estimate=value, expected=reg.tolerance,
                       detail=detail)
 
 

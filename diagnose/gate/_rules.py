@@ -49,14 +49,19 @@ class GateRule:
 
 @dataclass(frozen=True)
 class NoRegression:
-    """The metric at ``path`` may not get worse than the previous run's by more than ``tolerance``."""
+    """The metric at ``path`` may not get worse than the previous run's by more than ``tolerance``.
+    With ``confidence="paired"`` it fails only when a paired test on the rows both runs share
+    shows the new run worse by more than ``tolerance`` (the margin), at 95% one-sided."""
 
     path: str
     tolerance: float
     direction: str  # "lower" or "higher" is better
+    confidence: str | None = None  # None: the point values; "paired": a paired test
 
     @property
     def text(self) -> str:
+        if self.confidence == "paired":
+            return f"no_regression {self.path} (paired, margin {self.tolerance:g})"
         return (f"no_regression {self.path} ({self.direction} is better, "
                 f"tolerance {self.tolerance:g})")
 
@@ -107,8 +112,9 @@ def parse_rules(source: Any, *, interval: bool = False) -> RuleSet:
         raise UsageError(f"rules must be a list of strings or a mapping, not {type(source).__name__}")
     if isinstance(texts, str) or not isinstance(texts, Sequence) or not all(isinstance(t, str) for t in texts):
         raise UsageError("'rules' must be a list of strings such as \"cv.error <= 0.12\"")
-    rules = tuple(_parse_rule(t, interval) for t in texts)
-    no_reg = tuple(_parse_regression(r) for r in regressions)
+    calls = [t for t in texts if _CALL.match(t)]
+    rules = tuple(_parse_rule(t, interval) for t in texts if t not in calls)
+    no_reg = tuple(_parse_regression(r) for r in [*regressions, *(_call_spec(t) for t in calls)])
     if not rules and not no_reg:
         raise UsageError("no rules given: write rules = [\"cv.error <= 0.12\", ...]")
     return RuleSet(rules=rules, no_regression=no_reg)
@@ -146,14 +152,47 @@ def _literal(raw: str, text: str) -> Any:
     raise UsageError(f"rule '{text}': cannot read the value {raw!r}; give a number or a word")
 
 
+_CALL = re.compile(r"^\s*no_regression\s*\((?P<args>.*)\)\s*$", re.S)
+
+
+def _call_spec(text: str) -> dict[str, Any]:
+    """``no_regression(cv.error, margin=0.005, confidence="paired")`` as a rule table.
+
+    >>> _call_spec('no_regression(cv.error, margin=0.005, confidence="paired")')
+    {'metric': 'cv.error', 'margin': 0.005, 'confidence': 'paired'}
+    """
+    m = _CALL.match(text)
+    assert m is not None
+    args = [a.strip() for a in m.group("args").split(",") if a.strip()]
+    spec: dict[str, Any] = {}
+    for i, arg in enumerate(args):
+        key, sep, value = arg.partition("=")
+        if not sep:
+            if i:
+                raise UsageError(f"rule '{text}': only the metric may come without a name "
+                                 '(no_regression(cv.error, margin=0.005, confidence="paired"))')
+            spec["metric"] = arg
+        else:
+            spec[key.strip()] = _literal(value, text)
+    return spec
+
+
 def _parse_regression(spec: Any) -> NoRegression:
     if not isinstance(spec, Mapping) or "metric" not in spec:
         raise UsageError('no_regression must look like {metric = "cv.error", tolerance = 0.005}')
-    unknown = sorted(set(spec) - {"metric", "tolerance", "direction"})
+    unknown = sorted(set(spec) - {"metric", "tolerance", "margin", "direction", "confidence"})
     if unknown:
         raise UsageError(f"unknown key(s) {', '.join(unknown)} in no_regression; "
-                         "expected metric, tolerance, direction")
-    path, tolerance = str(spec["metric"]), spec.get("tolerance", 0.0)
+                         "expected metric, tolerance (or margin), direction, confidence")
+    if "tolerance" in spec and "margin" in spec:
+        raise UsageError("no_regression: give tolerance or margin (the same thing), not both")
+    path, tolerance = str(spec["metric"]), spec.get("tolerance", spec.get("margin", 0.0))
+    confidence = spec.get("confidence")
+    if confidence not in (None, "paired"):
+        raise UsageError(f'no_regression confidence must be "paired" (or left out), not {confidence!r}')
+    if confidence == "paired" and not re.fullmatch(r"(splits\.)?(cv|test)\.error", path):
+        raise UsageError(f"no_regression {path}: confidence = \"paired\" compares the report's error on the "
+                         "rows both runs share; use cv.error or test.error")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
         raise UsageError(f"no_regression tolerance must be a number >= 0, not {tolerance!r}")
     direction = spec.get("direction")
@@ -168,5 +207,5 @@ def _parse_regression(spec: Any) -> NoRegression:
                              'add direction = "lower" or "higher"')
     if direction not in ("lower", "higher"):
         raise UsageError(f"no_regression direction must be \"lower\" or \"higher\", not {direction!r}")
-    return NoRegression(path=path, tolerance=float(tolerance), direction=direction)
+    return NoRegression(path=path, tolerance=float(tolerance), direction=direction, confidence=confidence)
 

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _charts, _curves, _discovery, _error_analysis, _gate, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
+from . import _charts, _curves, _discovery, _error_analysis, _gate, _paired, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
 from ._charts import curve_chart, levels_chart, pr_chart, tally_chart, threshold_chart
 from ._comparison import KEY_NUMBERS, METRIC_UNITS, TEXT_COLUMNS, compare_reports, key_numbers
 from ._discovery import shift_frame, slices_frame

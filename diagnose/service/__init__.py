@@ -19,7 +19,8 @@ _LAZY = {
     "learning_curve": "_curves", "learning_curve_from_estimator": "_curves", "validation_curve": "_curves",
     "cohort_table": "_error_analysis", "cv_and_test": "_error_analysis", "slices": "_error_analysis",
     "shift": "_error_analysis", "suspects": "_error_analysis", "tally": "_error_analysis",
-    "load_rules": "_gate",
+    "load_rules": "_gate", "paired_judge": "_gate",
+    "compare": "_paired", "compare_stored": "_paired",
     "report": "_report",
     "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
     "run_overview": "_stored", "session": "_stored", "tally_from_store": "_stored",
@@ -29,7 +30,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
     from ._error_analysis import cohort_table, cv_and_test, shift, slices, suspects, tally
-    from ._gate import load_rules
+    from ._gate import load_rules, paired_judge
+    from ._paired import compare, compare_stored
     from ._report import report
     from ._stored import (
         OVERVIEW_COLUMNS,
@@ -43,8 +45,9 @@ if TYPE_CHECKING:
     from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
 
 __all__ = [
-    "OVERVIEW_COLUMNS", "PreparedRun", "cohort_table", "curve_runs", "cv_and_test", "learning_curve",
-    "learning_curve_from_estimator", "learning_curve_from_store", "load_rules", "prepare_run", "report",
+    "OVERVIEW_COLUMNS", "PreparedRun", "cohort_table", "compare", "compare_stored", "curve_runs", "cv_and_test",
+    "learning_curve",
+    "learning_curve_from_estimator", "learning_curve_from_store", "load_rules", "paired_judge", "prepare_run", "report",
     "run_overview", "session", "shift", "slices", "submit_files", "submit_prepared", "suspects", "tally",
     "tally_from_store",
     "validation_curve", "validation_curve_from_store",
