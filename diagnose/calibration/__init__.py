@@ -1,0 +1,23 @@
+"""Calibration of classification scores: how far the scores are from the rates they claim
+(ECE, MCE, reliability bins, the Brier decomposition, a tested verdict), and recalibration
+fitted on cv and judged on test (Platt, isotonic, temperature), with a JSON-able mapping.
+
+Binary on the positive-class score; multiclass top-label plus one-vs-rest per class;
+multi-label per label. Compute only: it takes validated :class:`~diagnose.ingest.Predictions`.
+
+>>> import numpy as np
+>>> from diagnose.ingest import Predictions
+>>> p = Predictions("binary", np.array([0, 1, 1, 0, 1], np.int8), np.array([0.1, 0.8, 0.6, 0.3, 0.9]))
+>>> c = calibration(p, bins=5, reps=0)
+>>> round(c.ece, 3), c.verdict
+(0.22, 'calibrated')
+"""
+from __future__ import annotations
+
+from ._bins import STRATEGIES, CalibrationBin
+from ._calibration import ALPHA, VERDICTS, Calibration, calibration
+from ._mapping import METHODS, Mapping, fit_mapping
+from ._recalibrate import MethodResult, Recalibration, recalibrate
+
+__all__ = ["ALPHA", "METHODS", "STRATEGIES", "VERDICTS", "Calibration", "CalibrationBin", "Mapping",
+           "MethodResult", "Recalibration", "calibration", "fit_mapping", "recalibrate"]

@@ -1,0 +1,184 @@
+"""The figures of one binary problem (scores, 0/1 outcomes, weights): bins (half-open ``[lo, hi)``,
+the last closed), ECE, MCE, the binned Brier decomposition, Spiegelhalter's test, the logistic fit
+behind the calibration slope and Platt scaling, the ECE bootstrap. scipy loads on use."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from ..metrics import wilson_bounds
+from ..values import json_value
+
+EPS = 1e-12  # scores are clipped to [EPS, 1 - EPS] before a logit or a log
+STRATEGIES = ("uniform", "quantile")
+
+
+def as_json(value: Any) -> dict:
+    """A result dataclass's fields as JSON (NaN becomes ``None``; nested values their ``to_dict()``)."""
+    out = {}
+    for f in fields(value):
+        v = getattr(value, f.name)
+        out[f.name] = ([x.to_dict() for x in v] if isinstance(v, tuple) else
+                       {k: x.to_dict() for k, x in v.items()} if isinstance(v, dict) else json_value(v))
+    return out
+
+
+def logit(scores) -> np.ndarray:
+    """log(s / (1 - s)) of the scores clipped to [EPS, 1 - EPS]."""
+    s = np.clip(np.asarray(scores, dtype=np.float64), EPS, 1.0 - EPS)
+    return np.log(s) - np.log1p(-s)
+
+
+def bin_edges(scores, bins: int, strategy: str) -> np.ndarray:
+    """``uniform``: ``bins`` equal widths on [0, 1]; ``quantile``: equal counts of rows
+    (unweighted quantiles of the scores, first and last edges 0 and 1, repeated edges merged).
+
+    >>> bin_edges(np.array([0.1, 0.2, 0.3, 0.9]), 2, "quantile").tolist()
+    [0.0, 0.25, 1.0]
+    """
+    if strategy == "uniform":
+        return np.linspace(0.0, 1.0, bins + 1)
+    edges = np.quantile(np.asarray(scores, dtype=np.float64), np.linspace(0.0, 1.0, bins + 1))
+    edges[0], edges[-1] = 0.0, 1.0
+    return np.unique(edges)
+
+
+def assign(scores, edges: np.ndarray) -> np.ndarray:
+    """The bin of each score: ``i`` where ``edges[i] <= s < edges[i + 1]`` (the last bin closed)."""
+    return np.searchsorted(edges[1:-1], scores, side="right")
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """One bin of a reliability diagram: its edges, rows, weighted mean score and observed rate,
+    and the Wilson 95% interval of the rate (on Kish's effective size with weights).
+
+    >>> CalibrationBin(0.0, 0.5, 0, math.nan, math.nan, 0.0, 1.0).to_dict()["mean_score"] is None
+    True
+    """
+
+    lo: float
+    hi: float
+    n: int
+    mean_score: float
+    observed_rate: float
+    ci_low: float
+    ci_high: float
+
+    def to_dict(self) -> dict:
+        return as_json(self)
+
+
+def figures(s: np.ndarray, y: np.ndarray, w: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
+    """ECE, MCE, Brier and its binned decomposition, and the bins. With bin shares
+    ``W_b / W``, mean score ``c_b``, observed rate ``o_b`` and overall rate ``o``:
+    ECE = sum W_b/W |o_b - c_b|; MCE = max |o_b - c_b| over non-empty bins; reliability =
+    sum W_b/W (c_b - o_b)^2; resolution = sum W_b/W (o_b - o)^2; uncertainty = o (1 - o);
+    ``within_bin`` = brier - (reliability - resolution + uncertainty), which equals
+    sum W_b/W (var_b(s) - 2 cov_b(s, y)), so the identity is exact.
+
+    >>> f = figures(np.array([0.2, 0.8]), np.array([0.0, 1.0]), np.ones(2), np.linspace(0, 1, 3))
+    >>> round(f["ece"], 12), round(f["brier"], 12), f["bins"][1].n
+    (0.2, 0.04, 1)
+    """
+    nb = len(edges) - 1
+    idx = assign(s, edges)
+    count = np.bincount(idx, minlength=nb)
+    wb = np.bincount(idx, w, nb)
+    sb, yb = np.bincount(idx, w * s, nb), np.bincount(idx, w * y, nb)
+    full = wb > 0
+    conf = np.divide(sb, wb, out=np.full(nb, math.nan), where=full)
+    obs = np.divide(yb, wb, out=np.full(nb, math.nan), where=full)
+    total = float(wb.sum())
+    rate = float(yb.sum()) / total
+    reliability = float(np.sum(wb[full] * (conf[full] - obs[full]) ** 2)) / total
+    resolution = float(np.sum(wb[full] * (obs[full] - rate) ** 2)) / total
+    uncertainty = rate * (1.0 - rate)
+    brier = float(np.dot(w, (s - y) ** 2)) / total
+    n_eff = np.divide(wb * wb, np.bincount(idx, w * w, nb), out=np.zeros(nb), where=full)
+    low, high = wilson_bounds(np.where(full, obs, 0.0), n_eff)
+    bins = tuple(CalibrationBin(float(edges[i]), float(edges[i + 1]), int(count[i]), float(conf[i]),
+                                float(obs[i]), float(low[i]), float(high[i])) for i in range(nb))
+    return {"ece": float(np.abs(yb - sb).sum()) / total, "mce": float(np.max(np.abs(obs - conf)[full])),
+            "brier": brier, "reliability": reliability, "resolution": resolution, "uncertainty": uncertainty,
+            "within_bin": brier - (reliability - resolution + uncertainty), "bins": bins}
+
+
+def spiegelhalter(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Spiegelhalter's z (Statistics in Medicine 5, 1986): the Brier score minus its expectation
+    under calibration, over its standard deviation, sum w (y - s)(1 - 2s) / sqrt(sum w^2 (1 - 2s)^2
+    s (1 - s)), and the two-sided normal p-value. Positive z: outcomes less extreme than the scores.
+
+    >>> z, p = spiegelhalter(np.array([0.9, 0.9, 0.1, 0.1]), np.array([1.0, 0.0, 0.0, 1.0]), np.ones(4))
+    >>> round(z, 3), round(p, 4)
+    (2.667, 0.0077)
+    """
+    from scipy.special import ndtr
+
+    a = 1.0 - 2.0 * s
+    num = float(np.sum(w * (y - s) * a))
+    var = float(np.sum(w * w * a * a * s * (1.0 - s)))
+    if var <= 0:  # scores all 0, 1/2 or 1: no spread under the null
+        return math.nan, 1.0 if num == 0 else 0.0
+    z = num / math.sqrt(var)
+    return z, float(2.0 * ndtr(-abs(z)))
+
+
+def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """Maximum-likelihood logistic regression of ``y`` on ``b + a logit(s)`` (no penalty; Newton
+    steps with step halving from a = 1, b = 0): ``(a, b, se of a)``, the weights as frequencies.
+
+    >>> a, b, se = logistic_fit(np.array([.25, .25, .25, .75, .75, .75]), np.array([0., 0, 1, 0, 1, 1]), np.ones(6))
+    >>> round(a, 4), round(b, 4) + 0.0
+    (0.6309, 0.0)
+    """
+    from scipy.special import expit
+
+    x = logit(s)
+    design = np.column_stack([x, np.ones_like(x)])
+    beta = np.array([1.0, 0.0])
+
+    def loss(b: np.ndarray) -> float:
+        eta = design @ b
+        return float(np.dot(w, np.logaddexp(0.0, eta) - y * eta))
+
+    current = loss(beta)
+    hess = np.eye(2)
+    for _ in range(100):
+        p = expit(design @ beta)
+        hess = design.T @ (design * (w * p * (1.0 - p))[:, None])
+        step = np.linalg.lstsq(hess, design.T @ (w * (y - p)), rcond=None)[0]
+        t = 1.0
+        while (value := loss(beta + t * step)) > current and t > 1e-12:
+            t /= 2
+        beta, current = beta + t * step, min(value, current)
+        if np.max(np.abs(t * step)) < 1e-13 * max(1.0, float(np.max(np.abs(beta)))):
+            break
+    cov = np.linalg.pinv(hess)
+    return float(beta[0]), float(beta[1]), math.sqrt(max(float(cov[0, 0]), 0.0))
+
+
+def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.ndarray, reps: int,
+                   seed: int) -> np.ndarray:
+    """ECE of each problem ``(s, y, bin edges)`` over ``reps`` resamples of the rows with
+    replacement (seeded, shared by the problems; the bins stay those of the data): an array
+    (reps, problems).
+
+    >>> e = bootstrap_eces([(np.array([.1, .2, .7, .9]), np.array([0., 1, 1, 1]), np.linspace(0, 1, 3))],
+    ...                    np.ones(4), 50, 0)
+    >>> e.shape, bool((e >= 0).all())
+    ((50, 1), True)
+    """
+    rng = np.random.default_rng(seed)
+    n = w.shape[0]
+    out = np.empty((reps, len(problems)))
+    binned = [(assign(s, edges), y - s, len(edges) - 1) for s, y, edges in problems]
+    for r in range(reps):
+        wr = w * np.bincount(rng.integers(0, n, n), minlength=n)
+        total = wr.sum()
+        for j, (idx, resid, nb) in enumerate(binned):
+            out[r, j] = np.abs(np.bincount(idx, wr * resid, nb)).sum() / total
+    return out

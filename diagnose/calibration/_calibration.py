@@ -1,0 +1,192 @@
+"""How well one split's scores are calibrated: :func:`calibration` and its :class:`Calibration`."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..exceptions import UsageError
+from ..ingest import Predictions
+from ..values import Rendered
+from ._bins import STRATEGIES, CalibrationBin, as_json, bin_edges, bootstrap_eces, figures, logistic_fit, spiegelhalter
+
+ALPHA = 0.01
+TEST = "Spiegelhalter z (1986); direction by the calibration slope (Cox 1958)"
+METHOD = ("ECE = sum over bins of (bin weight share) x |observed rate - mean score|; MCE its largest bin gap; "
+          "Brier = reliability - resolution + uncertainty + within_bin (binned Murphy decomposition); "
+          "ECE interval: 2.5 and 97.5 percentiles of a seeded bootstrap over rows, bins fixed; "
+          "verdict: calibrated unless Spiegelhalter's two-sided p < alpha, then overconfident if the slope of "
+          "logistic y ~ logit(score) is below 1 at level alpha (Wald), underconfident if above, else miscalibrated; "
+          "multiclass: top-label (max probability vs argmax correct); multi-label: mean over labels, Bonferroni")
+VERDICTS = ("calibrated", "overconfident", "underconfident", "miscalibrated")
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration(Rendered):
+    """The calibration of one split's scores (see :func:`calibration` for every figure).
+
+    >>> c = calibration(Predictions("binary", np.array([0, 1, 1, 0], np.int8), np.array([.2, .7, .9, .4])), reps=0)
+    >>> sorted(c.to_dict())[:6]
+    ['alpha', 'bins', 'bins_strategy', 'brier', 'classes', 'classwise_ece']
+    """
+
+    task: str
+    n: int
+    ece: float
+    ece_ci_low: float
+    ece_ci_high: float
+    mce: float
+    brier: float
+    reliability: float
+    resolution: float
+    uncertainty: float
+    within_bin: float
+    bins: tuple[CalibrationBin, ...]
+    verdict: str
+    z: float
+    p_value: float
+    slope: float
+    slope_se: float
+    intercept: float
+    bins_strategy: str = "uniform"
+    alpha: float = ALPHA
+    reps: int = 0
+    seed: int = 0
+    classwise_ece: float = math.nan
+    classes: Mapping[str, Calibration] = field(default_factory=dict)
+    labels: Mapping[str, Calibration] = field(default_factory=dict)
+    test: str = TEST
+    method: str = METHOD
+
+    def to_dict(self) -> dict:
+        return as_json(self)
+
+
+def check_scores(pred: Predictions, what: str = "calibration") -> None:
+    """Refuse predictions that have no calibration: regression, or hard predictions without scores."""
+    if not pred.kind.classification:
+        raise UsageError(f"{what} needs classification scores, but {pred.source} holds {pred.task} predictions")
+    if pred.y_score is None:
+        raise UsageError(f"{what} needs scores (y_score, or y_prob_<class> columns), but {pred.source} has only "
+                         "hard predictions (y_pred)")
+    if pred.n == 0:
+        raise UsageError(f"{what} needs at least one row; {pred.source} has none")
+
+
+def _check_options(bins: int, strategy: str, reps: int, alpha: float) -> None:
+    for name, value, least in (("bins", bins, 1), ("reps", reps, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise UsageError(f"{name} must be a whole number >= {least}, not {value!r}")
+    if strategy not in STRATEGIES:
+        raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must lie strictly between 0 and 1, not {alpha!r}")
+
+
+def _verdict(p_value: float, slope: float, se: float, alpha: float) -> str:
+    from scipy.special import ndtri
+
+    if not p_value < alpha:
+        return "calibrated"
+    z = (slope - 1.0) / se if se > 0 else math.nan
+    crit = float(ndtri(1.0 - alpha / 2.0))
+    return "overconfident" if z < -crit else "underconfident" if z > crit else "miscalibrated"
+
+
+def _binary(s, y, w, edges, eces, *, bins, strategy, alpha, reps, seed) -> Calibration:
+    """The figures of one binary problem; ``eces``: its bootstrap ECEs."""
+    f = figures(s, y, w, edges)
+    z, p = spiegelhalter(s, y, w)
+    slope, intercept, se = logistic_fit(s, y, w * (len(w) / w.sum()))
+    low, high = np.percentile(eces, [2.5, 97.5]) if len(eces) else (math.nan, math.nan)
+    return Calibration(task="binary", n=len(s), ece_ci_low=float(low), ece_ci_high=float(high),
+                       verdict=_verdict(p, slope, se, alpha), z=z, p_value=p, slope=slope, slope_se=se,
+                       intercept=intercept, bins_strategy=strategy, alpha=alpha, reps=reps, seed=seed, **f)
+
+
+def binary_problems(pred: Predictions) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The scores and 0/1 outcomes of each one-vs-rest column (binary: the one column)."""
+    score, truth = np.asarray(pred.y_score, dtype=np.float64), np.asarray(pred.y_true)
+    if pred.task == "binary":
+        return [score], [truth.astype(np.float64)]
+    cols = range(score.shape[1])
+    hits = [truth == k if pred.kind.one_of_classes else truth[:, k] for k in cols]
+    return [score[:, k] for k in cols], [h.astype(np.float64) for h in hits]
+
+
+def calibration(pred: Predictions, *, bins: int = 15, strategy: str = "uniform", reps: int = 200, seed: int = 0,
+                alpha: float = ALPHA) -> Calibration:
+    """The calibration of one split's scores: ECE (with a bootstrap 95% interval), MCE, the Brier
+    score and its binned decomposition (see :func:`~diagnose.calibration._bins.figures`), the
+    reliability bins, and a verdict from a test at level ``alpha`` (default 0.01). The ECE
+    interval is the bootstrap percentile interval; as the ECE is biased upwards (noise adds
+    to every bin gap), for well calibrated scores it can lie above the ECE itself.
+
+    Verdict: Spiegelhalter's z-test of calibration; not rejected -> ``calibrated``; rejected ->
+    the calibration slope (Cox 1958; Van Calster et al. 2019), the slope ``a`` of a weighted
+    logistic regression ``y ~ b + a logit(score)``, decides the direction: ``a`` below 1 by a
+    Wald test at level ``alpha`` -> ``overconfident`` (scores too extreme), above 1 ->
+    ``underconfident``, otherwise ``miscalibrated``.
+
+    ``bins`` bins, ``strategy`` ``uniform`` (equal widths on [0, 1]) or ``quantile`` (equal row
+    counts). Weights (``pred.weight``) weight every mean, the bin shares of the ECE, the Brier
+    score and the tests (the slope with the weights rescaled to sum to n). Binary: the
+    positive-class score. Multiclass: top-label (confidence = largest probability, outcome =
+    argmax is right) for every top-level figure (``brier`` is then the top-label Brier), plus
+    ``classes`` (one-vs-rest figures per class) and ``classwise_ece``, their mean ECE.
+    Multi-label: ``labels`` (the figures per label); ``ece``, ``brier`` and its parts are the
+    means over labels, ``mce`` the largest, ``bins`` pool every (row, label) cell, the verdict
+    is Bonferroni over the labels (``p_value`` = labels x the smallest p, ``z`` that label's;
+    calibrated if no label is rejected at ``alpha``, else the rejected labels' shared direction
+    or ``miscalibrated``); no top-level slope.
+
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.uniform(0.05, 0.95, 5000)
+    >>> c = calibration(Predictions("binary", (rng.random(5000) < s).astype(np.int8), s), reps=50)
+    >>> c.verdict, c.ece < 0.03, len(c.bins), 0 < c.ece_ci_low < c.ece_ci_high < 0.05
+    ('calibrated', True, 15, True)
+    >>> over = 1 / (1 + ((1 - s) / s) ** 3)  # sigmoid(3 logit(s)): scores too extreme
+    >>> calibration(Predictions("binary", (rng.random(5000) < s).astype(np.int8), over), reps=0).verdict
+    'overconfident'
+    """
+    check_scores(pred)
+    _check_options(bins, strategy, reps, alpha)
+    w = np.ones(pred.n) if pred.weight is None else np.asarray(pred.weight, dtype=np.float64)
+    scores, outcomes = binary_problems(pred)
+    kw = {"bins": bins, "strategy": strategy, "alpha": alpha, "reps": reps, "seed": seed}
+    if pred.task == "multiclass":
+        prob = np.asarray(pred.y_score, dtype=np.float64)
+        scores.insert(0, prob.max(axis=1))
+        outcomes.insert(0, (prob.argmax(axis=1) == pred.y_true).astype(np.float64))
+    edges = [bin_edges(s, bins, strategy) for s in scores]
+    eces = bootstrap_eces(list(zip(scores, outcomes, edges)), w, reps, seed)
+    each = [_binary(s, y, w, e, eces[:, j], **kw) for j, (s, y, e) in enumerate(zip(scores, outcomes, edges))]
+    if pred.task == "binary":
+        return each[0]
+    if pred.task == "multiclass":
+        top, per = each[0], dict(zip(pred.classes, each[1:]))
+        return replace(top, task=pred.task, classwise_ece=float(np.mean([c.ece for c in per.values()])),
+                        classes=per)
+    return _multilabel(pred, each, eces, w, kw)
+
+
+def _multilabel(pred: Predictions, each: list[Calibration], eces: np.ndarray, w: np.ndarray, kw) -> Calibration:
+    labels = len(each)
+    pooled = np.asarray(pred.y_score, np.float64).T.ravel()  # every (row, label) cell, label after label
+    bins = figures(pooled, np.asarray(pred.y_true, np.float64).T.ravel(), np.tile(w, labels),
+                   bin_edges(pooled, kw["bins"], kw["strategy"]))["bins"]
+    worst = min(each, key=lambda c: c.p_value)
+    rejected = {c.verdict for c in each if c.p_value < kw["alpha"] / labels}
+    verdict = "calibrated" if not rejected else rejected.pop() if len(rejected) == 1 else "miscalibrated"
+    low, high = np.percentile(eces.mean(axis=1), [2.5, 97.5]) if len(eces) else (math.nan, math.nan)
+
+    def mean(key: str) -> float:
+        return float(np.mean([getattr(c, key) for c in each]))
+
+    return Calibration(pred.task, pred.n, mean("ece"), float(low), float(high), max(c.mce for c in each),
+                       mean("brier"), mean("reliability"), mean("resolution"), mean("uncertainty"),
+                       mean("within_bin"), bins, verdict, worst.z, min(1.0, labels * worst.p_value), math.nan,
+                       math.nan, math.nan, kw["strategy"], kw["alpha"], kw["reps"], kw["seed"],
+                       labels=dict(zip(pred.classes, each)))
