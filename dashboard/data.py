@@ -250,3 +250,24 @@ def _suspects(database_url: str, project: str, run: str, created: str):
 def suspects(project: str, run: str):
     """The cv rows whose label looks wrong (``None`` without probabilities)."""
     return _suspects(url(), project, run, version(project, run))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Comparing the two runs row by row...")
+def _paired(database_url: str, project: str, a: str, b: str, created_a: str, created_b: str):
+    from diagnose.exceptions import DiagnoseError
+    from diagnose.paired import compare_splits, disagreements
+
+    sa, sb = _splits(database_url, project, a, created_a), _splits(database_url, project, b, created_b)
+    pick = {name: p for name, p in (("cv", sa.cv), ("test", sa.test)) if p is not None}
+    other = {name: p for name, p in (("cv", sb.cv), ("test", sb.test)) if p is not None}
+    try:
+        metric = _stored_run(database_url, project, a, created_a).report.get("metric")
+        return compare_splits(pick, other, metric=metric, reps=200), disagreements(sa.cv, sb.cv, n=50), None
+    except DiagnoseError as exc:  # the runs do not share their rows: nothing to pair
+        return None, None, str(exc)
+
+
+def paired(project: str, a: str, b: str):
+    """The paired comparison of two stored runs, a sample of the cv rows exactly one gets right
+    (with their count), or why they cannot be paired."""
+    return _paired(url(), project, a, b, version(project, a), version(project, b))

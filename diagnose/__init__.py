@@ -37,7 +37,7 @@ values.set_loader(_load_renderers)
 # package -> the names it lends the top level; loaded on first use
 _FROM = {
     "service": ("report", "learning_curve", "validation_curve", "learning_curve_from_estimator", "tally",
-                "cohort_table", "slices", "suspects", "shift", "compare", "load_rules"),
+                "cohort_table", "slices", "suspects", "shift", "compare", "calibrate", "load_rules"),
     "ingest": ("load_splits", "load_predictions", "load_tagged", "Predictions", "Splits", "TaggedSample"),
     "metrics": ("split_error",),
     "bias_variance": ("build_report", "Report", "split_classification", "class_table"),
@@ -51,7 +51,7 @@ _LAZY = {name: package for package, names in _FROM.items() for name in names}
 
 # every package, reachable as an attribute after a plain `import diagnose`
 _SUBMODULES = ("ingest", "metrics", "bias_variance", "thresholds", "curves", "error_analysis", "gate", "paired",
-               "present", "store", "service", "settings", "options", "exceptions")
+               "calibration", "present", "store", "service", "settings", "options", "exceptions")
 
 __all__ = ["Columns", "DiagnoseError", "InputError", "ReadOptions", "ReportOptions", "Tolerance", "UsageError",
            *_LAZY]

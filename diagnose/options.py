@@ -41,6 +41,10 @@ DEFAULT_FDR = 0.05
 DEFAULT_MIN_LIFT = 1.25
 DEFAULT_MAX_CONDITIONS = 3
 DEFAULT_TOP = 20
+# calibration: reliability bins, equal widths ("uniform") or equal row counts ("quantile")
+DEFAULT_CALIBRATION_BINS = 15
+CALIBRATION_STRATEGIES = ("uniform", "quantile")
+CALIBRATION_METHODS = ("platt", "isotonic", "temperature")
 # the CLI lists the registered metrics here (diagnose.metrics.metric_help)
 METRIC_HELP = "The error metric J of every split and baseline."
 
@@ -199,8 +203,9 @@ class ReportOptions(ReadOptions):
                                    kind=float, show_default=True)
     threshold_rule: str = _option(DEFAULT_THRESHOLD_RULE,
                                   "How the threshold is chosen on cv: f1, fbeta:B, precision>=P (best recall "
-                                  "with precision at least P) or recall>=R (best precision with recall at "
-                                  "least R).", metavar="RULE", show_default=True)
+                                  "with precision at least P), recall>=R (best precision with recall at "
+                                  "least R) or cost:fp=C,fn=C[,tp=G][,tn=G] (least expected cost).",
+                                  metavar="RULE", show_default=True)
     skew_threshold: float = _option(DEFAULT_SKEW_THRESHOLD,
                                     "Classes count as skewed when the minority share of train is below this.",
                                     kind=float, show_default=True)
@@ -211,6 +216,11 @@ class ReportOptions(ReadOptions):
     curve_points: int = _option(DEFAULT_CURVE_POINTS,
                                 "At most this many points of the precision/recall curve in JSON.",
                                 kind="points", show_default=True)
+    calibration_bins: int = _option(DEFAULT_CALIBRATION_BINS, "Bins of the calibration figures (ECE, "
+                                    "reliability diagram).", kind="points", show_default=True)
+    calibration_strategy: str = _option("uniform", "Calibration bins of equal width on [0, 1] (uniform) or "
+                                        "holding equal numbers of rows (quantile).",
+                                        choices=CALIBRATION_STRATEGIES, show_default=True)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -221,6 +231,11 @@ class ReportOptions(ReadOptions):
             raise UsageError(f"bootstrap must be a number of resamples >= 0 or 'auto', not {self.bootstrap!r}")
         if not (isinstance(self.curve_points, int) and self.curve_points >= 2):
             raise UsageError(f"curve_points must be a whole number >= 2, not {self.curve_points!r}")
+        if not (isinstance(self.calibration_bins, int) and self.calibration_bins >= 2):
+            raise UsageError(f"calibration_bins must be a whole number >= 2, not {self.calibration_bins!r}")
+        if self.calibration_strategy not in CALIBRATION_STRATEGIES:
+            raise UsageError(f"calibration_strategy must be one of {', '.join(CALIBRATION_STRATEGIES)}, "
+                             f"not {self.calibration_strategy!r}")
 
     @classmethod
     def of(cls, options: ReadOptions | None = None, **overrides: Any) -> ReportOptions:

@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": set(),
     "metrics": {"ingest"},
     "thresholds": {"ingest", "metrics"},
-    "bias_variance": {"ingest", "metrics", "thresholds", "error_analysis"},
+    "bias_variance": {"ingest", "metrics", "thresholds", "error_analysis", "calibration"},
     "curves": {"ingest", "metrics", "bias_variance"},
     "error_analysis": {"ingest", "metrics"},
     "paired": {"ingest", "metrics"},

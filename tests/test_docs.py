@@ -39,8 +39,14 @@ def key_paths(obj, path: str = "") -> set[str]:
     out: set[str] = set()
     if isinstance(obj, dict):
         for key, value in obj.items():
-            if path in ("splits", "per_class"):
+            if path in ("splits", "per_class", "calibration", "threshold.decision_curve"):
                 key = "<split>"
+            elif path == "threshold.decision_curve.<split>.labels":
+                key = "<label>"
+            elif path == "calibration.<split>.classes":
+                key = "<class>"
+            elif path == "calibration.<split>.labels":
+                key = "<label>"
             elif path == "gap_details":
                 key = "<gap>"
             elif path == "baselines":
@@ -71,9 +77,14 @@ def test_every_key_of_the_sample_reports_is_documented():
     documented = documented_keys()
     seen = set().union(*(key_paths(json.loads(p.read_text())) for p in GOLDEN.glob("report_*.json")))
     assert len(seen) > 100
-    # a label's threshold has the keys of the threshold itself
-    missing = sorted(k for k in seen if k not in documented
-                     and k.replace("threshold.labels.<label>.", "threshold.") not in documented)
+    # a label's threshold has the keys of the threshold itself; a class's or label's calibration
+    # those of its split
+    def general(k: str) -> str:
+        k = k.replace("threshold.labels.<label>.", "threshold.")
+        k = k.replace("threshold.decision_curve.<split>.labels.<label>.", "threshold.decision_curve.<split>.")
+        return re.sub(r"^calibration\.<split>\.(classes\.<class>|labels\.<label>)\.", "calibration.<split>.", k)
+
+    missing = sorted(k for k in seen if k not in documented and general(k) not in documented)
     assert missing == []
 
 

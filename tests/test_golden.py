@@ -57,6 +57,13 @@ CASES.update({
         "report", "--train", f"{S}/breast_cancer/train.csv", "--cv", f"{S}/breast_cancer/cv.csv",
         "--baseline", "human=0.05", "--metric", "log_loss", "--tolerance", "0.2", "--tolerance-abs", "0.01",
         "--threshold-rule", "recall>=0.95", "--skew-threshold", "0.3", "--format", "json"],
+    # the cost rule: the threshold of least expected cost, and its costs
+    "report_breast_cancer_cost.json": [
+        "report", "--train", f"{S}/breast_cancer/train.csv", "--cv", f"{S}/breast_cancer/cv.csv",
+        "--test", f"{S}/breast_cancer/test.csv", "--baseline", "human=0.02", "--threshold-rule", "cost:fp=1,fn=5",
+        "--curve-points", "20", "--format", "json"],
+    "threshold_breast_cancer_cost.txt": ["threshold", "--cv", f"{S}/breast_cancer/cv.csv", "--test",
+                                         f"{S}/breast_cancer/test.csv", "--rule", "cost:fp=1,fn=5,tn=0.5"],
     # a synthetic run whose test gap counts (a mix shift), so the report explains it
     "report_shifted.json": ["report", *_shifted(), "--format", "json"],
     "report_shifted.md": ["report", *_shifted(), "--format", "markdown"],

@@ -31,6 +31,15 @@ def render(project: str, run: str) -> None:
         st.text(shift["conclusion"][:1].upper() + shift["conclusion"][1:] + ".")
         st.dataframe(present.shift_frame(shift), hide_index=True, width="stretch")
 
+    calibration = report.get("calibration")
+    if calibration:
+        st.subheader("Calibration")
+        st.dataframe(present.calibration_frame(calibration), hide_index=True)
+        st.altair_chart(present.reliability_chart(calibration))
+        st.caption("Each bin's observed rate (with its 95% interval) against its mean score; on the diagonal the "
+                   "scores are the rates they claim. Verdicts by Spiegelhalter's z-test; diagnose calibrate fits "
+                   "and judges a recalibration.")
+
     st.subheader("Gaps")
     st.dataframe(present.gap_table(report), hide_index=True)
     st.subheader("Per split")

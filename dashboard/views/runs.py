@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
+from dashboard.tagging import review_frame, tag_changes
 from diagnose import present
 from diagnose.present import compare_reports
 
@@ -44,3 +45,37 @@ def render(project: str, run: str) -> None:
         st.dataframe(present.readable(compare_reports(ra, rb, names=(a, b))), hide_index=True,
                      width="stretch")
         st.caption("change = second - first")
+        if a != b:
+            _paired(project, a, b)
+
+
+def _paired(project: str, a: str, b: str) -> None:
+    """The two runs row by row: paired differences with intervals, and the rows where exactly
+    one is right, to tag (the tags go with the first run, as on Error analysis)."""
+    st.subheader("Row by row")
+    comparison, sample, reason = data.paired(project, a, b)
+    if comparison is None:
+        st.info("These runs cannot be compared row by row: " + reason)
+        return
+    rows, total = sample
+    st.dataframe(present.paired_frame(comparison), hide_index=True, width="stretch")
+    st.caption(f"b - a with a = {a} and b = {b}, on the rows both hold (joined by id); the verdict is cv's. "
+               "McNemar: exact test of the rows exactly one gets right.")
+    st.markdown("**Rows exactly one run gets right (cv)**")
+    if rows.empty:
+        st.info("The two runs get the same cv rows right.")
+        return
+    st.caption(f"a random sample of {len(rows)} of the {total} cv rows exactly one run gets right; tag them "
+               f"(categories separated by ';') and save: the tags go with run {a}")
+    stored = data.tags(project, a)
+    saved = dict(zip(stored["sample_id"], stored["tags"]))
+    frame = review_frame(rows.assign(tags=""), saved)
+    edited = st.data_editor(frame, key=f"paired_tags_{a}_{b}", hide_index=True, width="stretch",
+                            disabled=[c for c in frame.columns if c != "tags"])
+    if st.button("Save tags", key=f"paired_save_{a}_{b}"):
+        changes = tag_changes(edited, saved)
+        if changes.empty:
+            st.info("Nothing to save.")
+        else:
+            count, cleared = data.save_tag_changes(project, a, changes, None)
+            st.success(f"Saved tags for {count} rows and cleared {cleared} of run {a}.")

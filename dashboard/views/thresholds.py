@@ -87,3 +87,18 @@ def render(project: str, run: str) -> None:
                            f"({b['reps']} resamples of cv)")
             if not has_test:
                 st.caption("The run has no test split: the chosen threshold's test metrics need one.")
+        _decision_curve(report, label)
+
+
+def _decision_curve(report: dict, label: str | None) -> None:
+    """Net benefit by threshold probability, against treating everyone or no one."""
+    curves = (report.get("threshold") or {}).get("decision_curve")
+    if not curves:
+        return
+    if label is not None:
+        curves = {split: c["labels"][label] for split, c in curves.items() if label in (c.get("labels") or {})}
+    st.subheader("Decision curve")
+    st.altair_chart(present.decision_chart(curves))
+    st.caption("Net benefit = TP/n - FP/n x p/(1 - p) when acting on the scores at threshold probability p; "
+               "the model is worth using where its curve is above both treat all and treat none (Vickers & "
+               "Elkin 2006).")

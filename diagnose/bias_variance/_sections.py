@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..calibration import calibration_by_split
 from ..error_analysis import explain_shift
 from ..ingest import Splits, TaskType
 from ..options import ReportOptions
@@ -111,6 +112,18 @@ def _classification(kind: TaskType) -> bool:
     return kind.classification
 
 
+def _calibration(splits: Splits, options: ReportOptions) -> SectionOutput:
+    found = calibration_by_split(dict(splits.items()), bins=options.calibration_bins,
+                                 strategy=options.calibration_strategy, seed=options.seed)
+    if found is None:
+        return SectionOutput()
+    off = {name: v for name, v in found.verdicts.items() if v != "calibrated" and name != "train"}
+    warnings = tuple(f"{name} scores are {verdict} (ECE {found.splits[name].ece:.3g}): the probabilities are not "
+                     "the rates they claim; diagnose calibrate fits and judges a recalibration"
+                     for name, verdict in off.items())
+    return SectionOutput(found, warnings=warnings)
+
+
 def _shift(splits: Splits, options: ReportOptions) -> SectionOutput:
     assert splits.test is not None  # only when the test gap counts
     explained = explain_shift(splits.cv, splits.test)
@@ -127,6 +140,7 @@ for _section in (
     Section("skew", _classification, _skew),
     Section("per_class", lambda kind: kind.per_class, _per_class),
     Section("threshold", _classification, _threshold),
+    Section("calibration", _classification, _calibration),
     Section("shift", lambda kind: True, _shift, when=_test_gap_counts),
 ):
     register_section(_section)

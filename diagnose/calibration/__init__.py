@@ -18,6 +18,8 @@ from ._bins import STRATEGIES, CalibrationBin
 from ._calibration import ALPHA, VERDICTS, Calibration, calibration
 from ._mapping import METHODS, Mapping, fit_mapping
 from ._recalibrate import MethodResult, Recalibration, recalibrate
+from ._splits import SplitCalibration, calibration_by_split
 
 __all__ = ["ALPHA", "METHODS", "STRATEGIES", "VERDICTS", "Calibration", "CalibrationBin", "Mapping",
-           "MethodResult", "Recalibration", "calibration", "fit_mapping", "recalibrate"]
+           "MethodResult", "Recalibration", "SplitCalibration", "calibration", "calibration_by_split", "fit_mapping",
+           "recalibrate"]

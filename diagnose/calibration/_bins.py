@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..metrics import wilson_bounds
+from ..options import CALIBRATION_STRATEGIES
 from ..values import json_value
 
 EPS = 1e-12  # scores are clipped to [EPS, 1 - EPS] before a logit or a log
-STRATEGIES = ("uniform", "quantile")
+STRATEGIES = CALIBRATION_STRATEGIES
 
 
 def as_json(value: Any) -> dict:
@@ -127,9 +128,14 @@ def spiegelhalter(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, f
     return z, float(2.0 * ndtr(-abs(z)))
 
 
+# a calibration slope (or its standard error) beyond this means the scores separate the outcomes
+SLOPE_LIMIT = 100.0
+
+
 def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
     """Maximum-likelihood logistic regression of ``y`` on ``b + a logit(s)`` (no penalty; Newton
-    steps with step halving from a = 1, b = 0): ``(a, b, se of a)``, the weights as frequencies.
+    steps with step halving from a = 1, b = 0): ``(a, b, se of a)``, the weights as frequencies;
+    NaNs when the scores separate the outcomes (the slope then grows without bound).
 
     >>> a, b, se = logistic_fit(np.array([.25, .25, .25, .75, .75, .75]), np.array([0., 0, 1, 0, 1, 1]), np.ones(6))
     >>> round(a, 4), round(b, 4) + 0.0
@@ -147,6 +153,7 @@ def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, fl
 
     current = loss(beta)
     hess = np.eye(2)
+    converged = False
     for _ in range(100):
         p = expit(design @ beta)
         hess = design.T @ (design * (w * p * (1.0 - p))[:, None])
@@ -156,16 +163,27 @@ def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, fl
             t /= 2
         beta, current = beta + t * step, min(value, current)
         if np.max(np.abs(t * step)) < 1e-13 * max(1.0, float(np.max(np.abs(beta)))):
+            converged = True
             break
     cov = np.linalg.pinv(hess)
-    return float(beta[0]), float(beta[1]), math.sqrt(max(float(cov[0, 0]), 0.0))
+    se = math.sqrt(max(float(cov[0, 0]), 0.0))
+    if not converged or abs(beta[0]) > SLOPE_LIMIT or se > SLOPE_LIMIT:
+        return math.nan, math.nan, math.nan  # (nearly) separable data: the likelihood has no useful maximum
+    return float(beta[0]), float(beta[1]), se
+
+
+# above this many rows the bootstrap draws each bin's sums from their normal limit (below)
+EXACT_BOOTSTRAP_ROWS = 100_000
 
 
 def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.ndarray, reps: int,
                    seed: int) -> np.ndarray:
     """ECE of each problem ``(s, y, bin edges)`` over ``reps`` resamples of the rows with
     replacement (seeded, shared by the problems; the bins stay those of the data): an array
-    (reps, problems).
+    (reps, problems). Above ``EXACT_BOOTSTRAP_ROWS`` rows, each replicate draws every bin's
+    pair (sum of w (y - s), sum of w) from the normal limit of the Poisson bootstrap (mean the
+    data's sums, covariance from the bin's sums of w^2 (y - s)^2, w^2 (y - s) and w^2), which
+    needs bin sums only: the cost no longer grows with the rows.
 
     >>> e = bootstrap_eces([(np.array([.1, .2, .7, .9]), np.array([0., 1, 1, 1]), np.linspace(0, 1, 3))],
     ...                    np.ones(4), 50, 0)
@@ -176,9 +194,37 @@ def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w:
     n = w.shape[0]
     out = np.empty((reps, len(problems)))
     binned = [(assign(s, edges), y - s, len(edges) - 1) for s, y, edges in problems]
+    if n > EXACT_BOOTSTRAP_ROWS:
+        for j, (idx, resid, nb) in enumerate(binned):
+            out[:, j] = _normal_eces(idx, resid, w, nb, reps, rng)
+        return out
+    # resample rows in a canonical order (by their values), so the row order of the file
+    # does not change the interval
+    order = np.lexsort([w, *(y for _, y, _ in problems), *(s for s, _, _ in problems)])
+    w = w[order]
+    binned = [(idx[order], resid[order], nb) for idx, resid, nb in binned]
     for r in range(reps):
         wr = w * np.bincount(rng.integers(0, n, n), minlength=n)
         total = wr.sum()
         for j, (idx, resid, nb) in enumerate(binned):
             out[r, j] = np.abs(np.bincount(idx, wr * resid, nb)).sum() / total
     return out
+
+
+def _normal_eces(idx: np.ndarray, resid: np.ndarray, w: np.ndarray, bins: int, reps: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap ECEs of one problem from its bin sums (see :func:`bootstrap_eces`)."""
+    def sums(values: np.ndarray) -> np.ndarray:
+        return np.bincount(idx, values, bins)
+
+    w2 = w * w
+    mean_s, mean_w = sums(w * resid), sums(w)
+    var_s, cov, var_w = sums(w2 * resid * resid), sums(w2 * resid), sums(w2)
+    # per bin, (S, W) = mean + L z with L the Cholesky factor of [[var_s, cov], [cov, var_w]]
+    l11 = np.sqrt(var_s)
+    l21 = np.divide(cov, l11, out=np.zeros(bins), where=l11 > 0)
+    l22 = np.sqrt(np.maximum(var_w - l21 * l21, 0.0))
+    z1, z2 = rng.standard_normal((2, reps, bins))
+    s = mean_s + l11 * z1
+    total = (mean_w + l21 * z1 + l22 * z2).sum(axis=1)
+    return np.abs(s).sum(axis=1) / total

@@ -9,10 +9,11 @@ import numpy as np
 
 from ..exceptions import UsageError
 from ..ingest import Predictions
+from ..options import CALIBRATION_METHODS
 from ._bins import EPS, logistic_fit, logit
 from ._calibration import binary_problems, check_scores
 
-METHODS = ("platt", "isotonic", "temperature")
+METHODS = CALIBRATION_METHODS
 TASKS = ("binary", "multiclass", "multilabel")
 
 

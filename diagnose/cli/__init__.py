@@ -17,7 +17,7 @@ import sys
 import click
 
 from ..exceptions import DiagnoseError
-from . import compare, curve, dashboard, demo, error_analysis, gate, report, runs, threshold
+from . import calibrate, compare, curve, dashboard, demo, error_analysis, gate, report, runs, threshold
 
 
 class BadInput(click.ClickException):
@@ -47,7 +47,8 @@ def main() -> None:
 
 # every command, in the order `diagnose --help` lists them (click sorts them by name)
 COMMANDS: tuple[click.Command, ...] = (
-    demo.demo, report.report, threshold.threshold, curve.curve, error_analysis.errors, compare.compare, gate.gate,
+    demo.demo, report.report, threshold.threshold, curve.curve, error_analysis.errors, compare.compare,
+    calibrate.calibrate, gate.gate,
     runs.submit, runs.runs, runs.show, runs.db, dashboard.dashboard,
 )
 for _command in COMMANDS:

@@ -165,3 +165,18 @@ def emit(result: Any, fmt: str) -> None:
 def note(message: str) -> None:
     """A message for people: always on stderr."""
     click.echo(message, err=True)
+
+
+PLOT = click.option("--plot", type=click.Path(dir_okay=False), metavar="OUT.html",
+                    help="Also write the chart (Altair, HTML) to this file.")
+
+
+def write_plot(value: Any, path: str) -> None:
+    """Write a result's chart (its registered ``chart`` renderer) as HTML to ``path``."""
+    from ..present import render
+
+    try:
+        render(value, "chart").save(path, format="html")
+    except OSError as exc:
+        raise click.FileError(path, hint=str(exc)) from None
+    note(f"wrote {path}")

@@ -4,15 +4,13 @@ from __future__ import annotations
 import click
 
 from ..options import ReportOptions
-from ._options import collect, emit, format_option, note, options, parse_pairs
+from ._options import PLOT, collect, emit, format_option, options, parse_pairs, write_plot
 
 FILES = click.argument("files", nargs=-1, required=False, type=click.Path(dir_okay=False))
 # stored runs instead of files (diagnose submit --train-size / --param)
 PROJECT = click.option("--project", help="Build the curve from this project's stored runs instead of FILES.")
 RUNS = click.option("--runs", "run_names", multiple=True, metavar="RUN",
                     help="With --project: only these stored runs (repeatable; default: all).")
-PLOT = click.option("--plot", type=click.Path(dir_okay=False), metavar="OUT.html",
-                    help="Also write the chart (Altair, HTML) to this file.")
 READING = ("task", "columns", "positive_label", "encoding")
 
 
@@ -90,10 +88,4 @@ def _stored(files, project) -> bool:
 def _finish(result, fmt: str, plot: str | None) -> None:
     emit(result, fmt)
     if plot:
-        from ..present import render
-
-        try:
-            render(result, "chart").save(plot, format="html")
-        except OSError as exc:
-            raise click.FileError(plot, hint=str(exc)) from None
-        note(f"wrote {plot}")
+        write_plot(result, plot)

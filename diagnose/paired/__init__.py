@@ -79,12 +79,14 @@ from ._compare import (
     worse_with_confidence,
 )
 from ._delong import DeLong, delong_cov, delong_test, midranks
+from ._disagree import disagreements
 from ._join import align
 from ._stats import Difference, Equivalence, McNemar, equivalence, mcnemar, mcnemar_p, paired_difference
 
 __all__ = [
     "A_BETTER", "B_BETTER", "COMPARED_SPLITS", "EQUIVALENT", "NO_DIFFERENCE", "VERDICTS", "VERDICT_SPLIT",
     "BootstrapDifference", "DeLong", "Difference", "Equivalence", "McNemar", "PairedComparison", "SplitComparison",
-    "align", "compare_predictions", "compare_splits", "delong_cov", "delong_test", "equivalence", "mcnemar",
+    "align", "compare_predictions", "compare_splits", "delong_cov", "delong_test", "disagreements", "equivalence",
+    "mcnemar",
     "mcnemar_p", "midranks", "paired_bootstrap", "paired_difference", "worse_with_confidence",
 ]

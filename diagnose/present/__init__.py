@@ -13,8 +13,9 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _charts, _curves, _discovery, _error_analysis, _gate, _paired, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
-from ._charts import curve_chart, levels_chart, pr_chart, tally_chart, threshold_chart
+from . import _calibration, _charts, _curves, _discovery, _error_analysis, _gate, _paired, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
+from ._calibration import calibration_frame, reliability_chart
+from ._charts import curve_chart, decision_chart, levels_chart, pr_chart, tally_chart, threshold_chart
 from ._comparison import KEY_NUMBERS, METRIC_UNITS, TEXT_COLUMNS, compare_reports, key_numbers
 from ._discovery import shift_frame, slices_frame
 from ._frames import (
@@ -28,10 +29,12 @@ from ._frames import (
     readable,
     tally_frame,
 )
+from ._paired import paired_frame
 from ._tables import fmt, table
 
 __all__ = [
     "KEY_NUMBERS", "METRIC_UNITS", "TEXT_COLUMNS", "compare_reports", "confusion_frame", "curve_chart",
+    "calibration_frame", "decision_chart", "paired_frame", "reliability_chart",
     "detail_status", "fmt", "formats", "gap_table", "gaps_frame", "key_numbers", "levels_chart", "levels_frame",
     "metrics_frame", "other_baselines", "pr_chart", "readable", "render", "shift_frame", "slices_frame", "table",
     "tally_chart", "tally_frame", "threshold_chart", "to_json",

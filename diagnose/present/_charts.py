@@ -206,3 +206,31 @@ def tally_chart(tally) -> alt.LayerChart:
     # a step per category: a fixed height collapsed to nothing in Streamlit's layout
     return alt.LayerChart(layer=[bars, ci]).properties(width=WIDTH, height=alt.Step(28),
                                           title="Error categories (95% intervals)")
+
+
+def decision_chart(curves: Mapping[str, Any]) -> alt.Chart:
+    """Net benefit by threshold probability (a report's ``threshold.decision_curve`` JSON, or one
+    label's): the model on each split, treat all and treat none.
+
+    >>> curve = [{"threshold": 0.1, "model": 0.3, "treat_all": 0.28, "treat_none": 0.0},
+    ...          {"threshold": 0.5, "model": 0.2, "treat_all": 0.0, "treat_none": 0.0}]
+    >>> type(decision_chart({"cv": {"prevalence": 0.35, "curve": curve}})).__name__
+    'Chart'
+    """
+    import altair as alt
+    import pandas as pd
+
+    rows = []
+    for split, c in curves.items():
+        for p in c.get("curve") or []:
+            rows.append({"threshold": p["threshold"], "net benefit": p["model"], "strategy": f"model, {split}"})
+            if split == "cv":
+                rows += [{"threshold": p["threshold"], "net benefit": p["treat_all"], "strategy": "treat all (cv)"},
+                         {"threshold": p["threshold"], "net benefit": p["treat_none"], "strategy": "treat none"}]
+    frame = pd.DataFrame(rows)
+    low = min(-0.05, float(frame["net benefit"].clip(lower=-1).min())) if len(frame) else -0.05
+    return alt.Chart(frame).mark_line().encode(
+        x=alt.X("threshold:Q", title="threshold probability"),
+        y=alt.Y("net benefit:Q", scale=alt.Scale(domain=[low, float(frame["net benefit"].max()) if len(frame) else 1])),
+        color=alt.Color("strategy:N"), tooltip=["strategy", "threshold", "net benefit"],
+    ).properties(width=WIDTH, height=300, title="Decision curve")

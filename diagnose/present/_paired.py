@@ -1,8 +1,13 @@
 """Text and Markdown of a paired comparison of two models on the same rows."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..paired import PairedComparison
 from ._tables import fmt, heading, table, text_and_markdown, warnings_section
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WORDS = {"b_better": "b is better", "a_better": "a is better", "no_difference_shown": "no difference shown",
          "equivalent": "equivalent within the margin"}
@@ -45,3 +50,24 @@ def paired_lines(c: PairedComparison, *, markdown: bool) -> str:
     parts += ["", f"**{verdict}**" if markdown else verdict]
     parts += warnings_section(data["warnings"], markdown)
     return "\n".join(parts) + "\n"
+
+
+def paired_frame(c: PairedComparison) -> pd.DataFrame:
+    """One row per split: the metric on a and b, b - a with its interval, McNemar's p, the verdict.
+
+    >>> import numpy as np
+    >>> from diagnose.ingest import Predictions
+    >>> from diagnose.paired import compare_splits
+    >>> y, ids = np.array([0, 1] * 50), np.arange(100)
+    >>> a = Predictions("binary", y, y_pred=np.where(ids % 4 == 0, 1 - y, y), ids=ids, classes=("0", "1"))
+    >>> paired_frame(compare_splits({"cv": a}, {"cv": a}, reps=0))[["split", "b - a", "verdict"]].values.tolist()
+    [['cv', 0.0, 'no difference shown']]
+    """
+    import pandas as pd
+
+    data = c.to_dict()
+    return pd.DataFrame([{"split": name, "rows": s["n"], f"a {data['metric']}": s["difference"]["a"],
+                          f"b {data['metric']}": s["difference"]["b"], "b - a": s["difference"]["estimate"],
+                          "ci_low": s["difference"]["ci_low"], "ci_high": s["difference"]["ci_high"],
+                          "McNemar p": None if s["mcnemar"] is None else s["mcnemar"]["p_value"],
+                          "verdict": WORDS[s["verdict"]]} for name, s in data["splits"].items()])

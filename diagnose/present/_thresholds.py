@@ -51,7 +51,22 @@ def threshold_lines(result: ThresholdResult, markdown: bool) -> list[str]:
         headers = ["label", *headers]
     if rows:
         lines.append(table(headers, rows, markdown=markdown))
+    if result.cost is not None:
+        lines += ["", *cost_lines(result, markdown)]
     return lines
+
+
+def cost_lines(result: ThresholdResult, markdown: bool) -> list[str]:
+    """Expected cost per row at the chosen threshold, at 0.5, and treating none or all."""
+    c = result.cost
+    assert c is not None
+    rows = [[what, fmt(cv), fmt(test)] for what, cv, test in (
+        ("chosen threshold", c.cv, c.test), (f"threshold {DEFAULT_THRESHOLD:g}", c.default_cv, c.default_test),
+        ("treat none", c.none_cv, c.none_test), ("treat all", c.all_cv, c.all_test))]
+    costs = c.costs
+    return [f"Expected cost per row (fp {costs.fp:g}, fn {costs.fn:g}, tp gain {costs.tp:g}, tn gain {costs.tn:g}; "
+            f"for calibrated scores the best threshold would be {fmt(costs.bayes_threshold)}):", "",
+            table(["at", "cv", "test"], rows, markdown=markdown)]
 
 
 @text_and_markdown(ThresholdResult)

@@ -20,6 +20,7 @@ _LAZY = {
     "cohort_table": "_error_analysis", "cv_and_test": "_error_analysis", "slices": "_error_analysis",
     "shift": "_error_analysis", "suspects": "_error_analysis", "tally": "_error_analysis",
     "load_rules": "_gate", "paired_judge": "_gate",
+    "CalibrationAdvice": "_calibration", "calibrate": "_calibration",
     "compare": "_paired", "compare_stored": "_paired",
     "report": "_report",
     "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
@@ -28,6 +29,7 @@ _LAZY = {
     "PreparedRun": "_submit", "prepare_run": "_submit", "submit_files": "_submit", "submit_prepared": "_submit",
 }
 if TYPE_CHECKING:
+    from ._calibration import CalibrationAdvice, calibrate
     from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
     from ._error_analysis import cohort_table, cv_and_test, shift, slices, suspects, tally
     from ._gate import load_rules, paired_judge
@@ -45,12 +47,11 @@ if TYPE_CHECKING:
     from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
 
 __all__ = [
-    "OVERVIEW_COLUMNS", "PreparedRun", "cohort_table", "compare", "compare_stored", "curve_runs", "cv_and_test",
-    "learning_curve",
-    "learning_curve_from_estimator", "learning_curve_from_store", "load_rules", "paired_judge", "prepare_run", "report",
-    "run_overview", "session", "shift", "slices", "submit_files", "submit_prepared", "suspects", "tally",
-    "tally_from_store",
-    "validation_curve", "validation_curve_from_store",
+    "OVERVIEW_COLUMNS", "CalibrationAdvice", "PreparedRun", "calibrate", "cohort_table", "compare", "compare_stored",
+    "curve_runs", "cv_and_test", "learning_curve", "learning_curve_from_estimator", "learning_curve_from_store",
+    "load_rules", "paired_judge", "prepare_run", "report", "run_overview", "session", "shift", "slices",
+    "submit_files", "submit_prepared", "suspects", "tally", "tally_from_store", "validation_curve",
+    "validation_curve_from_store",
 ]
 
 

@@ -10,6 +10,7 @@ curve, a cost interval of the bootstrap); the other rules' results and JSON are 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
@@ -20,6 +21,7 @@ from ..options import DEFAULT_CURVE_POINTS, DEFAULT_SEED, DEFAULT_THRESHOLD_RULE
 from ..values import Rendered, json_number
 from ._bootstrap import BootstrapInterval, bootstrap_threshold
 from ._costs import ThresholdCost
+from ._decision import DecisionCurve, decision_curve
 from ._rules import TIE_TOL, ThresholdRule
 from ._sweep import PRF, Sweep, metrics_at, pick_index, sweep
 
@@ -70,7 +72,8 @@ class ThresholdResult(Rendered):
     ``cv``/``test`` hold micro averages at those thresholds. ``message`` says why no
     threshold was chosen (a constraint nobody meets, no positives, multiclass argmax).
     ``cost``: the expected cost per row, for the cost rule only (``None`` and no JSON key
-    otherwise)."""
+    otherwise). ``decision_curve``: net benefit by threshold probability on cv and test (set by
+    :func:`choose_threshold` when the splits have scores; no JSON key otherwise)."""
 
     rule: str
     value: Optional[float] = None
@@ -83,6 +86,7 @@ class ThresholdResult(Rendered):
     message: Optional[str] = None
     labels: dict = field(default_factory=dict)
     cost: Optional[ThresholdCost] = None
+    decision_curve: Optional[Mapping[str, DecisionCurve]] = None
 
     def to_dict(self) -> dict:
         d = lambda v: None if v is None else v.to_dict()  # noqa: E731
@@ -93,6 +97,8 @@ class ThresholdResult(Rendered):
             out["cost"] = self.cost.to_dict()
         if self.labels:
             out["labels"] = {name: r.to_dict() for name, r in self.labels.items()}
+        if self.decision_curve is not None:
+            out["decision_curve"] = {split: c.to_dict() for split, c in self.decision_curve.items()}
         return out
 
 
@@ -194,6 +200,8 @@ def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = DEFAULT_THRES
         "and no test metrics are given at it; give test scores (y_score)")
     result = _choose(cv, test if use_test else None, rule=rule, bootstrap=bootstrap, seed=seed,
                      max_points=max_points)
+    curves = {"cv": cv, **({"test": test} if use_test else {})}
+    result = replace(result, decision_curve={split: decision_curve(pred) for split, pred in curves.items()})
     if note is None:
         return result
     return replace(result, message=f"{result.message}; {note}" if result.message else note)

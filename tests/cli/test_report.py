@@ -41,7 +41,9 @@ def test_text_report_is_a_readable_summary(sample_dir):
     assert "human (reference)" in out and "trivial: majority class of train" in out
     assert "Get more training examples" in out
     lines = [line for line in out.splitlines() if re.match(r"^(train|cv|test)\s+\d+\s+\S+\s+\[", line)]
-    assert len(lines) == 3
+    # the split errors, then the calibration of each split (ECE and its interval)
+    assert [line.split()[0] for line in lines] == ["train", "cv", "test"] * 2
+    assert out.index("Calibration") > out.index(lines[2])
 
 
 def test_markdown_report(sample_dir):

@@ -55,12 +55,12 @@ MIN_SCREENSHOT_BYTES = 10_000
 # page id (also the screenshot's name), address, title, expected texts, minimum number of charts
 PAGES = [
     pytest.param("diagnosis", "diagnosis?project=samples&run=high_variance", "Diagnosis",
-                 ["High variance", "What to try", "Where the error sits"], 1, id="diagnosis"),
+                 ["High variance", "What to try", "Where the error sits", "Calibration"], 2, id="diagnosis"),
     pytest.param("thresholds", "thresholds?project=samples&run=breast_cancer", "Thresholds",
                  ["Precision/recall curve", "At the slider's threshold", "Confusion matrix, cv",
-                  "The threshold chosen on cv"], 2, id="thresholds"),
+                  "The threshold chosen on cv", "Decision curve"], 3, id="thresholds"),
     pytest.param("runs", "runs?project=samples", "Runs",
-                 ["Compare two runs", "breast_cancer", "skewed"], 0, id="runs"),
+                 ["Compare two runs", "breast_cancer", "skewed", "Row by row"], 0, id="runs"),
     # the root address forwards to Runs
     pytest.param("root", "?project=digits-learning", "Runs", ["Compare two runs", "m=1078"], 0, id="root"),
     pytest.param("curves-learning", "curves?project=digits-learning", "Curves",
