@@ -1,0 +1,89 @@
+"""Calibration as users meet it: the report's section and its gates, diagnose calibrate and
+its files, and the bootstrap's normal limit on large splits against the exact resampling."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import diagnose
+from diagnose.calibration import Mapping, _bins, calibration
+from diagnose.cli import main
+from diagnose.gate import check
+from diagnose.ingest import Predictions
+
+
+def split(rng, n, power=1.0):
+    """Labels drawn from p; the scores are p pushed through sigmoid(power * logit(p))."""
+    p = rng.uniform(0.03, 0.97, n)
+    y = (rng.random(n) < p).astype(int)
+    return pd.DataFrame({"id": np.arange(n), "y_true": y, "y_score": 1 / (1 + ((1 - p) / p) ** power)})
+
+
+def test_the_normal_limit_bootstrap_agrees_with_resampling_rows(monkeypatch):
+    rng = np.random.default_rng(0)
+    n = 150_000
+    p = rng.beta(2, 5, n)
+    pred = Predictions("binary", (rng.random(n) < np.clip(1.2 * p, 0, 1)).astype(np.int8), p, classes=("0", "1"))
+    normal = calibration(pred, reps=300)
+    monkeypatch.setattr(_bins, "EXACT_BOOTSTRAP_ROWS", 10 ** 9)
+    exact = calibration(pred, reps=300)
+    assert normal.ece == exact.ece
+    width = exact.ece_ci_high - exact.ece_ci_low
+    assert abs(normal.ece_ci_low - exact.ece_ci_low) < 0.15 * width
+    assert abs(normal.ece_ci_high - exact.ece_ci_high) < 0.15 * width
+
+
+def test_gates_judge_the_test_ece_and_its_interval(tmp_path):
+    rng = np.random.default_rng(1)
+    frames = {name: split(rng, 3000, power=2.0) for name in ("train", "cv", "test")}
+    report = diagnose.report(**frames, baselines={"human": 0.1})
+    ece = report.to_dict()["calibration"]["test"]
+    assert ece["verdict"] == "overconfident" and ece["ece_ci_low"] < ece["ece"] < ece["ece_ci_high"]
+    limit = (ece["ece"] + ece["ece_ci_high"]) / 2  # above the estimate, below the interval's top
+    assert check(report, [f"calibration.test.ece <= {limit}"]).passed
+    strict = check(report, [f"calibration.test.ece <= {limit} [interval]"])
+    assert not strict.passed and "ci_high judged" in strict.rules[0].detail
+    assert check(report, ['calibration.test.verdict != "calibrated"']).passed
+
+
+def test_calibrate_writes_recalibrated_scores_and_a_mapping_that_reproduces_them(tmp_path):
+    rng = np.random.default_rng(2)
+    cv, test = split(rng, 5000, power=3.0), split(rng, 5000, power=3.0)
+    cv.to_csv(tmp_path / "cv.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    out = CliRunner().invoke(main, ["calibrate", "--cv", str(tmp_path / "cv.csv"), "--test", str(tmp_path / "test.csv"),
+                                    "-o", str(tmp_path / "fixed.csv"), "--save-mapping", str(tmp_path / "map.json"),
+                                    "--plot", str(tmp_path / "plot.html"), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    chosen = data["chosen"]
+    assert chosen in ("platt", "isotonic", "temperature") and data["recalibration"]["recommended"] == chosen
+    method = data["recalibration"]["methods"][chosen]
+    assert method["ece_after"] < method["ece_before"] / 2
+    assert data["calibration"]["test (recalibrated)"]["ece"] == pytest.approx(method["ece_after"])
+    fixed = pd.read_csv(tmp_path / "fixed.csv")
+    assert list(fixed.columns) == ["id", "y_true", "y_score"] and len(fixed) == len(test)
+    mapping = Mapping.from_dict(json.loads((tmp_path / "map.json").read_text()))
+    assert np.allclose(mapping.apply(test["y_score"].to_numpy()).reshape(-1), fixed["y_score"], atol=1e-12)
+    assert (tmp_path / "plot.html").read_text().count("Reliability diagram") >= 1
+
+
+def test_calibrate_without_a_recommendation_says_so(tmp_path):
+    rng = np.random.default_rng(3)
+    split(rng, 800).to_csv(tmp_path / "cv.csv", index=False)
+    split(rng, 800).to_csv(tmp_path / "test.csv", index=False)
+    args = ["calibrate", "--cv", str(tmp_path / "cv.csv"), "--test", str(tmp_path / "test.csv")]
+    shown = CliRunner().invoke(main, args)
+    # calibrated scores: no method improves test significantly
+    assert shown.exit_code == 0 and "No method is recommended" in shown.output
+    refused = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "fixed.csv")])
+    assert refused.exit_code == 2 and "name one with --method" in refused.output
+    assert not (tmp_path / "fixed.csv").exists()
+    named = CliRunner().invoke(main, [*args, "--method", "platt", "-o", str(tmp_path / "fixed.csv")])
+    assert named.exit_code == 0 and (tmp_path / "fixed.csv").exists()
+    missing = CliRunner().invoke(main, ["calibrate", "--cv", str(tmp_path / "cv.csv")])
+    assert missing.exit_code == 2 and "give --test" in missing.output
