@@ -52,11 +52,8 @@ def render(project: str, run: str) -> None:
         tally = data.tally(project, run)
         st.altair_chart(present.tally_chart(tally))
         st.dataframe(present.tally_frame(tally), hide_index=True)
-        notes = list(tally.notes)
-        if tally.finite_population_corrected:
-            notes.append(f"Intervals include the finite-population correction (the sample is {tally.reviewed} "
-                         f"of {tally.total_errors} errors).")
-        st.caption(f"{tally.reviewed} reviewed errors of {tally.total_errors} cv errors. " + " ".join(notes))
+        st.caption(ui.literal(f"{tally.reviewed} reviewed errors of {tally.total_errors} cv errors. "
+                              + " ".join(tally.notes)))
         for w in tally.warnings:
             st.warning(w)
 

@@ -2,8 +2,11 @@
 
 Each tagged row is a reviewed error. The categories are counted and ranked; with a sample,
 each count becomes an estimate over all cv errors: share of reviewed errors x total errors,
-with a Wilson interval on the share (and the finite-population correction when the sample
-is a large part of all errors).
+with an exact interval (hypergeometric: the review draws errors without replacement, so the
+finite-population correction is built in; Clopper-Pearson when the total is unknown),
+intervals that hold for the whole table at once (Bonferroni), an upper bound for any
+category nobody has tagged yet, and a warning when the top category cannot be told apart
+from the next ones. The statistics are in :mod:`._simultaneous`.
 """
 from __future__ import annotations
 
@@ -18,10 +21,15 @@ from ..ingest import Predictions, TaggedSample
 from ..metrics import Z95, wilson_bounds
 from ..values import Rendered, json_value
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
+from ._simultaneous import ALPHA, clopper_pearson, count_interval, mcnemar_p, unseen_upper, vs_top
 
 if TYPE_CHECKING:
     import pandas as pd
 
+HYPERGEOMETRIC = "hypergeometric_exact"
+CLOPPER_PEARSON = "clopper_pearson"
+CENSUS = "census"
+BONFERRONI = "bonferroni"
 SHARES_NOTE = "Shares may add up to more than 100%: a row can carry several categories."
 REDUCTION_NOTE = ("max_error_reduction: the most J_cv (fraction of cv rows in error) could fall "
                   "if every error of that category were fixed and no new error appeared "
@@ -43,6 +51,15 @@ class CategoryCount:
     max_error_reduction: float | None
     max_error_reduction_ci_low: float | None
     max_error_reduction_ci_high: float | None
+    # intervals that hold for every category of the table at once (Bonferroni)
+    share_sim_low: float | None = None
+    share_sim_high: float | None = None
+    estimated_sim_low: float | None = None
+    estimated_sim_high: float | None = None
+    max_error_reduction_sim_low: float | None = None
+    max_error_reduction_sim_high: float | None = None
+    # exact McNemar p-value against the top category (None for the top)
+    p_vs_top: float | None = None
 
     def to_dict(self) -> dict:
         return {k: json_value(v) for k, v in self.__dict__.items()}
@@ -60,6 +77,13 @@ class ErrorTally(Rendered):
     finite_population_corrected: bool
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=(SHARES_NOTE, REDUCTION_NOTE))
+    interval_method: str | None = None
+    simultaneous_method: str | None = None
+    unseen_share_upper: float | None = None
+    unseen_estimated_upper: float | None = None
+    unseen_max_error_reduction_upper: float | None = None
+    # the categories that could be the most frequent: the top and those not significantly rarer
+    top_candidates: tuple[str, ...] = ()
 
     def category(self, name: str) -> CategoryCount:
         for c in self.categories:
@@ -72,7 +96,12 @@ class ErrorTally(Rendered):
                 "cv_n": self.cv_n, "cv_error": (self.total_errors / self.cv_n
                                                 if self.total_errors is not None and self.cv_n else None),
                 "finite_population_corrected": self.finite_population_corrected,
+                "interval_method": self.interval_method, "simultaneous_method": self.simultaneous_method,
                 "categories": [c.to_dict() for c in self.categories],
+                "unseen_share_upper": json_value(self.unseen_share_upper),
+                "unseen_estimated_upper": json_value(self.unseen_estimated_upper),
+                "unseen_max_error_reduction_upper": json_value(self.unseen_max_error_reduction_upper),
+                "top_candidates": list(self.top_candidates),
                 "notes": list(self.notes), "warnings": list(self.warnings)}
 
 
@@ -96,6 +125,10 @@ def split_tags(tags: Sequence[str | None]) -> pd.DataFrame:
 def fpc_wilson(count: np.ndarray, n: int, population: int | None,
                z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson intervals for the shares ``count / n`` of a sample of ``n`` from ``population``.
+
+    The tally's intervals were these until they were found to cover too rarely in small
+    reviews (down to 80-90% for some shares: benchmarks/uncertainty_tally.py); it now uses
+    the exact intervals of ``count_interval`` (``_simultaneous``). Kept for its callers.
 
     With the finite-population correction the variance p(1-p)/n shrinks by (N-n)/(N-1):
     the Wilson interval is taken with that effective n; a census (n = N) is exact. With a
@@ -134,6 +167,11 @@ def tally_tags(tags: Iterable[str | None], *, total_errors: int | None = None,
     [('pharma', 2, 0.667, 20.0), ('image', 1, 0.333, 10.0), ('routing', 1, 0.333, 10.0)]
     >>> t.untagged, round(t.category("pharma").max_error_reduction, 2)
     (1, 0.2)
+    >>> p = t.category("pharma")
+    >>> p.estimated_ci_low, p.estimated_ci_high, p.estimated_sim_low, p.estimated_sim_high
+    (4.0, 29.0, 3.0, 29.0)
+    >>> round(t.unseen_share_upper, 3), t.top_candidates
+    (0.6, ('pharma', 'image', 'routing'))
     """
     tags = list(tags)
     long = split_tags(tags)
@@ -158,25 +196,111 @@ def tally_tags(tags: Iterable[str | None], *, total_errors: int | None = None,
     order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     names = [k for k, _ in order]
     count = np.array([v for _, v in order], dtype=np.int64)
-    share = count / reviewed if reviewed else np.zeros(0)
-    lo, hi = fpc_wilson(count, reviewed, total_errors) if reviewed else (share, share)
+    if not reviewed:
+        return ErrorTally(categories=(), reviewed=0, untagged=untagged, total_errors=total_errors, cv_n=cv_n,
+                          finite_population_corrected=False, warnings=tuple(warnings))
+    m = len(names)
+    share = count / reviewed
+    # the 95% interval, then the simultaneous one: of the count among all errors, or of the share
+    if total_errors is None:
+        shares = [*clopper_pearson(count, reviewed, ALPHA), *clopper_pearson(count, reviewed, ALPHA / m)]
+    else:
+        counts_ = [*count_interval(count, reviewed, total_errors, ALPHA),
+                   *count_interval(count, reviewed, total_errors, ALPHA / m)]
+        shares = [c / total_errors for c in counts_]
+    p_top, candidates = _ranking(long, names, None if total_errors is None else total_errors - reviewed)
     cats = []
     for i, name in enumerate(names):
-        est = est_lo = est_hi = red = red_lo = red_hi = None
+        est: list[float | None] = [None] * 5  # the estimate, then the bounds as above
+        red: list[float | None] = [None] * 5
         if total_errors is not None:
-            est, est_lo, est_hi = (float(share[i] * total_errors), float(lo[i] * total_errors),
-                                   float(hi[i] * total_errors))
+            values = [float(share[i] * total_errors)] + [float(c[i]) for c in counts_]
+            est[:] = values
             if cv_n:
-                red, red_lo, red_hi = est / cv_n, est_lo / cv_n, est_hi / cv_n
-        cats.append(CategoryCount(name=name, count=int(count[i]), share=float(share[i]),
-                                  share_ci_low=float(lo[i]), share_ci_high=float(hi[i]),
-                                  estimated_count=est, estimated_ci_low=est_lo, estimated_ci_high=est_hi,
-                                  max_error_reduction=red, max_error_reduction_ci_low=red_lo,
-                                  max_error_reduction_ci_high=red_hi))
-    fpc = total_errors is not None and reviewed > 0
+                red = [v / cv_n for v in values]
+        sh = [float(b[i]) for b in shares]
+        cats.append(CategoryCount(
+            name=name, count=int(count[i]), share=float(share[i]), share_ci_low=sh[0], share_ci_high=sh[1],
+            estimated_count=est[0], estimated_ci_low=est[1], estimated_ci_high=est[2],
+            max_error_reduction=red[0], max_error_reduction_ci_low=red[1], max_error_reduction_ci_high=red[2],
+            share_sim_low=sh[2], share_sim_high=sh[3], estimated_sim_low=est[3], estimated_sim_high=est[4],
+            max_error_reduction_sim_low=red[3], max_error_reduction_sim_high=red[4],
+            p_vs_top=None if np.isnan(p_top[i]) else float(p_top[i])))
+    unseen = unseen_upper(reviewed, total_errors)
+    unseen_est = None if total_errors is None else float(round(unseen * total_errors))
+    unseen_red = None if unseen_est is None or not cv_n else unseen_est / cv_n
+    method = CLOPPER_PEARSON if total_errors is None else CENSUS if total_errors == reviewed else HYPERGEOMETRIC
+    ranking = _ranking_note(method, candidates)  # first: it is the one to act on
+    notes = [*ranking, SHARES_NOTE, REDUCTION_NOTE, *_uncertainty_notes(method, reviewed, total_errors, m, unseen,
+                                                                         unseen_est)]
     return ErrorTally(categories=tuple(cats), reviewed=reviewed, untagged=untagged,
-                      total_errors=total_errors, cv_n=cv_n, finite_population_corrected=fpc,
-                      warnings=tuple(warnings))
+                      total_errors=total_errors, cv_n=cv_n, finite_population_corrected=total_errors is not None,
+                      warnings=tuple(warnings), notes=tuple(notes), interval_method=method,
+                      simultaneous_method=BONFERRONI, unseen_share_upper=unseen, unseen_estimated_upper=unseen_est,
+                      unseen_max_error_reduction_upper=unseen_red, top_candidates=tuple(candidates))
+
+
+def _ranking(long: pd.DataFrame, names: list[str], unreviewed: int | None) -> tuple[np.ndarray, list[str]]:
+    """The exact McNemar p-value of each category against the top one (NaN for the top), and
+    the categories that could be the most frequent (the top and those not significantly rarer)."""
+    rows = np.unique(long["row"].to_numpy(), return_inverse=True)[1]
+    cols = long["tag"].map({n: i for i, n in enumerate(names)}).to_numpy()
+    members = np.zeros((int(rows.max()) + 1, len(names)), dtype=bool)
+    members[rows, cols] = True
+    p = mcnemar_p(*vs_top(members), unreviewed=unreviewed)
+    p[0] = np.nan
+    return p, [names[0]] + [n for n, v in zip(names[1:], p[1:], strict=True) if v >= ALPHA]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g}%"
+
+
+def _uncertainty_notes(method: str, n: int, population: int | None, m: int, unseen: float,
+                       unseen_count: float | None) -> list[str]:
+    """What the intervals are, the bound for untagged categories, the simultaneous intervals."""
+    if method == CENSUS:
+        notes = [f"Every one of the {n} errors was reviewed: the counts are exact, with no sampling "
+                 "uncertainty, and a category nobody tagged has no error."]
+    else:
+        if method == HYPERGEOMETRIC:
+            notes = [f"95% intervals are exact: the {n} reviewed errors are drawn without replacement from the "
+                     f"{population}, so a category's count among them is hypergeometric (the finite-population "
+                     "correction is built in); each interval holds at least 95% of the time."]
+            among = f" (at most {unseen_count:.0f} of the {population})"
+        else:
+            notes = ["95% intervals are exact (Clopper-Pearson); the total number of errors is unknown, so they "
+                     "are about shares only."]
+            among = ""
+        how = ("exact, with the finite-population correction" if method == HYPERGEOMETRIC else "exact")
+        if n > 3:
+            how += f"; the rule of three, 3/{n}, gives {_pct(3 / n)}"
+        notes.append(f"A category no reviewer has tagged yet is at most {_pct(unseen)} of errors{among}: one-sided "
+                     f"95% upper bound ({how}).")
+    if m > 1:
+        notes.append(f"Simultaneous 95% intervals hold for all {m} categories at once at least 95% of the time "
+                     f"(Bonferroni: each exact interval at level 5%/{m}, valid however the categories overlap); "
+                     "use them to compare categories or to pick one from the table.")
+    return notes
+
+
+def _ranking_note(method: str, candidates: list[str]) -> list[str]:
+    """The note when the top category cannot be told apart from the next ones (none when it can)."""
+    k, shown = len(candidates), ", ".join(candidates)
+    if k < 2:
+        return []
+    if method == CENSUS:
+        return [f"The top {_count_words(k)} categories ({shown}) are tied."]
+    test = ("exact McNemar test on the reviewed rows that carry one of the two tags but not the other"
+            + (", with the finite-population correction" if method == HYPERGEOMETRIC else "") + ", 5% level")
+    if k > 2:
+        test = f"none of {', '.join(candidates[1:])} is significantly rarer than {candidates[0]}: " + test
+    return [f"The top {_count_words(k)} categories ({shown}) cannot be told apart with this review ({test}): "
+            "review more errors before choosing between them."]
+
+
+def _count_words(k: int) -> str:
+    return {2: "two", 3: "three", 4: "four", 5: "five"}.get(k, str(k))
 
 
 def tally_sample(sample: TaggedSample, *, cv: Predictions | None = None, total_errors: int | None = None,

@@ -27,7 +27,8 @@ def tally_lines(t: ErrorTally, *, markdown: bool) -> str:
         return "-" if lo is None else f"[{f(lo)}, {f(hi)}]"
 
     rows = [[c.name, c.count, pct(c.share), span(c.share_ci_low, c.share_ci_high, pct),
-             fmt(c.estimated_count, 5), span(c.estimated_ci_low, c.estimated_ci_high, lambda v: f"{v:.1f}"),
+             span(c.share_sim_low, c.share_sim_high, pct),
+             fmt(c.estimated_count, 5), span(c.estimated_ci_low, c.estimated_ci_high, lambda v: f"{v:.0f}"),
              fmt(c.max_error_reduction), span(c.max_error_reduction_ci_low, c.max_error_reduction_ci_high)]
             for c in t.categories]
     total = "unknown" if t.total_errors is None else str(t.total_errors)
@@ -36,14 +37,11 @@ def tally_lines(t: ErrorTally, *, markdown: bool) -> str:
         head += f" (cv n = {t.cv_n}"
         head += f", J_cv = {fmt(t.total_errors / t.cv_n)})" if t.total_errors is not None else ")"
     parts = [f"## {head}" if markdown else head, ""]
-    parts.append(table(["category", "count", "share", "95% interval", "est. count", "95% interval",
-                        "max error reduction", "95% interval"], rows, markdown=markdown))
+    parts.append(table(["category", "count", "share", "95% interval", "simultaneous 95%", "est. count",
+                        "95% interval", "max error reduction", "95% interval"], rows, markdown=markdown))
     bullet = "- " if markdown else ""
     parts += ["", f"{bullet}Untagged rows (not reviewed yet, not counted): {t.untagged}"]
     parts += [f"{bullet}{n}" for n in t.notes]
-    if t.finite_population_corrected:
-        parts.append(f"{bullet}Intervals include the finite-population correction (the sample is "
-                     f"{t.reviewed} of {t.total_errors} errors).")
     parts += warnings_section(t.warnings, markdown)
     return "\n".join(parts) + "\n"
 

@@ -1,8 +1,10 @@
-"""Error tally: splitting tags, counting categories, the Wilson-FPC interval, reading tagged files.
+"""Error tally: splitting tags, counting categories, the intervals, reading tagged files.
 
-Oracles: the textbook spam example (Ng), scipy's Wilson interval and a root-finding
-derivation of the score interval, hypergeometric simulation for coverage, and tag
-counts recomputed from the reviewed CSV file with pandas.
+Oracles: the textbook spam example (Ng), scipy's hypergeometric tails and Clopper-Pearson
+interval, scipy's Wilson interval and a root-finding derivation of the score interval (for
+the former Wilson-FPC interval, still public), hypergeometric simulation for coverage, and
+tag counts recomputed from the reviewed CSV file with pandas. The exact intervals, the
+simultaneous ones, the unseen bound and the ranking note: test_tally_uncertainty.py.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from scipy.optimize import brentq
-from scipy.stats import binomtest
+from scipy.stats import binomtest, hypergeom
 
 from diagnose.cli import main
 from diagnose.error_analysis import fpc_wilson, split_tags, tally_tags
@@ -72,15 +74,24 @@ def test_spam_sample_of_1000_errors_scales_up_with_fpc():
     t = tally_tags(spam_tags(), total_errors=1000, cv_n=5000)
     pharma = t.category("pharma")
     assert pharma.estimated_count == pytest.approx(210)
-    # finite-population correction: variance x (N - n) / (N - 1), i.e. n_eff = n (N-1)/(N-n)
-    low, high = score_interval(21, 100, 100 * 999 / 900)
-    assert pharma.estimated_ci_low == pytest.approx(1000 * low, rel=1e-9)
-    assert pharma.estimated_ci_high == pytest.approx(1000 * high, rel=1e-9)
-    # narrower than the plain Wilson interval (scipy), which ignores the finite population
-    plain = binomtest(21, 100).proportion_ci(method="wilson")
+    # the exact interval: the pharma counts among the 1,000 errors that a 21-of-100 review
+    # does not reject at 2.5% on either side (hypergeometric, so finite-population corrected)
+    assert (pharma.estimated_ci_low, pharma.estimated_ci_high) == (139, 298)
+    assert hypergeom.sf(20, 1000, 138, 100) < 0.025 <= hypergeom.sf(20, 1000, 139, 100)
+    assert hypergeom.cdf(21, 1000, 299, 100) < 0.025 <= hypergeom.cdf(21, 1000, 298, 100)
+    assert (pharma.max_error_reduction_ci_low, pharma.max_error_reduction_ci_high) == (139 / 5000, 298 / 5000)
+    # narrower than Clopper-Pearson's interval (scipy), which ignores the finite population
+    plain = binomtest(21, 100).proportion_ci(method="exact")
     assert 1000 * plain.low < pharma.estimated_ci_low < 210 < pharma.estimated_ci_high < 1000 * plain.high
     assert pharma.max_error_reduction == pytest.approx(210 / 5000)
-    assert t.finite_population_corrected
+    assert t.finite_population_corrected and t.interval_method == "hypergeometric_exact"
+
+
+def test_fpc_wilson_is_the_score_interval_with_the_correction():
+    # the tally's former interval, still public: variance x (N - n) / (N - 1), i.e. n_eff = n (N-1)/(N-n)
+    lo, hi = fpc_wilson(np.array([21]), 100, 1000)
+    low, high = score_interval(21, 100, 100 * 999 / 900)
+    assert lo[0] == pytest.approx(low, rel=1e-9) and hi[0] == pytest.approx(high, rel=1e-9)
 
 
 def test_plain_wilson_matches_scipy():
@@ -107,7 +118,8 @@ def test_fpc_interval_covers_true_count(sample):
 
 def test_estimated_count_interval_stays_within_what_is_possible():
     # 8 of 10 errors reviewed, 5 tagged 'other': between 5 and 7 of the 10 are 'other'
-    # (the Wilson interval with the correction alone gives about [4.6, 7.6])
+    # (the exact interval stays there by construction; Wilson with the correction alone gave
+    # about [4.6, 7.6])
     t = tally_tags(["other"] * 5 + ["a"] * 3 + [None] * 2, total_errors=10)
     other = t.category("other")
     assert other.estimated_count == pytest.approx(6.25)
