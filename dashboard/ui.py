@@ -136,8 +136,8 @@ def verdict_card(report: dict, *, title: str | None = None, numbers: bool = True
     """The verdict in large type, with the errors it rests on (``numbers``)."""
     verdict = report.get("verdict", "")
     words = VERDICT_TITLES.get(verdict, verdict.replace("_", " ").capitalize())
-    show = st.success if verdict == "good_fit" else st.warning
-    show(f"### {title + ': ' if title else ''}{words}")
+    show = st.success if verdict == "good_fit" else st.info if verdict == "inconclusive" else st.warning
+    show(f"### {literal(title) + ': ' if title else ''}{words}")
     if not numbers:
         return
     splits = report.get("splits", {})
@@ -147,4 +147,5 @@ def verdict_card(report: dict, *, title: str | None = None, numbers: bool = True
     for col, (label, value) in zip(cols, cells):
         col.metric(label, "—" if value is None else f"{value:.4g}")
     st.caption(f"metric: {report.get('metric', '?')}; a gap counts when it is above the tolerance and "
-               "outside noise (its 95% interval excludes 0)")
+               "outside noise (its 95% interval excludes 0), and is ruled out when its one-sided 95% upper "
+               "bound is below the tolerance; otherwise it is inconclusive")

@@ -136,7 +136,7 @@ def prepare(upload: Upload, *, max_mb: float):
     >>> f = io.BytesIO(b"y_true,y_score\\n" + b"0,0.2\\n1,0.7\\n" * 20); f.name = "preds.csv"
     >>> prepared, where = prepare(Upload("demo", " r1 ", {"train": f, "cv": f}, train_size="40"), max_mb=1)
     >>> prepared.report.verdict.verdict, where
-    ('good_fit', {'project': 'demo', 'run': 'r1', 'params': {}, 'train_size': 40})
+    ('inconclusive', {'project': 'demo', 'run': 'r1', 'params': {}, 'train_size': 40})
     """
     from diagnose.service import prepare_run
 
@@ -174,7 +174,7 @@ def store(engine, upload: Upload, *, max_mb: float):
     >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
     >>> summary, report = store(engine, Upload("demo", "r1", {"train": f, "cv": f}, params="C=10"), max_mb=1)
     >>> summary.run, summary.params, report.verdict.verdict
-    ('r1', {'C': 10}, 'good_fit')
+    ('r1', {'C': 10}, 'inconclusive')
     """
     from sqlalchemy.orm import Session
 

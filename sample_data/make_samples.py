@@ -10,6 +10,7 @@ of a few probabilities; no prediction changed when we tried 2 threads instead of
 Usage (from any directory)::
 
     python sample_data/make_samples.py
+    python sample_data/make_samples.py --readme-only   # only the README summary, from the files as stored
 
 The files are written next to this script.  At the end the script prints a summary table
 and rewrites the block between the ``<!-- summary:start -->`` / ``<!-- summary:end -->``
@@ -55,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 SEED = 0
 DECIMALS = 6
 Z95 = 1.959964
+Z95_ONE = 1.644854  # the one-sided 95% bound
 SPLITS = ("train", "cv", "test")
 
 LEARNING_SIZES = [50, 100, 200, 400, 800, 1078]  # 1078 = the whole digits training split
@@ -125,8 +127,13 @@ def tertile_bins(values: np.ndarray, labels: tuple[str, str, str]) -> np.ndarray
     return np.where(values <= q1, labels[0], np.where(values <= q2, labels[1], labels[2]))
 
 
+READ_ONLY = "--readme-only" in sys.argv  # recompute the README's summary from the files as they are
+
+
 def write_csv(df: pd.DataFrame, relpath: str) -> pd.DataFrame:
     path = HERE / relpath
+    if READ_ONLY:  # the stored file, not the freshly computed one (another BLAS may move a 6th decimal)
+        return pd.read_csv(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, lineterminator="\n")
     return df
@@ -171,29 +178,45 @@ def err_regression(df: pd.DataFrame) -> float:
 
 
 def verdict(j_train, j_cv, n_train, n_cv, reference, var_train=None, var_cv=None):
-    """The brief's rule.  var_* are per-sample variances (regression); else Bernoulli."""
+    """The verdict rule, written out here as a check on diagnose's own.  var_* are per-sample
+    variances (regression); else Bernoulli.  ``reference`` None: no baseline, bias not judged.
+
+    A gap counts when it is above the tolerance and its 95% lower bound is above 0; it is ruled
+    out when its one-sided 95% upper bound is below the tolerance; else it is inconclusive.
+    good_fit needs both gaps ruled out; with no gap counting and one undecided: inconclusive."""
     if var_train is None:
         var_train = j_train * (1 - j_train)
         var_cv = j_cv * (1 - j_cv)
-    tol = 0.1 * max(reference, j_train)
-    bias_gap = j_train - reference
+    judged = reference is not None
+    tol = 0.1 * max(reference if judged else 0.0, j_train)
+    bias_gap = j_train - reference if judged else float("nan")
     bias_se = np.sqrt(var_train / n_train)
     var_gap = j_cv - j_train
     var_se = np.sqrt(var_train / n_train + var_cv / n_cv)
-    bias = bias_gap > tol and bias_gap - Z95 * bias_se > 0
-    variance = var_gap > tol and var_gap - Z95 * var_se > 0
-    word = {
-        (False, False): "good_fit",
-        (True, False): "high_bias",
-        (False, True): "high_variance",
-        (True, True): "high_bias_high_variance",
-    }[(bool(bias), bool(variance))]
+
+    def status(gap, se):
+        if gap != gap:
+            return "no_reference"
+        if gap > tol and gap - Z95 * se > 0:
+            return "counts"
+        return "ruled_out" if gap + Z95_ONE * se < tol else "inconclusive"
+
+    bias, variance = status(bias_gap, bias_se), status(var_gap, var_se)
+    if "counts" in (bias, variance):
+        word = {(True, False): "high_bias", (False, True): "high_variance",
+                (True, True): "high_bias_high_variance"}[(bias == "counts", variance == "counts")]
+    else:
+        word = "good_fit" if bias == variance == "ruled_out" else "inconclusive"
     return {
         "reference": reference,
         "bias_gap": bias_gap,
         "bias_lo": bias_gap - Z95 * bias_se,
+        "bias_hi": bias_gap + Z95_ONE * bias_se,
+        "bias_status": bias,
         "var_gap": var_gap,
         "var_lo": var_gap - Z95 * var_se,
+        "var_hi": var_gap + Z95_ONE * var_se,
+        "var_status": variance,
         "tol": tol,
         "verdict": word,
     }
@@ -424,8 +447,8 @@ def case_diabetes():
         "diabetes_linear",
         lin_frames,
         err_regression,
-        0.0,
-        "none (judged against 0)",
+        None,
+        "none (bias not judged)",
         regression=True,
     )
 
@@ -571,6 +594,14 @@ def fmt(x: float) -> str:
     return f"{x:.4f}" if abs(x) < 10 else f"{x:.0f}"
 
 
+def gap(r: dict, name: str) -> str:
+    """A gap's cell: its value, its 95% range (two-sided low, one-sided high) and its status."""
+    if r[f"{name}_status"] == "no_reference":
+        return "not judged (no baseline)"
+    return (f"{fmt(r[name + '_gap'])} [{fmt(r[name + '_lo'])}, {fmt(r[name + '_hi'])}] "
+            f"{r[name + '_status'].replace('_', ' ')}")
+
+
 def summary_markdown() -> str:
     out = [
         "| case | n train/cv/test | J_train | J_cv | J_test | reference | bias gap | "
@@ -582,13 +613,14 @@ def summary_markdown() -> str:
         out.append(
             f"| `{r['case']}` | {n} | {fmt(r['j']['train'])} | {fmt(r['j']['cv'])} | "
             f"{fmt(r['j']['test'])} | {r['ref_note']} | "
-            f"{fmt(r['bias_gap'])} (95% low {fmt(r['bias_lo'])}) | "
-            f"{fmt(r['var_gap'])} (95% low {fmt(r['var_lo'])}) | **{r['verdict']}** |"
+            f"{gap(r, 'bias')} | {gap(r, 'var')} | **{r['verdict']}** |"
         )
     out.append("")
     out.append(
-        "A gap counts when it is > the tolerance 10% × max(reference, J_train) and its "
-        "95% lower bound is > 0. Tolerances: "
+        "A gap counts when it is > the tolerance 10% × max(reference, J_train) and its 95% lower "
+        "bound is > 0; it is ruled out when its one-sided 95% upper bound is below the tolerance; "
+        "otherwise it is inconclusive. Good fit needs both gaps ruled out. In brackets: the 95% lower "
+        "bound and the one-sided 95% upper bound. Tolerances: "
         + ", ".join(f"`{r['case']}` {fmt(r['tol'])}" for r in SUMMARY)
         + "."
     )

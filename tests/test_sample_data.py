@@ -9,13 +9,13 @@ from diagnose.cli.demo import SAMPLE_CASES, case_sources
 
 # case -> verdict, as written in sample_data/README.md
 PROMISED = {
-    "breast_cancer": "good_fit",
+    "breast_cancer": "inconclusive",
     "digits": "high_variance",
     "multilabel": "high_bias",
     "diabetes_poly": "high_variance",
     "high_bias": "high_bias",
     "high_variance": "high_variance",
-    "skewed": "good_fit",
+    "skewed": "inconclusive",
 }
 
 

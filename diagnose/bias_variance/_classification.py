@@ -5,14 +5,15 @@ The default decision is score >= 0.5 (binary, multi-label), the argmax (multicla
 ``y_pred``. Zero-division rule (scikit-learn's ``zero_division=0``): precision is 0 when
 nothing is predicted positive, recall 0 when there are no positives, F1 0 when both are
 0; a warning says so. Averages follow scikit-learn: multiclass macro and weighted
-averages run over the classes present in y_true or in the predictions; multi-label macro
-over every label, micro over all label decisions. Multi-label ``accuracy`` is the share
+averages run over the classes present in y_true or in the predictions on any row, rows of
+weight 0 included (such a class counts with precision, recall and F1 0, as in
+``precision_recall_fscore_support(..., sample_weight=w, zero_division=0)``); multi-label
+macro over every label, micro over all label decisions. Multi-label ``accuracy`` is the share
 of correct label decisions (1 - Hamming loss), matching the ``error_rate`` metric.
 Sample weights are honoured everywhere.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
@@ -21,11 +22,14 @@ import numpy as np
 from ..ingest import task_type
 from ..options import DEFAULT_SKEW_THRESHOLD
 from ..values import Rendered, json_number
+from ._paired_test import EXACT_MCNEMAR, PAIRED_Z, accuracy_vs_trivial
+from ._paired_test import mcnemar_p as mcnemar_p  # re-exported: the package's public name
 
 SKEW_THRESHOLD = DEFAULT_SKEW_THRESHOLD  # skewed when the minority share is below this
 TOP_CONFUSIONS = 10
 MAX_MATRIX_CLASSES = 50  # larger confusion matrices stay out of the JSON
 ALPHA = 0.05  # one-sided level of the accuracy-vs-trivial test
+TEST_WORDS = {EXACT_MCNEMAR: "McNemar", PAIRED_Z: "paired z-test, rows as units,"}
 
 
 def _div(a, b) -> np.ndarray:
@@ -56,6 +60,8 @@ class ClassTable:
     support: np.ndarray
     total: float
     confusion: Optional[np.ndarray] = None
+    observed: Optional[np.ndarray] = None  # multiclass: seen in y_true or predicted, any weight
+
 
     @property
     def precision(self) -> np.ndarray:
@@ -70,8 +76,12 @@ class ClassTable:
         return _div(2.0 * self.tp, self.predicted + self.support)
 
     def _present(self) -> np.ndarray:
+        """The classes averages run over: scikit-learn's labels (every label; multiclass: the
+        classes in y_true or the predictions, rows of weight 0 included)."""
         if task_type(self.task).multi_output:
             return np.ones(len(self.names), bool)
+        if self.observed is not None:
+            return self.observed
         return (self.support > 0) | (self.predicted > 0)
 
     def average(self, kind: str) -> dict:
@@ -137,8 +147,11 @@ def class_table(pred, *, split: Optional[str] = None) -> ClassTable:
         return ClassTable(split, "multilabel", tuple(names), w @ (y1 & d1), w @ d1, w @ y1, float(w.sum()))
     k = len(pred.classes)
     cm = np.bincount(y * k + d, weights=w, minlength=k * k).reshape(k, k)
+    observed = None
+    if pred.weight is not None:  # a class only on rows of weight 0 still counts (scikit-learn)
+        observed = (np.bincount(y, minlength=k) > 0) | (np.bincount(d, minlength=k) > 0)
     return ClassTable(split, "multiclass", tuple(pred.classes), np.diag(cm).copy(), cm.sum(axis=0),
-                      cm.sum(axis=1), float(w.sum()), cm)
+                      cm.sum(axis=1), float(w.sum()), cm, observed)
 
 
 @dataclass(frozen=True)
@@ -226,8 +239,10 @@ class PerClass(Rendered):
 @dataclass(frozen=True)
 class Skew(Rendered):
     """How skewed the classes are (on train), and whether the model's cv accuracy beats the
-    trivial classifier's (always the majority class of train) by more than noise
-    (one-sided exact McNemar test on the cv rows where exactly one of the two is right)."""
+    trivial classifier's (always the majority class of train) by more than noise: a
+    one-sided paired test on the cv rows, named by ``test``: ``exact_mcnemar`` (binary and
+    multiclass without weights) or ``paired_z`` (weights, multi-label; the row is the unit).
+    See :mod:`diagnose.bias_variance._paired_test`."""
 
     skewed: bool
     minority_share: float
@@ -238,32 +253,15 @@ class Skew(Rendered):
     p_value: float
     significant: bool
     warnings: tuple[str, ...] = ()
+    test: str = EXACT_MCNEMAR
 
     def to_dict(self) -> dict:
         return {"skewed": self.skewed, "minority_share": json_number(self.minority_share),
                 "minority_class": self.minority_class, "limit": self.limit,
                 "trivial_accuracy": json_number(self.trivial_accuracy),
                 "model_accuracy": json_number(self.model_accuracy),
-                "p_value": json_number(self.p_value), "significantly_better": self.significant,
-                "warnings": list(self.warnings)}
-
-
-def mcnemar_p(better: float, worse: float) -> float:
-    """One-sided p of ``better`` wins vs ``worse`` losses under a fair coin: the exact
-    binomial tail P(X >= better), X ~ Bin(better + worse, 1/2), in logs (no scipy import).
-
-    >>> round(mcnemar_p(3, 0), 3), round(mcnemar_p(10, 2), 4)
-    (0.125, 0.0193)
-    """
-    # weighted counts are rounded: the test needs whole discordant rows
-    b, n = int(round(better)), int(round(better + worse))
-    if n <= 0 or b <= 0:
-        return 1.0
-    i = np.arange(1, n + 1, dtype=np.float64)
-    log_choose = np.concatenate(([0.0], np.cumsum(np.log((n - i + 1) / i))))  # log C(n, k), k = 0..n
-    tail = log_choose[min(b, n):] - n * math.log(2.0)
-    top = tail.max()
-    return float(min(1.0, math.exp(top) * np.exp(tail - top).sum()))
+                "p_value": json_number(self.p_value), "test": self.test,
+                "significantly_better": self.significant, "warnings": list(self.warnings)}
 
 
 def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
@@ -310,7 +308,8 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
 
     trivial_acc = wsum(trivial_right) / total
     model_acc = wsum(model_right) / total
-    p = mcnemar_p(wsum(model_right & ~trivial_right), wsum(~model_right & trivial_right))
+    test = accuracy_vs_trivial(~model_right, ~trivial_right, cv.weight)
+    p = test.p_value
     significant = p < ALPHA and model_acc > trivial_acc
     skewed = bool(minority[j] < limit)
     warnings = []
@@ -318,7 +317,7 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
         why = ("on skewed data accuracy misleads: judge by precision, recall and F1"
                if skewed else "the model may not have learned anything useful")
         warnings.append(f"cv accuracy {model_acc:.4g} is not significantly better than the trivial "
-                        f"classifier's {trivial_acc:.4g} (always the majority class of train; McNemar "
-                        f"p = {p:.3g}): {why}")
+                        f"classifier's {trivial_acc:.4g} (always the majority class of train; "
+                        f"{TEST_WORDS[test.test]} p = {p:.3g}): {why}")
     return Skew(skewed, float(minority[j]), min_name, float(limit), trivial_acc, model_acc, p,
-                bool(significant), tuple(warnings))
+                bool(significant), tuple(warnings), test.test)

@@ -18,7 +18,7 @@ from ..metrics import (
 )
 from ..options import ReportOptions
 from ..values import Rendered, json_number
-from ._gaps import Gap, Verdict, diagnose_bias_variance
+from ._gaps import NO_BASELINE, Gap, Verdict, diagnose_bias_variance
 from ._sections import SECTIONS, Section
 
 TRIVIAL = "trivial"
@@ -104,10 +104,15 @@ def _json_rank(section: Section) -> int:
 
 
 def check_baselines(baselines: Mapping[str, float] | None, metric_name: str) -> dict[str, float]:
-    """The user's baselines as floats; a baseline that is no error level is bad usage.
+    """The user's baselines as floats; a baseline that is no error level of the metric is bad
+    usage (a rate metric's baseline lies in [0, 1]: 2 for 2% is refused with the fix).
 
     >>> check_baselines({"human": 0.02}, "error_rate")
     {'human': 0.02}
+    >>> check_baselines({"human": 2}, "error_rate")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: baseline human=2 looks like a percentage: ... give 0.02
     """
     out = {}
     for name, value in (baselines or {}).items():
@@ -117,8 +122,17 @@ def check_baselines(baselines: Mapping[str, float] | None, metric_name: str) -> 
             number = math.nan
         if not math.isfinite(number) or number < 0:
             raise UsageError(f"baseline '{name}' must be a non-negative number in the {metric_name} metric")
+        if number > 1 and metric_name in RATE_METRICS:
+            hint = f"; give {number / 100:g}" if number <= 100 else ""
+            raise UsageError(f"baseline {name}={value:g} looks like a percentage: the {metric_name} metric is a "
+                             f"rate in [0, 1]{hint}" if isinstance(value, (int, float)) else
+                             f"baseline {name}={value} is above 1, but the {metric_name} metric is a rate in [0, 1]")
         out[name] = number
     return out
+
+
+# metrics whose value is a share of rows (or of decisions) in [0, 1]
+RATE_METRICS = ("error_rate",)
 
 
 def build_report(
@@ -164,7 +178,9 @@ def build_report(
         ref_name, reference, reference_se = None, None, 0.0
     verdict = diagnose_bias_variance(errors, reference=reference, reference_name=ref_name,
                                      reference_se=reference_se, tolerance=opts.gap_tolerance)
-    warnings = list(splits.warnings) + list(verdict.warnings)
+    # the missing baseline first: it changes how every other line reads
+    first = [w for w in verdict.warnings if w == NO_BASELINE]
+    warnings = first + list(splits.warnings) + [w for w in verdict.warnings if w != NO_BASELINE]
     if errors["cv"].error >= trivial.error:
         warnings.append(
             f"J_cv ({errors['cv'].error:.4g}) is no better than the trivial baseline "

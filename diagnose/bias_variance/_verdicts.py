@@ -19,8 +19,8 @@ BIAS_REMEDIES = (
     "Try a larger model (more layers, units or trees)",
 )
 GOOD_FIT_ADVICE = (
-    "No material, significant bias or variance gap: confirm on the test split, then look "
-    "at error categories (diagnose errors) for the next gains",
+    "Bias and variance gaps are both shown to be below the tolerance: confirm on the test split, "
+    "then look at error categories (diagnose errors) for the next gains",
 )
 
 
@@ -35,8 +35,8 @@ class VerdictWord:
 
 
 WORDS: dict[str, VerdictWord] = {w.name: w for w in (
-    VerdictWord("good_fit", "Good fit", "Good fit: no material, significant bias or variance problem.",
-                GOOD_FIT_ADVICE),
+    VerdictWord("good_fit", "Good fit", "Good fit: the bias and variance gaps are both shown to be below the "
+                "tolerance.", GOOD_FIT_ADVICE),
     VerdictWord("high_bias", "High bias",
                 "High bias: the model underfits; training error sits well above the reference.", BIAS_REMEDIES),
     VerdictWord("high_variance", "High variance",
@@ -45,6 +45,9 @@ WORDS: dict[str, VerdictWord] = {w.name: w for w in (
     VerdictWord("high_bias_high_variance", "High bias and high variance",
                 "High bias and high variance: training error is above the reference and cv error is well "
                 "above training error.", BIAS_REMEDIES + VARIANCE_REMEDIES),
+    VerdictWord("inconclusive", "Inconclusive",
+                "Inconclusive: no gap counts, but the data cannot rule out a gap above the tolerance either.",
+                ()),
 )}
 VERDICTS = tuple(WORDS)
 VERDICT_WORDS = {name: w.meaning for name, w in WORDS.items()}  # word -> one sentence

@@ -14,14 +14,23 @@ GAP_STEPS = (("bias", "baseline", "J_train"), ("variance", "J_train", "J_cv"), (
 
 
 def detail_status(detail: Mapping[str, Any] | None) -> str:
-    """How a stored gap fared (its ``gap_details`` entry): counts, within noise, below tolerance.
+    """How a stored gap fared (its ``gap_details`` entry): counts, ruled_out, inconclusive or
+    no_reference; for a run stored before gaps had a status, worked out from its interval.
 
-    >>> detail_status({"counted": False, "material": True})
-    'within noise'
+    >>> detail_status({"counted": False, "material": False, "value": 0.01, "ci_low": -0.01, "ci_high": 0.03,
+    ...                "tolerance": 0.05})
+    'ruled_out'
     """
     if not detail:
         return ""
-    return gap_status(bool(detail.get("counted")), bool(detail.get("material")))
+    if detail.get("status"):
+        return str(detail["status"])
+    keys = ("value", "ci_low", "ci_high", "tolerance")
+    ruled_out = False
+    if all(isinstance(detail.get(k), (int, float)) for k in keys):
+        se = (detail["ci_high"] - detail["ci_low"]) / (2 * 1.959964)
+        ruled_out = detail["value"] + 1.644854 * se < detail["tolerance"]
+    return gap_status(bool(detail.get("counted")), bool(detail.get("material")), ruled_out)
 
 
 def levels_frame(report: Mapping[str, Any]) -> pd.DataFrame:
@@ -53,7 +62,7 @@ def gaps_frame(report: Mapping[str, Any]) -> pd.DataFrame:
     >>> r = {"reference": 0.01, "splits": {"train": {"error": 0.02}, "cv": {"error": 0.1}},
     ...      "gaps": {"bias": 0.01, "variance": 0.08}, "gap_details": {"variance": {"counted": True}}}
     >>> gaps_frame(r)[["gap", "start", "end", "status"]].values.tolist()
-    [['bias', 0.01, 0.02, 'below tolerance'], ['variance', 0.02, 0.1, 'counts']]
+    [['bias', 0.01, 0.02, 'inconclusive'], ['variance', 0.02, 0.1, 'counts']]
     """
     import pandas as pd
 
@@ -65,7 +74,7 @@ def gaps_frame(report: Mapping[str, Any]) -> pd.DataFrame:
         if value is None or low not in levels or high not in levels:
             continue
         rows.append({"gap": gap, "at": high, "start": levels[low], "end": levels[high], "value": value,
-                     "status": detail_status(details.get(gap)) or "below tolerance",
+                     "status": detail_status(details.get(gap)) or "inconclusive",
                      "label": f"{gap} gap {value:+.4g}"})
     return pd.DataFrame(rows, columns=["gap", "at", "start", "end", "value", "status", "label"])
 
@@ -114,8 +123,9 @@ def gap_table(report: Mapping[str, Any]) -> pd.DataFrame:
             continue
         rows.append({"gap": gap, "value": d.get("value"), "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high"),
                      "tolerance": d.get("tolerance"), "status": detail_status(d),
-                     "samples needed": d.get("samples_needed")})
-    return pd.DataFrame(rows, columns=["gap", "value", "ci_low", "ci_high", "tolerance", "status", "samples needed"])
+                     "samples needed": d.get("samples_needed"), "of them new": d.get("samples_needed_more")})
+    return pd.DataFrame(rows, columns=["gap", "value", "ci_low", "ci_high", "tolerance", "status", "samples needed",
+                                       "of them new"])
 
 
 def readable(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:

@@ -30,10 +30,18 @@ def _baseline_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
+def _reference_line(report: Report, *, markdown: bool) -> str:
+    v = report.verdict
+    if v.reference != v.reference:  # NaN: no baseline, bias not judged
+        return ("**No baseline: bias is not judged.** " if markdown else "No baseline: bias is not judged. ") + \
+            "Give a human-level or competitor error (--baseline human=0.05)."
+    return f"Reference level: {f'**{fmt(v.reference)}**' if markdown else fmt(v.reference)} ({v.reference_name})"
+
+
 def gap_rows(gaps: Mapping[str, Gap]) -> list[list[Any]]:
     """One table row per gap: name, value, interval, tolerance and how it fared."""
-    return [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, g.status]
-            for name, g in gaps.items()]
+    return [[name, g.value, f"[{fmt(g.ci_low)}, {fmt(g.ci_high)}]", g.tolerance, g.status] if g.judged else
+            [name, "-", "-", g.tolerance, g.status] for name, g in gaps.items()]
 
 
 def _sections(report: Report, *, markdown: bool) -> list[str]:
@@ -60,7 +68,7 @@ def report_text(report: Report) -> str:
         "",
         table(["baseline", report.metric], _baseline_rows(report)),
         "",
-        f"Reference level: {fmt(v.reference)} ({v.reference_name})",
+        _reference_line(report, markdown=False),
         "",
         table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows(report.verdict.gaps)),
         "",
@@ -88,7 +96,7 @@ def report_markdown(report: Report) -> str:
         "",
         table(["baseline", report.metric], _baseline_rows(report), markdown=True),
         "",
-        f"Reference level: **{fmt(v.reference)}** ({v.reference_name})",
+        _reference_line(report, markdown=True),
         "",
         table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows(report.verdict.gaps), markdown=True),
         "",
@@ -152,6 +160,8 @@ def skew_section(s: Skew, *, markdown: bool) -> str:
 def _skew_line(s: Skew) -> str:
     state = "skewed" if s.skewed else "not skewed"
     better = "significantly better" if s.significant else "NOT significantly better"
+    # the test the p comes from: exact McNemar, or the paired z-test with rows as units
+    test = "McNemar p" if s.test == "exact_mcnemar" else "paired z-test, rows as units, p"
     return (f"Classes are {state}: minority {s.minority_class!r} is {fmt(s.minority_share)} of train "
             f"(limit {fmt(s.limit)}). cv accuracy {fmt(s.model_accuracy)} vs the trivial "
-            f"classifier's {fmt(s.trivial_accuracy)}: {better} (McNemar p = {fmt(s.p_value)}).")
+            f"classifier's {fmt(s.trivial_accuracy)}: {better} ({test} = {fmt(s.p_value)}).")

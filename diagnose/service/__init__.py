@@ -3,8 +3,8 @@
 (``diagnose.report``, ``diagnose.learning_curve``, ...) call these.
 
 >>> import pandas as pd
->>> t = pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [0.1, 0.9] * 50})
->>> report(train=t, cv=t, baselines={"human": 0.0}).verdict.verdict
+>>> t = pd.DataFrame({"y_true": [0, 1] * 5000, "y_score": [0.1, 0.9] * 4500 + [0.9, 0.1] * 500})
+>>> report(train=t, cv=t, baselines={"human": 0.1}).verdict.verdict  # 10% wrong, as a person would be
 'good_fit'
 """
 from __future__ import annotations

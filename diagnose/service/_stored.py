@@ -83,7 +83,7 @@ def learning_curve_from_store(session: Session, project: str, *, runs: Sequence[
     ...     _ = [submit_files(s, project="demo", run=f"m={m}", train=t, cv=t, train_size=m) for m in (20, 40)]
     ...     curve = learning_curve_from_store(s, "demo")
     >>> [p.value for p in curve.points], curve.verdict
-    ([20, 40], 'good_fit')
+    ([20, 40], 'inconclusive')
     """
     tables = curve_tables(session, project, by="train_size", runs=runs, splits=("train", "cv"))
     if baselines is None:  # those of the runs on the curve, not of the project's other runs
@@ -141,7 +141,7 @@ def run_overview(session: Session, project: str) -> pd.DataFrame:
     >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
     ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t, baselines={"human": 0.0})
     ...     run_overview(s, "demo")[["run", "verdict", "J_cv", "bias gap"]].values.tolist()
-    [['r1', 'good_fit', 0.0, 0.0]]
+    [['r1', 'inconclusive', 0.0, 0.0]]
     """
     import pandas as pd
 

@@ -43,7 +43,7 @@ def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping
     >>> import pandas as pd
     >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
     >>> prepare_run(t, t, baselines={"human": 0.0}).report.verdict.verdict
-    'good_fit'
+    'inconclusive'
     """
     opts = ReportOptions.of(options, **overrides)
     splits = load_splits(train, cv, test, data=data, options=opts)
@@ -94,7 +94,7 @@ def submit_files(session: Session, *, project: str, run: str, params: Mapping[st
     >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
     >>> with Session(engine) as s, s.begin():
     ...     submit_files(s, project="demo", run="r1", train=t, cv=t).verdict
-    'good_fit'
+    'inconclusive'
     """
     prepared = prepare_run(**sources)
     return submit_prepared(session, prepared, project=project, run=run, params=params, train_size=train_size)

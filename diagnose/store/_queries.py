@@ -57,7 +57,7 @@ def get_run(session: Session, project: str, run: str) -> StoredRun:
     ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t, baselines={"human": 0.01})
     ...     stored = get_run(s, "demo", "r1")
     >>> stored.report["verdict"], stored.baselines, [sub.split for sub in stored.submissions]
-    ('good_fit', {'human': 0.01}, ['train', 'cv'])
+    ('inconclusive', {'human': 0.01}, ['train', 'cv'])
     """
     return _stored(session, run_row(session, project, run), project)
 
@@ -71,7 +71,7 @@ def stored_reports(session: Session, project: str) -> list[tuple[RunSummary, dic
     >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
     ...     _ = [submit_files(s, project="demo", run=run, train=t, cv=t) for run in ("r1", "r2")]
     ...     [(summary.run, report["verdict"]) for summary, report in stored_reports(s, "demo")]
-    [('r1', 'good_fit'), ('r2', 'good_fit')]
+    [('r1', 'inconclusive'), ('r2', 'inconclusive')]
     """
     project_id = find_project(session, project, create=False)
     rows = session.execute(select(Run, StoredReport.data)

@@ -19,7 +19,7 @@ the frozen values of :mod:`diagnose.store` (``RunSummary``, ``StoredRun``); read
 >>> with Session(engine) as s, s.begin():
 ...     submit_run(s, project="demo", run="r1", splits=splits,
 ...                report=build_report(splits, baselines={"human": 0.05})).verdict
-'good_fit'
+'inconclusive'
 >>> with Session(engine) as s:
 ...     [r.run for r in list_runs(s, "demo")], get_run(s, "demo", "r1").baselines
 (['r1'], {'human': 0.05})
@@ -76,7 +76,7 @@ def submit_run(
     >>> splits = ingest.load_splits(*[pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})] * 2)
     >>> with service.session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
     ...     submit_run(s, project="demo", run="r1", splits=splits, report=bias_variance.build_report(splits)).verdict
-    'good_fit'
+    'inconclusive'
     """
     if not project or not run:
         raise UsageError("a project name and a run name are needed")

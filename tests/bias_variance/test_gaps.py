@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binomtest, norm
+from scipy.stats import norm
 
 import diagnose
 from diagnose.bias_variance import BIAS_REMEDIES, VARIANCE_REMEDIES
@@ -56,42 +56,60 @@ def test_reference_is_the_lowest_user_baseline():
     assert "trivial" in r.baselines and r.baselines["trivial"] == pytest.approx(0.5)
 
 
-def test_no_baseline_judges_against_zero_and_warns():
+def test_no_baseline_leaves_bias_unjudged_and_says_so_first():
     r = diagnose.report(train=with_error_rate(0.15), cv=with_error_rate(0.155))
-    assert r.reference == 0
-    assert r.verdict.verdict == "high_bias"
-    assert any("No baseline" in w for w in r.warnings)
+    assert r.reference != r.reference  # NaN: no reference level
+    assert r.gaps["bias"].status == "no_reference" and not r.gaps["bias"].counted
+    assert r.to_dict()["gaps"]["bias"] is None and r.to_dict()["gap_details"]["bias"]["status"] == "no_reference"
+    # the variance gap is ruled out, but bias is unknown: no good fit, and no bias remedy
+    assert r.gaps["variance"].status == "ruled_out"
+    assert r.verdict.verdict == "inconclusive"
+    assert not set(BIAS_REMEDIES) & set(r.recommendations)
+    assert r.warnings[0].startswith("No baseline was given")
+    assert r.to_text().index("No baseline: bias is not judged") < r.to_text().index("Verdict")
 
 
-def test_material_but_noisy_gap_does_not_count_and_says_how_many_samples():
-    # 10% on 2,000 train rows vs 14% on 100 cv rows: 4 points is material but within noise
-    r = diagnose.report(train=with_error_rate(0.10, 2000), cv=with_error_rate(0.14, 100),
+def test_a_material_but_noisy_gap_is_inconclusive_and_says_how_many_rows_decide_it():
+    # 10% on 200,000 train rows vs 14% on 100 cv rows: 4 points is material but within noise
+    r = diagnose.report(train=with_error_rate(0.10, 200_000), cv=with_error_rate(0.14, 100),
                         baselines={"human": 0.10})
     gap = r.gaps["variance"]
-    assert gap.material and not gap.significant and not gap.counted
-    assert r.verdict.verdict == "good_fit"
-    # a two-proportion z-test at n_cv = samples_needed should just reach significance (and one
-    # cv sample fewer should not). J_train's standard error is its Wilson interval's half-width / z
-    # (scipy's Wilson interval); the cv rate's per-sample variance is p (1 - p)
+    assert gap.material and not gap.significant and gap.status == "inconclusive"
+    assert r.verdict.verdict == "inconclusive"
+    # power: n_cv so that a gap of the tolerance (0.01) is found with 80% power at alpha 0.05,
+    # sqrt(var_train + p (1 - p) / n) <= tol / (z_0.975 + z_0.8), and n - 1 rows would not do
     n = gap.samples_needed
-    assert n is not None and n > 100
-    z = norm.ppf(0.975)
-    train_ci = binomtest(200, 2000).proportion_ci(method="wilson")
-    train_var = ((train_ci.high - train_ci.low) / (2 * z)) ** 2
+    se_train = r.splits["train"].se
+    target = gap.tolerance / (norm.ppf(0.975) + norm.ppf(0.8))
+    cv_var = r.splits["cv"].loss_variance
 
-    def z_score(n_cv):
-        return 0.04 / np.sqrt(train_var + 0.14 * 0.86 / n_cv)
+    def se(n_cv):
+        return np.sqrt(se_train ** 2 + cv_var / n_cv)
 
-    assert z_score(n) > z >= z_score(n - 1)
+    assert se(n) <= target < se(n - 1)
+    assert gap.samples_needed_more == n - 100
     warning = next(w for w in r.warnings if "variance gap" in w)
-    assert f"{n:,} cv samples" in warning
+    assert f"about {n:,} cv rows in all ({n - 100:,} more)" in warning
+    assert any(f"{n:,} cv rows in all" in line for line in r.recommendations)
 
 
-def test_train_split_too_small_to_settle_is_said():
+def test_ruled_out_is_the_upper_one_sided_bound_below_the_tolerance():
+    r = diagnose.report(train=with_error_rate(0.108), cv=with_error_rate(0.110), baselines={"human": 0.106})
+    gap = r.gaps["variance"]
+    upper = gap.value + norm.ppf(0.95) * gap.se
+    assert gap.upper_bound == pytest.approx(upper) and upper < gap.tolerance and gap.status == "ruled_out"
+    assert r.to_dict()["gap_details"]["variance"]["upper_bound"] == pytest.approx(upper)
+
+
+def test_when_cv_alone_cannot_decide_rows_in_each_of_train_and_cv_are_suggested():
     r = diagnose.report(train=with_error_rate(0.10, 100), cv=with_error_rate(0.14, 100),
                         baselines={"human": 0.10})
-    assert r.gaps["variance"].samples_needed is None
-    assert any("train split is too small" in w for w in r.warnings)
+    gap = r.gaps["variance"]
+    assert gap.samples_needed_split == "train and cv"
+    target = gap.tolerance / (norm.ppf(0.975) + norm.ppf(0.8))
+    per_row = r.splits["train"].loss_variance + r.splits["cv"].loss_variance
+    assert np.sqrt(per_row / gap.samples_needed) <= target < np.sqrt(per_row / (gap.samples_needed - 1))
+    assert any("rows in each of train and cv in all" in w for w in r.warnings)
 
 
 def test_tolerance_can_be_made_absolute():
@@ -126,3 +144,18 @@ def test_regression_verdict_uses_half_mse():
 def test_negative_tolerance_is_refused():
     with pytest.raises(diagnose.UsageError, match="tolerance must be a number >= 0"):
         Tolerance(relative=-1)
+
+
+def test_gaps_are_significant_by_holm_over_the_report():
+    r = diagnose.report(train=with_error_rate(0.10, 5000), cv=with_error_rate(0.115, 5000),
+                        test=with_error_rate(0.13, 5000), baselines={"human": 0.095})
+    gaps = [r.gaps[name] for name in ("bias", "variance", "test")]
+    p = [norm.sf(g.value / g.se) for g in gaps]
+    assert [g.p_value for g in gaps] == pytest.approx(p)
+    # Holm's step-down at 5%: the i-th smallest p against 0.05 / (3 - i), stopping at the first miss
+    order = np.argsort(p)
+    expected, going = {}, True
+    for i, k in enumerate(order):
+        going = going and p[k] < 0.05 / (3 - i)
+        expected[k] = going
+    assert [g.significant for g in gaps] == [expected[k] for k in range(3)]

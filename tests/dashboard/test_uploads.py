@@ -62,7 +62,7 @@ def test_store_is_one_transaction(sqlite_url, sample_dir):
     files = {s: _file(folder / f"{s}.csv") for s in ("train", "cv", "test")}
     upload = uploads.Upload(project="p", run="r", files=files, baselines="human=0.02", train_size="341")
     summary, report = uploads.store(engine, upload, max_mb=10)
-    assert (summary.run, summary.train_size, report.verdict.verdict) == ("r", 341, "good_fit")
+    assert (summary.run, summary.train_size, report.verdict.verdict) == ("r", 341, "inconclusive")
     with Session(engine) as s:
         stored = store.get_run(s, "p", "r")
     assert [sub.source for sub in stored.submissions] == ["train.csv", "cv.csv", "test.csv"]
