@@ -8,8 +8,10 @@ variance sides. Reading runs from files is :mod:`diagnose.service`'s ``learning_
 and ``validation_curve``.
 
 >>> import numpy as np
->>> fit_power_law(np.array([100, 200, 400]), np.array([0.3, 0.2, 0.15]), target=0.1).status
-'reachable'
+>>> m = np.array([100, 200, 400, 800])
+>>> fit = fit_power_law(m, [0.3, 0.2, 0.15, 0.125], se=[0.01, 0.01, 0.008, 0.006], target=0.12)
+>>> fit.status, fit.asymptote_ci[0] < fit.c < fit.asymptote_ci[1]
+('cannot_tell', True)
 """
 from __future__ import annotations
 

@@ -43,6 +43,8 @@ LEARNING_ADVICE = {
                                "narrows the gap but cannot bring J_train down; change the model too",
     "good_fit": "J_cv is close to J_train and to the reference: more data buys little; "
                 "look at error categories (diagnose errors) for the next gains",
+    "inconclusive": "At the largest training set the data cannot tell whether a gap remains: "
+                    "more cv (and train) rows would decide it",
 }
 
 
@@ -129,15 +131,15 @@ def build_learning_curve(
     remedies = [LEARNING_ADVICE[word], *(verdict.recommendations if word != "good_fit" else ())]
 
     extrapolation = None
-    if target is None:
-        target = verdict.reference + tol
+    if target is None:  # without a baseline, within the tolerance of zero
+        target = (verdict.reference if verdict.reference == verdict.reference else 0.0) + tol
     if len(points) >= MIN_POINTS:
         sizes = np.array([p.value for p in points], dtype=np.float64)
         cv = np.array([p.cv.error for p in points])
         se = np.array([p.cv.se for p in points])
         extrapolation = fit_power_law(sizes, cv, se=se if np.all(se > 0) else None, target=target)
         warnings += [f"extrapolation: {c}" for c in extrapolation.caveats]
-        if more_data_helps and extrapolation.status in ("reachable", "unreachable"):
+        if more_data_helps and extrapolation.status in ("reachable", "unreachable", "cannot_tell", "flat"):
             remedies.insert(1, f"Extrapolation: {extrapolation.message}")
     else:
         warnings.append(f"no extrapolation: it needs runs at {MIN_POINTS} or more training-set "

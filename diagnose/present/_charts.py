@@ -47,7 +47,10 @@ def curve_chart(curve) -> alt.LayerChart:
     x = alt.X(f"{key}:{'Q' if numeric else 'O'}", title=title,
               scale=alt.Scale(type="log") if wide else alt.Undefined)
     y = alt.Y("error:Q", title=f"J ({curve.metric})")
-    curves = ["train", "cv"] + (["extrapolated cv"] if getattr(curve, "extrapolation", None) else [])
+    ex = getattr(curve, "extrapolation", None)
+    # a flat curve is not extrapolated: more data is not shown to help
+    extrapolated = ex is not None and ex.status != "flat"
+    curves = ["train", "cv"] + (["extrapolated cv"] if extrapolated else [])
     # the legend takes the bands' opacity unless told otherwise, which makes it hard to read
     color = alt.Color("curve:N", title="curve", scale=alt.Scale(domain=curves),
                       legend=alt.Legend(symbolOpacity=1))
@@ -60,14 +63,18 @@ def curve_chart(curve) -> alt.LayerChart:
     if curve.kind == "learning":
         layers.append(alt.Chart(pd.DataFrame({"error": [curve.reference], "label": [curve.reference_name]}))
                       .mark_rule(strokeDash=[4, 4], color="gray").encode(y="error:Q", tooltip=["label"]))
-        ex = curve.extrapolation
-        if ex is not None:
+        if ex is not None and extrapolated:
             sizes = frame[key].astype(float)
             upper = sizes.max() * 3
             if ex.m_target is not None and ex.status == "reachable":
                 upper = min(max(upper, ex.m_target * 1.1), sizes.max() * 10)
-            m = np.geomspace(sizes.min(), upper, 60)
+            m = np.geomspace(sizes.min(), upper, 40)
             fit = pd.DataFrame({key: m, "error": ex.predict(m), "curve": "extrapolated cv"})
+            band = ex.band(m)  # the 95% profile-likelihood band of the fitted curve
+            if band is not None:
+                fit["ci_low"], fit["ci_high"] = band
+                layers.append(alt.Chart(fit).mark_area(opacity=0.12).encode(
+                    x=x, y=alt.Y("ci_low:Q", title=f"J ({curve.metric})"), y2="ci_high:Q", color=color))
             layers.append(alt.Chart(fit).mark_line(strokeDash=[6, 3]).encode(x=x, y=y, color=color))
     else:
         chosen = pd.DataFrame({key: [curve.chosen], "label": [f"chosen {curve.param} = {curve.chosen}"]})
@@ -101,7 +108,8 @@ def levels_chart(report: Mapping[str, Any]) -> alt.LayerChart:
     ]
     if not gaps.empty:
         color = alt.Color("status:N", title="gap", scale=alt.Scale(
-            domain=["counts", "within noise", "below tolerance"], range=["#d62728", "#ff7f0e", "#7f7f7f"]))
+            domain=["counts", "inconclusive", "ruled_out", "no_reference"],
+            range=["#d62728", "#ff7f0e", "#7f7f7f", "#bbbbbb"]))
         gx = alt.X("at:N", scale=alt.Scale(domain=order))
         layers += [
             alt.Chart(gaps).mark_bar(size=10, opacity=0.45, xOffset=24).encode(

@@ -1,6 +1,8 @@
 """Text and Markdown of learning and validation curves."""
 from __future__ import annotations
 
+import math
+
 from ..bias_variance import VERDICT_WORDS
 from ..curves import LearningCurve, ValidationCurve
 from ._report import gap_rows
@@ -11,6 +13,28 @@ def _interval(s) -> str:
     if s.ci_low == s.ci_high:
         return "-"
     return f"[{fmt(s.ci_low)}, {fmt(s.ci_high)}]"
+
+
+def _size(m: float) -> str:
+    if math.isinf(m):
+        return "no upper end"
+    return f"{m:,.0f}" if m < 1e7 else f"{m:.2g}"
+
+
+def _uncertainty_lines(ex, sep: str) -> list[str]:
+    """The intervals behind the extrapolation's answer and the test that J_cv falls."""
+    lines = []
+    if ex.asymptote_ci is not None:
+        low, high = ex.asymptote_ci
+        text = f"95% intervals (profile likelihood): asymptote [{fmt(low)}, {fmt(high)}]"
+        if ex.m_target_ci is not None:
+            text += f"; size reaching {fmt(ex.target)}: [{_size(ex.m_target_ci[0])}, {_size(ex.m_target_ci[1])}]"
+        lines.append(text)
+    if ex.trend is not None:
+        word = "falls" if ex.trend.falling else "is not shown to fall"
+        lines.append(f"Trend: J_cv {word} with log m (slope {fmt(ex.trend.slope, 3)} per log unit, "
+                     f"one-sided p = {ex.trend.p_value:.2g})")
+    return [line + sep for line in lines[:-1]] + lines[-1:]
 
 
 @text_and_markdown(LearningCurve)
@@ -34,10 +58,12 @@ def learning_text(curve: LearningCurve, *, markdown: bool) -> str:
     sep = "  " if markdown else ""  # a Markdown line break keeps the lines apart
     parts += ["", f"Verdict: {verdict}{sep}", VERDICT_WORDS[curve.verdict] + sep,
               f"More training data helps: {fmt(curve.more_data_helps)}"]
-    if curve.extrapolation is not None:
-        parts += ["", f"Extrapolation: {curve.extrapolation.message}{sep}",
-                  f"Fit quality: RMSE {fmt(curve.extrapolation.rmse)}, R² {fmt(curve.extrapolation.r2)} "
-                  f"over {curve.extrapolation.n_points} points"]
+    ex = curve.extrapolation
+    if ex is not None:
+        more = _uncertainty_lines(ex, sep)
+        parts += ["", f"Extrapolation: {ex.message}{sep}",
+                  f"Fit quality: RMSE {fmt(ex.rmse)}, R² {fmt(ex.r2)} over {ex.n_points} points"
+                  + (sep if more else ""), *more]
     parts += ["", heading("What to try", markdown), *bullets(curve.recommendations, markdown)]
     parts += warnings_section(curve.warnings, markdown)
     return "\n".join(parts) + "\n"
