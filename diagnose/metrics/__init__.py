@@ -14,8 +14,9 @@ is one :func:`register` call; see docs/architecture.md.
 """
 from __future__ import annotations
 
-from ._intervals import Z95, weighted_mean_var, wilson_bounds, wilson_interval
+from ._intervals import Z95, exact_bounds, rate_bounds, rate_interval, wilson_bounds, wilson_interval
 from ._losses import LOG_EPS
+from ._means import MeanInterval, mean_interval, weighted_mean_var
 from ._registry import (
     MEAN,
     METRICS,
@@ -41,9 +42,10 @@ CLASSIFICATION_METRICS = metrics_for("binary")
 REGRESSION_METRICS = metrics_for("regression")
 
 __all__ = [
-    "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "Metric", "PROPORTION", "REGRESSION_METRICS",
-    "SplitError", "Z95", "default_metric", "metric", "metric_for", "metric_help", "metrics_for", "per_sample_loss",
-    "rate_error", "register",
+    "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "MeanInterval", "Metric", "PROPORTION",
+    "REGRESSION_METRICS", "SplitError", "Z95", "default_metric", "exact_bounds", "mean_interval", "metric",
+    "metric_for", "metric_help", "metrics_for", "per_sample_loss", "rate_bounds", "rate_error", "rate_interval",
+    "register",
     "split_error", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
     "wilson_interval",
 ]

@@ -1,15 +1,31 @@
-"""Intervals for a split error: the Wilson score interval of a proportion and the mean,
-variance and effective size of a weighted mean.
+"""Intervals for a proportion (an error rate): the Wilson score interval, the exact
+Clopper–Pearson bounds, and the interval a split's error rate reports, which joins them.
 
 Wilson: for a proportion p seen in n trials, the set of true rates a two-sided z-test
 would not reject; it stays inside [0, 1] and keeps a width at 0 or n events (Wilson 1927).
-Weighted means use Kish's effective sample size (sum w)^2 / sum w^2.
+Its bound on the side of the few events sits too high (too low near 1) when there are
+few of them: at n·p ≈ 0.17 it covers 84%, and up to about a dozen events its coverage
+dips to 90–92% at some rates. Brown, Cai and DasGupta (2001, "Interval estimation for a
+binomial proportion", Statistical Science 16, 101–133, §4.1.1) replace that bound by a
+Poisson bound for x ≤ 3 events; :func:`rate_bounds` replaces it by the exact
+Clopper–Pearson bound (Clopper and Pearson 1934) while the count on that side is at most
+``FEW_EVENTS`` (15): an exact scan of n 30–100,000 × p 0.001–0.5 found Wilson's dips up to
+x ≈ 12, and with 15 the coverage stays at 92.8% or more (93% but for a few rates at
+n ≈ 30–40) and, where n·p ≥ 10, at 96.9% or less. The other bound stays Wilson's.
+
+With sample weights the count is not an integer: the rate's effective size is the one its
+linearisation (sandwich) variance implies, and the exact bound uses x = p·n_eff events of
+n_eff (Korn and Graubard 1998, "Confidence intervals for proportions with small expected
+number of positive counts estimated from survey data", Survey Methodology 24, 193–201).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
+FEW_EVENTS = 15.0  # at most this many events (or non-events) on a side: that bound is exact
 
 
 def wilson_bounds(p, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -43,23 +59,58 @@ def wilson_interval(p: float, n: float, z: float = Z95) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def weighted_mean_var(values: np.ndarray, weight: np.ndarray | None) -> tuple[float, float, float]:
-    """Mean, per-sample variance and effective sample size of ``values``.
+def exact_bounds(p, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper–Pearson (exact) bounds for proportions ``p`` seen in ``n`` trials (arrays
+    broadcast): the beta quantiles of x = p·n events, which may be fractional (weights).
 
-    >>> weighted_mean_var(np.array([1.0, 3.0]), None)
-    (2.0, 2.0, 2.0)
-    >>> weighted_mean_var(np.array([1.0, 3.0]), np.array([1.0, 3.0]))[0]
-    2.5
+    >>> lo, hi = exact_bounds(np.array([0.0, 0.03]), 100)
+    >>> lo.round(4).tolist(), hi.round(4).tolist()
+    ([0.0, 0.0062], [0.0362, 0.0852])
     """
-    if weight is None:
-        n = values.shape[0]
-        mean = float(values.mean())
-        var = float(values.var(ddof=1)) if n > 1 else 0.0
-        return mean, var, float(n)
-    wsum = float(weight.sum())
-    mean = float(np.dot(weight, values) / wsum)
-    n_eff = wsum * wsum / float(np.dot(weight, weight))
-    var = float(np.dot(weight, (values - mean) ** 2) / wsum)
-    if n_eff > 1:
-        var *= n_eff / (n_eff - 1)
-    return mean, var, n_eff
+    from scipy.stats import beta
+
+    p = np.asarray(p, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    tail = 0.5 * math.erfc(z / math.sqrt(2.0))  # alpha / 2
+    x, rest = np.broadcast_arrays(p * n, (1.0 - p) * n)
+    some, short = x > 0, rest > 0
+    tiny = np.finfo(np.float64).tiny
+    low = np.where(some, beta.ppf(tail, np.where(some, x, 1.0), rest + 1.0), 0.0)
+    high = np.where(short, beta.ppf(1.0 - tail, x + 1.0, np.where(short, rest, 1.0)), 1.0)
+    empty = n <= 0
+    low = np.where(empty, 0.0, np.maximum(low, 0.0))
+    high = np.where(empty, 1.0, np.minimum(np.maximum(high, tiny), 1.0))
+    return low, high
+
+
+def rate_bounds(p, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% interval of error rates ``p`` seen in ``n`` (effective) trials, arrays
+    broadcast: Wilson's, with the bound on the side of few events (at most ``FEW_EVENTS``
+    of them) replaced by the exact Clopper–Pearson bound.
+
+    >>> lo, hi = rate_bounds(np.array([0.0, 0.01, 0.3]), 100)
+    >>> lo.round(4).tolist(), hi.round(4).tolist()
+    ([0.0, 0.0003, 0.2189], [0.037, 0.0545, 0.3958])
+    """
+    p = np.asarray(p, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    low, high = wilson_bounds(p, n, z)
+    few = FEW_EVENTS * (1.0 + 1e-12)
+    few_events, few_misses = (p * n <= few) & (p > 0), ((1.0 - p) * n <= few) & (p < 1)
+    if np.any(few_events) or np.any(few_misses):
+        exact_low, exact_high = exact_bounds(p, n, z)
+        low = np.where(few_events & (n > 0), exact_low, low)
+        high = np.where(few_misses & (n > 0), exact_high, high)
+    return low, high
+
+
+def rate_interval(p: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The 95% interval of an error rate ``p`` seen in ``n`` (effective) trials (see
+    :func:`rate_bounds`): Wilson's, exact on the side of at most 15 events.
+
+    >>> lo, hi = rate_interval(0.001, 1000)  # one error: the exact lower bound
+    >>> round(lo, 6), round(hi, 4)
+    (2.5e-05, 0.0056)
+    """
+    low, high = rate_bounds(p, n, z)
+    return float(low), float(high)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..values import json_number, json_value
-from ._intervals import Z95, weighted_mean_var, wilson_interval
+from ._intervals import Z95, rate_interval
+from ._means import mean_interval, weighted_mean_var
 from ._registry import PROPORTION, default_metric, metric, metric_for
 
 if TYPE_CHECKING:
@@ -18,11 +19,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SplitError:
-    """The error J of one split with its 95% interval.
+    """The error J of one split with its 95% interval ``[ci_low, ci_high]``.
 
-    ``se`` is the standard error used to judge gaps; ``loss_variance`` the per-sample
-    variance of the loss (used to say how many samples would settle a gap); ``extras``
-    are the split's other figures (accuracy, precision, ... for classification).
+    ``se``: the standard error gaps are judged with (a gap's se is the hypot of two). At
+    large n it is the (sandwich) standard error sqrt(loss_variance / n_effective); at small
+    n it is wider: for an error rate, half the interval's width over 1.96 (which keeps a
+    width at 0 errors); for a mean loss, the sandwich standard error times t_df / 1.96 (the
+    t interval's half-width over 1.96, without the skewness correction, which only the
+    asymmetric ``ci_low``/``ci_high`` carry). ``loss_variance``: the per-row variance of the
+    loss, p(1 - p) for an error rate and the (weighted) variance s² for a mean loss, which
+    says how many effective rows would settle a gap. ``n_effective``: n without weights;
+    with weights the size the sandwich variance of the weighted mean implies, s² / its
+    variance (Kish's (sum w)² / sum w² when every loss is equal). ``extras`` are the split's
+    other figures (accuracy, precision, ... for classification).
     """
 
     split: str
@@ -57,14 +66,15 @@ def per_sample_loss(pred: Predictions, metric_name: str) -> np.ndarray:
 
 def rate_error(split: str, metric_name: str, rate: float, n: int, n_effective: float | None = None) -> SplitError:
     """The split error of a proportion (an error rate) seen in ``n`` rows (``n_effective`` with
-    weights): a Wilson 95% interval, and the standard error its width implies.
+    weights): a Wilson 95% interval whose bound on the side of few errors (at most 15) is the
+    exact Clopper–Pearson bound, and the standard error its width implies.
 
-    >>> e = rate_error("cv", "error_rate", 0.1, 100)
+    >>> e = rate_error("cv", "error_rate", 0.2, 100)
     >>> round(e.ci_low, 4), round(e.ci_high, 4), round(e.se, 4)
-    (0.0552, 0.1744, 0.0304)
+    (0.1334, 0.2888, 0.0397)
     """
     n_eff = float(n) if n_effective is None else n_effective
-    low, high = wilson_interval(rate, n_eff)
+    low, high = rate_interval(rate, n_eff)
     # the Wilson width stays honest at 0 or 1 errors, where p(1-p)/n would claim no noise;
     # a rate needs no sample variance: p(1 - p) is its per-row variance
     return SplitError(split, metric_name, n, rate, low, high, (high - low) / (2 * Z95), rate * (1.0 - rate), n_eff)
@@ -73,11 +83,13 @@ def rate_error(split: str, metric_name: str, rate: float, n: int, n_effective: f
 def split_error(pred: Predictions, metric_name: str | None = None, *, split: str | None = None) -> SplitError:
     """J of one split with its 95% interval.
 
-    Intervals: a Wilson score interval where each row is right or wrong (``error_rate`` on
-    binary and multiclass data); otherwise a normal (central-limit) interval around the
-    mean per-sample loss, mean +/- 1.96 * sd / sqrt(n); ``rmse`` takes the square root of
-    the ``mse`` interval. With sample weights, means are weighted and n is Kish's
-    effective sample size.
+    Intervals: where each row is right or wrong (``error_rate`` on binary and multiclass
+    data) a Wilson score interval, exact (Clopper–Pearson) on the side of at most 15 errors
+    (or 15 right answers); otherwise a skewness-corrected t interval around the mean
+    per-row loss (Hall 1992; see ``diagnose/metrics/_means.py``); ``rmse`` takes the square
+    root of the ``mse`` interval. With sample weights, means are weighted and their
+    variance is the linearisation (sandwich) variance of a ratio, which sets the effective
+    size of a weighted error rate.
 
     >>> from diagnose.ingest import Predictions
     >>> p = Predictions("binary", np.array([1, 0, 1, 1]), y_score=np.array([0.9, 0.6, 0.2, 0.7]))
@@ -94,9 +106,7 @@ def split_error(pred: Predictions, metric_name: str | None = None, *, split: str
         else:
             mean, _, n_eff = weighted_mean_var(losses, pred.weight)
         return rate_error(split or pred.split or "", name, mean, pred.n, n_eff)
-    mean, var, n_eff = weighted_mean_var(losses, pred.weight)
-    se = math.sqrt(var / n_eff) if n_eff > 0 else float("inf")
-    low, high = max(0.0, mean - Z95 * se), mean + Z95 * se
+    mean, low, high, se, var, n_eff = mean_interval(losses, pred.weight, Z95)
     error = mean
     if m.root:
         error = math.sqrt(mean)
