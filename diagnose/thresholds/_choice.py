@@ -2,9 +2,11 @@
 
 The threshold is chosen on cv only, by a rule, and test is only reported at it (never
 chosen on). Around the choice: the precision/recall/F1 curve by threshold, downsampled for
-plots and always holding the chosen point; a bootstrap interval of the chosen threshold
-and its cv F1; and :class:`ThresholdResult`. Multi-label data gets one threshold per label
-with micro averages at those thresholds; multiclass gets none (argmax is used). The cost
+plots and always holding the chosen point; a bootstrap of cv giving the interval of the
+chosen threshold, its in-sample cv F1 and (out of bag) the F1, precision and recall the rule
+achieves on unseen data; Wilson intervals of the test figures at the chosen threshold
+(``test_interval``); and :class:`ThresholdResult`. Multi-label data gets one threshold per
+label with micro averages at those thresholds; multiclass gets none (argmax is used). The cost
 rule adds the expected cost per row (:class:`ThresholdCost`, a ``cost`` column of the
 curve, a cost interval of the bootstrap); the other rules' results and JSON are unchanged.
 """
@@ -22,6 +24,7 @@ from ..values import Rendered, json_number
 from ._bootstrap import BootstrapInterval, bootstrap_threshold
 from ._costs import ThresholdCost
 from ._decision import DecisionCurve, decision_curve
+from ._heldout import HeldOutInterval, heldout_interval
 from ._rules import TIE_TOL, ThresholdRule
 from ._sweep import PRF, Sweep, metrics_at, pick_index, sweep
 
@@ -73,7 +76,10 @@ class ThresholdResult(Rendered):
     threshold was chosen (a constraint nobody meets, no positives, multiclass argmax).
     ``cost``: the expected cost per row, for the cost rule only (``None`` and no JSON key
     otherwise). ``decision_curve``: net benefit by threshold probability on cv and test (set by
-    :func:`choose_threshold` when the splits have scores; no JSON key otherwise)."""
+    :func:`choose_threshold` when the splits have scores; no JSON key otherwise).
+    ``test_interval``: 95% intervals of the test precision, recall and F1 at the chosen
+    threshold (when test has scores and a threshold was chosen; no JSON key otherwise;
+    multi-label: per label only)."""
 
     rule: str
     value: Optional[float] = None
@@ -87,10 +93,12 @@ class ThresholdResult(Rendered):
     labels: dict = field(default_factory=dict)
     cost: Optional[ThresholdCost] = None
     decision_curve: Optional[Mapping[str, DecisionCurve]] = None
+    test_interval: Optional[HeldOutInterval] = None
 
     def to_dict(self) -> dict:
         d = lambda v: None if v is None else v.to_dict()  # noqa: E731
         out = {"rule": self.rule, "value": json_number(self.value), "cv": d(self.cv), "test": d(self.test),
+               **({} if self.test_interval is None else {"test_interval": self.test_interval.to_dict()}),
                "default": {"threshold": DEFAULT_THRESHOLD, "cv": d(self.default_cv), "test": d(self.default_test)},
                "bootstrap": d(self.bootstrap), "curve": d(self.curve), "message": self.message}
         if self.cost is not None:
@@ -143,6 +151,8 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
     value = float(sw.thresholds[i])
     cv = PRF.from_counts(sw.tp[i], sw.pp[i], sw.positives, sw.total)
     test = metrics_at(y_test, score_test, value, sample_weight=weight_test) if have_test else None
+    test_interval = (heldout_interval(y_test, score_test, value, sample_weight=weight_test, costs=rule.costs)
+                     if have_test else None)
     cost = _costs(rule, cv, test, default_cv, default_test)
     message = None
     if cost is not None and cost.none_cv is not None and cost.cv is not None and (
@@ -152,6 +162,7 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
                    f"threshold ({cost.cv:.4g} per row): at these costs no threshold makes the model worth using on cv")
     return ThresholdResult(
         rule.text, default_cv=default_cv, default_test=default_test, value=value, curve=curve, cv=cv, test=test,
+        test_interval=test_interval,
         bootstrap=bootstrap_threshold(y_cv, score_cv, rule=rule, sample_weight=weight_cv, reps=bootstrap, seed=seed),
         message=message, cost=cost,
     )

@@ -1,0 +1,105 @@
+"""How sure the test figures at the cv threshold are: Wilson intervals over the test rows.
+
+The threshold is chosen on cv, so on test it is a fixed cut, and the test rows are an
+independent sample of unseen data: each row falls in one of four cells (TP, FP, FN, TN)
+with fixed probabilities. So, given how many rows fall where,
+
+* precision is a binomial proportion: TP among the PP predicted positives;
+* recall is one: TP among the P positives;
+* F1 is a monotone function of one: F1 = 2J / (1 + J), where J = TP / (TP + FP + FN) is the
+  share of true positives among the rows that are not true negatives (the Jaccard index;
+  on the population F1 = 2J / (1 + J) too), so the Wilson interval of J, mapped through
+  2J / (1 + J), is an interval for F1.
+
+Each gets the Wilson score interval (Wilson 1927; :func:`diagnose.metrics.wilson_bounds`),
+which keeps its coverage with few positives where a percentile bootstrap of test rows falls
+short (see ``benchmarks/uncertainty_threshold.py``). Weighted rows: the weighted share, with
+Kish's effective number of rows (sum w)^2 / sum w^2 of the rows it is a share of. A share of
+no rows (nothing predicted positive, no positives) gets [0, 1]. The cost rule adds a normal
+interval of the expected cost per row (the mean of the per-row costs).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ..metrics import Z95, weighted_mean_var, wilson_bounds
+from ..values import json_number
+from ._costs import Costs
+
+
+@dataclass(frozen=True)
+class HeldOutInterval:
+    """95% Wilson intervals of precision, recall and F1 at a fixed threshold over held-out
+    rows. The cost rule only: ``cost_low``/``cost_high``, a normal interval of the expected
+    cost per row (``None``, and no JSON key, otherwise)."""
+
+    f1_low: float
+    f1_high: float
+    precision_low: float
+    precision_high: float
+    recall_low: float
+    recall_high: float
+    cost_low: Optional[float] = None
+    cost_high: Optional[float] = None
+
+    def to_dict(self) -> dict:
+        j = json_number
+        out = {"f1_low": j(self.f1_low), "f1_high": j(self.f1_high), "precision_low": j(self.precision_low),
+               "precision_high": j(self.precision_high), "recall_low": j(self.recall_low),
+               "recall_high": j(self.recall_high)}
+        if self.costs_given:
+            out.update(cost_low=j(self.cost_low), cost_high=j(self.cost_high))
+        return out
+
+    @property
+    def costs_given(self) -> bool:
+        return self.cost_low is not None or self.cost_high is not None
+
+
+def _share(hits: np.ndarray, of: np.ndarray, w: Optional[np.ndarray]) -> tuple[float, float]:
+    """The (weighted) share of ``hits`` among the rows ``of`` and its effective number of rows."""
+    if w is None:
+        n = float(np.count_nonzero(of))
+        return (float(np.count_nonzero(hits & of)) / n if n else 0.0), n
+    wo = w[of]
+    total, square = float(wo.sum()), float(np.einsum("i,i", wo, wo))  # not the BLAS dot (threads)
+    if total <= 0:
+        return 0.0, 0.0
+    return float(w[hits & of].sum()) / total, total * total / square
+
+
+def heldout_interval(y_true, y_score, threshold: float, *, sample_weight=None,
+                     costs: Optional[Costs] = None) -> Optional[HeldOutInterval]:
+    """Wilson 95% intervals of precision, recall and F1 when rows with score >= ``threshold``
+    are positive (``threshold`` fixed, chosen elsewhere); ``None`` without rows or threshold.
+
+    >>> y = np.array([1] * 30 + [0] * 70); s = np.r_[[0.9] * 20, [0.1] * 10, [0.9] * 10, [0.1] * 60]
+    >>> b = heldout_interval(y, s, 0.5)  # TP 20, FP 10, FN 10: precision 2/3, recall 2/3, F1 2/3
+    >>> round(b.precision_low, 3), round(b.precision_high, 3), round(b.f1_low, 3), round(b.f1_high, 3)
+    (0.488, 0.808, 0.521, 0.786)
+    """
+    y_score = np.asarray(y_score, dtype=np.float64)
+    if y_score.shape[0] == 0 or math.isnan(threshold):
+        return None
+    pos = np.asarray(y_true) == 1
+    hit = y_score >= threshold
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    tp = hit & pos
+    shares = [_share(tp, hit, w), _share(tp, pos, w), _share(tp, hit | pos, w)]  # precision, recall, Jaccard
+    low, high = wilson_bounds([p for p, _ in shares], [n for _, n in shares])
+    # F1 = 2J / (1 + J) is increasing in J, so it maps J's interval onto F1's
+    f1_low, f1_high = (2.0 * low[2] / (1.0 + low[2])), (2.0 * high[2] / (1.0 + high[2]))
+    clo = chi = None
+    if costs is not None:
+        # the cost of each row by its cell (a linear form of its tp and pp, as per_row)
+        per_row = np.asarray(costs.per_row(tp.astype(np.float64), hit.astype(np.float64), pos.astype(np.float64),
+                                           1.0))
+        mean, var, n_eff = weighted_mean_var(per_row, w)
+        half = Z95 * math.sqrt(var / n_eff) if n_eff > 0 else math.nan
+        clo, chi = mean - half, mean + half
+    return HeldOutInterval(float(f1_low), float(f1_high), float(low[0]), float(high[0]), float(low[1]),
+                           float(high[1]), cost_low=clo, cost_high=chi)
