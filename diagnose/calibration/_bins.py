@@ -143,33 +143,39 @@ def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, fl
     """
     from scipy.special import expit
 
+    # elementwise sums only (a 2x2 system solved by hand): no BLAS call on the long arrays
     x = logit(s)
-    design = np.column_stack([x, np.ones_like(x)])
-    beta = np.array([1.0, 0.0])
+    a, b = 1.0, 0.0
 
-    def loss(b: np.ndarray) -> float:
-        eta = design @ b
-        return float(np.dot(w, np.logaddexp(0.0, eta) - y * eta))
+    def loss(a: float, b: float) -> float:
+        eta = a * x + b
+        return float((w * (np.logaddexp(0.0, eta) - y * eta)).sum())
 
-    current = loss(beta)
-    hess = np.eye(2)
+    current = loss(a, b)
+    h = (1.0, 0.0, 1.0)
     converged = False
     for _ in range(100):
-        p = expit(design @ beta)
-        hess = design.T @ (design * (w * p * (1.0 - p))[:, None])
-        step = np.linalg.lstsq(hess, design.T @ (w * (y - p)), rcond=None)[0]
+        p = expit(a * x + b)
+        r, v = w * (y - p), w * p * (1.0 - p)
+        g_a, g_b = float((r * x).sum()), float(r.sum())
+        h = (float((v * x * x).sum()), float((v * x).sum()), float(v.sum()))
+        det = h[0] * h[2] - h[1] * h[1]
+        if not det > 0:
+            break
+        step_a, step_b = (h[2] * g_a - h[1] * g_b) / det, (h[0] * g_b - h[1] * g_a) / det
         t = 1.0
-        while (value := loss(beta + t * step)) > current and t > 1e-12:
+        # step halving only when the loss really rises (rounding makes a converged step look 1e-15 worse)
+        while (value := loss(a + t * step_a, b + t * step_b)) > current + 1e-12 * abs(current) and t > 1e-12:
             t /= 2
-        beta, current = beta + t * step, min(value, current)
-        if np.max(np.abs(t * step)) < 1e-13 * max(1.0, float(np.max(np.abs(beta)))):
+        a, b, current = a + t * step_a, b + t * step_b, min(value, current)
+        if max(abs(t * step_a), abs(t * step_b)) < 1e-10 * max(1.0, abs(a), abs(b)):
             converged = True
             break
-    cov = np.linalg.pinv(hess)
-    se = math.sqrt(max(float(cov[0, 0]), 0.0))
-    if not converged or abs(beta[0]) > SLOPE_LIMIT or se > SLOPE_LIMIT:
+    det = h[0] * h[2] - h[1] * h[1]
+    se = math.sqrt(h[2] / det) if det > 0 else math.inf  # [H^-1]_aa
+    if not converged or abs(a) > SLOPE_LIMIT or se > SLOPE_LIMIT:
         return math.nan, math.nan, math.nan  # (nearly) separable data: the likelihood has no useful maximum
-    return float(beta[0]), float(beta[1]), se
+    return float(a), float(b), se
 
 
 # above this many rows the bootstrap draws each bin's sums from their normal limit (below)
