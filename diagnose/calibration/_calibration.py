@@ -125,17 +125,21 @@ def _slope(s: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> tuple[floa
 
 
 def basic_interval(ece: float, eces: np.ndarray) -> tuple[float, float]:
-    """The basic bootstrap 95% interval of the ECE, [2 ECE - q97.5, 2 ECE - q2.5], clipped at 0.
-    The ECE is biased upwards (noise adds to every bin's gap) and its bootstrap copies are
-    biased upwards again; the basic interval reflects that bias back, where the percentile
-    interval would double it (it can lie wholly above the true ECE).
+    """The 95% interval of the ECE: the basic bootstrap interval [2 ECE - q_hi, 2 ECE - q_lo],
+    clipped at 0, from the 0.5% and 99.5% quantiles of the bootstrap ECEs. The ECE is biased
+    upwards (noise adds to every bin's gap) and its bootstrap copies are biased upwards
+    again: the basic interval reflects that bias back, where the percentile interval doubles
+    it. The bootstrap also under-states the ECE's spread (the absolute value in every bin), so
+    the quantiles are those that give 95% coverage in simulation (94-97% over ECEs of 0.03
+    and 0.1 at 1,000 and 10,000 rows, `benchmarks/calibration_compare.py`; the 2.5% and 97.5%
+    quantiles gave 88-90%): the level is calibrated by simulation, as in Beran's prepivoting.
 
     >>> basic_interval(0.05, np.array([0.05, 0.06, 0.07]))
     (0.030..., 0.049...)
     """
     if not len(eces):
         return math.nan, math.nan
-    q_low, q_high = np.percentile(eces, [2.5, 97.5])
+    q_low, q_high = np.percentile(eces, [0.5, 99.5])
     return max(0.0, 2 * ece - float(q_high)), max(0.0, 2 * ece - float(q_low))
 
 
@@ -189,7 +193,7 @@ def calibration(pred: Predictions, *, bins: int = 15, strategy: str = "uniform",
     >>> rng = np.random.default_rng(0)
     >>> s = rng.uniform(0.05, 0.95, 5000)
     >>> c = calibration(Predictions("binary", (rng.random(5000) < s).astype(np.int8), s), reps=50)
-    >>> c.verdict, c.ece < 0.03, len(c.bins), 0 < c.ece_ci_low < c.ece_ci_high < 0.05
+    >>> c.verdict, c.ece < 0.03, len(c.bins), 0 <= c.ece_ci_low < c.ece_ci_high < 0.05
     ('calibrated', True, 15, True)
     >>> over = 1 / (1 + ((1 - s) / s) ** 3)  # sigmoid(3 logit(s)): scores too extreme
     >>> calibration(Predictions("binary", (rng.random(5000) < s).astype(np.int8), over), reps=0).verdict
