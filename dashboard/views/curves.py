@@ -11,12 +11,12 @@ def render(project: str, run: str) -> None:
     runs = data.overview(project)
     sizes = runs["train_size"].dropna().nunique()
     params = sorted({name for p in runs["params"] for name in p})
-    st.caption(f"project {project}: a learning curve needs runs stored with different training-set "
+    st.caption(f"project {ui.literal(project)}: a learning curve needs runs stored with different training-set "
                "sizes, a validation curve runs with different values of one parameter")
 
     st.subheader("Learning curve")
     if sizes < 2:
-        st.info(f"{'No run' if sizes == 0 else 'Only one run'} of project {project} has a training-set "
+        st.info(f"{'No run' if sizes == 0 else 'Only one run'} of project {ui.literal(project)} has a training-set "
                 "size. Store runs trained on growing subsets with their train size (Upload page, or "
                 "`diagnose submit --train-size M`) to see whether more data would help.")
     else:
@@ -27,7 +27,7 @@ def render(project: str, run: str) -> None:
 
     st.subheader("Validation curve")
     if not params:
-        st.info(f"No run of project {project} has a parameter. Store runs that differ in one "
+        st.info(f"No run of project {ui.literal(project)} has a parameter. Store runs that differ in one "
                 "hyper-parameter with it (Upload page, or `diagnose submit --param lambda=0.1`).")
     else:
         param = st.selectbox("Parameter", params, key="curve_param")

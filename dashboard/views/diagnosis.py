@@ -10,7 +10,7 @@ def render(project: str, run: str) -> None:
     is selected)."""
     stored = data.stored_run(project, run)
     report = stored.report
-    st.caption(f"project {project}, run {run}, task {report.get('task')}, submitted "
+    st.caption(f"project {ui.literal(project)}, run {ui.literal(run)}, task {report.get('task')}, submitted "
                f"{stored.summary.created_at:%Y-%m-%d %H:%M} UTC")
     ui.verdict_card(report)
     st.altair_chart(present.levels_chart(report))

@@ -12,8 +12,8 @@ EDITOR = "tag_editor"
 def render(project: str, run: str) -> None:
     """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
     is selected)."""
-    st.caption(f"project {project}, run {run}: review a sample of cv errors, give each the categories "
-               "that explain it (separated by ';'), save, and attack the largest category first")
+    st.caption(f"project {ui.literal(project)}, run {ui.literal(run)}: review a sample of cv errors, give each "
+               "the categories that explain it (separated by ';'), save, and attack the largest category first")
     left, mid, right = st.columns(3)
     n = int(left.number_input("Sample size", min_value=1, max_value=1000, value=50, step=10, key="sample_n"))
     seed = int(mid.number_input("Seed", min_value=0, value=0, step=1, key="sample_seed"))
@@ -95,7 +95,7 @@ def _slices(project: str, run: str, n: int) -> None:
     chosen = table["slice"].iloc[rows[0]] if rows else None
     if chosen:
         sample = data.error_sample(project, run, n=n, seed=0, within=chosen)
-        st.caption(f"{sample.n} of the {sample.total_errors} cv errors in {chosen}")
+        st.caption(f"{sample.n} of the {sample.total_errors} cv errors in {ui.literal(chosen)}")
         st.dataframe(sample.frame.drop(columns=["tags", "total_errors", "cv_n"]), hide_index=True, width="stretch")
     for w in found.warnings:
         st.warning(w)

@@ -24,7 +24,7 @@ def render(project: str, run: str) -> None:
     """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
     is selected)."""
     runs = data.overview(project)
-    st.caption(f"project {project}: {len(runs)} run{'s' if len(runs) != 1 else ''}, oldest first; "
+    st.caption(f"project {ui.literal(project)}: {len(runs)} run{'s' if len(runs) != 1 else ''}, oldest first; "
                "gaps: bias = J_train - baseline, variance = J_cv - J_train, test = J_test - J_cv")
     st.dataframe(listing(runs), hide_index=True, width="stretch",
                  column_config={"created_at": st.column_config.TextColumn("created (UTC)")})
@@ -59,14 +59,14 @@ def _paired(project: str, a: str, b: str) -> None:
         return
     rows, total = sample
     st.dataframe(present.paired_frame(comparison), hide_index=True, width="stretch")
-    st.caption(f"b - a with a = {a} and b = {b}, on the rows both hold (joined by id); the verdict is cv's. "
-               "McNemar: exact test of the rows exactly one gets right.")
+    st.caption(f"b - a with a = {ui.literal(a)} and b = {ui.literal(b)}, on the rows both hold (joined by id); "
+               "the verdict is cv's. McNemar: exact test of the rows exactly one gets right.")
     st.markdown("**Rows exactly one run gets right (cv)**")
     if rows.empty:
         st.info("The two runs get the same cv rows right.")
         return
     st.caption(f"a random sample of {len(rows)} of the {total} cv rows exactly one run gets right; tag them "
-               f"(categories separated by ';') and save: the tags go with run {a}")
+               f"(categories separated by ';') and save: the tags go with run {ui.literal(a)}")
     stored = data.tags(project, a)
     saved = dict(zip(stored["sample_id"], stored["tags"]))
     frame = review_frame(rows.assign(tags=""), saved)
@@ -78,4 +78,4 @@ def _paired(project: str, a: str, b: str) -> None:
             st.info("Nothing to save.")
         else:
             count, cleared = data.save_tag_changes(project, a, changes, None)
-            st.success(f"Saved tags for {count} rows and cleared {cleared} of run {a}.")
+            st.success(f"Saved tags for {count} rows and cleared {cleared} of run {ui.literal(a)}.")

@@ -3,7 +3,7 @@ matrix at the slider's threshold, and the threshold chosen on cv with its test m
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, ui
 from diagnose import present
 from diagnose.ingest import task_type
 
@@ -35,11 +35,14 @@ def render(project: str, run: str) -> None:
         st.info((result or {}).get("message") or
                 f"Run {run} is a {task} run: decision thresholds apply to binary and multi-label scores.")
     elif splits.cv.y_score is None:
-        st.info(f"Run {run} holds hard predictions (y_pred) only: with no scores there is no threshold to tune.")
+        st.info(f"Run {ui.literal(run)} holds hard predictions (y_pred) only: with no scores there is no threshold "
+                "to tune.")
     else:
         chosen = result.get("value")
-        st.caption(f"project {project}, run {run}{', label ' + label if label else ''}; rule {result.get('rule')}, "
-                   "chosen on cv; a row is positive when its score >= the threshold")
+        where = f"project {ui.literal(project)}, run {ui.literal(run)}"
+        where += f", label {ui.literal(label)}" if label else ""
+        st.caption(f"{where}; rule {result.get('rule')}, chosen on cv; a row is positive when its score >= "
+                   "the threshold")
         if result.get("message"):
             st.info(result["message"])
         cv_sweep = data.threshold_sweep(project, run, "cv", index)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sqlalchemy.orm import Session
 
+from dashboard import ui
 from diagnose import service, store
 from tests.dashboard.test_pages import assert_clean, open_page, tables, texts
 from tests.error_analysis.test_discovery_outputs import noisy_cv
@@ -88,3 +90,16 @@ def test_error_analysis_lists_label_noise_suspects(sqlite_url, monkeypatch):
     listed = table_with(at, "suggested_label")
     assert {"given_label", "self_confidence"} <= set(listed.columns)
     assert set(listed["id"]) <= flipped and len(listed) >= 8  # confident learning flags the clear cases
+
+
+@pytest.mark.parametrize("page", ["diagnosis", "thresholds", "error_analysis"])
+def test_names_are_shown_as_text_not_markdown(sqlite_url, monkeypatch, page):
+    monkeypatch.setenv("DIAGNOSE_DATABASE_URL", sqlite_url)
+    name = "**bold** [link](http://example.invalid) <b>x</b>"
+    t = pd.DataFrame({"y_true": [0, 1] * 100, "y_score": [0.2, 0.6] * 100})
+    _store(sqlite_url, name, train=t, cv=t)
+    at = open_page(page, project="p", run=name)
+    assert_clean(at)
+    caption = next(c.value for c in at.caption if "run " in c.value)
+    # every Markdown and HTML character of the name is escaped: it renders as the name itself
+    assert ui.literal(name) in caption and "**bold**" not in caption
