@@ -162,6 +162,14 @@ def emit(result: Any, fmt: str) -> None:
         click.echo(render(result, fmt), nl=False)
 
 
+def emit_with_warnings(result: Any, fmt: str) -> None:
+    """A result in its format; with JSON on stdout, its warnings go to stderr as notes."""
+    if fmt == "json":
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+    emit(result, fmt)
+
+
 def note(message: str) -> None:
     """A message for people: always on stderr."""
     click.echo(message, err=True)

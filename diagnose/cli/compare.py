@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..options import DEFAULT_SEED, ReadOptions
-from ._options import collect, emit, format_option, note, options
+from ._options import collect, emit_with_warnings, format_option, options
 
 FILE = click.Path(dir_okay=False)
 
@@ -51,7 +51,4 @@ def compare(a_cv, b_cv, a_test, b_test, project, run_name, against, metric, marg
                                    "--against B")
         result = from_files(a_cv, b_cv, a_test=a_test, b_test=b_test, metric=metric, margin=margin, reps=reps,
                             seed=seed, options=collect(ReadOptions, values))
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
+    emit_with_warnings(result, fmt)

@@ -14,7 +14,7 @@ from ..options import (
     DEFAULT_TOP_SHARE,
     ReadOptions,
 )
-from ._options import collect, emit, format_option, note, options
+from ._options import collect, emit, emit_with_warnings, format_option, note, options
 
 CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
 TOP_SHARE_HELP = "Regression without --cut: the largest share of |error| that counts as errors."
@@ -29,14 +29,6 @@ def fdr_option(what: str):
     return click.option("--fdr", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
                         default=DEFAULT_FDR, show_default=True,
                         help=f"False-discovery rate {what} (Benjamini-Hochberg).")
-
-
-def _emit(result, fmt: str) -> None:
-    """The result in its format; with JSON on stdout, its warnings go to stderr."""
-    if fmt == "json":
-        for warning in result.warnings:
-            note(f"warning: {warning}")
-    emit(result, fmt)
 
 
 @click.group()
@@ -154,7 +146,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
             saved = save_tags(s, project=project, run=run_name,
                               tags=dict(zip(tagged.ids[reviewed], tagged.tags[reviewed])), reviewer=reviewer)
         note(f"saved the tags of {saved} reviewed rows to run '{run_name}' of project '{project}'")
-    _emit(result, fmt)
+    emit_with_warnings(result, fmt)
 
 
 @errors.command()
@@ -171,7 +163,7 @@ def cohorts(cv, bins, fdr, cut, top_share, fmt, **values):
     from ..service import cohort_table
 
     result = cohort_table(cv, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
-    _emit(result, fmt)
+    emit_with_warnings(result, fmt)
 
 
 @errors.command()
@@ -206,7 +198,7 @@ def slices(cv, test, bins, fdr, min_size, min_lift, max_conditions, top, seed, f
 
     result = run(cv, test=test, bins=bins, fdr=fdr, min_size=min_size, min_lift=min_lift,
                  max_conditions=max_conditions, top=top, seed=seed, options=collect(ReadOptions, values))
-    _emit(result, fmt)
+    emit_with_warnings(result, fmt)
 
 
 @errors.command()
@@ -232,7 +224,7 @@ def suspects(cv, train, out_of_fold, top, reps, seed, fmt, **values):
         raise click.UsageError("give --cv F, or --train F with --out-of-fold")
     result = run(cv or train, split="cv" if cv else "train", out_of_fold=out_of_fold, top=top, reps=reps,
                  seed=seed, options=collect(ReadOptions, values))
-    _emit(result, fmt)
+    emit_with_warnings(result, fmt)
 
 
 @errors.command()
@@ -251,4 +243,4 @@ def shift(cv, test, bins, fdr, cut, top_share, fmt, **values):
     from ..service import shift as run
 
     result = run(cv, test, bins=bins, fdr=fdr, cut=cut, top_share=top_share, options=collect(ReadOptions, values))
-    _emit(result, fmt)
+    emit_with_warnings(result, fmt)
