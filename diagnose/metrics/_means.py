@@ -134,9 +134,16 @@ def mean_interval(values: np.ndarray, weight: np.ndarray | None = None, z: float
         return MeanInterval(mean, mean, mean, 0.0, parts.variance, parts.n_effective)
     m2 = float(np.dot(u, u)) / n
     se = math.sqrt(m2 / (n - 1))
-    u2 = u * u
-    skew = float(np.dot(u2, u)) / n / m2 ** 1.5
-    kurt = float(np.dot(u2, u2)) / n / (m2 * m2) - 3.0
+    # skewness and kurtosis are free of scale: take them on u / max|u|, so that tiny losses
+    # (a Brier score of 1e-120) do not underflow their third and fourth powers to 0
+    scale = float(np.max(np.abs(u)))
+    if not scale > 0 or not se > 0:
+        return MeanInterval(mean, mean, mean, 0.0, parts.variance, parts.n_effective)
+    us = u / scale
+    s2 = float(np.dot(us, us)) / n
+    us2 = us * us
+    skew = float(np.dot(us2, us)) / n / s2 ** 1.5
+    kurt = float(np.dot(us2, us2)) / n / (s2 * s2) - 3.0
     if n > 3:
         kurt = ((n + 1) * kurt + 6.0) * (n - 1) / ((n - 2) * (n - 3))
     df = max(1.0, min(parts.n_effective - 1.0, 2.0 / (2.0 / (n - 1) + max(kurt, 0.0) / n)))

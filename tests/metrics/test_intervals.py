@@ -322,3 +322,11 @@ def test_few_weighted_errors_get_the_exact_bound_with_fractional_counts():
     # no errors: the interval keeps a width (Kish's n when the sandwich has no variance to go by)
     zero = split_error(errors(0, 200, weight=w), "error_rate")
     assert zero.ci_low == 0 and zero.ci_high > 0.01 and zero.n_effective == pytest.approx(w.sum() ** 2 / (w @ w))
+
+
+def test_tiny_losses_do_not_underflow_the_skewness():
+    # hypothesis found it: a Brier score of about 1e-121, whose third and fourth powers underflow
+    from diagnose.metrics._means import mean_interval
+
+    e = mean_interval(np.array([0.0, 4.106283914986769e-61 ** 2]))
+    assert e.low <= e.mean <= e.high and np.isfinite(e.high)
