@@ -13,6 +13,7 @@ from ..metrics import (
     SplitError,
     metric_for,
     split_error,
+    thin_weight_strata,
     trivial_name,
     trivial_predictions,
 )
@@ -181,6 +182,10 @@ def build_report(
     # the missing baseline first: it changes how every other line reads
     first = [w for w in verdict.warnings if w == NO_BASELINE]
     warnings = first + list(splits.warnings) + [w for w in verdict.warnings if w != NO_BASELINE]
+    for split, pred in splits.items():
+        caveat = thin_weight_strata(pred, name)
+        if caveat:
+            warnings.append(f"{split}: {caveat}")
     if errors["cv"].error >= trivial.error:
         warnings.append(
             f"J_cv ({errors['cv'].error:.4g}) is no better than the trivial baseline "

@@ -34,6 +34,7 @@ from ._split import (
     per_sample_loss,
     rate_error,
     split_error,
+    thin_weight_strata,
     trivial_name,
     trivial_predictions,
 )
@@ -46,6 +47,6 @@ __all__ = [
     "REGRESSION_METRICS", "SplitError", "Z95", "default_metric", "exact_bounds", "mean_interval", "metric",
     "metric_for", "metric_help", "metrics_for", "per_sample_loss", "rate_bounds", "rate_error", "rate_interval",
     "register",
-    "split_error", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
+    "split_error", "thin_weight_strata", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
     "wilson_interval",
 ]

