@@ -8,10 +8,15 @@ regenerate the files and review the diff::
 
     DIAGNOSE_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
 
-Every output is compared byte for byte (JSON too: its key order is part of what users see).
+Text, Markdown and CSV outputs are compared byte for byte. JSON is compared key by key, in
+order (the order is part of what users see), with floats equal to 1e-9 relative: numpy,
+scipy and scikit-learn releases move the last bits of sums and fits, and a fresh install
+takes the newest.
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -127,4 +132,32 @@ def test_output_matches_golden(name):
     path = GOLDEN / name
     if UPDATE:
         path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    if name.endswith(".json"):
+        _same_json(json.loads(out), json.loads(expected), "$")
+    else:
+        assert out == expected
+
+
+def _same_json(got, want, where: str) -> None:
+    """Equal JSON values: same keys in the same order, same strings, floats to 1e-9."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and list(got) == list(want), f"{where}: keys differ"
+        for key in want:
+            _same_json(got[key], want[key], f"{where}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), f"{where}: lengths differ"
+        for i, (g, w) in enumerate(zip(got, want)):
+            _same_json(g, w, f"{where}[{i}]")
+    elif isinstance(want, float) and not isinstance(got, bool) and isinstance(got, (int, float)):
+        assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), f"{where}: {got!r} != {want!r}"
+    else:
+        assert type(got) is type(want) and got == want, f"{where}: {got!r} != {want!r}"
+
+
+def test_golden_json_comparison_catches_changes():
+    _same_json({"a": 1.0, "b": [1, "x"]}, {"a": 1.0 + 1e-13, "b": [1, "x"]}, "$")
+    for got in ({"b": [1, "x"], "a": 1.0}, {"a": 1.001, "b": [1, "x"]}, {"a": 1.0, "b": [1, "y"]},
+                {"a": 1.0, "b": [1]}, {"a": 1.0, "b": [True, "x"]}):
+        with pytest.raises(AssertionError):
+            _same_json(got, {"a": 1.0, "b": [1, "x"]}, "$")
