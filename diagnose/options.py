@@ -77,6 +77,24 @@ class Tolerance:
     def of(self, reference: float, j_train: float) -> float:
         return max(self.absolute, self.relative * max(abs(reference), abs(j_train)))
 
+    @classmethod
+    def coerce(cls, value: Tolerance | float | None) -> Tolerance:
+        """A tolerance from what a caller passed: ``None`` is the default, a number the relative
+        tolerance (``0`` means 0: every gap above 0 is material), a :class:`Tolerance` itself.
+
+        >>> Tolerance.coerce(0).relative, Tolerance.coerce(None).relative, Tolerance.coerce(0.05).relative
+        (0, 0.1, 0.05)
+        >>> Tolerance.coerce("x")
+        Traceback (most recent call last):
+        ...
+        diagnose.exceptions.UsageError: the relative tolerance must be a number >= 0, not 'x'
+        """
+        if value is None:
+            return cls()
+        if isinstance(value, Tolerance):
+            return value
+        return cls(relative=value)  # checked in __post_init__
+
     def to_dict(self) -> dict:
         return {"relative": self.relative, "absolute": self.absolute}
 

@@ -176,7 +176,7 @@ def diagnose_bias_variance(
     reference: float | None,
     reference_name: str | None = None,
     reference_se: float = 0.0,
-    tolerance: Tolerance | None = None,
+    tolerance: Tolerance | float | None = None,
 ) -> Verdict:
     """Classify high bias / high variance / both / good fit from split errors.
 
@@ -189,7 +189,7 @@ def diagnose_bias_variance(
     >>> v.verdict, round(v.gaps["bias"].value, 2), v.gaps["variance"].counted
     ('high_bias', 0.14, False)
     """
-    tolerance = tolerance or Tolerance()
+    tolerance = Tolerance.coerce(tolerance)  # a number is the relative tolerance; 0 means 0
     warnings: list[str] = []
     train, cv, test = splits["train"], splits["cv"], splits.get("test")
     judged = reference is not None

@@ -98,7 +98,7 @@ def build_learning_curve(
     metric: str,
     task: str | None = None,
     baselines: Mapping[str, float] | None = None,
-    tolerance: Tolerance | None = None,
+    tolerance: Tolerance | float | None = None,
     target: float | None = None,
     warnings: Sequence[str] = (),
 ) -> LearningCurve:
@@ -113,7 +113,7 @@ def build_learning_curve(
     >>> lc.verdict, lc.cv_falling, lc.more_data_helps
     ('high_variance', True, True)
     """
-    tolerance = tolerance or Tolerance()
+    tolerance = Tolerance.coerce(tolerance)  # a number is the relative tolerance; 0 means 0
     warnings = list(warnings)
     user = check_baselines(baselines, metric)
     ref_name = min(user, key=lambda name: user[name]) if user else None

@@ -45,6 +45,7 @@ from ._tally import (
     ErrorTally,
     fpc_wilson,
     split_tags,
+    tag_variants,
     tally_sample,
     tally_tags,
 )
@@ -55,7 +56,7 @@ __all__ = [
     "CategoryCount", "CohortTable", "Condition", "Decomposition", "ErrorSample", "ErrorTally", "LabelSuspects",
     "ShiftExplanation", "ShiftTest", "SliceTable", "code_column", "cohort_codes", "cohort_errors", "cohort_table",
     "error_mask", "explain_shift", "find_slices", "find_suspects", "fpc_wilson", "holdout_half", "ids_of",
-    "parse_slice", "sample_errors", "slice_mask", "split_tags", "tally_sample", "tally_tags",
+    "parse_slice", "sample_errors", "slice_mask", "split_tags", "tag_variants", "tally_sample", "tally_tags",
 ]
 
 

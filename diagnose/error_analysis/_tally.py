@@ -106,20 +106,48 @@ class ErrorTally(Rendered):
 
 
 def split_tags(tags: Sequence[str | None]) -> pd.DataFrame:
-    """Long format (``row``, ``tag``): split on ';', trimmed, lower-cased, one per row.
+    """Long format (``row``, ``tag``): split on ';', trimmed, lower-cased, one per row. Tags
+    that differ only in case, spaces or ``_`` are one category, named by its most common
+    spelling (see :func:`tag_variants`).
 
-    >>> split_tags(["Pharma; phishing", None, "pharma;PHARMA"]).values.tolist()
-    [[0, 'pharma'], [0, 'phishing'], [2, 'pharma']]
+    >>> split_tags(["Pharma; phishing", None, "pharma;PHARMA", "label_noise; Label Noise"]).values.tolist()
+    [[0, 'pharma'], [0, 'phishing'], [2, 'pharma'], [3, 'label noise']]
     """
+    long = _spellings(tags)
+    out = long[["row", "tag"]].drop_duplicates()
+    return out.reset_index(drop=True)
+
+
+def tag_variants(tags: Sequence[str | None]) -> dict[str, list[str]]:
+    """The categories that were written several ways (case, spaces, ``_``): each merged
+    category with the spellings the reviewers used.
+
+    >>> tag_variants(["label noise", "label_noise", "Label Noise; pharma", "Pharma"])
+    {'label noise': ['Label Noise', 'label noise', 'label_noise'], 'pharma': ['Pharma', 'pharma']}
+    """
+    long = _spellings(tags)
+    spellings = long.groupby("tag")["spelling"].unique()
+    return {tag: sorted(values) for tag, values in spellings.items() if len(values) > 1}
+
+
+def _spellings(tags: Sequence[str | None]) -> pd.DataFrame:
+    """(``row``, ``spelling`` as typed, ``tag`` its category) for every tag of every row."""
     import pandas as pd
 
     s = pd.Series(list(tags), dtype=object).fillna("").astype(str)
     long = s.str.split(";").explode()
-    # trimmed and case-normalised; inner runs of white space become one space
-    long = long.str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
-    out = pd.DataFrame({"row": long.index.to_numpy(), "tag": long.to_numpy()})
-    out = out[out["tag"] != ""].drop_duplicates()
-    return out.reset_index(drop=True)
+    # trimmed; inner runs of white space become one space
+    spelling = long.str.strip().str.replace(r"\s+", " ", regex=True)
+    out = pd.DataFrame({"row": long.index.to_numpy(), "spelling": spelling.to_numpy()})
+    out = out[out["spelling"] != ""].reset_index(drop=True)
+    lower = out["spelling"].str.lower()
+    # one category per key: case, '_' and spaces do not count
+    key = lower.str.replace("_", " ", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
+    counts = pd.DataFrame({"key": key, "lower": lower}).value_counts().reset_index(name="n")
+    counts = counts.sort_values(["key", "n", "lower"], ascending=[True, False, True])
+    name = counts.drop_duplicates("key").set_index("key")["lower"]
+    out["tag"] = key.map(name).to_numpy() if len(out) else key.to_numpy()
+    return out
 
 
 def fpc_wilson(count: np.ndarray, n: int, population: int | None,
@@ -232,7 +260,7 @@ def tally_tags(tags: Iterable[str | None], *, total_errors: int | None = None,
     method = CLOPPER_PEARSON if total_errors is None else CENSUS if total_errors == reviewed else HYPERGEOMETRIC
     ranking = _ranking_note(method, candidates)  # first: it is the one to act on
     notes = [*ranking, SHARES_NOTE, REDUCTION_NOTE, *_uncertainty_notes(method, reviewed, total_errors, m, unseen,
-                                                                         unseen_est)]
+                                                                         unseen_est), *_merge_notes(tags)]
     return ErrorTally(categories=tuple(cats), reviewed=reviewed, untagged=untagged,
                       total_errors=total_errors, cv_n=cv_n, finite_population_corrected=total_errors is not None,
                       warnings=tuple(warnings), notes=tuple(notes), interval_method=method,
@@ -250,6 +278,15 @@ def _ranking(long: pd.DataFrame, names: list[str], unreviewed: int | None) -> tu
     p = mcnemar_p(*vs_top(members), unreviewed=unreviewed)
     p[0] = np.nan
     return p, [names[0]] + [n for n, v in zip(names[1:], p[1:], strict=True) if v >= ALPHA]
+
+
+def _merge_notes(tags: Sequence[str | None]) -> list[str]:
+    """Which spellings were counted as one category (they differ only in case, spaces or '_')."""
+    merged = tag_variants(tags)
+    if not merged:
+        return []
+    shown = "; ".join(f"'{tag}' = " + ", ".join(f"'{v}'" for v in values) for tag, values in merged.items())
+    return [f"Tags that differ only in case, spaces or '_' were counted as one category: {shown}."]
 
 
 def _pct(x: float) -> str:

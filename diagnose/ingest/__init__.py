@@ -16,13 +16,16 @@ from 1, after the header line.
 from __future__ import annotations
 
 from ..options import Columns
+from ._arrays import binary_arrays
 from ._checks import Checker, check_same_rows, natural_key
 from ._parse import (
                      RawTable,
                      infer_task,
+                     label_columns,
                      load_cv_test,
                      load_predictions,
                      load_splits,
+                     parse_chunk,
                      parse_splits,
                      read_split,
 )
@@ -50,7 +53,8 @@ from ._values import (
 __all__ = [
     "Checker", "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits", "TaggedSample",
     "TaskType", "SPLITS", "TASKS", "TASK_TYPES", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN",
-    "TOTAL_ERRORS_COLUMN", "check_same_rows", "infer_task", "is_curve_summary", "load_curve_summary", "load_cv_test",
-    "load_predictions", "load_runs", "load_splits", "load_tagged", "natural_key", "parse_splits",
-    "read_rule_file", "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
+    "TOTAL_ERRORS_COLUMN", "binary_arrays", "check_same_rows", "infer_task", "is_curve_summary",
+    "load_curve_summary", "load_cv_test", "label_columns", "load_predictions", "load_runs", "load_splits",
+    "load_tagged", "natural_key", "parse_chunk",
+    "parse_splits", "read_rule_file", "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
 ]

@@ -64,6 +64,9 @@ class Checker:
                       mask=np.ones(len(col), bool), values=[None] * len(col),
                       fix=f"Fill in a {kind} on every row")
         else:
+            arr = _cast_numbers(col)
+            if arr is not None:  # text that Arrow reads as numbers: the labels of a CSV
+                return self.numeric_checked(column, arr, kind)
             raw = to_numpy(col)
             as_num = parse_numbers(raw)
             bad = np.isnan(as_num) & ~_is_nan_text(raw)
@@ -77,7 +80,13 @@ class Checker:
             mask = to_numpy(col.is_null())
             self.fail(f"column '{column}' has empty or NaN values", column=column, mask=mask,
                       values=[None] * len(mask), fix=f"Fill in a {kind} on every row, or drop those rows")
-        if np.isfinite(arr.sum()):  # a NaN or an infinity anywhere would show in the sum
+        return self.numeric_checked(column, arr, kind)
+
+    def numeric_checked(self, column: str, arr: np.ndarray, kind: str) -> np.ndarray:
+        """Refuse NaN and infinite values of a numeric column."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = arr.sum()
+        if np.isfinite(total):  # a NaN or an infinity anywhere would show in the sum
             return arr
         nan = np.isnan(arr)
         if nan.any():
@@ -88,6 +97,24 @@ class Checker:
             self.fail(f"column '{column}' has infinite values", column=column, mask=inf, values=arr,
                       fix="Give finite values")
         return arr
+
+    def weights(self, column: str) -> np.ndarray:
+        """Sample weights: non-negative numbers, not all 0, small enough that their squares sum."""
+        weight = self.numeric(column, kind="non-negative weight")
+        neg = weight < 0
+        if neg.any():
+            self.fail(f"column '{column}' must not be negative", column=column, mask=neg,
+                      values=weight, fix="Give non-negative sample weights")
+        with np.errstate(over="ignore"):
+            total, squares = weight.sum(), np.dot(weight, weight)  # weighted variances sum squared weights
+        if total <= 0:
+            self.fail(f"column '{column}' sums to 0", column=column, fix="Give positive weights")
+        if not (np.isfinite(total) and np.isfinite(squares)):
+            big = weight > np.sqrt(np.finfo(np.float64).max / len(weight))
+            self.fail(f"column '{column}' holds weights too large to compute with (their squares "
+                      "overflow)", column=column, mask=big, values=weight,
+                      fix="Scale the weights down, e.g. divide them by their mean: only their ratios matter")
+        return weight
 
     def probability(self, column: str) -> np.ndarray:
         arr = self.numeric(column, kind="probability")
@@ -159,6 +186,25 @@ class Checker:
                           fix="Give 0/1 labels, or class names with --positive-label, or force "
                           "another task with --task")
             return arr.astype(np.int8)
+        if positive_label is None and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            if col.null_count == 0 and len(col):  # the usual 0/1 text first: one cast in Arrow
+                try:
+                    small = pc.cast(col, pa.int8())
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    small = None
+                if small is not None:
+                    bounds = pc.min_max(small)
+                    if bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= 1:
+                        return to_numpy(small)
+            numbers = _cast_numbers(col)
+            if numbers is not None:  # numbers written as text (a CSV's labels): 0/1 by value
+                bad = (numbers != 0) & (numbers != 1)
+                if bad.any():
+                    self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=bad,
+                              values=to_numpy(col),
+                              fix="Give 0/1 labels, or class names with --positive-label, or force "
+                              "another task with --task")
+                return numbers.astype(np.int8)
         labels = self.labels(column)
         if positive_label is not None:
             positive = str(positive_label)
@@ -264,6 +310,32 @@ def _is_nan_text(raw: np.ndarray) -> np.ndarray:
     if raw.dtype != object:
         return np.zeros(len(raw), bool)
     return np.array([isinstance(v, str) and v.strip().lower() == "nan" for v in raw], dtype=bool)
+
+
+def _cast_numbers(col: pa.ChunkedArray) -> np.ndarray | None:
+    """A text column without empty cells as float64, when Arrow reads every value as a number."""
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or col.null_count:
+        return None
+    try:
+        return to_numpy(pc.cast(col, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def same_number_spellings(labels: Sequence[str]) -> tuple[str, str] | None:
+    """Two labels that are different texts of one number (``1`` and ``01``, ``1`` and ``1.0``).
+
+    >>> same_number_spellings(["01", "02", "1"]), same_number_spellings(["01", "02"])
+    (('01', '1'), None)
+    """
+    seen: dict[float, str] = {}
+    for label in sorted(labels, key=lambda text: (natural_key(text), text)):
+        key = natural_key(label)
+        if key[0] == 0:
+            if key[1] in seen:
+                return seen[key[1]], label
+            seen[key[1]] = label
+    return None
 
 
 def parse_numbers(raw: np.ndarray) -> np.ndarray:

@@ -11,13 +11,22 @@ import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
 from ..options import Columns, ReadOptions
-from ._checks import Checker, natural_key, parse_numbers
+from ._checks import Checker, natural_key, parse_numbers, same_number_spellings
 from ._read import read_table
 from ._tasks import multilabel_labels, task_type
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions, Source, Splits
 
 # a table's key: its split name, or (run key, split name) for the runs of a curve
 K = TypeVar("K", bound=Hashable)
+
+
+def label_columns(columns: Columns) -> tuple[str, str]:
+    """The columns a CSV gives as text: labels keep their spelling (class ``01`` is not ``1``).
+
+    >>> label_columns(Columns())
+    ('y_true', 'y_pred')
+    """
+    return (columns.y_true, columns.y_pred)
 
 
 def infer_task(column_names: Sequence[str], columns: Columns | None = None) -> str | None:
@@ -99,7 +108,7 @@ def load_splits(
         raise UsageError("give either one file with a split column (--data) or the split files "
                          "(--train, --cv, --test), not both")
     if data is None and train is not None and cv is None and test is None:
-        table, name = read_table(train, encoding=encoding)
+        table, name = read_table(train, encoding=encoding, text_columns=label_columns(cols))
         if cols.split in table.column_names:
             data, train = (table, name), None
         else:
@@ -108,12 +117,13 @@ def load_splits(
                 "column holding train, cv and test"
             )
     if data is not None:
-        table, name = data if isinstance(data, tuple) else read_table(data, encoding=encoding)
+        table, name = data if isinstance(data, tuple) else read_table(data, encoding=encoding,
+                                                                      text_columns=label_columns(cols))
         raws.update(_split_table(table, name, cols))
     for split, source in (("train", train), ("cv", cv), ("test", test)):
         if source is None:
             continue
-        table, name = read_table(source, encoding=encoding)
+        table, name = read_table(source, encoding=encoding, text_columns=label_columns(cols))
         raws[split] = _own_split_only(table, name, split, cols)
     if "train" not in raws or "cv" not in raws:
         missing = [s for s in ("train", "cv") if s not in raws]
@@ -216,6 +226,8 @@ def parse_splits(
         out[split] = _parse_one(raw, inferred, columns, positive_label, classes)
     if inferred == "binary" and positive_label is not None:
         out = _name_binary_classes(raws, out, columns, str(positive_label))
+    if inferred == "multilabel":
+        _same_labels(raws, out, columns)
     train = [pred for split, pred in out.items() if split == "train"]  # only when keyed by split name
     if inferred == "multiclass" and train:
         assert classes is not None  # named by _multiclass_classes above
@@ -231,6 +243,23 @@ def parse_splits(
                     f"{pred.source}: class(es) {', '.join(names_)} appear in {split} "
                     f"({int(unseen.sum())} rows) but never in train; the model cannot have learned them")
     return out, warnings
+
+
+def _same_labels(raws: Mapping[K, RawTable], out: Mapping[K, Predictions], columns: Columns) -> None:
+    """Every split of a multi-label run scores the same labels."""
+    keys = list(out)
+    first = out[keys[0]]
+    for key in keys[1:]:
+        pred = out[key]
+        if pred.classes != first.classes:
+            missing = [label for label in first.classes if label not in pred.classes]
+            extra = [label for label in pred.classes if label not in first.classes]
+            what = (f"lacks label(s) {', '.join(missing)} that {first.source} has" if missing else
+                    f"has label(s) {', '.join(extra)} that {first.source} lacks")
+            column = columns.true_prefix + (missing or extra)[0] if (missing or extra) else None
+            raise InputError(f"{what} (the {raws[key].split} split)", file=pred.source, column=column,
+                             fix=f"Give every split the same {columns.true_prefix}<label> and "
+                             f"{columns.score_prefix}<label> columns")
 
 
 def _name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], columns: Columns,
@@ -277,7 +306,27 @@ def _multiclass_classes(raws, columns: Columns, given) -> tuple[str, ...]:
         seen.update(checker.labels(columns.y_true).tolist())
         if columns.y_pred in raw.table.column_names:
             seen.update(checker.labels(columns.y_pred).tolist())
+    _refuse_two_spellings(raws, columns, seen)
     return tuple(sorted(seen, key=natural_key))
+
+
+def _refuse_two_spellings(raws, columns: Columns, seen: set[str]) -> None:
+    """Labels are text: ``1`` and ``01`` (or ``1.0``) in one run would be two classes, which is
+    almost surely a mistake; refuse it, naming the rows of the second spelling."""
+    pair = same_number_spellings(sorted(seen))
+    if pair is None:
+        return
+    first, second = pair
+    for raw in raws.values():
+        checker = Checker(raw.table, raw.name, raw.row_numbers)
+        for column in (columns.y_true, columns.y_pred):
+            if column in raw.table.column_names:
+                labels = checker.labels(column)
+                mask = labels == second
+                if mask.any():
+                    checker.fail(f"column '{column}' writes one class two ways, '{first}' and '{second}' "
+                                 "(labels are compared as text)", column=column, mask=mask, values=labels,
+                                 fix=f"Write each class the same way in every row and file, e.g. '{first}'")
 
 
 def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes) -> Predictions:
@@ -291,13 +340,7 @@ def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes)
         ids = check.unique_ids(cols.id)
         used.add(cols.id)
     if cols.weight in names:
-        weight = check.numeric(cols.weight, kind="non-negative weight")
-        neg = weight < 0
-        if neg.any():
-            check.fail(f"column '{cols.weight}' must not be negative", column=cols.weight, mask=neg,
-                       values=weight, fix="Give non-negative sample weights")
-        if weight.sum() <= 0:
-            check.fail(f"column '{cols.weight}' sums to 0", column=cols.weight, fix="Give positive weights")
+        weight = check.weights(cols.weight)
         used.add(cols.weight)
     special = {cols.tags, cols.train_size, cols.split}
     slices = tuple(c for c in table.column_names if c not in used and c not in special
@@ -307,6 +350,20 @@ def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes)
         ids=ids, weight=weight, source=raw.name, split=raw.split, table=table, slice_columns=slices,
         row_numbers=raw.row_numbers,
     )
+
+
+def parse_chunk(raw: RawTable, task: str, columns: Columns, positive_label: str | None = None,
+                classes: Sequence[str] = ()) -> Predictions:
+    """One chunk of a streamed table (a record batch), validated row by row like a whole
+    table, with the task and classes already fixed for the whole input (the streaming
+    engines' entry; checks across rows of different chunks are the caller's).
+
+    >>> raw = RawTable(pa.table({"y_true": ["b", "a"], "y_pred": ["b", "b"]}), "part-1.parquet", "cv",
+    ...                np.array([1001, 1002]))
+    >>> parse_chunk(raw, "multiclass", Columns(), classes=("a", "b", "c")).y_true.tolist()
+    [1, 0]
+    """
+    return _parse_one(raw, task, columns, positive_label, tuple(classes))
 
 
 def read_split(source: Source, split: str, *, options: ReadOptions | None = None) -> tuple[RawTable, dict]:
@@ -321,7 +378,7 @@ def read_split(source: Source, split: str, *, options: ReadOptions | None = None
     """
     opts = options or ReadOptions()
     cols = opts.column_names
-    table, name = read_table(source, encoding=opts.encoding)
+    table, name = read_table(source, encoding=opts.encoding, text_columns=label_columns(cols))
     if cols.split not in table.column_names:
         return RawTable(table, name, split), {}
     parts = _split_table(table, name, cols)

@@ -1,45 +1,90 @@
 """Reading CSV and Parquet files (and DataFrames) into Arrow tables, and Arrow into numpy."""
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..exceptions import InputError
+from ..exceptions import InputError, UsageError
 from ._values import Source
 
 
-def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pa.Table, str]:
+def read_table(source: Source, *, encoding: str = "utf-8",
+               text_columns: Iterable[str] = ()) -> tuple[pa.Table, str]:
     """Read one CSV or Parquet file (or take a DataFrame) as an Arrow table.
 
     ``source`` may also be a binary file object with a ``name`` (an upload held in
     memory, such as ``io.BytesIO`` or Streamlit's ``UploadedFile``); messages name it
-    by that name. Returns the table and the name to use in messages.
+    by that name. Returns the table and the name to use in messages. A CSV's
+    ``text_columns`` (the labels) are read as text, so that class ``01`` stays ``01``.
+    Every table is refused when two columns share a name, when it has no rows, or when
+    a column holds bytes that are not UTF-8 text.
 
     >>> import io
     >>> upload = io.BytesIO(b"y_true,y_score\\n1,0.9\\n0,0.2\\n"); upload.name = "cv.csv"
     >>> table, name = read_table(upload)
     >>> table.num_rows, name
     (2, 'cv.csv')
+    >>> read_table(io.BytesIO(b"y_true,y_true\\n1,0\\n"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: <upload>: has 2 columns named 'y_true' (columns 1, 2). Give every column its...
     """
     if isinstance(source, pa.Table):
-        return source, "<table>"
+        return _checked(source, "<table>"), "<table>"
     if hasattr(source, "read"):
         name = str(getattr(source, "name", None) or "<upload>")
         data = source.getvalue() if hasattr(source, "getvalue") else source.read()
-        return _read_any(_Bytes(bytes(data), name), encoding), name
+        return _read_any(_Bytes(bytes(data), name), encoding, tuple(text_columns)), name
     if not isinstance(source, (str, os.PathLike)):
         return _from_pandas(source), "<DataFrame>"
     path = Path(source)
     name = str(source)
-    if not path.exists():
-        raise InputError("file not found", file=name, fix="Check the path")
-    if path.is_dir():
-        raise InputError("is a folder, not a file", file=name, fix="Give a CSV or Parquet file")
-    return _read_any(_File(path, name), encoding), name
+    regular_file(path, name, what="a CSV or Parquet file")
+    return _read_any(_File(path, name), encoding, tuple(text_columns)), name
+
+
+def regular_file(path: str | os.PathLike, name: str, *, what: str) -> int:
+    """The size of the regular file at ``path``; anything else (missing, a folder, a pipe, a
+    device, a symbolic link that loops, no permission) is refused before it is opened, so
+    that reading never blocks on a pipe.
+
+    >>> import tempfile
+    >>> regular_file(tempfile.gettempdir(), "tmp", what="a CSV file")
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: tmp: is a folder, not a file. Give a CSV file
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("file not found", file=name, fix="Check the path") from None
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)", file=name,
+                         fix="Give a file you may read, or change its permissions") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("is a symbolic link that points back to itself (a loop)", file=name,
+                             fix=f"Point the link at {what}, or give the file's own path") from None
+        raise InputError(f"cannot be read ({exc.strerror or type(exc).__name__})", file=name,
+                         fix="Check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a folder, not a file", file=name, fix=f"Give {what}")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
+        raise InputError(f"is {kind}, not a regular file", file=name,
+                         fix=f"Save the content to a file first and give {what}")
+    if not os.access(path, os.R_OK):
+        raise InputError("cannot be read (permission denied)", file=name,
+                         fix="Give a file you may read, or change its permissions")
+    return info.st_size
 
 
 class _File:
@@ -60,6 +105,9 @@ class _File:
 
     def text(self, encoding: str):
         return open(self.path, newline="", encoding=encoding, errors="replace")
+
+    def binary(self):
+        return open(self.path, "rb")
 
 
 class _Bytes:
@@ -82,21 +130,75 @@ class _Bytes:
 
         return io.TextIOWrapper(io.BytesIO(self.data), newline="", encoding=encoding, errors="replace")
 
+    def binary(self):
+        import io
 
-def _read_any(src: "_File | _Bytes", encoding: str) -> pa.Table:
+        return io.BytesIO(self.data)
+
+
+def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...]) -> pa.Table:
     name = src.name
     if src.size() == 0:
         raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
     head = src.head(65536)
     if head[:4] == b"PAR1" or src.suffix in (".parquet", ".pq"):
-        table = _read_parquet(src, name)
-    else:
-        table = _read_csv(src, name, head, encoding)
+        return _checked(_read_parquet(src, name), name)
+    table = _read_csv(src, name, head, encoding, text_columns)
+    _refuse_duplicates(table.column_names, name)
+    binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    if binary:  # Arrow reads a column holding bytes that are not UTF-8 as binary
+        _refuse_bad_utf8(src, name, binary[0])
+    return _checked(table, name)
+
+
+def _checked(table: pa.Table, name: str) -> pa.Table:
+    """Refuse a table with two columns of one name or no rows; binary columns become text."""
+    _refuse_duplicates(table.column_names, name)
     if table.num_rows == 0:
-        raise InputError(
-            "has a header but no rows", file=name, fix="Add at least one row of predictions"
-        )
+        raise InputError("has a header but no rows", file=name, fix="Add at least one row of predictions")
+    for i, f in enumerate(table.schema):
+        if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
+            try:
+                table = table.set_column(i, f.name, pc.cast(table.column(i), pa.string()))
+            except pa.ArrowInvalid:
+                raise InputError(f"column '{f.name}' holds bytes that are not UTF-8 text", file=name,
+                                 column=f.name, fix="Give text columns as UTF-8 strings") from None
     return table
+
+
+def _refuse_duplicates(names: list[str], name: str) -> None:
+    if len(set(names)) == len(names):
+        return
+    seen: dict[str, list[int]] = {}
+    for i, column in enumerate(names, start=1):
+        seen.setdefault(column, []).append(i)
+    column, where = next((c, w) for c, w in seen.items() if len(w) > 1)
+    raise InputError(f"has {len(where)} columns named '{column}' (columns {', '.join(map(str, where))})",
+                     file=name, column=column,
+                     fix="Give every column its own name: rename or drop the copies")
+
+
+def _refuse_bad_utf8(src: "_File | _Bytes", name: str, column: str) -> None:
+    """Find the first byte that is not UTF-8 anywhere in the file and name its line."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 0
+    with src.binary() as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line = lines + chunk[: exc.start].count(b"\n") + 1
+                where = f"byte 0x{chunk[exc.start]:02x} at offset {offset + exc.start} on line {line}"
+                raise InputError(
+                    f"is not valid UTF-8 text ({where}" + (f", row {line - 1})" if line > 1 else ", the header)"),
+                    file=name, column=column,
+                    fix="Save it as UTF-8, or give its encoding (--encoding latin-1)") from None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+    raise InputError(f"column '{column}' holds bytes that are not UTF-8 text", file=name, column=column,
+                     fix="Save it as UTF-8, or give its encoding (--encoding latin-1)")
 
 
 def _read_parquet(src: "_File | _Bytes", name: str) -> pa.Table:
@@ -105,6 +207,10 @@ def _read_parquet(src: "_File | _Bytes", name: str) -> pa.Table:
     try:
         return pq.read_table(src.arrow())
     except (pa.ArrowException, OSError) as exc:
+        try:  # a schema that names a column twice reads, but its table does not
+            _refuse_duplicates(pq.read_schema(src.arrow()).names, name)
+        except (pa.ArrowException, OSError):
+            pass
         raise InputError(
             f"cannot be read as Parquet ({_first_line(exc)})",
             file=name,
@@ -112,7 +218,8 @@ def _read_parquet(src: "_File | _Bytes", name: str) -> pa.Table:
         ) from None
 
 
-def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str) -> pa.Table:
+def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
+              text_columns: tuple[str, ...] = ()) -> pa.Table:
     from pyarrow import csv
 
     if b"\x00" in head:
@@ -125,14 +232,21 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str) -> p
         _check_utf8(head, name)
     if not head.strip():
         raise InputError("the file is empty", file=name, fix="Give a CSV file with a header and rows")
+    convert = csv.ConvertOptions(strings_can_be_null=True,
+                                 column_types={c: pa.string() for c in text_columns})
     try:
-        return csv.read_csv(
-            src.arrow(),
-            read_options=csv.ReadOptions(encoding=encoding),
-            convert_options=csv.ConvertOptions(strings_can_be_null=True),
-        )
+        return csv.read_csv(src.arrow(), read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
     except pa.ArrowInvalid as exc:
         text = _first_line(exc)
+        if "UTF8" not in text:
+            # a quoted field holding a line break: Arrow splits a large file into blocks at
+            # line breaks unless told that values may hold them (slower, so only on need)
+            try:
+                return csv.read_csv(src.arrow(), read_options=csv.ReadOptions(encoding=encoding),
+                                    parse_options=csv.ParseOptions(newlines_in_values=True),
+                                    convert_options=convert)
+            except pa.ArrowInvalid as again:
+                text = _first_line(again)
         if "UTF8" in text or "utf8" in text or "utf-8" in text.lower():
             raise InputError(
                 "is not valid UTF-8 text",
@@ -195,15 +309,21 @@ def _check_utf8(head: bytes, name: str) -> None:
 
 
 def _from_pandas(frame) -> pa.Table:
+    if not hasattr(frame, "columns") or not hasattr(frame, "dtypes"):
+        raise UsageError(f"cannot read predictions from a {type(frame).__name__}; give a CSV or Parquet "
+                         "path, a pandas DataFrame or an Arrow table")
+    _refuse_duplicates([str(c) for c in frame.columns], "<DataFrame>")
+    if len(frame) == 0:
+        raise InputError("has no rows", file="<DataFrame>", fix="Give at least one row of predictions")
     try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        return _checked(pa.Table.from_pandas(frame, preserve_index=False), "<DataFrame>")
     except (pa.ArrowException, TypeError, ValueError):
         # mixed-type object columns: fall back to strings so validation can name the rows
         frame = frame.copy()
         for col in frame.columns:
             if frame[col].dtype == object:
                 frame[col] = frame[col].map(lambda v: None if v is None else str(v))
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        return _checked(pa.Table.from_pandas(frame, preserve_index=False), "<DataFrame>")
 
 
 def _first_line(exc: BaseException) -> str:

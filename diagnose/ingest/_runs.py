@@ -10,7 +10,7 @@ import pyarrow as pa
 from ..exceptions import InputError
 from ..options import Columns
 from ._checks import Checker, natural_key
-from ._parse import RawTable, parse_splits
+from ._parse import RawTable, label_columns, parse_splits
 from ._read import read_table
 from ._tasks import task_type
 from ._values import SPLITS
@@ -61,10 +61,10 @@ def is_curve_summary(table: pa.Table) -> bool:
     return all(c in table.column_names for c in SUMMARY_COLUMNS)
 
 
-def _table_and_name(source, encoding: str) -> tuple[pa.Table, str]:
+def _table_and_name(source, encoding: str, cols: Columns | None = None) -> tuple[pa.Table, str]:
     if isinstance(source, tuple):
         return source
-    return read_table(source, encoding=encoding)
+    return read_table(source, encoding=encoding, text_columns=label_columns(cols) if cols else ())
 
 
 def load_runs(
@@ -97,7 +97,7 @@ def load_runs(
     groups: dict[tuple, RawTable] = {}
     names = []
     for source in sources:
-        table, name = _table_and_name(source, encoding)
+        table, name = _table_and_name(source, encoding, cols)
         names.append(name)
         check = Checker(table, name)
         check.require(cols.split, "split: train or cv", cols)

@@ -60,6 +60,11 @@ def load_tagged(source: Source, *, cv: "Predictions | Source | None" = None, col
                        fix=f"The file has: {present}. A reviewed sample needs '{cols.id}' and "
                        f"'{cols.tags}' columns, as written by `diagnose errors sample`")
     ids = check.unique_ids(cols.id).astype(str).astype(object)
+    # `errors sample` wrote an id that a spreadsheet would take for a formula as '=... (a quote
+    # in front); the id itself is without it
+    as_text = pa.array(ids, pa.string())
+    quoted = pc.match_substring_regex(as_text, "^'[=+\\-@\t\r]")
+    ids = to_numpy(pc.if_else(quoted, pc.utf8_slice_codeunits(as_text, 1), as_text)).astype(object)
     raw_tags = pc.cast(table.column(cols.tags), pa.string())
     # an empty cell means "not reviewed yet"
     blank = to_numpy(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw_tags), ""), True))

@@ -149,10 +149,18 @@ class Multilabel(TaskType):
     unit = "label"
 
     def parse(self, check, cols, positive_label, classes):
-        labels = multilabel_labels(set(check.table.column_names), cols)
+        names = set(check.table.column_names)
+        labels = multilabel_labels(names, cols)
         if not labels:
             check.fail(f"no multi-label columns: expected pairs {cols.true_prefix}<label> and "
                        f"{cols.score_prefix}<label>", fix="Add one truth and one score column per label")
+        for have, need in ((cols.true_prefix, cols.score_prefix), (cols.score_prefix, cols.true_prefix)):
+            for c in sorted(names):
+                label = c[len(have):]
+                if c.startswith(have) and c not in (cols.y_true, cols.y_score) and label and label not in labels:
+                    check.fail(f"column '{c}' has no partner '{need}{label}': each label needs a truth and "
+                               "a score column", column=c,
+                               fix=f"Add column '{need}{label}', or drop '{c}' (labels: {', '.join(labels)})")
         y_true = np.column_stack([check.binary(cols.true_prefix + label, None) for label in labels])
         y_score = np.column_stack([check.probability(cols.score_prefix + label) for label in labels])
         used = tuple(cols.true_prefix + label for label in labels) + tuple(cols.score_prefix + label
@@ -235,6 +243,15 @@ def _encode(labels: np.ndarray, index: dict[str, int], check: Checker, column: s
     codes = np.array([index.get(u, -1) for u in uniq.tolist()], dtype=np.int64)[inverse]
     bad = codes < 0
     if bad.any():
-        check.fail(f"column '{column}' {problem}", column=column, mask=bad, values=labels,
-                   fix="Add a y_prob_<class> column for every class, or correct the labels")
+        from ._checks import same_number_spellings
+
+        fix = "Add a y_prob_<class> column for every class, or correct the labels"
+        for label in uniq[np.array([index.get(u) is None for u in uniq.tolist()], dtype=bool)].tolist():
+            twin = same_number_spellings([label, *index])
+            if twin is not None:  # the same number written another way, e.g. 1.0 for class 1
+                other = twin[0] if twin[1] == label else twin[1]
+                fix = (f"The labels are compared as text: '{label}' is not the class '{other}' of the "
+                       f"columns; write each label as its column name does")
+                break
+        check.fail(f"column '{column}' {problem}", column=column, mask=bad, values=labels, fix=fix)
     return codes

@@ -23,7 +23,7 @@ from ..curves import (
     validation_curve_from_runs,
 )
 from ..exceptions import UsageError
-from ..ingest import Runs, is_curve_summary, load_curve_summary, load_runs, read_table
+from ..ingest import Runs, is_curve_summary, label_columns, load_curve_summary, load_runs, read_table
 from ..options import ReportOptions
 
 
@@ -45,7 +45,7 @@ def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, 
     if len(sources) == 1 and isinstance(sources[0], Runs):
         return learning_curve_from_runs(sources[0], baselines=baselines, options=opts, target=target)
     cols = opts.column_names
-    tables = [read_table(s, encoding=opts.encoding) for s in sources]
+    tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols)) for s in sources]
     if is_curve_summary(tables[0][0]):
         if len(tables) > 1:
             raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
@@ -74,7 +74,7 @@ def validation_curve(*sources: Any, param: str, tie: str = "smallest", options: 
     if len(sources) == 1 and isinstance(sources[0], Runs):
         runs = sources[0]  # validated already (the store's runs)
     else:
-        tables = [read_table(s, encoding=opts.encoding) for s in sources]
+        tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols)) for s in sources]
         runs = load_runs(tables, by=cols.param_prefix + name, task=opts.task, columns=cols,
                          positive_label=opts.positive_label)
     return validation_curve_from_runs(runs, param=name, options=opts, tie=tie)

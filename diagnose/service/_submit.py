@@ -49,11 +49,22 @@ def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping
     splits = load_splits(train, cv, test, data=data, options=opts)
     competitors = {name: load_predictions(src, options=ReadOptions.of(opts.reading(), task=splits.task))
                    for name, src in (baseline_files or {}).items()}
+    from .. import store
+
+    early = {}
+    if encode:  # a split that may be too large to store is encoded first, to refuse it before computing
+        for name, pred in splits.items():
+            if pred.table is not None and pred.table.nbytes > store.MAX_BLOB_BYTES:
+                early[name] = encode_table(pred.table)
+                store.check_blob_size(len(early[name].data), source=pred.source, split=name)
     with ThreadPoolExecutor(max_workers=3) as pool:
         # pyarrow's Parquet writer and hashlib release the GIL: encoding overlaps the report
-        futures = {name: pool.submit(encode_table, pred.table) for name, pred in splits.items()} if encode else {}
+        futures = {name: pool.submit(encode_table, pred.table) for name, pred in splits.items()
+                   if name not in early} if encode else {}
         report = build_report(splits, baselines=baselines, competitors=competitors, options=opts)
-        encoded = {name: f.result() for name, f in futures.items()} or None
+        encoded = {**early, **{name: f.result() for name, f in futures.items()}} or None
+    for name, enc in (encoded or {}).items():
+        store.check_blob_size(len(enc.data), source=getattr(splits, name).source, split=name)
     # the user's baselines and the competitors' cv errors; the trivial one lives in the report
     given = {name: value for name, value in report.baselines.items()
              if name in (baselines or {}) or name in competitors}

@@ -5,7 +5,27 @@ import hashlib
 
 import pyarrow as pa
 
+from ..exceptions import InputError
 from ._values import Encoded
+
+# the most one stored split may take: SQLite's default limit on a value (SQLITE_MAX_LENGTH,
+# 1e9 bytes); PostgreSQL's bytea holds up to 1 GiB
+MAX_BLOB_BYTES = 1_000_000_000
+
+
+def check_blob_size(n_bytes: int, *, source: str, split: str) -> None:
+    """Refuse a split whose stored form would exceed what the database keeps in one value.
+
+    >>> check_blob_size(2_000_000_000, source="cv.csv", split="cv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: cv.csv: the cv split takes 2 GB as stored, above the store's limit of 1 GB ...
+    """
+    if n_bytes > MAX_BLOB_BYTES:
+        raise InputError(f"the {split} split takes {n_bytes / 1e9:.3g} GB as stored, above the store's limit of "
+                         f"{MAX_BLOB_BYTES / 1e9:g} GB per split", file=source,
+                         fix="Split the file into runs of fewer rows (or drop columns the diagnosis does not use) "
+                         "and submit them apart")
 
 
 def encode_table(table: pa.Table) -> Encoded:

@@ -53,7 +53,7 @@ def assert_bad(result, *fragments):
         ("id,y_true,y_score\n1,0,1.3\n2,1,0.8\n3,1,-0.2\n",
          ["cv.csv", "'y_score' must lie in [0, 1]", "rows 1, 3 hold 1.3, -0.2"]),
         ("id,y_true,y_score\n1,0,0.1\n1,1,0.8\n3,1,0.4\n", ["cv.csv", "duplicate ids", "rows 1, 2 hold 1, 1"]),
-        ("id,y_true,y_score\n1,0,0.1\n2,2,0.8\n", ["cv.csv", "'y_true' must hold 0 or 1", "row 2 holds 2"]),
+        ("id,y_true,y_score\n1,0,0.1\n2,2,0.8\n", ["cv.csv", "'y_true' must hold 0 or 1", "row 2 holds '2'"]),
         ("id,y_true,y_score\n1,cat,0.1\n2,dog,0.8\n", ["cv.csv", "class names", "--positive-label"]),
     ],
 )
