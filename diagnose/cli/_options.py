@@ -153,13 +153,15 @@ def baseline_options(f: Callable) -> Callable:
 
 
 def emit(result: Any, fmt: str) -> None:
-    """Print a result value in the chosen format (JSON: stdout only)."""
-    from ..present import render, to_json
+    """Print a result value in the chosen format (JSON: stdout only). Text and Markdown go to a
+    terminal: control characters in them (escape codes in a stored name) are shown, not obeyed;
+    JSON escapes them itself."""
+    from ..present import render, terminal_text, to_json
 
     if fmt == "json":
         click.echo(to_json(result))
     else:
-        click.echo(render(result, fmt), nl=False)
+        click.echo(terminal_text(render(result, fmt)), nl=False)
 
 
 def emit_with_warnings(result: Any, fmt: str) -> None:
@@ -171,20 +173,34 @@ def emit_with_warnings(result: Any, fmt: str) -> None:
 
 
 def note(message: str) -> None:
-    """A message for people: always on stderr."""
-    click.echo(message, err=True)
+    """A message for people: always on stderr, control characters (in names it quotes) shown."""
+    from ..present import terminal_text
+
+    click.echo(terminal_text(message), err=True)
 
 
-PLOT = click.option("--plot", type=click.Path(dir_okay=False), metavar="OUT.html",
-                    help="Also write the chart (Altair, HTML) to this file.")
+def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check a --plot path before any work: its extension and its folder."""
+    if value is not None:
+        from ..exceptions import UsageError
+        from ..present import check_chart_path
+
+        try:
+            check_chart_path(value)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
+PLOT = click.option("--plot", type=click.Path(), metavar="OUT.html|.png|.svg", callback=_plot_path,
+                    help="Also write the chart to this file: .html (a self-contained page that works "
+                         "offline), .png or .svg.")
 
 
 def write_plot(value: Any, path: str) -> None:
-    """Write a result's chart (its registered ``chart`` renderer) as HTML to ``path``."""
-    from ..present import render
+    """Write a result's chart (its registered ``chart`` renderer) to ``path`` as its extension says;
+    a path that cannot be written is a UsageError (exit 2), and no partial file is left."""
+    from ..present import render, write_chart
 
-    try:
-        render(value, "chart").save(path, format="html")
-    except OSError as exc:
-        raise click.FileError(path, hint=str(exc)) from None
+    write_chart(render(value, "chart"), path)
     note(f"wrote {path}")

@@ -42,7 +42,7 @@ def compare(a_cv, b_cv, a_test, b_test, project, run_name, against, metric, marg
             raise click.UsageError("give files (--a-cv/--b-cv ...) or --project/--run/--against, not both")
         if not (project and run_name and against):
             raise click.UsageError("stored runs need --project P --run A --against B")
-        with session() as s:
+        with session(create=False) as s:  # reading: a mistyped store is an error, never created
             result = compare_stored(s, project, run_name, against, metric=metric, margin=margin, reps=reps,
                                     seed=seed)
     else:

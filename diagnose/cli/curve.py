@@ -38,7 +38,7 @@ def learning(files, baseline, target, plot, project, run_names, fmt, **values):
     opts = collect(ReportOptions, values)
     baselines = parse_pairs(baseline, what="--baseline", number=True)
     if _stored(files, project):
-        with session() as s:
+        with session(create=False) as s:  # reading: a mistyped store is an error, never created
             result = learning_curve_from_store(s, project, runs=list(run_names) or None,
                                                baselines=baselines or None, options=opts, target=target)
     else:
@@ -68,7 +68,7 @@ def validation(files, param, tie, plot, project, run_names, fmt, **values):
 
     opts = collect(ReportOptions, values)
     if _stored(files, project):
-        with session() as s:
+        with session(create=False) as s:
             result = validation_curve_from_store(s, project, param=param, runs=list(run_names) or None,
                                                  options=opts, tie=tie)
     else:

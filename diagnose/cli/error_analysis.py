@@ -14,6 +14,7 @@ from ..options import (
     DEFAULT_TOP_SHARE,
     ReadOptions,
 )
+from . import _remote
 from ._options import collect, emit, emit_with_warnings, format_option, note, options
 
 CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
@@ -69,13 +70,17 @@ def sample(cv, n, seed, output, cut, top_share, within, prefer, **values):
     for warning in result.warnings:
         note(f"warning: {warning}")
     if output:
-        try:
-            result.frame.to_csv(output, index=False)
+        from ..present import sheet_frame
+
+        try:  # a cell a spreadsheet would run as a formula (=, +, -, @) is written as text
+            sheet_frame(result.frame).to_csv(output, index=False)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         note(f"{result.summary()}; wrote {output}")
     else:
-        click.echo(result.to_text(), nl=False)
+        from ..present import terminal_text
+
+        click.echo(terminal_text(result.to_text()), nl=False)
         note(result.summary())
 
 
@@ -90,6 +95,7 @@ def _check_output_dir(output: str) -> None:
 
 
 @errors.command()
+@_remote.remote(_remote.tally)
 @click.argument("tagged", required=False, type=click.Path(dir_okay=False))
 @click.option("--total-errors", type=click.IntRange(min=0),
               help="How many cv errors the sample was drawn from (overrides the file's column).")
@@ -123,7 +129,7 @@ def tally(tagged, total_errors, cv_n, cv, cut, top_share, project, run_name, sav
         from ..service import session, tally_from_store
         from ..store import load_run_splits
 
-        with session() as s:
+        with session(create=False) as s:  # reading: a mistyped store is an error, never created
             if not tagged:
                 emit(tally_from_store(s, project, run_name, total_errors=total_errors), fmt)
                 return

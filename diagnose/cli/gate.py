@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from ..options import ReportOptions
+from . import _remote
 from ._options import baseline_options, emit, format_option, note, options
 from .report import prepare, run_files
 
 
 @click.command()
+@_remote.remote(_remote.gate)
 @click.argument("rules_file", metavar="RULES.toml", type=click.Path(dir_okay=False))
 @run_files
 @baseline_options
@@ -74,7 +76,7 @@ def _stored(project, run_name, *, need_previous):
     from ..service import session
     from ..store import get_run, previous_run
 
-    with session() as s:
+    with session(create=False) as s:  # reading: a mistyped store is an error, never created
         stored = get_run(s, project, run_name)
         prev = previous_run(s, project, run_name) if need_previous else None
     return stored.report, prev  # the stored run itself, so the gate can name it
@@ -85,7 +87,7 @@ def _paired(project, run_name, current, previous, report):
     from ..service import paired_judge, session
     from ..store import load_run_splits
 
-    with session() as s:
+    with session(create=False) as s:
         if current is None:
             current = load_run_splits(s, project, run_name)
         before = load_run_splits(s, project, previous.summary.run)
@@ -98,9 +100,8 @@ def _latest(project):
     from ..service import session
     from ..store import previous_run
 
-    with session() as s:
-        try:
-            prev = previous_run(s, project)
-        except UsageError:  # a project with no runs yet: nothing to regress from
-            return None
-    return prev
+    try:  # no store yet, or a project with no runs yet: nothing to regress from
+        with session(create=False) as s:
+            return previous_run(s, project)
+    except UsageError:
+        return None

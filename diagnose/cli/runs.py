@@ -1,15 +1,20 @@
-"""``diagnose submit / runs / show / db upgrade``: store runs and read them back."""
+"""``diagnose submit / runs / runs delete / runs rename / show / db upgrade``: store runs, read
+them back, tidy them up."""
 from __future__ import annotations
+
+import functools
 
 import click
 
 from ..options import ReportOptions
 from ..settings import shown_url
+from . import _remote
 from ._options import baseline_options, emit, format_option, note, options, parse_pairs
 from .report import prepare, run_files
 
 
 @click.command()
+@_remote.remote(_remote.submit)
 @click.option("--project", required=True, help="Project the run belongs to (created on first use).")
 @click.option("--run", "run_name", required=True, help="Name of the run, unique within the project.")
 @run_files
@@ -31,20 +36,67 @@ def submit(project, run_name, param, train_size, fmt, **values):
     emit(prepared.report, fmt)
 
 
-@click.command()
-@click.option("--project", required=True, help="The project whose runs to list.")
+def _list_unless_subcommand(f):
+    """``diagnose runs --project P`` lists; ``diagnose runs delete|rename ...`` does only that."""
+    @functools.wraps(f)
+    def wrapper(**kwargs):
+        ctx = click.get_current_context()
+        if ctx.invoked_subcommand is not None:
+            return None
+        if not kwargs.get("project"):
+            raise click.UsageError("Missing option '--project' (the project whose runs to list).", ctx=ctx)
+        return f(**kwargs)
+    return wrapper
+
+
+@click.group(invoke_without_command=True)
+@_list_unless_subcommand
+@_remote.remote(_remote.runs)
+@click.option("--project", help="The project whose runs to list.")
 @format_option
 def runs(project, fmt):
-    """List the stored runs of a project, oldest first."""
+    """List a project's runs (--project P), oldest first; or delete or rename one.
+
+    `diagnose runs --project P` lists; `runs delete` and `runs rename` change one run."""
     from ..service import session
     from ..store import RunList, list_runs
 
-    with session() as s:
+    with session(create=False) as s:  # reading: a mistyped store is an error, never created
         result = RunList(project=project, runs=tuple(list_runs(s, project)))
     emit(result, fmt)
 
 
+@runs.command("delete")
+@click.argument("project")
+@click.argument("run_name", metavar="RUN")
+def delete_run(project, run_name):
+    """Delete run RUN of PROJECT with its report and tags, in one transaction (the stored
+    prediction tables no other run uses go too)."""
+    from ..service import session
+    from ..store import delete_run as delete
+
+    with session(create=False) as s, s.begin():
+        delete(s, project, run_name, keep_blobs=False)
+    note(f"deleted run '{run_name}' of project '{project}' ({shown_url()})")
+
+
+@runs.command("rename")
+@click.argument("project")
+@click.argument("run_name", metavar="RUN")
+@click.argument("new")
+def rename_run(project, run_name, new):
+    """Rename run RUN of PROJECT to NEW (its tables, report and tags stay with it); NEW must not
+    be taken in the project."""
+    from ..service import session
+    from ..store import rename_run as rename
+
+    with session(create=False) as s, s.begin():
+        rename(s, project, run_name, new)
+    note(f"renamed run '{run_name}' of project '{project}' to '{new}' ({shown_url()})")
+
+
 @click.command()
+@_remote.remote(_remote.show)
 @click.argument("project")
 @click.argument("run_name", metavar="RUN")
 @format_option
@@ -53,7 +105,7 @@ def show(project, run_name, fmt):
     from ..service import session
     from ..store import get_run
 
-    with session() as s:
+    with session(create=False) as s:
         result = get_run(s, project, run_name)
     emit(result, fmt)
 

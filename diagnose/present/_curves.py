@@ -6,7 +6,7 @@ import math
 from ..bias_variance import VERDICT_WORDS
 from ..curves import LearningCurve, ValidationCurve
 from ._report import gap_rows
-from ._tables import bullets, fmt, heading, table, text_and_markdown, warnings_section
+from ._tables import bullets, cell_text, fmt, heading, table, text_and_markdown, warnings_section
 
 
 def _interval(s) -> str:
@@ -45,7 +45,7 @@ def learning_text(curve: LearningCurve, *, markdown: bool) -> str:
     headers = ["train_size", "n_train", "J_train", "95% interval", "n_cv", "J_cv", "95% interval"]
     title = f"learning curve — task: {curve.task or 'from a summary table'}, metric: {curve.metric}"
     parts = [f"## {title}" if markdown else title, "", table(headers, rows, markdown=markdown), "",
-             f"Reference level: {fmt(curve.reference)} ({curve.reference_name})"]
+             f"Reference level: {fmt(curve.reference)} ({cell_text(curve.reference_name, markdown)})"]
     last = curve.points[-1]
     parts += ["", f"Gaps at the largest training set (m = {last.value}):", *([""] if markdown else []),
               table(["gap", "value", "95% interval", "tolerance", "status"], gap_rows(curve.gaps), markdown=markdown)]
@@ -75,10 +75,11 @@ def validation_text(curve: ValidationCurve, *, markdown: bool) -> str:
     rows = [[p.value, p.train.error, p.cv.error, _interval(p.cv), p.gap, p.side or ""]
             for p in curve.points]
     headers = [curve.param, "J_train", "J_cv", "95% interval (cv)", "J_cv - J_train", "side"]
-    title = f"validation curve over {curve.param} — task: {curve.task}, metric: {curve.metric}"
+    param = cell_text(curve.param, markdown)  # the user's parameter name, shown as text
+    title = f"validation curve over {param} — task: {curve.task}, metric: {curve.metric}"
     best = curve.chosen_point
     parts = [f"## {title}" if markdown else title, "", table(headers, rows, markdown=markdown), "",
-             f"Chosen: {curve.param} = {fmt(best.value)} (lowest J_cv {fmt(best.cv.error)}; "
+             f"Chosen: {param} = {cell_text(fmt(best.value), markdown)} (lowest J_cv {fmt(best.cv.error)}; "
              f"ties go to the {curve.tie_rule} value)" + ("  " if markdown else "")]
     if curve.test is not None:
         parts.append(f"J_test of the chosen value: {fmt(curve.test.error)} {_interval(curve.test)} "

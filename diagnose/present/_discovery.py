@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..error_analysis import LabelSuspects, ShiftExplanation, ShiftTest, SliceTable
-from ._tables import fmt, table, text_and_markdown, warnings_section
+from ._tables import cell_text, fmt, table, text_and_markdown, warnings_section
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,10 +101,11 @@ def shift_lines(e: ShiftExplanation, *, markdown: bool) -> str:
                    [_test_row(t, t is e.within) for t in tests], markdown=markdown), ""]
     bullet = "- " if markdown else ""
     if e.strata:
-        parts.append(f"{bullet}On rows matched by {', '.join(e.strata)} ({d.cells} cells): gap "
+        strata = cell_text(", ".join(e.strata), markdown)  # the user's column names, shown as text
+        parts.append(f"{bullet}On rows matched by {strata} ({d.cells} cells): gap "
                      f"{d.gap:+.4f} = mix {d.mix:+.4f} (test's mix at cv's error in each cell) + within "
                      f"{d.within:+.4f}.")
-    parts.append(f"{bullet}{e.conclusion[:1].upper()}{e.conclusion[1:]}.")
+    parts.append(f"{bullet}{cell_text(e.conclusion[:1].upper() + e.conclusion[1:], markdown)}.")
     parts += warnings_section(e.warnings, markdown)
     return "\n".join(parts) + "\n"
 

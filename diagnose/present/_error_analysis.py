@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from ..error_analysis import CohortTable, ErrorSample, ErrorTally
 from ..values import renders
-from ._tables import fmt, table, text_and_markdown, warnings_section
+from ._escape import sheet_frame
+from ._tables import cell_text, fmt, table, text_and_markdown, warnings_section
 
 
 @renders(ErrorSample, "text")
 def sample_csv(sample: ErrorSample) -> str:
-    """The review sheet as CSV text (what ``diagnose errors sample`` prints)."""
-    return sample.frame.to_csv(index=False)
+    """The review sheet as CSV text (what ``diagnose errors sample`` prints); text that a
+    spreadsheet would run as a formula is written with a leading ``'``."""
+    return sheet_frame(sample.frame).to_csv(index=False)
 
 
 @renders(ErrorSample, "markdown")
@@ -41,7 +43,7 @@ def tally_lines(t: ErrorTally, *, markdown: bool) -> str:
                         "95% interval", "max error reduction", "95% interval"], rows, markdown=markdown))
     bullet = "- " if markdown else ""
     parts += ["", f"{bullet}Untagged rows (not reviewed yet, not counted): {t.untagged}"]
-    parts += [f"{bullet}{n}" for n in t.notes]
+    parts += [f"{bullet}{cell_text(n, markdown)}" for n in t.notes]  # notes quote the reviewers' tags
     parts += warnings_section(t.warnings, markdown)
     return "\n".join(parts) + "\n"
 

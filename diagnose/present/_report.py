@@ -7,7 +7,7 @@ from typing import Any
 from ..bias_variance import VERDICT_WORDS, DecisionMetrics, Gap, PerClass, Report, Skew
 from ..ingest import task_type
 from ..values import renderer, renders
-from ._tables import bullets, fmt, heading, table, text_and_markdown, warnings_section
+from ._tables import bullets, cell_text, fmt, heading, table, text_and_markdown, warnings_section
 
 SPLIT_ORDER = ("train", "cv", "test")
 
@@ -35,7 +35,8 @@ def _reference_line(report: Report, *, markdown: bool) -> str:
     if v.reference != v.reference:  # NaN: no baseline, bias not judged
         return ("**No baseline: bias is not judged.** " if markdown else "No baseline: bias is not judged. ") + \
             "Give a human-level or competitor error (--baseline human=0.05)."
-    return f"Reference level: {f'**{fmt(v.reference)}**' if markdown else fmt(v.reference)} ({v.reference_name})"
+    return (f"Reference level: {f'**{fmt(v.reference)}**' if markdown else fmt(v.reference)} "
+            f"({cell_text(v.reference_name, markdown)})")
 
 
 def gap_rows(gaps: Mapping[str, Gap]) -> list[list[Any]]:
@@ -154,7 +155,7 @@ def per_class_tables(per_class: PerClass, *, markdown: bool) -> str:
 def skew_section(s: Skew, *, markdown: bool) -> str:
     """Whether the classes are skewed, and whether the model beats the trivial classifier."""
     head = "### Skew\n" if markdown else "Skew"  # Markdown leaves a blank line under a heading
-    return f"{head}\n{_skew_line(s)}\n"
+    return f"{head}\n{cell_text(_skew_line(s), markdown)}\n"
 
 
 def _skew_line(s: Skew) -> str:

@@ -1,16 +1,19 @@
-"""Text and Markdown of what the store gives back: a stored run, a project's list of runs."""
+"""Text and Markdown of what the store gives back: a stored run, a project's list of runs, the
+list of projects. Names are the user's: table cells escape them, headers show them as text."""
 from __future__ import annotations
 
-from ..store import RunList, StoredRun
+from ..store import ProjectList, RunList, StoredRun
 from ..values import renders
+from ._escape import code_span, markdown_text, visible
 from ._tables import table
 
 RUN_HEADERS = ["run", "created (UTC)", "verdict", "cv error", "train size"]
+PROJECT_HEADERS = ["project", "runs", "created (UTC)"]
 
 
-def _header(run: StoredRun) -> str:
-    s = run.summary
-    return f"project {s.project}, run {s.run}, submitted {s.created_at:%Y-%m-%d %H:%M:%S} UTC"
+def _header(run: StoredRun, show=visible) -> str:
+    s = run.summary  # the names are the user's: shown as text (control characters written out)
+    return f"project {show(s.project)}, run {show(s.run)}, submitted {s.created_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 @renders(StoredRun, "text")
@@ -20,7 +23,7 @@ def stored_text(run: StoredRun) -> str:
 
 @renders(StoredRun, "markdown")
 def stored_markdown(run: StoredRun) -> str:
-    return f"_{_header(run)}_\n\n" + run.markdown
+    return f"_{_header(run, lambda name: markdown_text(name, inline=True))}_\n\n" + run.markdown
 
 
 def _rows(runs: RunList) -> list[list]:
@@ -30,12 +33,30 @@ def _rows(runs: RunList) -> list[list]:
 @renders(RunList, "text")
 def runs_text(runs: RunList) -> str:
     if not runs.runs:
-        return f"project {runs.project} has no runs\n"
+        return f"project {visible(runs.project)} has no runs\n"
     return table(RUN_HEADERS, _rows(runs)) + "\n"
 
 
 @renders(RunList, "markdown")
 def runs_markdown(runs: RunList) -> str:
     if not runs.runs:
-        return f"Project `{runs.project}` has no runs.\n"
+        return f"Project {code_span(runs.project)} has no runs.\n"
     return table(RUN_HEADERS, _rows(runs), markdown=True) + "\n"
+
+
+def _project_rows(projects: ProjectList) -> list[list]:
+    return [[p.project, p.runs, f"{p.created_at:%Y-%m-%d %H:%M:%S}"] for p in projects.projects]
+
+
+@renders(ProjectList, "text")
+def projects_text(projects: ProjectList) -> str:
+    if not projects.projects:
+        return "no projects yet (diagnose submit creates one)\n"
+    return table(PROJECT_HEADERS, _project_rows(projects)) + "\n"
+
+
+@renders(ProjectList, "markdown")
+def projects_markdown(projects: ProjectList) -> str:
+    if not projects.projects:
+        return "No projects yet.\n"
+    return table(PROJECT_HEADERS, _project_rows(projects), markdown=True) + "\n"

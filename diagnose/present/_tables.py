@@ -6,6 +6,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..values import renders
+from ._escape import markdown_text, visible
+
+
+class Markdown(str):
+    """A table cell or line that is Markdown already (built by the renderer, user text inside it
+    escaped): :func:`table` puts it in as it is."""
 
 
 def text_and_markdown(kind: type) -> Callable[[Callable[..., str]], Callable[..., str]]:
@@ -35,12 +41,31 @@ def heading(text: str, markdown: bool, level: int = 3) -> str:
 
 
 def bullets(items: Sequence[str], markdown: bool, mark: str = "-") -> list[str]:
-    """A list: ``- item`` in Markdown, indented ``  mark item`` in plain text.
+    r"""A list: ``- item`` in Markdown, indented ``  mark item`` in plain text. The items are
+    text (they may quote names from users): Markdown gets them escaped, plain text with
+    control characters shown.
 
     >>> bullets(["a", "b"], False, mark="!")
     ['  ! a', '  ! b']
+    >>> print(bullets(["*a* [x](y)"], True)[0])
+    - \*a\* [x\](y)
     """
-    return [f"- {x}" if markdown else f"  {mark} {x}" for x in items]
+    if markdown:
+        return [f"- {x if isinstance(x, Markdown) else markdown_text(x)}" for x in items]
+    return [f"  {mark} {visible(x)}" for x in items]
+
+
+def cell_text(value: str, markdown: bool) -> str:
+    r"""Text from a result (a name, a label, a message) as it goes into a table cell or inside a
+    line: in Markdown escaped unless it is :class:`Markdown` already; in plain text with
+    control characters shown.
+
+    >>> print(cell_text("a|b\x1b", True), cell_text("a|b\x1b", False), cell_text(Markdown("**a**"), True))
+    a\|b\\x1b a|b\x1b **a**
+    """
+    if isinstance(value, Markdown):
+        return str(value)
+    return markdown_text(value, inline=True) if markdown else visible(value)
 
 
 def warnings_section(warnings: Sequence[str], markdown: bool) -> list[str]:
@@ -76,7 +101,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, markdown: bo
     train  400   0.05
     cv     100  0.125
     """
-    cells = [[fmt(c) for c in row] for row in rows]
+    # text cells (names, labels) escaped for the output; numbers are formatted, never escaped
+    cells = [[cell_text(c, markdown) if isinstance(c, str) else fmt(c) for c in row] for row in rows]
+    headers = [cell_text(h, markdown) for h in headers]
     if markdown:
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in cells]

@@ -5,7 +5,7 @@ bag) with how much the cv F1 overstates it, then the test F1 with its 95% interv
 from __future__ import annotations
 
 from ..thresholds import DEFAULT_THRESHOLD, ThresholdResult, ThresholdRule
-from ._tables import fmt, table, text_and_markdown
+from ._tables import cell_text, fmt, table, text_and_markdown
 
 
 def _rows(result: ThresholdResult, name: str = "") -> list:
@@ -85,8 +85,9 @@ def threshold_lines(result: ThresholdResult, markdown: bool) -> list[str]:
     rows = _rows(result)
     if result.labels:
         rows = [["micro", *r] for r in rows]
-        for name, r in result.labels.items():
-            rows += _rows(r, name)
+        for label, r in result.labels.items():
+            rows += _rows(r, label)
+            name = cell_text(label, markdown)  # a label named by the user's columns: shown as text
             # each label's own choice, with how stable it is
             if r.value is not None:
                 lines += [f"{name}: threshold {fmt(r.value)}{interval_text(r)}", *unseen_lines(r, f"{name}: "), ""]

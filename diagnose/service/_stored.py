@@ -29,9 +29,10 @@ OVERVIEW_COLUMNS = ("run", "created_at", "task", *(name for name, _ in KEY_NUMBE
 
 
 @contextmanager
-def session(url: str | None = None) -> Iterator[Session]:
+def session(url: str | None = None, *, create: bool = True) -> Iterator[Session]:
     """A session on the configured database (or ``url``), closed and disposed afterwards;
-    database trouble becomes a :class:`~diagnose.exceptions.DiagnoseError`.
+    database trouble becomes a :class:`~diagnose.exceptions.DiagnoseError`. Readers pass
+    ``create=False``: a store that does not exist is then an error, and nothing is created.
 
     >>> import os, tempfile
     >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s:
@@ -39,7 +40,7 @@ def session(url: str | None = None) -> Iterator[Session]:
     'sqlite'
     """
     with store.database_errors():
-        engine = store.make_engine(url)
+        engine = store.make_engine(url, create=create)
         try:
             with Session(engine) as s:
                 yield s

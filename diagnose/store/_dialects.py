@@ -28,10 +28,11 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def sqlite_engine(url: Any) -> Engine:
-    """An engine on a SQLite file (created with its folder on first use), set up for several writers."""
+def sqlite_engine(url: Any, *, create: bool = True) -> Engine:
+    """An engine on a SQLite file (created with its folder on first use unless ``create`` is
+    false), set up for several writers."""
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if create and database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     timeout = float(settings.get("busy_timeout"))
     engine = create_engine(url, connect_args={"timeout": timeout})

@@ -22,41 +22,98 @@ from ._dialects import migration_lock, sqlite_engine
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # the newest revision in migrations/versions (a test checks it against alembic): comparing
 # with it spares every command the import of alembic once the schema is current
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 
-def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+def make_engine(url: str | None = None, *, migrate: bool = True, create: bool = True) -> Engine:
     """An engine on ``url`` (default: the ``DIAGNOSE_DATABASE_URL`` setting), schema up to date.
 
+    ``create=False`` is for reading: a SQLite file that does not exist, or a database without
+    the store's tables, is a UsageError (nothing is created: a mistyped path stays a mistake);
+    a store at an older schema is still brought up to date.
+
     >>> import tempfile, os
-    >>> engine = make_engine("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db"))
+    >>> folder = tempfile.mkdtemp()
+    >>> engine = make_engine("sqlite:///" + os.path.join(folder, "runs.db"))
     >>> current_revision(engine) == head_revision()
     True
+    >>> make_engine("sqlite:///" + os.path.join(folder, "typo", "runs.db"), create=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: no run store at .../typo/runs.db: the file does not exist ...
+    >>> os.path.exists(os.path.join(folder, "typo"))
+    False
     """
     from sqlalchemy.exc import ArgumentError
 
     where = "the database URL" if url else "DIAGNOSE_DATABASE_URL"
     url = settings.expand_url(url) if url else settings.database_url()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:  # the text may hold a password: do not echo it
-        raise UsageError(f"{where} is not a SQLAlchemy URL; write e.g. sqlite:///path/to/runs.db "
-                         "or postgresql+psycopg://user@host/db") from None
+    parsed = _parse_url(url, where)
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = sqlite_engine(parsed)
+            engine = sqlite_engine(parsed, create=create)
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:  # an unknown dialect or a driver not installed
-        shown = parsed.render_as_string(hide_password=True)
+        shown = settings.shown_url(url)
         raise UsageError(f"{where} {shown} cannot be used: {type(exc).__name__}: {exc}") from None
     try:
-        if migrate and _stored_revision(engine) != SCHEMA_HEAD:
+        if not create:  # before the first connection, which would create the file
+            _check_sqlite_file(parsed, where)
+        if migrate and (stored := _stored_revision(engine)) != SCHEMA_HEAD:
+            if stored is None and not create:
+                raise UsageError(f"{where} {settings.shown_url(url)} holds no run store yet (no diagnose "
+                                 "tables): check the URL; the first `diagnose submit` creates the store")
             upgrade(engine)
     except BaseException:  # unreachable, no database, newer schema: no pooled connection left behind
         engine.dispose()
         raise
     return engine
+
+
+def _check_sqlite_file(parsed, where: str) -> None:
+    """For reading: a SQLite file that does not exist is a mistake to report, not a file to create."""
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    if not path.is_file():
+        state = "is a folder" if path.is_dir() else "does not exist"
+        raise UsageError(f"no run store at {path}: the file {state} (from {where}). Check the path; "
+                         "nothing was created. The first `diagnose submit` creates the store")
+
+
+def _parse_url(url: str, where: str):
+    """The URL parsed, or a UsageError that says how to write it (never echoing its text, which
+    may hold a password).
+
+    >>> _parse_url("postgres://ann:s3cret@db/runs", "DIAGNOSE_DATABASE_URL")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: DIAGNOSE_DATABASE_URL starts with postgres://, which SQLAlchemy does not ...
+    """
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a port that is not a number fails here
+    except ArgumentError:
+        raise UsageError(f"{where} is not a SQLAlchemy URL; write e.g. sqlite:///path/to/runs.db "
+                         "or postgresql+psycopg://user@host/db") from None
+    except ValueError:
+        raise UsageError(f"{where} has a port that is not a number; write it as "
+                         "postgresql+psycopg://user:password@host:5432/database (or leave the port out)") from None
+    driver = parsed.drivername
+    if driver == "postgres" or driver.startswith("postgres+"):
+        raise UsageError(f"{where} starts with {driver}://, which SQLAlchemy does not know; write "
+                         "postgresql+psycopg:// instead (the rest of the URL stays as it is)")
+    if driver == "postgresql":
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg2") is None:  # SQLAlchemy's default PostgreSQL driver
+            raise UsageError(f"{where} starts with postgresql://, whose default driver (psycopg2) is not "
+                             "installed; write postgresql+psycopg:// instead (the rest of the URL stays as it is)")
+    return parsed
 
 
 @contextmanager

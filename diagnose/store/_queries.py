@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits, task_type
 from ._codec import decode_table
 from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag
-from ._runs import find_project, run_row, run_summary
-from ._values import RunSummary, StoredRun, SubmissionInfo
+from ._runs import aware, find_project, run_row, run_summary
+from ._values import ProjectSummary, RunSummary, StoredRun, SubmissionInfo
 
 
 def list_projects(session: Session) -> list[str]:
@@ -28,6 +28,24 @@ def list_projects(session: Session) -> list[str]:
     ['churn', 'spam']
     """
     return list(session.scalars(select(Project.name).order_by(Project.name)))
+
+
+def project_summaries(session: Session) -> list[ProjectSummary]:
+    """Every stored project with its number of runs, sorted by name (one query).
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="spam", run=run, train=t, cv=t) for run in ("r1", "r2")]
+    ...     _ = find_project(s, "churn", create=True)
+    ...     [(p.project, p.runs) for p in project_summaries(s)]
+    [('churn', 0), ('spam', 2)]
+    """
+    rows = session.execute(select(Project.name, func.count(Run.id), Project.created_at)
+                           .outerjoin(Run, Run.project_id == Project.id)
+                           .group_by(Project.id, Project.name, Project.created_at).order_by(Project.name))
+    return [ProjectSummary(project=name, runs=int(n), created_at=aware(created)) for name, n, created in rows]
 
 
 def list_runs(session: Session, project: str) -> list[RunSummary]:

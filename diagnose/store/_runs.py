@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import pyarrow.compute as pc
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ from ..exceptions import UsageError
 from ..ingest import Columns, Splits
 from ._codec import encode_table
 from ._dialects import claim_write_lock, insert_ignore
-from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
+from ._models import ApiKey, Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
 from ._values import Encoded, RunSummary
 
 
@@ -122,6 +122,11 @@ def _duplicate(project: str, run: str) -> UsageError:
 
 
 def check_length(what: str, value: str, column) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, passed through as surrogates
+        shown = repr(value.encode("utf-8", "surrogateescape"))[2:-1]
+        raise UsageError(f"{what} '{shown}' is not UTF-8 text; give it as UTF-8 text") from None
     limit = column.type.length
     if len(value) > limit:
         raise UsageError(f"{what} '{value[:40]}...' has {len(value)} characters; the store keeps at most {limit}")
@@ -217,12 +222,12 @@ def _json_value(value: Any) -> Any:
 
 
 def run_summary(row: Run, project: str) -> RunSummary:
-    return RunSummary(project=project, run=row.name, created_at=_aware(row.created_at), task=row.task,
+    return RunSummary(project=project, run=row.name, created_at=aware(row.created_at), task=row.task,
                       metric=row.metric, verdict=row.verdict, cv_error=row.cv_error,
                       train_size=row.train_size, params=dict(row.params or {}))
 
 
-def _aware(value):
+def aware(value):
     from datetime import timezone
 
     # SQLite hands back naive datetimes (they were written in UTC); PostgreSQL hands back the
@@ -242,9 +247,11 @@ def run_row(session: Session, project: str, run: str) -> Run:
     return row
 
 
-def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = False) -> bool:
-    """Delete a run with its submissions, baselines, report and tags (the blobs stay; see
-    :func:`prune_blobs`). Returns whether a run was deleted.
+def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = False,
+               keep_blobs: bool = True) -> bool:
+    """Delete a run with its submissions, baselines, report and tags. Its blobs stay unless
+    ``keep_blobs=False``, which deletes those no other run uses (else see :func:`prune_blobs`).
+    Returns whether a run was deleted.
 
     >>> import os, tempfile, pandas as pd
     >>> from diagnose.service import session, submit_files
@@ -261,14 +268,84 @@ def delete_run(session: Session, project: str, run: str, *, missing_ok: bool = F
         if missing_ok:
             return False
         raise
-    sub_ids = select(Submission.id).where(Submission.run_id == row.id)
+    _delete_runs(session, select(Run.id).where(Run.id == row.id), keep_blobs=keep_blobs)
+    return True
+
+
+def _delete_runs(session: Session, run_ids: Any, *, keep_blobs: bool) -> None:
+    """Delete the runs ``run_ids`` (a select of ids) and everything that hangs off them."""
+    sub_ids = select(Submission.id).where(Submission.run_id.in_(run_ids))
+    hashes = [] if keep_blobs else list(session.scalars(
+        select(Submission.content_hash).where(Submission.run_id.in_(run_ids)).distinct()))
     # explicit children first: no reliance on ON DELETE CASCADE being enforced
     session.execute(delete(Tag).where(Tag.submission_id.in_(sub_ids)))
     for model in (Submission, Baseline, StoredReport):
-        session.execute(delete(model).where(model.run_id == row.id))
-    session.execute(delete(Run).where(Run.id == row.id))
+        session.execute(delete(model).where(model.run_id.in_(run_ids)))
+    session.execute(delete(Run).where(Run.id.in_(run_ids)))
+    if hashes:
+        _prune(session, Blob.content_hash.in_(hashes))
     session.expire_all()
-    return True
+
+
+def rename_run(session: Session, project: str, run: str, new: str) -> RunSummary:
+    """Give run ``run`` of ``project`` the name ``new`` (its tables, report and tags stay with
+    it); a name the project already has is a UsageError.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")
+    >>> with session(url) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=run, train=t, cv=t) for run in ("r1", "r2")]
+    ...     rename_run(s, "demo", "r1", "baseline").run
+    'baseline'
+    >>> with session(url) as s, s.begin():
+    ...     rename_run(s, "demo", "r2", "baseline")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: run 'baseline' already exists in project 'demo'; choose another name, ...
+    """
+    if not new:
+        raise UsageError("the new run name is empty; give a name")
+    check_length("run name", new, Run.__table__.c.name)
+    claim_write_lock(session)
+    row = run_row(session, project, run)
+    taken = UsageError(f"run '{new}' already exists in project '{project}'; choose another name, or "
+                       f"delete that run first (diagnose runs delete {project} {new})")
+    if new != run and session.scalar(select(Run.id).where(Run.project_id == row.project_id, Run.name == new)):
+        raise taken
+    try:
+        session.execute(update(Run).where(Run.id == row.id).values(name=new))
+        session.flush()
+    except IntegrityError:  # another writer took the name meanwhile
+        raise taken from None
+    session.expire_all()
+    return run_summary(session.get(Run, row.id), project)  # type: ignore[arg-type]
+
+
+def delete_project(session: Session, project: str, *, keep_blobs: bool = False) -> int:
+    """Delete a project with all its runs (their tables, reports and tags) and its API keys;
+    the blobs no other project's run uses go too unless ``keep_blobs``. Returns how many
+    runs were deleted.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> from diagnose.store import list_projects
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=run, train=t, cv=t) for run in ("r1", "r2")]
+    ...     delete_project(s, "demo"), list_projects(s)
+    (2, [])
+    """
+    claim_write_lock(session)
+    project_id = find_project(session, project, create=False)
+    run_ids = select(Run.id).where(Run.project_id == project_id)
+    n_runs = session.scalar(select(func.count()).select_from(run_ids.subquery())) or 0
+    _delete_runs(session, run_ids, keep_blobs=keep_blobs)
+    session.execute(delete(ApiKey).where(ApiKey.project_id == project_id))
+    session.execute(delete(Project).where(Project.id == project_id))
+    session.expire_all()
+    return int(n_runs)
 
 
 def prune_blobs(session: Session) -> int:
@@ -283,6 +360,11 @@ def prune_blobs(session: Session) -> int:
     (True, 1)
     """
     claim_write_lock(session)
+    return _prune(session)
+
+
+def _prune(session: Session, *where: Any) -> int:
+    """Delete the blobs (among ``where``) that no submission refers to."""
     used = select(Submission.content_hash).where(Submission.content_hash == Blob.content_hash)
     # a DML statement's result is a CursorResult (typed as a plain Result), which has the rowcount
-    return cast(CursorResult[Any], session.execute(delete(Blob).where(~used.exists()))).rowcount
+    return cast(CursorResult[Any], session.execute(delete(Blob).where(~used.exists(), *where))).rowcount
