@@ -5,7 +5,10 @@ the list of pages and the frame they run in (sidebar, error guard) is
 :mod:`dashboard.navigation`. Pages stay short: they call :mod:`diagnose` (charts and
 tables come from :mod:`diagnose.present`) and the store through :mod:`dashboard.data`,
 the one module that caches. Uploads (:mod:`dashboard.uploads`) and the review table
-(:mod:`dashboard.tagging`) import no Streamlit and are tested on their own. Nothing
+(:mod:`dashboard.tagging`) import no Streamlit and are tested on their own. The sign-in
+form and the read-only switch are :mod:`dashboard.access`; every user string that goes into
+Markdown passes through :func:`dashboard.ui.literal`. Streamlit is the ``dashboard`` extra
+(``pip install -e '.[dashboard]'``). Nothing
 under ``diagnose/`` imports this package: ``diagnose dashboard`` finds ``app.py``
 without importing it.
 """

@@ -28,14 +28,15 @@ def shown_url() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(database_url: str):
+def _engine(database_url: str, create: bool):
     from diagnose.store import make_engine
 
-    return make_engine(database_url)
+    return make_engine(database_url, create=create)
 
 
 def engine():
-    return _engine(url())
+    """The engine on the configured database; a read-only dashboard never creates the store."""
+    return _engine(url(), not settings.get("dashboard_read_only"))
 
 
 @contextmanager
@@ -49,10 +50,24 @@ def session():
         yield s
 
 
+def writable_engine():
+    """The engine, for a write; a read-only dashboard refuses (its pages hide their writes, this
+    makes sure)."""
+    if settings.get("dashboard_read_only"):
+        from diagnose.exceptions import UsageError
+
+        raise UsageError("this dashboard is read-only (DIAGNOSE_DASHBOARD_READ_ONLY): nothing was stored")
+    return engine()
+
+
 @contextmanager
 def transaction():
     """A write session: everything inside is one transaction (a failure stores nothing)."""
-    with session() as s, s.begin():
+    from sqlalchemy.orm import Session
+
+    from diagnose.store import database_errors
+
+    with database_errors(), Session(writable_engine()) as s, s.begin():
         yield s
 
 

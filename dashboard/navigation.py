@@ -12,7 +12,7 @@ from typing import Callable
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import access, data, ui
 
 
 @dataclass(frozen=True)
@@ -62,18 +62,30 @@ def main(only: str | None = None) -> None:
     """The app: the sidebar, then the page the address names (``only``: that page alone,
     without navigation, as the page tests run it)."""
     st.set_page_config(page_title="diagnose", layout="wide")
+    locked = True  # stays locked when the check itself fails (the guard shows why)
+    with ui.guard():
+        locked = access.locked()
+    nav = None
+    if only is None:
+        pages = [st.Page(_body(p), title=p.title, url_path=p.url_path) for p in PAGES]
+
+        def home() -> None:
+            # the default page is served at "/" only; a hidden one that forwards to Runs keeps
+            # /runs a working address like every other page's
+            st.switch_page(pages[0])
+
+        # named before the sign-in form, so that signing in opens the page the address asks for
+        nav = st.navigation([st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"),
+                             *pages], position="hidden" if locked else "sidebar")
+    if locked:  # nothing from the database before the password
+        with ui.guard():
+            access.sign_in_form()
+        return
     with ui.guard():
         st.session_state["selection"] = ui.sidebar()
-        st.sidebar.caption(f"database: {data.shown_url()}")
-    if only is not None:
+        st.sidebar.caption(f"database: {ui.literal(data.shown_url())}"
+                           + (" (read-only)" if access.read_only() else ""))
+    if nav is None:
         _body(next(p for p in PAGES if p.module == only))()
         return
-    pages = [st.Page(_body(p), title=p.title, url_path=p.url_path) for p in PAGES]
-
-    def home() -> None:
-        # the default page is served at "/" only; a hidden one that forwards to Runs keeps
-        # /runs a working address like every other page's
-        st.switch_page(pages[0])
-
-    st.navigation([st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"),
-                   *pages]).run()
+    nav.run()

@@ -19,17 +19,35 @@ SELECT = "_select"    # (project, run) to select on the next run
 LINK_NOTE = "_link"   # (project, run, message): the address named a project or run that is not there
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# every character Markdown, Streamlit's extensions (:red[..], $..$) or HTML give a meaning to
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'/@])")
+# control characters (tab and newline aside) and the bidirectional overrides that reorder text
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+# where GitHub Markdown turns bare text into a link (http://, www., name@host): escapes do not
+# stop it, so an invisible word joiner (U+2060) goes in after the scheme, the www and the @
+_AUTOLINK = re.compile(r"(?i)(?<![^\W_])(https?|ftp|mailto|xmpp|www)(?=[:.])|(@)")
+WORD_JOINER = "\u2060"
 
 
 def literal(text: str) -> str:
     """Text with every Markdown and HTML character escaped, for Streamlit elements that render
-    Markdown (warnings, captions): names and values from users show as they are.
+    Markdown (warnings, captions, errors): names and values from users show as they are, and
+    a control character shows as its escape (``\\x1b``) instead of acting. Addresses in the
+    text stay text (a word joiner, invisible, keeps Markdown from linking them).
 
     >>> print(literal("region=**north** <b>"))
-    region=\\*\\*north\\*\\* \\<b\\>
+    region\\=\\*\\*north\\*\\* \\<b\\>
+    >>> print(literal("a\\x1b[31mb"))
+    a\\\\x1b\\[31mb
+    >>> print(literal("see http://x.org").replace(WORD_JOINER, "|"))
+    see http|\\:\\/\\/x\\.org
     """
-    return _MARKDOWN.sub(r"\\\1", text)
+    visible = _HIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                          else f"\\u{ord(m.group()):04x}", str(text))
+    unlinked = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, visible)
+    return _MARKDOWN.sub(r"\\\1", unlinked)
 
 
 def plain(exc: BaseException) -> str:
@@ -49,15 +67,16 @@ def guard():
     """
     try:
         yield
-    except DiagnoseError as exc:
-        st.error(plain(exc))
+    except DiagnoseError as exc:  # its message names files, columns and values: shown as text
+        st.error(literal(plain(exc)))
     except Exception as exc:  # noqa: BLE001 - the page must not show a traceback
         log.exception("dashboard page failed")
-        st.error(plain(exc))
+        st.error(literal(plain(exc)))
 
 
 def flash(kind: str, text: str) -> None:
-    """Show ``text`` after the next rerun (``kind``: success, info, warning)."""
+    """Show ``text`` (Markdown: names in it escaped with :func:`literal`) after the next rerun
+    (``kind``: success, info, warning)."""
     st.session_state[FLASH] = (kind, text)
 
 
@@ -89,7 +108,8 @@ def sidebar() -> tuple[str | None, str | None]:
         state["project"] = wanted if wanted in projects else ("samples" if "samples" in projects else projects[0])
         if wanted and wanted not in projects:
             state[LINK_NOTE] = (state["project"], None,
-                                f"There is no project '{wanted}' in this database; showing project {state['project']}.")
+                                f"There is no project '{literal(wanted)}' in this database; showing project "
+                                f"{literal(state['project'])}.")
     project = st.sidebar.selectbox("Project", projects, key="project")
     runs = data.overview(project)["run"].tolist()[::-1]  # newest first
     if not runs:
@@ -99,8 +119,8 @@ def sidebar() -> tuple[str | None, str | None]:
         state["run"] = wanted if wanted in runs else runs[0]
         if wanted and wanted not in runs and query.get("project") == project:
             state[LINK_NOTE] = (project, state["run"],
-                                f"There is no run '{wanted}' in project {project}; showing its latest run, "
-                                f"{state['run']}.")
+                                f"There is no run '{literal(wanted)}' in project {literal(project)}; showing its "
+                                f"latest run, {literal(state['run'])}.")
     run = st.sidebar.selectbox("Run", runs, key="run")
     query["project"], query["run"] = project, run
     _link_note(project, run)
@@ -118,11 +138,6 @@ def _link_note(project: str, run: str) -> None:
         del st.session_state[LINK_NOTE]
 
 
-def demote_headings(markdown: str) -> str:
-    """A report's Markdown under a page's own subheader: its headings become small ones."""
-    return re.sub(r"^#{1,4} ", "##### ", markdown, flags=re.MULTILINE)
-
-
 def selected_run(project: str | None, run: str | None) -> tuple[str, str] | None:
     """The selected (project, run); None, after telling the user what to do, when no run is selected."""
     if project is None or run is None:
@@ -135,17 +150,18 @@ def selected_run(project: str | None, run: str | None) -> tuple[str, str] | None
 def verdict_card(report: dict, *, title: str | None = None, numbers: bool = True) -> None:
     """The verdict in large type, with the errors it rests on (``numbers``)."""
     verdict = report.get("verdict", "")
-    words = VERDICT_TITLES.get(verdict, verdict.replace("_", " ").capitalize())
+    words = VERDICT_TITLES.get(verdict) or literal(verdict.replace("_", " ").capitalize())
     show = st.success if verdict == "good_fit" else st.info if verdict == "inconclusive" else st.warning
     show(f"### {literal(title) + ': ' if title else ''}{words}")
     if not numbers:
         return
     splits = report.get("splits", {})
-    cells = [(f"baseline ({report.get('reference_name') or 'none'})", report.get("reference"))]
+    # a metric's label is Markdown: the baseline's name is the user's
+    cells = [(f"baseline ({literal(report.get('reference_name') or 'none')})", report.get("reference"))]
     cells += [(f"J_{name}", (splits.get(name) or {}).get("error")) for name in ("train", "cv", "test")]
     cols = st.columns(len(cells))
     for col, (label, value) in zip(cols, cells):
         col.metric(label, "—" if value is None else f"{value:.4g}")
-    st.caption(f"metric: {report.get('metric', '?')}; a gap counts when it is above the tolerance and "
+    st.caption(f"metric: {literal(report.get('metric', '?'))}; a gap counts when it is above the tolerance and "
                "outside noise (its 95% interval excludes 0), and is ruled out when its one-sided 95% upper "
                "bound is below the tolerance; otherwise it is inconclusive")

@@ -23,7 +23,7 @@ def render(project: str, run: str) -> None:
         with ui.guard():  # a learning curve that cannot be drawn leaves the validation curve be
             curve = data.learning_curve(project)
             st.altair_chart(present.curve_chart(curve))
-            st.markdown(ui.demote_headings(present.render(curve, "markdown")))
+            st.code(present.render(curve, "text"), language=None)  # as text: it holds run and parameter names
 
     st.subheader("Validation curve")
     if not params:
@@ -34,4 +34,4 @@ def render(project: str, run: str) -> None:
         with ui.guard():
             curve = data.validation_curve(project, param)
             st.altair_chart(present.curve_chart(curve))
-            st.markdown(ui.demote_headings(present.render(curve, "markdown")))
+            st.code(present.render(curve, "text"), language=None)  # as text: it holds run and parameter names

@@ -10,17 +10,17 @@ def render(project: str, run: str) -> None:
     is selected)."""
     stored = data.stored_run(project, run)
     report = stored.report
-    st.caption(f"project {ui.literal(project)}, run {ui.literal(run)}, task {report.get('task')}, submitted "
-               f"{stored.summary.created_at:%Y-%m-%d %H:%M} UTC")
+    st.caption(f"project {ui.literal(project)}, run {ui.literal(run)}, task {ui.literal(str(report.get('task')))}, "
+               f"submitted {stored.summary.created_at:%Y-%m-%d %H:%M} UTC")
     ui.verdict_card(report)
     st.altair_chart(present.levels_chart(report))
     far = present.other_baselines(report, shown=False)
     if far:
-        st.caption("Not drawn, far above the errors: " + ", ".join(f"{k} {v:.4g}" for k, v in far.items()))
+        st.caption("Not drawn, far above the errors: " + ", ".join(f"{ui.literal(k)} {v:.4g}" for k, v in far.items()))
 
     st.subheader("What to try")
     for line in report.get("recommendations", []):
-        st.markdown(f"- {line}")
+        st.markdown(f"- {ui.literal(line)}")
     if report.get("warnings"):
         st.subheader("Warnings")
         for line in report["warnings"]:

@@ -2,7 +2,7 @@
 and the cohort tables."""
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import access, data, ui
 from dashboard.tagging import review_frame, tag_changes
 from diagnose import present
 
@@ -19,9 +19,9 @@ def render(project: str, run: str) -> None:
     seed = int(mid.number_input("Seed", min_value=0, value=0, step=1, key="sample_seed"))
     reviewer = right.text_input("Reviewer", key="reviewer", placeholder="your name (optional)")
     sample = data.error_sample(project, run, n=n, seed=seed)
-    st.caption(sample.summary().split("; columns")[0])
+    st.caption(ui.literal(sample.summary().split("; columns")[0]))
     for w in sample.warnings:
-        st.warning(w)
+        st.warning(ui.literal(w))
 
     # a new sample starts with no pending edits
     identity = (project, run, n, seed)
@@ -31,11 +31,14 @@ def render(project: str, run: str) -> None:
     stored = data.tags(project, run)
     saved = dict(zip(stored["sample_id"], stored["tags"]))
     frame = review_frame(sample.frame, saved)
-    locked = [c for c in frame.columns if c != "tags"]
+    read_only = access.read_only()
+    if read_only:
+        st.info(access.READ_ONLY_NOTE.format(what="saving tags is"))
+    locked = True if read_only else [c for c in frame.columns if c != "tags"]
     edited = st.data_editor(frame, key=EDITOR, hide_index=True, disabled=locked, width="stretch",
                             column_config={"tags": st.column_config.TextColumn(
                                 "tags", help="categories separated by ';', e.g. blurry;dark")})
-    if st.button("Save tags", type="primary"):
+    if not read_only and st.button("Save tags", type="primary"):
         changes = tag_changes(edited, saved)
         if changes.empty:
             st.info("Nothing to save: no tags were added, changed or cleared since the last save.")
@@ -55,7 +58,7 @@ def render(project: str, run: str) -> None:
         st.caption(ui.literal(f"{tally.reviewed} reviewed errors of {tally.total_errors} cv errors. "
                               + " ".join(tally.notes)))
         for w in tally.warnings:
-            st.warning(w)
+            st.warning(ui.literal(w))
 
     st.subheader("Cohorts")
     cohorts = data.cohorts(project, run)
@@ -69,7 +72,7 @@ def render(project: str, run: str) -> None:
                    f"significantly above the rest (Fisher exact, Benjamini-Hochberg FDR {cohorts.fdr:g})")
         st.dataframe(cohorts.frame, hide_index=True, width="stretch")
     for w in cohorts.warnings:
-        st.warning(w)
+        st.warning(ui.literal(w))
     _slices(project, run, n)
     _suspects(project, run)
 
@@ -83,7 +86,7 @@ def _slices(project: str, run: str, n: int) -> None:
                 f"above the rest ({found.tests} slices tested"
                 f"{'' if found.tests else '; the cv split has no slice columns'}).")
         for w in found.warnings:
-            st.warning(w)
+            st.warning(ui.literal(w))
         return
     st.caption(f"Slices whose error is at least {found.min_lift:g}x the overall {found.error:.4g}, significantly "
                f"(Benjamini-Hochberg over {found.tests} tested slices, FDR {found.fdr:g}), and again on a held-out "
@@ -98,7 +101,7 @@ def _slices(project: str, run: str, n: int) -> None:
         st.caption(f"{sample.n} of the {sample.total_errors} cv errors in {ui.literal(chosen)}")
         st.dataframe(sample.frame.drop(columns=["tags", "total_errors", "cv_n"]), hide_index=True, width="stretch")
     for w in found.warnings:
-        st.warning(w)
+        st.warning(ui.literal(w))
 
 
 def _suspects(project: str, run: str) -> None:

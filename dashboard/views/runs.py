@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import access, data, ui
 from dashboard.tagging import review_frame, tag_changes
 from diagnose import present
 from diagnose.present import compare_reports
@@ -55,7 +55,7 @@ def _paired(project: str, a: str, b: str) -> None:
     st.subheader("Row by row")
     comparison, sample, reason = data.paired(project, a, b)
     if comparison is None:
-        st.info("These runs cannot be compared row by row: " + reason)
+        st.info("These runs cannot be compared row by row: " + ui.literal(reason))
         return
     rows, total = sample
     st.dataframe(present.paired_frame(comparison), hide_index=True, width="stretch")
@@ -67,12 +67,15 @@ def _paired(project: str, a: str, b: str) -> None:
         return
     st.caption(f"a random sample of {len(rows)} of the {total} cv rows exactly one run gets right; tag them "
                f"(categories separated by ';') and save: the tags go with run {ui.literal(a)}")
+    read_only = access.read_only()
+    if read_only:
+        st.info(access.READ_ONLY_NOTE.format(what="saving tags is"))
     stored = data.tags(project, a)
     saved = dict(zip(stored["sample_id"], stored["tags"]))
     frame = review_frame(rows.assign(tags=""), saved)
     edited = st.data_editor(frame, key=f"paired_tags_{a}_{b}", hide_index=True, width="stretch",
-                            disabled=[c for c in frame.columns if c != "tags"])
-    if st.button("Save tags", key=f"paired_save_{a}_{b}"):
+                            disabled=True if read_only else [c for c in frame.columns if c != "tags"])
+    if not read_only and st.button("Save tags", key=f"paired_save_{a}_{b}"):
         changes = tag_changes(edited, saved)
         if changes.empty:
             st.info("Nothing to save.")

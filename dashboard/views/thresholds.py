@@ -32,8 +32,8 @@ def render(project: str, run: str) -> None:
         label = st.selectbox("Label", list(result["labels"]), key="threshold_label")
         result, index = result["labels"][label], list(splits.cv.classes).index(label)
     if not kind.thresholds:
-        st.info((result or {}).get("message") or
-                f"Run {run} is a {task} run: decision thresholds apply to binary and multi-label scores.")
+        st.info(ui.literal((result or {}).get("message") or
+                           f"Run {run} is a {task} run: decision thresholds apply to binary and multi-label scores."))
     elif splits.cv.y_score is None:
         st.info(f"Run {ui.literal(run)} holds hard predictions (y_pred) only: with no scores there is no threshold "
                 "to tune.")
@@ -41,10 +41,10 @@ def render(project: str, run: str) -> None:
         chosen = result.get("value")
         where = f"project {ui.literal(project)}, run {ui.literal(run)}"
         where += f", label {ui.literal(label)}" if label else ""
-        st.caption(f"{where}; rule {result.get('rule')}, chosen on cv; a row is positive when its score >= "
-                   "the threshold")
+        st.caption(f"{where}; rule {ui.literal(str(result.get('rule')))}, chosen on cv; a row is positive when its "
+                   "score >= the threshold")
         if result.get("message"):
-            st.info(result["message"])
+            st.info(ui.literal(result["message"]))
         cv_sweep = data.threshold_sweep(project, run, "cv", index)
         has_test = splits.test is not None and splits.test.y_score is not None
         test_sweep = data.threshold_sweep(project, run, "test", index) if has_test else None
@@ -78,7 +78,8 @@ def render(project: str, run: str) -> None:
 
         st.subheader("The threshold chosen on cv")
         if chosen is None:
-            st.info("No threshold was chosen on cv" + (f": {result['message']}" if result.get("message") else "."))
+            st.info(ui.literal("No threshold was chosen on cv" + (f": {result['message']}" if result.get("message")
+                                                                    else ".")))
         else:
             picked = [{"split": s, "threshold": chosen, **{k: v for k, v in (result.get(s) or {}).items()}}
                       for s in ("cv", "test") if result.get(s)]

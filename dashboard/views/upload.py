@@ -3,12 +3,15 @@ import math
 
 import streamlit as st
 
-from dashboard import data, ui, uploads
+from dashboard import access, data, ui, uploads
 from diagnose import settings
 
 
 def render(project: str | None, run: str | None) -> None:
     """Draw the Upload form (``project`` fills in the project field)."""
+    if access.read_only():
+        st.info(access.READ_ONLY_NOTE.format(what="uploads are"))
+        return
     max_mb = float(settings.get("upload_max_mb"))
     st.caption(f"CSV or Parquet, one file per split, columns as in docs/input-format.md (y_true with y_score, "
                f"y_prob_<class>, y_true_<label>/y_score_<label> or y_pred; optional id, weight and slice columns). "
@@ -36,10 +39,10 @@ def render(project: str | None, run: str | None) -> None:
         upload = uploads.Upload(project=name_project, run=name_run, files=files, baselines=baselines,
                                 train_size=train_size, params=params, task=task, positive_label=positive)
         with st.spinner("Checking the files and computing the diagnosis..."):
-            summary, _ = uploads.store(data.engine(), upload, max_mb=max_mb)
+            summary, _ = uploads.store(data.writable_engine(), upload, max_mb=max_mb)
         data.forget_lists()
         ui.select_next(summary.project, summary.run)
         words = ui.VERDICT_TITLES.get(summary.verdict, summary.verdict)
-        ui.flash("success", f"Stored run {summary.run} in project {summary.project}: {words}. "
-                            "The other pages now show it.")
+        ui.flash("success", f"Stored run {ui.literal(summary.run)} in project {ui.literal(summary.project)}: "
+                            f"{words}. The other pages now show it.")
         st.rerun()

@@ -13,28 +13,16 @@ DIAGNOSE_REQUIRE_BROWSER=1 (set by .ci/run), which turns the skip into a failure
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.dashboard import servers
 from tests.fixtures import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-REQUIRE_BROWSER_ENV = "DIAGNOSE_REQUIRE_BROWSER"
 ARTIFACTS_ENV = "DIAGNOSE_TEST_ARTIFACTS"
-
-# Chromium flags: headless, and no calls home (the CI network is closed; without the
-# background-networking flags Chromium keeps retrying).
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,2000")
 
 # DOM selectors (Streamlit 1.67)
 STATUS_RUNNING = "[data-testid='stStatusWidget']"   # present while the script runs
@@ -46,7 +34,6 @@ CHART = ("[data-testid='stVegaLiteChart'] svg.marks, "   # a drawn Vega-Lite cha
 TABLE_CELL = "[data-testid='stDataFrame'] [data-testid^='glide-cell-']"  # st.dataframe draws on a
 #   canvas; its cells' text lives only in these (invisible) accessibility cells
 
-SERVER_START_TIMEOUT = 60.0
 PAGE_TIMEOUT = 30.0
 SETTLE = 0.5          # seconds the page must stay unchanged before it counts as drawn
 MIN_SCREENSHOT_BYTES = 10_000
@@ -75,31 +62,6 @@ PAGES = [
 
 # ------------------------------------------------------------------ fixtures (once per module)
 
-def _browser_or_skip() -> None:
-    import importlib.util
-
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
-    hint = "Debian: apt-get install chromium chromium-driver"
-    if importlib.util.find_spec("selenium") is None:
-        missing.append("selenium")
-        hint += "; selenium: pip install -e '.[test]'"
-    if missing:
-        reason = f"the dashboard's browser test needs {' and '.join(missing)} ({hint})"
-        required = os.environ.get(REQUIRE_BROWSER_ENV, "") == "1"
-        pytest.fail(reason + f", and {REQUIRE_BROWSER_ENV}=1 demands it") if required else pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _diagnose(*args: str) -> list[str]:
-    """The ``diagnose`` command line of this interpreter (no reliance on the console script)."""
-    return [sys.executable, "-c", "from diagnose.cli import main; main()", *args]
-
-
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
     folder = Path(os.environ.get(ARTIFACTS_ENV) or ROOT / "test-artifacts") / "dashboard"
@@ -115,83 +77,32 @@ def server_log(artifacts) -> Path:
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory, server_log) -> str:
     """Base address of a dashboard served over a fresh database holding the demo runs."""
-    _browser_or_skip()  # no server without a browser to look at it
+    servers.browser_or_skip()  # no server without a browser to look at it
     db = tmp_path_factory.mktemp("dashboard") / "demo.db"
     env = {**os.environ, "DIAGNOSE_DATABASE_URL": f"sqlite:///{db}"}
-    demo = subprocess.run(_diagnose("demo"), env=env, cwd=ROOT, capture_output=True, text=True,
+    demo = subprocess.run(servers.diagnose("demo"), env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=180)
     assert demo.returncode == 0, f"diagnose demo failed:\n{demo.stdout}\n{demo.stderr}"
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(server_log, "wb") as log:
-        # its own process group: diagnose starts streamlit as a child, killpg stops both
-        proc = subprocess.Popen(_diagnose("dashboard", "--port", str(port), "--address", "127.0.0.1"),
-                                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+    proc, port = servers.start(env, server_log, "--address", "127.0.0.1")
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"diagnose dashboard exited with {proc.returncode}:\n{server_log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the dashboard did not answer on {url} within {SERVER_START_TIMEOUT:.0f} s:\n"
-                            f"{server_log.read_text()}")
-            time.sleep(0.25)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server's whole process group: diagnose and the streamlit child it started."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        # the group may outlive its leader (streamlit still stopping): make sure it is gone
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.5)
+        servers.stop(proc)
 
 
 @pytest.fixture(scope="module")
 def driver():
-    _browser_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download; the explicit
-        # driver path below already keeps it from running at all
-        browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        try:
-            browser.set_page_load_timeout(PAGE_TIMEOUT)
-            yield browser
-        finally:
-            browser.quit()
+    servers.browser_or_skip()
+    browser = servers.chromium(PAGE_TIMEOUT)
+    try:
+        yield browser
+    finally:
+        browser.quit()
 
 
 # ------------------------------------------------------------------ helpers
 
-def _page_text(driver) -> str:
+def page_text(driver) -> str:
     """The page's visible text, plus the text of st.dataframe cells (drawn on a canvas)."""
     from selenium.webdriver.common.by import By
 
@@ -200,7 +111,7 @@ def _page_text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "body").text + "\n" + "\n".join(cells)
 
 
-def _wait_drawn(driver, title: str, charts: int) -> None:
+def wait_drawn(driver, title: str, charts: int) -> None:
     """Wait until the page's title is drawn, the script has finished, ``charts`` charts are
     drawn, and the page has stayed the same for SETTLE seconds."""
     from selenium.webdriver.common.by import By
@@ -230,7 +141,7 @@ def test_dashboard_page_renders(driver, dashboard_url, artifacts, name, path, ti
     from selenium.webdriver.common.by import By
 
     driver.get(f"{dashboard_url}/{path}")
-    _wait_drawn(driver, title, charts)
+    wait_drawn(driver, title, charts)
     shot = artifacts / f"{name}.png"
     shot.unlink(missing_ok=True)
     assert driver.save_screenshot(str(shot)), f"no screenshot of /{path}"
@@ -239,7 +150,7 @@ def test_dashboard_page_renders(driver, dashboard_url, artifacts, name, path, ti
     assert title in h1, f"/{path}: no title {title!r} (h1: {h1})"
     assert not driver.find_elements(By.CSS_SELECTOR, STATUS_RUNNING), f"/{path}: still running"
 
-    text = _page_text(driver)
+    text = page_text(driver)
     missing = [t for t in texts if t not in text]
     assert not missing, f"/{path}: missing {missing} in the page's text:\n{text}"
 

@@ -5,6 +5,7 @@ tagging and upload round trips are checked in the database.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -68,9 +69,20 @@ def assert_clean(at: AppTest) -> None:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning")
+    """The page's text as a reader sees it: Markdown's backslash escapes (ui.literal) removed."""
+    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning",
+                                  "error", "code")
              for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    return shown("\n".join(str(p) for p in parts))
+
+
+# CommonMark: a backslash before ASCII punctuation shows the punctuation itself
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Escaped Markdown as a reader sees it (the backslash escapes of ui.literal removed)."""
+    return MARKDOWN_ESCAPE.sub(r"\1", markdown)
 
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
@@ -197,11 +209,11 @@ def test_curves_page_draws_the_learning_curve(demo):
     at = open_page("curves", project="digits-learning", run="m=1078")
     assert_clean(at)
     shown = texts(at)
-    assert "Verdict: `high_variance`" in shown  # sample_data/README.md: still falling, more data helps
+    assert "Verdict: high_variance" in shown  # sample_data/README.md: still falling, more data helps
     assert "Reference level: 0.01 (human)" in shown
     assert "Extrapolation" in shown
     assert charts(at) == 1
-    assert "No run of project digits\\-learning has a parameter" in shown  # the name escaped as text
+    assert "No run of project digits-learning has a parameter" in shown
 
 
 def test_curves_page_draws_the_validation_curve(demo):
@@ -353,7 +365,7 @@ def test_a_bad_upload_says_why_and_stores_nothing(change, words):
     at = open_page("upload")
     _fill_upload(at, run="bad", files=files, **options)
     assert [e.value for e in at.exception] == []
-    [message] = [e.value for e in at.error]
+    [message] = [shown(e.value) for e in at.error]
     for w in words:
         assert w in message
     assert "Traceback" not in message
@@ -369,7 +381,7 @@ def test_uploads_with_the_same_file_name_are_told_apart():
     files["test"] = ("preds.csv", ("\n".join(lines) + "\n").encode())
     at = open_page("upload")
     _fill_upload(at, run="same", files=files)
-    [message] = [e.value for e in at.error]
+    [message] = [shown(e.value) for e in at.error]
     assert message.startswith("preds.csv (test file): ") and "row 3" in message
     assert _stored_runs(os.environ["DIAGNOSE_DATABASE_URL"]) == []
 
@@ -380,7 +392,7 @@ def test_an_upload_above_the_size_limit_is_refused(monkeypatch):
     monkeypatch.setenv("DIAGNOSE_UPLOAD_MAX_MB", "0.005")  # train.csv is 9 kB, cv.csv 3 kB
     at = open_page("upload")
     _fill_upload(at, run="big", files=_breast_files())
-    [message] = [e.value for e in at.error]
+    [message] = [shown(e.value) for e in at.error]
     assert "train.csv (train file)" in message and "above the upload limit of 0.005 MB" in message
     assert "DIAGNOSE_UPLOAD_MAX_MB" in message and "diagnose submit" in message
     assert _stored_runs(os.environ["DIAGNOSE_DATABASE_URL"]) == []
@@ -405,7 +417,7 @@ def test_an_unexpected_error_shows_a_plain_message_and_no_traceback(demo, monkey
     monkeypatch.setattr(data, "stored_run", broken)
     at = open_page("diagnosis", project="samples", run="digits")
     assert [e.value for e in at.exception] == []
-    [message] = [e.value for e in at.error]
+    [message] = [shown(e.value) for e in at.error]
     assert message.startswith("Something went wrong (RuntimeError: disk on fire)")
 
 
