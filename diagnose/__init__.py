@@ -40,6 +40,7 @@ _FROM = {
                 "cohort_table", "slices", "suspects", "shift", "compare", "calibrate", "load_rules"),
     "ingest": ("load_splits", "load_predictions", "load_tagged", "Predictions", "Splits", "TaggedSample"),
     "metrics": ("split_error",),
+    "api": ("Client",),
     "bias_variance": ("build_report", "Report", "split_classification", "class_table"),
     "thresholds": ("best_threshold", "threshold_search", "choose_threshold", "ThresholdResult"),
     "curves": ("LearningCurve", "ValidationCurve", "fit_power_law"),
@@ -51,7 +52,7 @@ _LAZY = {name: package for package, names in _FROM.items() for name in names}
 
 # every package, reachable as an attribute after a plain `import diagnose`
 _SUBMODULES = ("ingest", "metrics", "bias_variance", "thresholds", "curves", "error_analysis", "gate", "paired",
-               "calibration", "present", "store", "service", "settings", "options", "exceptions")
+               "calibration", "present", "store", "service", "api", "settings", "options", "exceptions")
 
 __all__ = ["Columns", "DiagnoseError", "InputError", "ReadOptions", "ReportOptions", "Tolerance", "UsageError",
            *_LAZY]

@@ -17,7 +17,21 @@ import sys
 import click
 
 from ..exceptions import DiagnoseError
-from . import calibrate, compare, curve, dashboard, demo, error_analysis, gate, report, runs, threshold
+from . import (
+    calibrate,
+    compare,
+    curve,
+    dashboard,
+    demo,
+    error_analysis,
+    gate,
+    keys,
+    projects,
+    report,
+    runs,
+    serve,
+    threshold,
+)
 
 
 class BadInput(click.ClickException):
@@ -26,7 +40,9 @@ class BadInput(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        from ..present import terminal_text  # a name quoted in the message may hold escape codes
+
+        click.echo(f"error: {terminal_text(self.format_message())}", err=True)
 
 
 class MainGroup(click.Group):
@@ -35,8 +51,30 @@ class MainGroup(click.Group):
             return super().invoke(ctx)
         except DiagnoseError as exc:
             raise BadInput(str(exc)) from None
-        except (OSError, MemoryError) as exc:
+        except UnicodeEncodeError:  # a name given in bytes that are not UTF-8 (the shell passes any)
+            raise BadInput(_not_utf8(ctx)) from None
+        except MemoryError:
+            raise BadInput("out of memory while reading or computing: split the file into smaller files "
+                           "(fewer rows each), or run on a machine with more memory") from None
+        except OSError as exc:
             raise BadInput(f"{type(exc).__name__}: {exc}") from None
+
+    def parse_args(self, ctx, args):
+        ctx.meta["diagnose.args"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def _not_utf8(ctx: click.Context) -> str:
+    """Which command-line argument holds bytes that are not UTF-8, shown with escapes."""
+    bad = []
+    for arg in ctx.meta.get("diagnose.args", []):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            bad.append(repr(arg.encode("utf-8", "surrogateescape"))[2:-1])
+    shown = ", ".join(f"'{b}'" for b in bad[:3]) or "an argument"
+    return (f"the command line holds {shown}, which is not UTF-8 text: names and values are stored as "
+            "UTF-8; give them as UTF-8 text (e.g. set a UTF-8 locale or rename)")
 
 
 @click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +87,7 @@ def main() -> None:
 COMMANDS: tuple[click.Command, ...] = (
     demo.demo, report.report, threshold.threshold, curve.curve, error_analysis.errors, compare.compare,
     calibrate.calibrate, gate.gate,
-    runs.submit, runs.runs, runs.show, runs.db, dashboard.dashboard,
+    runs.submit, runs.runs, runs.show, projects.projects, runs.db, dashboard.dashboard, serve.serve, keys.keys,
 )
 for _command in COMMANDS:
     main.add_command(_command)

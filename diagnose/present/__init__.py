@@ -13,11 +13,33 @@ import json
 from typing import Any
 
 from ..values import formats, render
-from . import _calibration, _charts, _curves, _discovery, _error_analysis, _gate, _paired, _report, _store, _thresholds  # noqa: F401  (they register their renderers)
+from . import (  # noqa: F401  (they register their renderers)
+    _calibration,
+    _charts,
+    _curves,
+    _discovery,
+    _error_analysis,
+    _gate,
+    _keys,
+    _paired,
+    _report,
+    _store,
+    _thresholds,
+)
 from ._calibration import calibration_frame, reliability_chart
 from ._charts import curve_chart, decision_chart, levels_chart, pr_chart, tally_chart, threshold_chart
 from ._comparison import KEY_NUMBERS, METRIC_UNITS, TEXT_COLUMNS, compare_reports, key_numbers
 from ._discovery import shift_frame, slices_frame
+from ._escape import code_span, markdown_text, sheet_frame, sheet_text, terminal_text, visible, xml_text
+from ._export import (
+    CHART_FORMATS,
+    chart_bytes,
+    chart_format,
+    chart_html,
+    check_chart_path,
+    script_json,
+    write_chart,
+)
 from ._frames import (
     confusion_frame,
     detail_status,
@@ -33,6 +55,8 @@ from ._paired import paired_frame
 from ._tables import fmt, table
 
 __all__ = [
+    "CHART_FORMATS", "code_span", "markdown_text", "sheet_frame", "sheet_text", "terminal_text", "visible", "xml_text",
+    "chart_bytes", "chart_format", "chart_html", "check_chart_path", "script_json", "write_chart",
     "KEY_NUMBERS", "METRIC_UNITS", "TEXT_COLUMNS", "compare_reports", "confusion_frame", "curve_chart",
     "calibration_frame", "decision_chart", "paired_frame", "reliability_chart",
     "detail_status", "fmt", "formats", "gap_table", "gaps_frame", "key_numbers", "levels_chart", "levels_frame",

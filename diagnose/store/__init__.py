@@ -25,25 +25,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._lazy import lazy_names
-from ._values import Encoded, RunList, RunSummary, StoredRun, SubmissionInfo, whole_number
+from ._values import (
+    Encoded,
+    KeyInfo,
+    KeyList,
+    ProjectList,
+    ProjectSummary,
+    RunList,
+    RunSummary,
+    StoredRun,
+    SubmissionInfo,
+    whole_number,
+)
 
 # name -> private module; the modules that need SQLAlchemy load on first use, so that
 # rendering a stored run (diagnose.present) does not import the database layer
 _LAZY = {
-    "decode_table": "_codec", "encode_table": "_codec",
+    "decode_table": "_codec", "encode_table": "_codec", "check_blob_size": "_codec", "MAX_BLOB_BYTES": "_codec",
     "CurveTables": "_curves", "curve_rows": "_curves", "curve_tables": "_curves", "project_runs": "_curves",
     "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
     "make_engine": "_engine", "upgrade": "_engine",
     "delete_run": "_runs", "find_project": "_runs", "prune_blobs": "_runs", "submit_run": "_runs",
+    "delete_project": "_runs", "rename_run": "_runs", "project_summaries": "_queries",
     "count_rows": "_queries", "get_run": "_queries", "list_projects": "_queries", "list_runs": "_queries",
     "load_run_splits": "_queries", "previous_run": "_queries", "stored_reports": "_queries",
     "Base": "_models",
+    "create_key": "_keys", "list_keys": "_keys", "revoke_key": "_keys", "verify_key": "_keys",
     "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
 }
 if TYPE_CHECKING:
-    from ._codec import decode_table, encode_table
+    from ._codec import MAX_BLOB_BYTES, check_blob_size, decode_table, encode_table
     from ._curves import CurveTables, curve_rows, curve_tables, project_runs
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
+    from ._keys import create_key, list_keys, revoke_key, verify_key
     from ._models import Base
     from ._queries import (
         count_rows,
@@ -52,17 +66,21 @@ if TYPE_CHECKING:
         list_runs,
         load_run_splits,
         previous_run,
+        project_summaries,
         stored_reports,
     )
-    from ._runs import delete_run, find_project, prune_blobs, submit_run
+    from ._runs import delete_project, delete_run, find_project, prune_blobs, rename_run, submit_run
     from ._tags import delete_tags, get_tags, save_tags, set_tags
 
 __all__ = [
-    "Base", "CurveTables", "Encoded", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
-    "count_rows", "current_revision", "curve_rows", "curve_tables", "database_errors", "decode_table",
+    "Base", "CurveTables", "Encoded", "KeyInfo", "KeyList", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
+    "MAX_BLOB_BYTES", "check_blob_size", "count_rows", "current_revision", "curve_rows", "curve_tables",
+    "database_errors", "decode_table",
     "delete_run", "delete_tags", "encode_table", "find_project", "get_run", "get_tags", "head_revision",
     "list_projects", "list_runs", "load_run_splits", "make_engine", "previous_run", "project_runs",
     "prune_blobs", "save_tags", "set_tags", "stored_reports", "submit_run", "upgrade",
+    "create_key", "list_keys", "revoke_key", "verify_key",
+    "ProjectList", "ProjectSummary", "delete_project", "project_summaries", "rename_run",
     "whole_number",
 ]
 

@@ -137,3 +137,22 @@ class Tag(Base):
     tags: Mapped[str] = mapped_column(Text)  # categories separated by ';' as in the input format
     reviewer: Mapped[Optional[str]] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ApiKey(Base):
+    """A key of the HTTP API (``diagnose serve``): only the sha256 of the secret is kept.
+
+    ``scope`` is read, write (read and write) or admin (every project, and keys); a read or
+    write key belongs to one project. ``prefix`` is the key's public part, used to find its row.
+    """
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

@@ -78,3 +78,58 @@ class RunList(Rendered):
 
     def to_dict(self) -> list:  # the JSON is a list of runs
         return [r.to_dict() for r in self.runs]
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """One line of ``diagnose projects``: a project, how many runs it has, when it was made."""
+
+    project: str
+    runs: int
+    created_at: datetime
+
+    def to_dict(self) -> dict:
+        return {"project": self.project, "runs": self.runs, "created_at": self.created_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class ProjectList(Rendered):
+    """The stored projects, by name (``diagnose projects``)."""
+
+    projects: tuple[ProjectSummary, ...]
+
+    def to_dict(self) -> list:  # the JSON is a list of projects
+        return [p.to_dict() for p in self.projects]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """An HTTP API key as the store describes it (never its secret): ``scope`` is read, write or
+    admin; ``project`` is None for an admin key."""
+
+    id: int
+    name: str
+    project: Optional[str]
+    scope: str
+    prefix: str
+    created_at: datetime
+    revoked_at: Optional[datetime] = None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope in ("write", "admin") and self.revoked_at is None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "project": self.project, "scope": self.scope,
+                "prefix": self.prefix, "created_at": self.created_at.isoformat(),
+                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}
+
+
+@dataclass(frozen=True)
+class KeyList(Rendered):
+    """The keys of the HTTP API (``diagnose keys list``), oldest first."""
+
+    keys: tuple[KeyInfo, ...]
+
+    def to_dict(self) -> list:  # the JSON is a list of keys
+        return [k.to_dict() for k in self.keys]
