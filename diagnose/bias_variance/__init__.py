@@ -29,7 +29,7 @@ from ._classification import (
                               split_classification,
 )
 from ._gaps import Gap, Verdict, diagnose_bias_variance, gap_status
-from ._report import TRIVIAL, Report, build_report, check_baselines
+from ._report import TRIVIAL, Report, assemble_report, build_report, check_baselines
 from ._sections import (
                               SECTIONS,
                               DecisionMetrics,
@@ -37,6 +37,7 @@ from ._sections import (
                               SectionOutput,
                               register_section,
 )
+from ._streamed import NOT_STREAMED, report_from_statistics, unseen_classes
 from ._verdicts import (
                               BIAS_REMEDIES,
                               GOOD_FIT_ADVICE,
@@ -54,6 +55,7 @@ __all__ = [
     "TOP_CONFUSIONS", "TRIVIAL", "VARIANCE_REMEDIES", "VERDICTS", "VERDICT_TITLES", "VERDICT_WORDS", "WORDS", "Z95",
     "ClassTable", "DecisionMetrics", "Gap", "PerClass", "Report", "Section", "SectionOutput", "Skew",
     "SplitClassification", "Tolerance", "Verdict", "VerdictWord", "build_report", "check_baselines",
+    "NOT_STREAMED", "assemble_report", "report_from_statistics", "unseen_classes",
     "class_table", "diagnose_bias_variance", "gap_status", "mcnemar_p", "register_section", "skew",
     "split_classification",
     "verdict_word",

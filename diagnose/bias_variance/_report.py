@@ -3,12 +3,12 @@ then the registered sections (:mod:`._sections`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..exceptions import UsageError
-from ..ingest import Predictions, Splits, check_same_rows
+from ..ingest import Predictions, Splits, check_same_rows, task_type
 from ..metrics import (
     SplitError,
     metric_for,
@@ -20,7 +20,7 @@ from ..metrics import (
 from ..options import ReportOptions
 from ..values import Rendered, json_number
 from ._gaps import NO_BASELINE, Gap, Verdict, diagnose_bias_variance
-from ._sections import SECTIONS, Section
+from ._sections import SECTIONS, Section, SectionOutput
 
 TRIVIAL = "trivial"
 
@@ -122,12 +122,13 @@ def check_baselines(baselines: Mapping[str, float] | None, metric_name: str) -> 
         except (TypeError, ValueError):
             number = math.nan
         if not math.isfinite(number) or number < 0:
-            raise UsageError(f"baseline '{name}' must be a non-negative number in the {metric_name} metric")
+            shown = repr(value) if isinstance(value, str) else f"{value}"
+            raise UsageError(f"baseline '{name}' must be a non-negative number in the {metric_name} metric, "
+                             f"not {shown}")
         if number > 1 and metric_name in RATE_METRICS:
             hint = f"; give {number / 100:g}" if number <= 100 else ""
-            raise UsageError(f"baseline {name}={value:g} looks like a percentage: the {metric_name} metric is a "
-                             f"rate in [0, 1]{hint}" if isinstance(value, (int, float)) else
-                             f"baseline {name}={value} is above 1, but the {metric_name} metric is a rate in [0, 1]")
+            raise UsageError(f"baseline {name}={number:g} looks like a percentage: the {metric_name} metric is a "
+                             f"rate in [0, 1]{hint}")
         out[name] = number
     return out
 
@@ -161,17 +162,40 @@ def build_report(
     ('high_variance', 0.5)
     """
     opts = ReportOptions.of(options, **overrides)
-    task = splits.task
     name = metric_for(opts.metric, splits.train).name
     errors = {split: split_error(pred, name, split=split) for split, pred in splits.items()}
-
-    user = {k: (v, 0.0) for k, v in check_baselines(baselines, name).items()}
+    check_baselines(baselines, name)  # bad usage is refused before the competitors are read
+    competing = {}
     for comp_name, comp in (competitors or {}).items():
         check_same_rows(comp, splits.cv)
-        err = split_error(comp, name, split="cv")
-        user[comp_name] = (err.error, err.se)
-
+        competing[comp_name] = split_error(comp, name, split="cv")
     trivial = split_error(trivial_predictions(splits.train, splits.cv), name, split="cv")
+    caveats = [(split, thin_weight_strata(pred, name)) for split, pred in splits.items()]
+    return assemble_report(splits.task, name, errors, trivial.error, opts, baselines=baselines, competing=competing,
+                           read_warnings=splits.warnings, caveats=caveats,
+                           classes=splits.train.classes if splits.train.kind.per_class else (),
+                           build=lambda section: section.build(splits, opts))
+
+
+def assemble_report(task: str, name: str, errors: Mapping[str, SplitError], trivial_error: float,
+                    opts: ReportOptions, *, baselines: Mapping[str, float] | None = None,
+                    competing: Mapping[str, SplitError] | None = None, read_warnings: Sequence[str] = (),
+                    caveats: Sequence[tuple[str, str | None]] = (), classes: tuple[str, ...] = (),
+                    build: Callable[[Section], SectionOutput | None]) -> Report:
+    """The report from each split's error, the trivial model's cv error and the sections
+    ``build`` computes (``None``: a section this caller cannot compute, left ``None``):
+    the one assembly both :func:`build_report` and the streamed report use.
+
+    >>> from diagnose.metrics import rate_error
+    >>> errors = {split: rate_error(split, "error_rate", rate, 1000) for split, rate in (("train", 0.1), ("cv", 0.3))}
+    >>> r = assemble_report("binary", "error_rate", errors, 0.5, ReportOptions(), baselines={"human": 0.1},
+    ...                     build=lambda section: None)
+    >>> r.verdict.verdict, r.sections["threshold"]
+    ('high_variance', None)
+    """
+    user = {k: (v, 0.0) for k, v in check_baselines(baselines, name).items()}
+    for comp_name, err in (competing or {}).items():
+        user[comp_name] = (err.error, err.se)
     if user:
         ref_name = min(user, key=lambda k: user[k][0])
         reference, reference_se = user[ref_name]
@@ -181,28 +205,30 @@ def build_report(
                                      reference_se=reference_se, tolerance=opts.gap_tolerance)
     # the missing baseline first: it changes how every other line reads
     first = [w for w in verdict.warnings if w == NO_BASELINE]
-    warnings = first + list(splits.warnings) + [w for w in verdict.warnings if w != NO_BASELINE]
-    for split, pred in splits.items():
-        caveat = thin_weight_strata(pred, name)
+    warnings = first + list(read_warnings) + [w for w in verdict.warnings if w != NO_BASELINE]
+    for split, caveat in caveats:
         if caveat:
             warnings.append(f"{split}: {caveat}")
-    if errors["cv"].error >= trivial.error:
+    if errors["cv"].error >= trivial_error:
         warnings.append(
             f"J_cv ({errors['cv'].error:.4g}) is no better than the trivial baseline "
-            f"({trivial_name(task, name)}: {trivial.error:.4g})")
+            f"({trivial_name(task, name)}: {trivial_error:.4g})")
     all_baselines = {k: v for k, (v, _) in user.items()}
-    all_baselines[TRIVIAL] = trivial.error
-    kind = splits.train.kind
+    all_baselines[TRIVIAL] = trivial_error
+    kind = task_type(task)
     sections: dict[str, Any] = {}
     for section in SECTIONS:
         if not section.applies(kind) or (section.when is not None and not section.when(verdict)):
             sections[section.key] = None
             continue
-        part = section.build(splits, opts)
+        part = build(section)
+        if part is None:
+            sections[section.key] = None
+            continue
         sections[section.key] = part.value
         errors = {s: replace(e, extras={**e.extras, **part.split_extras.get(s, {})}) for s, e in errors.items()}
         warnings += part.warnings
     return Report(task=task, metric=name, splits=errors, baselines=all_baselines,
                   trivial_baseline=trivial_name(task, name), verdict=verdict,
                   warnings=tuple(warnings), tolerance=opts.gap_tolerance.to_dict(),
-                  classes=splits.train.classes if kind.per_class else (), sections=sections)
+                  classes=classes, sections=sections)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..options import ReportOptions
-from ._options import baseline_options, collect, emit, format_option, options, parse_pairs
+from ._options import baseline_options, collect, emit, format_option, options, parse_pairs, setting_option
 
 SPLIT_FILE = click.Path(dir_okay=False)
 
@@ -31,7 +31,8 @@ def prepare(values: dict, *, encode: bool = True):
     opts = collect(ReportOptions, values)
     return prepare_run(
         train=values.pop("train"), cv=values.pop("cv"), test=values.pop("test"), data=values.pop("data"),
-        baselines=parse_pairs(values.pop("baseline"), what="--baseline", number=True),
+        # the library checks the values, so that both say the same
+        baselines=parse_pairs(values.pop("baseline"), what="--baseline"),
         baseline_files=parse_pairs(values.pop("baseline_file"), what="--baseline-file"),
         options=opts, encode=encode)
 
@@ -40,7 +41,27 @@ def prepare(values: dict, *, encode: bool = True):
 @run_files
 @baseline_options
 @options(ReportOptions)
+@setting_option("engine")
+@setting_option("scheduler")
 @format_option
-def report(fmt, **values):
-    """Diagnose bias vs variance from train, cv and (optional) test predictions."""
-    emit(prepare(values, encode=False).report, fmt)
+def report(fmt, engine, scheduler, **values):
+    """Diagnose bias vs variance from train, cv and (optional) test predictions.
+
+    --engine arrow streams files, folders or globs of CSV/Parquet parts in constant memory;
+    --engine dask runs on a Dask cluster (docs/scale.md)."""
+    from ..service import pick_engine
+
+    files = {k: values.get(k) for k in ("train", "cv", "test", "data") if values.get(k)}
+    chosen = pick_engine(engine, files)
+    if chosen == "memory":
+        emit(prepare(values, encode=False).report, fmt)
+        return
+    from ..service import report as run_report
+
+    if not any(values.get(k) for k in ("train", "cv", "data")):
+        raise click.UsageError("give --train and --cv (and --test), or --data with a split column")
+    opts = collect(ReportOptions, values)
+    emit(run_report(values.pop("train"), values.pop("cv"), values.pop("test"), data=values.pop("data"),
+                    baselines=parse_pairs(values.pop("baseline"), what="--baseline", number=True),
+                    baseline_files=parse_pairs(values.pop("baseline_file"), what="--baseline-file"),
+                    options=opts, engine=chosen, scheduler=scheduler), fmt)

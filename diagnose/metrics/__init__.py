@@ -14,9 +14,10 @@ is one :func:`register` call; see docs/architecture.md.
 """
 from __future__ import annotations
 
-from ._intervals import Z95, exact_bounds, rate_bounds, rate_interval, wilson_bounds, wilson_interval
+from ._intervals import Z95, exact_bounds, rate_bounds, rate_interval, strata_interval, wilson_bounds, wilson_interval
 from ._losses import LOG_EPS
-from ._means import MeanInterval, mean_interval, weighted_mean_var
+from ._means import MeanInterval, mean_interval, moments_interval, weighted_mean_var
+from ._moments import Moments
 from ._registry import (
     MEAN,
     METRICS,
@@ -34,10 +35,13 @@ from ._split import (
     per_sample_loss,
     rate_error,
     split_error,
+    split_error_from,
+    thin_strata,
     thin_weight_strata,
     trivial_name,
     trivial_predictions,
 )
+from ._strata import MAX_STRATA, WeightStrata
 
 CLASSIFICATION_METRICS = metrics_for("binary")
 REGRESSION_METRICS = metrics_for("regression")
@@ -46,7 +50,8 @@ __all__ = [
     "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "MeanInterval", "Metric", "PROPORTION",
     "REGRESSION_METRICS", "SplitError", "Z95", "default_metric", "exact_bounds", "mean_interval", "metric",
     "metric_for", "metric_help", "metrics_for", "per_sample_loss", "rate_bounds", "rate_error", "rate_interval",
-    "register",
+    "register", "MAX_STRATA", "Moments", "WeightStrata", "moments_interval", "split_error_from", "strata_interval",
+    "thin_strata",
     "split_error", "thin_weight_strata", "trivial_name", "trivial_predictions", "weighted_mean_var", "wilson_bounds",
     "wilson_interval",
 ]

@@ -24,6 +24,8 @@ import math
 
 import numpy as np
 
+from ._strata import MAX_STRATA
+
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 FEW_EVENTS = 15.0  # at most this many events (or non-events) on a side: that bound is exact
 
@@ -116,9 +118,6 @@ def rate_interval(p: float, n: float, z: float = Z95) -> tuple[float, float]:
     return float(low), float(high)
 
 
-MAX_STRATA = 20  # weights with at most this many distinct values are read as strata
-
-
 def stratified_rate_interval(errors: np.ndarray, weight: np.ndarray, z: float = Z95) -> tuple[float, float] | None:
     """The 95% interval of a weighted error rate whose weights take a few distinct values
     (class weights, say): each value is a stratum h of n_h rows, k_h of them errors, and the
@@ -141,13 +140,26 @@ def stratified_rate_interval(errors: np.ndarray, weight: np.ndarray, z: float = 
     >>> stratified_rate_interval(e, np.ones(10)) is None
     True
     """
-    keep = weight > 0
-    values, codes = np.unique(weight[keep], return_inverse=True)
-    m = values.shape[0]
-    if m < 2 or m > MAX_STRATA:
+    from ._strata import WeightStrata
+
+    return strata_interval(WeightStrata.of(np.asarray(errors, dtype=np.float64), weight), z)
+
+
+def strata_interval(strata, z: float = Z95) -> tuple[float, float] | None:
+    """:func:`stratified_rate_interval` from the (merged) counts of a
+    :class:`~diagnose.metrics._strata.WeightStrata`: the one formula every engine uses.
+
+    >>> from diagnose.metrics._strata import WeightStrata
+    >>> s = WeightStrata((1.0, 5.0), (7, 3), (1.0, 1.0))
+    >>> [round(b, 4) for b in strata_interval(s)]
+    [0.0382, 0.6487]
+    """
+    if strata.values is None or not 2 <= len(strata.values) <= MAX_STRATA:
         return None
-    n_h = np.bincount(codes, minlength=m).astype(np.float64)
-    k_h = np.bincount(codes, weights=errors[keep], minlength=m)
+    m = len(strata.values)
+    values = np.asarray(strata.values, dtype=np.float64)
+    n_h = np.asarray(strata.counts, dtype=np.float64)
+    k_h = np.asarray(strata.losses, dtype=np.float64)
     share = values * n_h
     share /= share.sum()
     p_t = (k_h + 2.0 / m) / (n_h + 4.0 / m)

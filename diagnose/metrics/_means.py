@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._intervals import Z95
+from ._moments import Moments
 
 
 class MeanInterval(NamedTuple):
@@ -68,41 +69,6 @@ class MeanInterval(NamedTuple):
     n_effective: float
 
 
-class _Parts(NamedTuple):
-    n: int
-    mean: float
-    u: np.ndarray  # linearised values w·(l - mean)·n / sum w, mean 0
-    variance: float  # per-row variance of the loss
-    n_effective: float
-
-
-def _parts(values: np.ndarray, weight: np.ndarray | None) -> _Parts:
-    values = np.asarray(values, dtype=np.float64)
-    if weight is None:
-        n = values.shape[0]
-        mean = float(values.mean()) if n else math.nan
-        d = values - mean
-        u = d
-        kish = float(n)
-    else:
-        w = np.asarray(weight, dtype=np.float64)
-        keep = w > 0  # rows of weight 0 count for nothing
-        if not keep.all():
-            values, w = values[keep], w[keep]
-        n = values.shape[0]
-        wsum = float(w.sum())
-        mean = float(np.dot(w, values) / wsum) if n else math.nan
-        d = values - mean
-        u = w * d * (n / wsum) if n else d
-        kish = wsum * wsum / float(np.dot(w, w)) if n else 0.0
-    if n < 2:
-        return _Parts(n, mean, u, 0.0, kish)
-    spread = float(np.dot(u, d))  # sum w·d² · n / sum w
-    squares = float(np.dot(u, u))
-    n_eff = n * spread / squares if squares > 0 else kish
-    return _Parts(n, mean, u, spread / (n - 1), n_eff)
-
-
 def weighted_mean_var(values: np.ndarray, weight: np.ndarray | None) -> tuple[float, float, float]:
     """Mean, per-row variance and effective size of ``values``: the variance of the mean,
     variance / n_eff, is the sandwich (linearisation) variance; without weights these are
@@ -114,8 +80,7 @@ def weighted_mean_var(values: np.ndarray, weight: np.ndarray | None) -> tuple[fl
     >>> round(mean, 4), round(var / n_eff, 4)  # n/(n-1)·sum((w·(x - mean))²) / (sum w)²
     (2.3333, 0.2593)
     """
-    parts = _parts(values, weight)
-    return parts.mean, parts.variance, parts.n_effective
+    return Moments.of(values, weight).mean_var()
 
 
 def mean_interval(values: np.ndarray, weight: np.ndarray | None = None, z: float = Z95) -> MeanInterval:
@@ -126,27 +91,31 @@ def mean_interval(values: np.ndarray, weight: np.ndarray | None = None, z: float
     >>> round(e.mean, 4), round(e.low, 4), round(e.high, 4), e.n_effective
     (1.435, 0.8911, 2.1096, 20.0)
     """
+    return moments_interval(Moments.of(values, weight), z)
+
+
+def moments_interval(moments: Moments, z: float = Z95) -> MeanInterval:
+    """The interval of :func:`mean_interval` from the (merged) moments of the values: what
+    every engine calls, so that one formula serves memory, streamed and distributed data.
+
+    >>> parts = [Moments.of((np.arange(i, i + 10) / 10) ** 2) for i in (1, 11)]
+    >>> e = moments_interval(parts[0].merge(parts[1]))
+    >>> round(e.mean, 4), round(e.low, 4), round(e.high, 4), e.n_effective
+    (1.435, 0.8911, 2.1096, 20.0)
+    """
     from scipy.special import stdtrit
 
-    parts = _parts(values, weight)
-    n, mean, u = parts.n, parts.mean, parts.u
-    if n < 2 or parts.variance <= 0:
-        return MeanInterval(mean, mean, mean, 0.0, parts.variance, parts.n_effective)
-    m2 = float(np.dot(u, u)) / n
+    mean = moments.mean
+    n = moments.n
+    n_effective, variance, m2, skew, kurt = moments.parts()
+    if n < 2 or variance <= 0:
+        return MeanInterval(mean, mean, mean, 0.0, variance, n_effective)
     se = math.sqrt(m2 / (n - 1))
-    # skewness and kurtosis are free of scale: take them on u / max|u|, so that tiny losses
-    # (a Brier score of 1e-120) do not underflow their third and fourth powers to 0
-    scale = float(np.max(np.abs(u)))
-    if not scale > 0 or not se > 0:
-        return MeanInterval(mean, mean, mean, 0.0, parts.variance, parts.n_effective)
-    us = u / scale
-    s2 = float(np.dot(us, us)) / n
-    us2 = us * us
-    skew = float(np.dot(us2, us)) / n / s2 ** 1.5
-    kurt = float(np.dot(us2, us2)) / n / (s2 * s2) - 3.0
+    if not se > 0:
+        return MeanInterval(mean, mean, mean, 0.0, variance, n_effective)
     if n > 3:
         kurt = ((n + 1) * kurt + 6.0) * (n - 1) / ((n - 2) * (n - 3))
-    df = max(1.0, min(parts.n_effective - 1.0, 2.0 / (2.0 / (n - 1) + max(kurt, 0.0) / n)))
+    df = max(1.0, min(n_effective - 1.0, 2.0 / (2.0 / (n - 1) + max(kurt, 0.0) / n)))
     q = float(stdtrit(df, 0.5 * math.erfc(-z / math.sqrt(2.0))))
     a = skew / (3.0 * math.sqrt(n))
     b = skew / (6.0 * math.sqrt(n))
@@ -157,6 +126,6 @@ def mean_interval(values: np.ndarray, weight: np.ndarray | None = None, z: float
         return (float(np.cbrt(1.0 + 3.0 * a * (y - b))) - 1.0) / a
 
     low, high = mean - se * t_at(q), mean - se * t_at(-q)
-    if low < 0 and float(np.min(values)) >= 0:
+    if low < 0 and moments.low >= 0:
         low = 0.0
-    return MeanInterval(mean, low, high, se * q / z, parts.variance, parts.n_effective)
+    return MeanInterval(mean, low, high, se * q / z, variance, n_effective)

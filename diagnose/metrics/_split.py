@@ -4,14 +4,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from ..values import json_number, json_value
-from ._intervals import Z95, rate_interval, stratified_rate_interval
-from ._means import mean_interval, weighted_mean_var
+from ._intervals import Z95, rate_interval, strata_interval
+from ._means import moments_interval
+from ._moments import Moments
 from ._registry import PROPORTION, default_metric, metric, metric_for
+from ._strata import WeightStrata
 
 if TYPE_CHECKING:
     from ..ingest import Predictions
@@ -100,20 +102,72 @@ def split_error(pred: Predictions, metric_name: str | None = None, *, split: str
     (0.5, 4)
     """
     name = metric_name or default_metric(pred.task)
-    m = metric(name, pred.task)
-    losses = per_sample_loss(pred, name)
-    if m.interval == PROPORTION and not pred.kind.multi_output:
-        if pred.weight is None:
-            mean, n_eff = float(losses.mean()), float(pred.n)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            losses = per_sample_loss(pred, name)
+            moments = Moments.of(losses, pred.weight)
+            strata = None if pred.weight is None else WeightStrata.of(losses, pred.weight)
+    except OverflowError:  # Python floats raise where numpy's give infinity
+        _refuse_non_finite(name, split or pred.split or "", pred.source, pred.weight is not None)
+    return split_error_from(moments, strata, metric_name=name, task=pred.task, split=split or pred.split or "",
+                            source=pred.source)
+
+
+def _refuse_non_finite(name: str, split: str, source: str | None, weighted: bool) -> NoReturn:
+    """A J (or its interval) that overflows is no verdict: refuse it with the fix."""
+    from ..exceptions import InputError
+
+    squares = name in ("mse", "rmse", "half_mse")
+    fix = ("Rescale the values (e.g. divide y_true and y_pred by a power of 10)"
+           + (", or use a metric that does not square them (--metric mae)" if squares else ""))
+    if weighted:
+        fix += ", or scale the weights down"
+    raise InputError(f"the {name} of the {split or 'given'} split is not a finite number: the values are too "
+                     "large to compute with (they overflow a 64-bit float)", file=source, fix=fix)
+
+
+def split_error_from(moments: Moments, strata: WeightStrata | None, *, metric_name: str, task: str,
+                     split: str = "", source: str | None = None) -> SplitError:
+    """J of one split from the (merged) statistics of its per-row losses: their
+    :class:`Moments` and, with weights, their :class:`WeightStrata` (``None`` without).
+    :func:`split_error` is this on one chunk; the streaming engines merge many.
+
+    >>> losses = np.array([1.0, 0.0, 1.0, 0.0])
+    >>> halves = [Moments.of(losses[:2]), Moments.of(losses[2:])]
+    >>> e = split_error_from(halves[0].merge(halves[1]), None, metric_name="error_rate", task="binary")
+    >>> e.error, e.n
+    (0.5, 4)
+
+    A J or interval that is not finite (values that overflow a float) is refused with an
+    InputError naming ``source``, the file the rows came from.
+    """
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = _split_error_from(moments, strata, metric_name, task, split)
+    except OverflowError:  # Python floats raise where numpy's give infinity
+        _refuse_non_finite(metric_name, split, source, strata is not None)
+    if not all(math.isfinite(v) for v in (result.error, result.ci_low, result.ci_high, result.se)):
+        _refuse_non_finite(metric_name, split, source, strata is not None)
+    return result
+
+
+def _split_error_from(moments: Moments, strata: WeightStrata | None, metric_name: str, task: str,
+                      split: str) -> SplitError:
+    from ..ingest import task_type
+
+    m = metric(metric_name, task)
+    if m.interval == PROPORTION and not task_type(task).multi_output:
+        if strata is None:
+            mean, n_eff = moments.mean, float(moments.rows)
         else:
-            mean, _, n_eff = weighted_mean_var(losses, pred.weight)
-            strata = stratified_rate_interval(losses, pred.weight)
-            if strata is not None:  # class weights: Price–Bonett over the weight strata
-                low, high = strata
-                return SplitError(split or pred.split or "", name, pred.n, mean, low, high,
+            mean, _, n_eff = moments.mean_var()
+            bounds = strata_interval(strata)
+            if bounds is not None:  # class weights: Price–Bonett over the weight strata
+                low, high = bounds
+                return SplitError(split, metric_name, moments.rows, mean, low, high,
                                   (high - low) / (2 * Z95), mean * (1.0 - mean), n_eff)
-        return rate_error(split or pred.split or "", name, mean, pred.n, n_eff)
-    mean, low, high, se, var, n_eff = mean_interval(losses, pred.weight, Z95)
+        return rate_error(split, metric_name, mean, moments.rows, n_eff)
+    mean, low, high, se, var, n_eff = moments_interval(moments, Z95)
     error = mean
     if m.root:
         error = math.sqrt(mean)
@@ -121,7 +175,7 @@ def split_error(pred: Predictions, metric_name: str | None = None, *, split: str
         # delta method: d sqrt(x) = dx / (2 sqrt(x))
         se = se / (2 * error) if error > 0 else se
         var = var / (4 * mean) if mean > 0 else var
-    return SplitError(split=split or pred.split or "", metric=name, n=pred.n, error=error,
+    return SplitError(split=split, metric=metric_name, n=moments.rows, error=error,
                       ci_low=low, ci_high=high, se=se, loss_variance=var, n_effective=n_eff)
 
 
@@ -146,12 +200,27 @@ def thin_weight_strata(pred: Predictions, metric_name: str) -> str | None:
     >>> thin_weight_strata(p, "error_rate") is None
     True
     """
-    if pred.weight is None or metric(metric_name, pred.task).interval == PROPORTION and not pred.kind.multi_output:
+    if pred.weight is None:
         return None
-    w = pred.weight[pred.weight > 0]
-    values, counts = np.unique(w, return_counts=True)
-    if not 2 <= values.shape[0] <= 20:
+    return thin_strata(WeightStrata.of(np.zeros(pred.n), pred.weight), metric_name, pred.task)
+
+
+def thin_strata(strata: WeightStrata | None, metric_name: str, task: str) -> str | None:
+    """:func:`thin_weight_strata` from the (merged) weight strata of a split (``None``
+    without weights).
+
+    >>> s = WeightStrata((0.5, 5.0), (92, 8), (0.0, 0.0))
+    >>> thin_strata(s, "log_loss", "binary").startswith("8 rows carry 47% of the weight")
+    True
+    """
+    from ..ingest import task_type
+
+    if strata is None or metric(metric_name, task).interval == PROPORTION and not task_type(task).multi_output:
         return None
+    if strata.values is None or not 2 <= len(strata.values) <= 20:
+        return None
+    values = np.asarray(strata.values, dtype=np.float64)
+    counts = np.asarray(strata.counts)
     share = values * counts / float(np.dot(values, counts))
     thin = np.flatnonzero((counts < THIN_STRATUM) & (share >= 0.2))
     if thin.size == 0:

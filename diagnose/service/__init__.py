@@ -22,7 +22,7 @@ _LAZY = {
     "load_rules": "_gate", "paired_judge": "_gate",
     "CalibrationAdvice": "_calibration", "calibrate": "_calibration",
     "compare": "_paired", "compare_stored": "_paired",
-    "report": "_report",
+    "report": "_report", "pick_engine": "_engines", "streamed_report": "_engines",
     "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
     "run_overview": "_stored", "session": "_stored", "tally_from_store": "_stored",
     "validation_curve_from_store": "_stored",
@@ -31,6 +31,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from ._calibration import CalibrationAdvice, calibrate
     from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
+    from ._engines import pick_engine, streamed_report
     from ._error_analysis import cohort_table, cv_and_test, shift, slices, suspects, tally
     from ._gate import load_rules, paired_judge
     from ._paired import compare, compare_stored
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
 __all__ = [
     "OVERVIEW_COLUMNS", "CalibrationAdvice", "PreparedRun", "calibrate", "cohort_table", "compare", "compare_stored",
     "curve_runs", "cv_and_test", "learning_curve", "learning_curve_from_estimator", "learning_curve_from_store",
-    "load_rules", "paired_judge", "prepare_run", "report", "run_overview", "session", "shift", "slices",
+    "load_rules", "paired_judge", "pick_engine", "prepare_run", "report", "run_overview", "session", "shift",
+    "slices", "streamed_report",
     "submit_files", "submit_prepared", "suspects", "tally", "tally_from_store", "validation_curve",
     "validation_curve_from_store",
 ]

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..bias_variance import Report
+from ..exceptions import UsageError
 from ..ingest import Source
 from ..options import ReportOptions
 
@@ -18,6 +19,8 @@ def report(
     baselines: Mapping[str, float] | None = None,
     baseline_files: Mapping[str, Source] | None = None,
     options: ReportOptions | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
     **overrides: Any,
 ) -> Report:
     """Diagnose one run from its predictions (paths, DataFrames or Arrow tables).
@@ -25,6 +28,8 @@ def report(
     ``options`` (or keyword arguments naming its fields, such as ``task``, ``metric``,
     ``tolerance``, ``threshold_rule``) say how to read and judge them. ``baseline_files``
     are competing models' predictions on the same cv rows; their cv errors are baselines.
+    ``engine`` (``auto``, ``memory``, ``arrow``, ``dask``; default ``DIAGNOSE_ENGINE``) says how
+    to compute, ``scheduler`` which Dask cluster (see docs/scale.md).
 
     >>> import pandas as pd
     >>> train = pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [0.1, 0.9] * 50})
@@ -33,7 +38,16 @@ def report(
     >>> r.verdict.verdict, r.splits["cv"].error
     ('high_variance', 0.5)
     """
+    from ._engines import pick_engine, streamed_report
     from ._submit import prepare_run
 
+    sources = {"train": train, "cv": cv, "test": test, "data": data}
+    chosen = pick_engine(engine, {k: v for k, v in sources.items() if v is not None})
+    if chosen != "memory":
+        if baseline_files:
+            raise UsageError(f"--baseline-file needs the rows themselves (its ids are joined to cv's): use "
+                             f"--engine memory, or give its cv error as --baseline (engine {chosen})")
+        return streamed_report(sources, engine=chosen, baselines=baselines,
+                               options=ReportOptions.of(options, **overrides), scheduler=scheduler)
     return prepare_run(train, cv, test, data=data, baselines=baselines, baseline_files=baseline_files,
                        options=options, encode=False, **overrides).report

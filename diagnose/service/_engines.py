@@ -1,0 +1,300 @@
+"""Engines: how ``diagnose report`` reads and computes.
+
+* ``memory``: read whole tables, validate them, compute from arrays (the default on small data);
+* ``arrow``: stream record batches of a file, a folder or a glob of CSV/Parquet parts with
+  ``pyarrow.dataset``, turn each into statistics (:func:`diagnose.stats.batch_statistics`) and
+  merge them: memory stays bounded by one batch, whatever the size of the input;
+* ``dask``: the same kernel per partition on a Dask cluster (:mod:`._dask`), merged by a tree reduce;
+* ``auto``: ``arrow`` when the input files are larger than ``DIAGNOSE_STREAM_ABOVE_MB``, else ``memory``.
+
+The streamed report is built from statistics only (:func:`diagnose.bias_variance.report_from_statistics`);
+the sections statistics do not cover yet are named in a warning of the report.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import settings
+from ..bias_variance import Report, report_from_statistics
+from ..exceptions import InputError, UsageError
+from ..ingest import Columns, RawTable, infer_task, label_columns, parse_splits
+from ..metrics import metric_for
+from ..options import ReportOptions
+from ..stats import Plan, SplitStats, batch_statistics, chunk_predictions, trivial_fit
+
+BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
+
+
+def pick_engine(engine: str | None, sources: Mapping[str, Any]) -> str:
+    """The engine to run: the one asked for (or ``DIAGNOSE_ENGINE``), ``auto`` resolved by
+    the size of the input files (DataFrames and Arrow tables are already in memory).
+
+    >>> pick_engine("auto", {"cv": "no-such-file.csv"}), pick_engine("arrow", {})
+    ('memory', 'arrow')
+    """
+    chosen = settings.get("engine") if engine is None else str(engine).lower()
+    if chosen not in settings.ENGINES:
+        raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(settings.ENGINES)}")
+    if chosen != "auto":
+        return chosen
+    if not all(isinstance(s, (str, os.PathLike)) for s in sources.values()):
+        return "memory"
+    size = sum(os.path.getsize(p) for s in sources.values() for p in _local_files(str(s)) if os.path.isfile(p))
+    return "arrow" if size > float(settings.get("stream_above_mb")) * 1e6 else "memory"
+
+
+def _local_files(path: str) -> list[str]:
+    if "://" in path:
+        return []
+    if os.path.isdir(path):
+        return sorted(os.path.join(root, f) for root, _, files in os.walk(path) for f in files
+                      if not f.startswith((".", "_")))
+    if any(c in path for c in "*?["):
+        return sorted(glob.glob(path))
+    return [path]
+
+
+def _format(paths: list[str], name: str) -> str:
+    kinds = {"parquet" if p.lower().endswith((".parquet", ".pq")) else "csv" if p.lower().endswith(".csv")
+             else "?" for p in paths}
+    if len(kinds) != 1 or "?" in kinds:
+        raise InputError("is not a set of CSV or Parquet files (the streaming engines read files ending in .csv, "
+                         ".parquet or .pq, one kind per split)", file=name,
+                         fix="Give CSV or Parquet parts, or use --engine memory")
+    return kinds.pop()
+
+
+@dataclass(frozen=True)
+class Input:
+    """One split's input for the streaming engines: its files and their format."""
+
+    name: str
+    files: tuple[str, ...]
+    format: str
+
+    @classmethod
+    def of(cls, source: Any) -> Input:
+        if not isinstance(source, (str, os.PathLike)):
+            raise UsageError("the streaming engines (arrow, dask) read files, folders or globs; "
+                             "give a path, or use --engine memory for a DataFrame or Arrow table")
+        name = str(source)
+        if "://" in name:
+            return cls(name, (name,), _format([name.rstrip("/")], name) if "." in name.rsplit("/", 1)[-1]
+                       else "parquet")
+        files = _local_files(name)
+        if not files or not all(os.path.isfile(f) for f in files):
+            raise InputError("no such file, folder or glob", file=name, fix="Check the path")
+        return cls(name, tuple(files), _format(list(files), name))
+
+    def dataset(self, columns: Columns):
+        import pyarrow.dataset as ds
+
+        if self.format == "csv":
+            from pyarrow import csv
+
+            convert = csv.ConvertOptions(strings_can_be_null=True,
+                                         column_types={c: pa.string() for c in label_columns(columns)})
+            fmt: Any = ds.CsvFileFormat(convert_options=convert)
+        else:
+            fmt = "parquet"
+        return ds.dataset(list(self.files), format=fmt)
+
+
+def _read_error(name: str, exc: BaseException) -> InputError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"cannot be read ({first})", file=name, fix="Give a valid CSV or Parquet file")
+
+
+def batches(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, int, pa.RecordBatch]]:
+    """(file, first row number, record batch) of every batch of ``source``, in file order."""
+    try:
+        dataset = source.dataset(cols)
+        for fragment in dataset.get_fragments():
+            first = 1
+            for batch in fragment.to_batches(columns=[c for c in columns if c in dataset.schema.names],
+                                             batch_size=BATCH_ROWS):
+                if batch.num_rows:
+                    yield fragment.path, first, batch
+                    first += batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise _read_error(source.name, exc) from None
+
+
+def needed_columns(names: list[str], cols: Columns, *, split_column: bool) -> list[str]:
+    """The columns the statistics read: labels, scores, predictions, weights (and the split)."""
+    keep = {cols.y_true, cols.y_score, cols.y_pred, cols.weight} | ({cols.split} if split_column else set())
+    prefixes = (cols.prob_prefix, cols.true_prefix, cols.score_prefix)
+    return [c for c in names if c in keep or c.startswith(prefixes)]
+
+
+def _distinct(source: Input, column: str, cols: Columns) -> pa.Array | None:
+    seen = None
+    for _, _, batch in batches(source, [column], cols):
+        if column not in batch.schema.names:
+            return None
+        found = pc.unique(batch.column(column))
+        seen = found if seen is None else pc.unique(pa.concat_arrays([seen, found.cast(seen.type)]))
+    return seen
+
+
+def make_plan(inputs: Mapping[str, Input], opts: ReportOptions) -> Plan:
+    """The task, classes and metric for the whole input, from the column names and, when the
+    labels decide them, one pass over the label columns only (their distinct values)."""
+    cols = opts.column_names
+    first_split = "data" if "data" in inputs else "train"
+    first = inputs[first_split]
+    names = first.dataset(cols).schema.names
+    task = opts.task or infer_task(names, cols)
+    classes: tuple[str, ...] = ()
+    labels_only = not any(c == cols.y_score or c.startswith((cols.prob_prefix, cols.score_prefix)) for c in names)
+    if task is None or (labels_only and task == "multiclass") or (opts.positive_label is not None
+                                                                   and task in (None, "binary")):
+        raws = {}
+        for split, source in inputs.items():
+            table = {}
+            for column in (cols.y_true, cols.y_pred) if labels_only else (cols.y_true,):
+                values = _distinct(source, column, cols)
+                if values is not None:
+                    table[column] = values
+            width = max(len(v) for v in table.values())
+            padded = {c: pa.concat_arrays([v, pa.repeat(v[0], width - len(v))]) if len(v) < width else v
+                      for c, v in table.items()}
+            if not labels_only:
+                padded[cols.y_score] = pa.array(np.full(width, 0.5))
+            raws[split] = RawTable(pa.table(padded), source.name, split)
+        parsed, _ = parse_splits(raws, task=task, columns=cols, positive_label=opts.positive_label)
+        sample = next(iter(parsed.values()))
+        task, classes = sample.task, sample.classes
+    elif task == "multiclass":
+        classes = tuple(c[len(cols.prob_prefix):] for c in names if c.startswith(cols.prob_prefix))
+        for source in inputs.values():
+            other = tuple(c[len(cols.prob_prefix):] for c in source.dataset(cols).schema.names
+                          if c.startswith(cols.prob_prefix))
+            if other != classes:
+                raise InputError(f"has probability columns for classes {', '.join(other)} but {first.name} "
+                                 f"has {', '.join(classes)}", file=source.name,
+                                 fix="Give every split the same y_prob_<class> columns in the same order")
+    plan = Plan(task, "", cols, opts.positive_label, classes)
+    head = first.dataset(cols).head(8, columns=needed_columns(names, cols, split_column=False))
+    pred = chunk_predictions(head, plan, source=first.name, split="train", rows=np.arange(1, head.num_rows + 1))
+    return Plan(task, metric_for(opts.metric, pred).name, cols, opts.positive_label, classes)
+
+
+Runner = Callable[[Input, Plan, "str | None"], dict[str, SplitStats]]
+
+
+def keep_heap() -> None:
+    """Ask glibc to keep freed batch-sized arrays for reuse instead of returning them to the
+    system: every batch allocates the same few arrays, and fresh pages cost page faults
+    (a third of the kernel's time in a profile). A no-op where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: batch arrays come from the heap
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: and stay there between batches
+    except (OSError, AttributeError):
+        pass
+
+
+def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, SplitStats]:
+    """The arrow engine: the merged statistics of every batch of ``source``, by split."""
+    keep_heap()
+    names = source.dataset(plan.columns).schema.names
+    columns = needed_columns(names, plan.columns, split_column=split is None or plan.columns.split in names)
+    merged: dict[str, SplitStats] = {}
+    for path, first, batch in batches(source, columns, plan.columns):
+        has_split = plan.columns.split in batch.schema.names
+        found = batch_statistics(batch, plan, source=path, split=None if has_split else split, first_row=first)
+        if split is not None and has_split:
+            _own_split_only(found, split, path, plan.columns)
+        for name, stats in found.items():
+            merged[name] = stats if name not in merged else merged[name].merge(stats)
+    return merged
+
+
+def _own_split_only(found: Mapping[str, SplitStats], split: str, path: str, cols: Columns) -> None:
+    others = sorted(s for s in found if s != split)
+    if others:
+        raise InputError(f"is given as the {split} split but its '{cols.split}' column holds other splits too "
+                         f"({', '.join(others)})", file=path, column=cols.split,
+                         fix="Give a file with train, cv and test rows as --data, or only this split's rows")
+
+
+def collect_statistics(inputs: Mapping[str, Input], plan: Plan, run: Runner) -> dict[str, SplitStats]:
+    """Each split's statistics: train first (its label sums fit the trivial model), then cv
+    with the trivial model's loss counted, then test. A ``--data`` file is read twice."""
+    if "data" in inputs:
+        stats = run(inputs["data"], plan, None)
+        _require_train_and_cv(stats, inputs["data"].name)
+        again = run(inputs["data"], plan.with_trivial(trivial_fit(stats["train"])), None)
+        stats["cv"] = again["cv"]
+    else:
+        found = run(inputs["train"], plan, "train")
+        _require_train_and_cv({"cv": None, **found}, inputs["train"].name)
+        stats = {"train": found["train"]}
+        fit = trivial_fit(stats["train"])
+        for split in ("cv", "test"):
+            if split in inputs:
+                stats[split] = run(inputs[split], plan.with_trivial(fit), split)[split]
+    for split, s in stats.items():
+        _check_weights(s, inputs.get(split, inputs.get("data")), plan.columns)
+    return {split: stats[split] for split in ("train", "cv", "test") if split in stats}
+
+
+def _require_train_and_cv(stats: Mapping[str, Any], name: str) -> None:
+    missing = [s for s in ("train", "cv") if s not in stats]
+    if missing:
+        raise InputError(f"its split column has no {' and no '.join(missing)} rows", file=name,
+                         fix="Give train and cv rows (and test) in the split column")
+
+
+def _check_weights(stats: SplitStats, source: Input | None, cols: Columns) -> None:
+    """Whether the weights sum to more than 0 is a question about the whole split."""
+    total = stats.loss.weight[0]
+    if stats.weighted and not (total > 0 and np.isfinite(total)):
+        name = source.name if source else "<data>"
+        if total <= 0:
+            raise InputError(f"column '{cols.weight}' sums to 0", file=name, column=cols.weight,
+                             fix="Give positive weights")
+        raise InputError(f"column '{cols.weight}' holds weights too large to compute with", file=name,
+                         column=cols.weight, fix="Scale the weights down, e.g. divide them by their mean")
+
+
+def streamed_report(sources: Mapping[str, Any], *, engine: str, baselines: Mapping[str, float] | None = None,
+                    options: ReportOptions | None = None, scheduler: str | None = None) -> Report:
+    """The report of a run by the ``arrow`` or ``dask`` engine (``sources``: split -> path).
+
+    >>> import os, tempfile, pandas as pd
+    >>> folder = tempfile.mkdtemp()
+    >>> for split, shift in (("train", 0.1), ("cv", 0.3)):
+    ...     pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [shift, 0.9] * 50}).to_parquet(f"{folder}/{split}.parquet")
+    >>> r = streamed_report({"train": f"{folder}/train.parquet", "cv": f"{folder}/cv.parquet"}, engine="arrow",
+    ...                     baselines={"human": 0.0})
+    >>> r.splits["cv"].error, r.sections["threshold"] is None
+    (0.0, True)
+    """
+    opts = ReportOptions.of(options)
+    inputs = {split: Input.of(src) for split, src in sources.items() if src is not None}
+    if "data" not in inputs and ("train" not in inputs or "cv" not in inputs):
+        missing = [s for s in ("train", "cv") if s not in inputs]
+        raise UsageError(f"the {' and '.join(missing)} split is needed (give --{missing[0]})")
+    plan = make_plan(inputs, opts)
+    if engine == "dask":
+        from ._dask import dask_runner
+
+        with dask_runner(scheduler) as run:
+            stats = collect_statistics(inputs, plan, run)
+    else:
+        stats = collect_statistics(inputs, plan, arrow_statistics)
+    names = {split: inputs[split].name if split in inputs else inputs["data"].name for split in stats}
+    return report_from_statistics(stats, engine=engine, baselines=baselines, options=opts, sources=names)

@@ -1,0 +1,151 @@
+"""The statistics of one split: everything the streamed report reads, mergeable.
+
+:class:`SplitStats` is built from one chunk of validated rows (:meth:`SplitStats.of`) and
+merged with another chunk's; the figures come out of the merged value only. Integer
+counts are exact; float sums are numpy's pairwise sums within a chunk, merged with
+compensation (the loss moments) or plain addition of few partial sums (labels, cells).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ingest import Predictions, task_type
+from ..metrics import Moments, SplitError, WeightStrata, metric, per_sample_loss, split_error_from, thin_strata
+from ._confusion import Confusion
+
+
+def _add(a: tuple, b: tuple) -> tuple:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _label_sums(pred: Predictions) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Weighted and unweighted label sums: per class (binary, multiclass), per label
+    (multi-label: its positives) or the sum of y (regression; no row counts)."""
+    w = pred.weight
+    kind = pred.kind
+    if not kind.classification:
+        y = pred.y_true.astype(np.float64)
+        return (float(y.sum()) if w is None else float(np.dot(w, y)),), ()
+    if kind.multi_output:
+        y = pred.y_true.astype(np.float64)
+        rows = y.sum(axis=0)
+        weighted = rows if w is None else w @ y
+        return tuple(weighted.tolist()), tuple(int(r) for r in rows.tolist())
+    k = 2 if not kind.per_class else len(pred.classes)
+    y = pred.y_true.astype(np.int64)
+    rows = np.bincount(y, minlength=k)
+    weighted = rows.astype(np.float64) if w is None else np.bincount(y, weights=w, minlength=k)
+    return tuple(weighted.tolist()), tuple(rows.tolist())
+
+
+@dataclass(frozen=True)
+class SplitStats:
+    """The mergeable statistics of one split for one metric.
+
+    ``loss``: the moments of the per-row loss; ``strata``: its weight strata (with
+    weights); ``labels``/``label_rows``: weighted and unweighted label sums (the trivial
+    model's fit, class shares); ``trivial``: the moments of the trivial model's loss on
+    these rows (cv, once train is known); ``confusion``: cells at the default decision
+    (binary and multiclass).
+
+    >>> from diagnose.ingest import Predictions
+    >>> y = np.array([0, 1, 1, 0], np.int8)
+    >>> p = Predictions("binary", y, y_score=np.array([0.2, 0.9, 0.4, 0.6]))
+    >>> halves = [SplitStats.of(Predictions("binary", y[i:i + 2], y_score=p.y_score[i:i + 2]), "error_rate")
+    ...           for i in (0, 2)]
+    >>> merged = halves[0].merge(halves[1])
+    >>> merged.error("cv").error == SplitStats.of(p, "error_rate").error("cv").error == 0.5
+    True
+    """
+
+    task: str
+    metric: str
+    classes: tuple[str, ...]
+    weighted: bool
+    loss: Moments
+    strata: WeightStrata | None
+    labels: tuple[float, ...]
+    label_rows: tuple[int, ...]
+    trivial: Moments | None = None
+    confusion: Confusion | None = None
+
+    @classmethod
+    def of(cls, pred: Predictions, metric_name: str, trivial: Predictions | None = None) -> SplitStats:
+        """The kernel: the statistics of one chunk of validated rows. ``trivial`` is the
+        trivial model's fit (:func:`trivial_fit`), when its loss on these rows is wanted."""
+        with np.errstate(over="ignore", invalid="ignore"):  # too large: split_error_from refuses the J
+            losses = per_sample_loss(pred, metric_name)
+        w = pred.weight
+        labels, label_rows = _label_sums(pred)
+        kind = pred.kind
+        trivial_moments = None
+        if trivial is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                trivial_moments = Moments.of(per_sample_loss(kind.trivial(trivial, pred), metric_name), w)
+        confusion = Confusion.of(pred) if kind.classification and not kind.multi_output else None
+        return cls(pred.task, metric_name, tuple(pred.classes), w is not None, Moments.of(losses, w),
+                   None if w is None else WeightStrata.of(losses, w), labels, label_rows, trivial_moments,
+                   confusion)
+
+    def merge(self, other: SplitStats) -> SplitStats:
+        """Both chunks' statistics together."""
+        def both(a, b):
+            return a if b is None else b if a is None else a.merge(b)
+
+        return SplitStats(self.task, self.metric, self.classes, self.weighted or other.weighted,
+                          self.loss.merge(other.loss), both(self.strata, other.strata),
+                          _add(self.labels, other.labels), _add(self.label_rows, other.label_rows),
+                          both(self.trivial, other.trivial), both(self.confusion, other.confusion))
+
+    @property
+    def rows(self) -> int:
+        return self.loss.rows
+
+    def error(self, split: str, source: str | None = None) -> SplitError:
+        """The split error J with its interval: :func:`diagnose.metrics.split_error` of the
+        rows counted (refused, naming ``source``, when it is not finite)."""
+        return split_error_from(self.loss, self.strata, metric_name=self.metric, task=self.task, split=split,
+                                source=source)
+
+    def trivial_error(self) -> float:
+        """The trivial model's error on these rows (NaN when it was not counted)."""
+        if self.trivial is None:
+            return math.nan
+        mean = self.trivial.mean
+        return math.sqrt(mean) if metric(self.metric).root else mean
+
+    def thin_strata(self) -> str | None:
+        """The caveat of :func:`diagnose.metrics.thin_weight_strata`, from the strata."""
+        return thin_strata(self.strata, self.metric, self.task)
+
+    def decisions(self, split: str = "") -> Predictions | None:
+        """The confusion cells as weighted rows (see :meth:`Confusion.as_predictions`)."""
+        if self.confusion is None:
+            return None
+        return self.confusion.as_predictions(self.task, self.classes, split)
+
+
+def trivial_fit(train: SplitStats) -> Predictions:
+    """A tiny stand-in for train that gives the same trivial model as train's rows: the
+    trivial models read only train's weighted label sums (prior, majority, mean).
+
+    >>> from diagnose.ingest import Predictions
+    >>> y = np.array([1, 0, 0, 0], np.int8)
+    >>> train = SplitStats.of(Predictions("binary", y, y_score=np.full(4, 0.3)), "log_loss")
+    >>> cv = Predictions("binary", np.array([1, 0], np.int8), y_score=np.array([0.9, 0.1]))
+    >>> cv.kind.trivial(trivial_fit(train), cv).y_score.tolist()
+    [0.25, 0.25]
+    """
+    kind = task_type(train.task)
+    sums = np.asarray(train.labels, dtype=np.float64)
+    total = train.loss.weight[0] + train.loss.weight[1]
+    if not kind.classification or kind.multi_output:
+        mean = sums / total
+        y = mean[None, :] if kind.multi_output else mean
+        return Predictions(train.task, y, classes=train.classes)
+    k = sums.shape[0]
+    dtype = np.int8 if train.task == "binary" else np.int64
+    return Predictions(train.task, np.arange(k, dtype=dtype), classes=train.classes, weight=sums)
