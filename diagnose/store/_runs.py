@@ -121,12 +121,18 @@ def _duplicate(project: str, run: str) -> UsageError:
     return UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
 
 
-def check_length(what: str, value: str, column) -> None:
+def check_text(what: str, value: str) -> None:
+    """Refuse a name that is not UTF-8 text (bytes passed through as surrogates), which no
+    database could store or look up."""
     try:
         value.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that are not UTF-8, passed through as surrogates
+    except UnicodeEncodeError:
         shown = repr(value.encode("utf-8", "surrogateescape"))[2:-1]
         raise UsageError(f"{what} '{shown}' is not UTF-8 text; give it as UTF-8 text") from None
+
+
+def check_length(what: str, value: str, column) -> None:
+    check_text(what, value)
     limit = column.type.length
     if len(value) > limit:
         raise UsageError(f"{what} '{value[:40]}...' has {len(value)} characters; the store keeps at most {limit}")
@@ -170,6 +176,7 @@ def find_project(session: Session, name: str, *, create: bool) -> int:
     ...     find_project(s, "demo", create=True) == find_project(s, "demo", create=False)
     True
     """
+    check_text("project name", name)
     if create:
         insert_ignore(session, Project, {"name": name, "created_at": utcnow()}, key=["name"])
     found = session.scalar(select(Project.id).where(Project.name == name))
@@ -239,6 +246,7 @@ def aware(value):
 
 def run_row(session: Session, project: str, run: str) -> Run:
     project_id = find_project(session, project, create=False)
+    check_text("run name", run)
     row = session.scalar(select(Run).where(Run.project_id == project_id, Run.name == run))
     if row is None:
         names = session.scalars(select(Run.name).where(Run.project_id == project_id)

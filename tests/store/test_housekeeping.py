@@ -180,3 +180,15 @@ def test_reading_an_empty_database_creates_no_tables(db_url):
     # a write creates it
     assert run_cli(["db", "upgrade"], db_url).exit_code == 0
     assert run_cli(["runs", "--project", "p"], db_url).exit_code == 2  # now: no such project, said so
+
+
+def test_library_lookups_refuse_names_that_are_not_utf8(tmp_path):
+    from diagnose.exceptions import UsageError
+    from diagnose.service import session
+    from diagnose.store import get_run, list_runs
+
+    bad = b"caf\xe9".decode("utf-8", "surrogateescape")
+    with session(f"sqlite:///{tmp_path / 'runs.db'}") as s:
+        for call in (lambda: list_runs(s, bad), lambda: get_run(s, bad, "r1")):
+            with pytest.raises(UsageError, match="is not UTF-8 text"):
+                call()
