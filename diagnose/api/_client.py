@@ -69,7 +69,9 @@ def shown_server(url: str) -> str:
             netloc = f"{parts.username or ''}:***@" + netloc.rsplit("@", 1)[1]
     except ValueError:  # e.g. a port that is not a number: its text may hold a password
         return "(a server URL that cannot be read)"
-    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/") if parts.scheme else "(a server URL that cannot be read)"
+    if not parts.scheme:
+        return "(a server URL that cannot be read)"
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
 class Client:

@@ -79,7 +79,7 @@ def _plain(given: dict[str, np.ndarray], cols: Columns):
                                                                              np.all((y == 0) | (y == 1)))):
             return None
         if w is not None:
-            w = w.astype(np.float64)
+            w = w.astype(np.float64, copy=False)
             if not (w.min() >= 0 and w.sum() > 0 and np.isfinite(np.dot(w, w))):
                 return None
-    return y.astype(np.int8), s.astype(np.float64), w
+    return y.astype(np.int8, copy=False), s.astype(np.float64, copy=False), w  # no copy when already so

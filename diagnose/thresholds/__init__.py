@@ -1,6 +1,8 @@
-"""Decision thresholds: the exact sweep over every distinct score, the rules that pick a
-threshold on cv, the bootstrap of that choice (with what the rule achieves out of bag, on
-unseen data), intervals of the test figures at it, and the threshold section of a report.
+"""Decision thresholds: the exact sweep over every distinct score, the exact search that
+finds the best threshold without sorting every score (bound the rule per score bucket,
+then sort only the rows that can win), the rules that pick a threshold on cv, the
+bootstrap of that choice (with what the rule achieves out of bag, on unseen data),
+intervals of the test figures at it, and the threshold section of a report.
 
 A row is positive when its score is >= the threshold. The threshold is chosen on cv and
 only reported on test. Rules: ``f1`` (default), ``fbeta:B``, ``precision>=P``,
@@ -31,12 +33,13 @@ from ._choice import (
 from ._costs import COST_HELP, Costs, ThresholdCost
 from ._decision import DEFAULT_DECISION_THRESHOLDS, DecisionCurve, decision_curve
 from ._heldout import HeldOutInterval, heldout_interval
+from ._histogram import ScoreGrid, ScoreHistogram
 from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
+from ._search import best_threshold, candidate_sweep
 from ._sweep import (
                          PARALLEL_SORT_ROWS,
                          PRF,
                          Sweep,
-                         best_threshold,
                          metrics_at,
                          pick_index,
                          sweep,
@@ -48,7 +51,8 @@ Rule = ThresholdRule  # the old name (gate rules are diagnose.gate.GateRule)
 __all__ = [
     "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "COST_HELP", "DEFAULT_DECISION_THRESHOLDS", "DEFAULT_THRESHOLD",
     "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS", "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL",
-    "BootstrapInterval", "Costs", "DecisionCurve", "HeldOutInterval", "Rule", "Sweep", "ThresholdCost",
-    "ThresholdCurve", "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_threshold", "choose_threshold",
-    "decision_curve", "heldout_interval", "metrics_at", "pick_index", "sweep", "sweep_sorted", "threshold_search",
+    "BootstrapInterval", "Costs", "DecisionCurve", "HeldOutInterval", "Rule", "ScoreGrid", "ScoreHistogram", "Sweep",
+    "ThresholdCost", "ThresholdCurve", "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_threshold",
+    "candidate_sweep", "choose_threshold", "decision_curve", "heldout_interval", "metrics_at", "pick_index", "sweep",
+    "sweep_sorted", "threshold_search",
 ]

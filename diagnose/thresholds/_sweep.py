@@ -98,7 +98,7 @@ def sweep(y_true, y_score, *, sample_weight=None) -> Sweep:
         # skewed: sort every score and, beside it, the few positives' scores
         s, pos = _two_sorts(lambda: y_score, lambda: y_score[is_pos], n)
         del is_pos
-    first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    first = np.flatnonzero(np.concatenate(([n > 0], s[1:] != s[:-1])))  # no rows: no threshold
     thresholds = s[first]
     del s
     # rows at or above s[first[i]] are the n - first[i] rows from there to the end;
@@ -129,7 +129,7 @@ def sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
     >>> sw.thresholds.tolist(), sw.tp.tolist(), sw.pp.tolist(), sw.positives, sw.total
     ([0.1, 0.4, 0.8], [3.0, 3.0, 1.0], [5.0, 4.0, 1.0], 3.0, 5.0)
     """
-    first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    first = np.flatnonzero(np.concatenate(([len(s) > 0], s[1:] != s[:-1])))  # no rows (all of weight 0): none
     # suffix sums: the weight of every row from i to the end
     pp = np.cumsum(w[::-1])[::-1]
     tp = np.cumsum(wpos[::-1])[::-1]
@@ -137,7 +137,7 @@ def sweep_sorted(s: np.ndarray, wpos: np.ndarray, w: np.ndarray) -> Sweep:
     return Sweep(s[first], tp[first], pp[first], positives, total)
 
 
-def _objective(sw: Sweep, rule: ThresholdRule) -> np.ndarray:
+def objective(sw: Sweep, rule: ThresholdRule) -> np.ndarray:
     """The rule's score per threshold (higher is better); -inf where the rule's constraint
     fails. Cost: minus the expected cost per row."""
     if rule.costs is not None:
@@ -172,7 +172,7 @@ def pick_index(sw: Sweep, rule: str | ThresholdRule = "f1") -> Optional[int]:
     rule = ThresholdRule.parse(rule)
     if sw.thresholds.shape[0] == 0:
         return None
-    obj = _objective(sw, rule)
+    obj = objective(sw, rule)
     best = obj.max()
     if best == -np.inf:
         return None
@@ -181,21 +181,6 @@ def pick_index(sw: Sweep, rule: str | ThresholdRule = "f1") -> Optional[int]:
         f1 = sw.fbeta(cand)
         cand = cand[f1 >= f1.max() - TIE_TOL]
     return int(cand[-1])  # thresholds ascend: the last is the highest
-
-
-def best_threshold(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample_weight=None) -> float:
-    """The threshold the rule picks (positive when score >= it); NaN when none qualifies.
-
-    >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    0.35
-    >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], rule="precision>=0.9")
-    0.8
-    >>> best_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], rule="cost:fp=1,fn=5")  # 1 FP, 0 FN
-    0.35
-    """
-    sw = sweep(y_true, y_score, sample_weight=sample_weight)
-    i = pick_index(sw, rule)
-    return float("nan") if i is None else float(sw.thresholds[i])
 
 
 @dataclass(frozen=True)
