@@ -47,6 +47,25 @@ def _megabytes(raw: str) -> float:
     return value
 
 
+def _flag(raw: str) -> bool:
+    """1/true/yes/on or 0/false/no/off, in any case (ValueError otherwise)."""
+    word = raw.strip().lower()
+    if word not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(raw)
+    return word in ("1", "true", "yes", "on")
+
+
+ENGINES = ("auto", "memory", "arrow", "dask")
+
+
+def _choice(raw: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, in any case (ValueError otherwise)."""
+    word = raw.strip().lower()
+    if word not in choices:
+        raise ValueError(raw)
+    return word
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", DEFAULT_DATABASE_URL,
             "SQLAlchemy URL of the run store; the default is an embedded SQLite file in your home "
@@ -59,6 +78,44 @@ SETTINGS: tuple[Setting, ...] = (
             "largest file, in megabytes, that the dashboard's Upload page accepts (bigger files: "
             "diagnose submit)",
             "DIAGNOSE_UPLOAD_MAX_MB", _megabytes),
+    Setting("dashboard_password", "",
+            "password the dashboard asks for before it shows any page; required when it listens on an "
+            "address other than localhost; never shown or logged",
+            "DIAGNOSE_DASHBOARD_PASSWORD"),
+    Setting("dashboard_read_only", False,
+            "1 to turn off the dashboard's writes: its Upload page and the saving of tags",
+            "DIAGNOSE_DASHBOARD_READ_ONLY", _flag),
+    # diagnose serve, and the command line as its client
+    Setting("server", "",
+            "URL of a diagnose server (diagnose serve); when set, submit, runs, show, gate and "
+            "errors tally --save go through its HTTP API instead of the database",
+            "DIAGNOSE_SERVER"),
+    Setting("key", "",
+            "the API key the command line sends to DIAGNOSE_SERVER (diagnose keys create); never shown",
+            "DIAGNOSE_KEY"),
+    Setting("max_request_mb", 1024.0,
+            "largest request body, in megabytes, that diagnose serve accepts (bigger: 413)",
+            "DIAGNOSE_MAX_REQUEST_MB", _megabytes),
+    Setting("rate_limit", 600.0,
+            "requests per minute that diagnose serve accepts from one key (per worker; 0: no limit)",
+            "DIAGNOSE_RATE_LIMIT", _seconds),
+    Setting("request_timeout", 600.0,
+            "seconds diagnose serve gives one request, upload and report included; a submission "
+            "that takes longer stores nothing",
+            "DIAGNOSE_REQUEST_TIMEOUT", _megabytes),
+    # how diagnose report computes: in memory, streamed with pyarrow, or on a Dask cluster
+    Setting("engine", "auto",
+            "how diagnose report computes: memory (whole tables), arrow (streams record batches in "
+            "constant memory), dask (a Dask cluster), or auto (arrow when the files are larger than "
+            "DIAGNOSE_STREAM_ABOVE_MB, else memory)",
+            "DIAGNOSE_ENGINE", lambda raw: _choice(raw, ENGINES)),
+    Setting("stream_above_mb", 2048.0,
+            "input size, in megabytes, above which --engine auto streams (the arrow engine)",
+            "DIAGNOSE_STREAM_ABOVE_MB", _megabytes),
+    Setting("scheduler", "",
+            "address of a Dask scheduler for --engine dask (tcp://host:8786); unset, a local cluster "
+            "is started for the command",
+            "DIAGNOSE_SCHEDULER"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -112,6 +169,8 @@ def shown_url(url: str | None = None) -> str:
 
     >>> shown_url("postgresql+psycopg://ann:s3cret@db.example/runs")
     'postgresql+psycopg://ann:***@db.example/runs'
+    >>> shown_url("postgresql+psycopg://ann@db.example/runs?password=s3cret&sslmode=require")
+    'postgresql+psycopg://ann@db.example/runs?password=***&sslmode=require'
     >>> shown_url("not a url")
     '(a database URL that cannot be read)'
     """
@@ -119,9 +178,15 @@ def shown_url(url: str | None = None) -> str:
     from sqlalchemy.exc import ArgumentError
 
     try:
-        return make_url(url or database_url()).render_as_string(hide_password=True)
-    except ArgumentError:  # its text may hold a password: never echo it
+        parsed = make_url(url or database_url())
+    except (ArgumentError, ValueError):  # its text may hold a password: never echo it
         return "(a database URL that cannot be read)"
+    # drivers also take a password (or a key) as a query parameter: ?password=...
+    query = {k: "***" if _SECRET_QUERY.search(k) else v for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+_SECRET_QUERY = re.compile(r"pass|pwd|secret|token|key", re.IGNORECASE)
 
 
 def expand_url(url: str) -> str:

@@ -4,8 +4,8 @@ Every import in ``diagnose/`` and ``dashboard/`` is read from the syntax tree, f
 and ``TYPE_CHECKING`` imports included, and must go down the layers:
 
     base (exceptions, options, settings, values)
-      -> ingest -> metrics -> thresholds, error_analysis -> bias_variance -> curves, gate
-      -> store -> present -> service -> cli, dashboard (and the facade, diagnose/__init__)
+      -> ingest -> metrics -> stats -> thresholds, error_analysis -> bias_variance -> curves, gate
+      -> store -> present -> service -> api -> cli, dashboard (and the facade, diagnose/__init__)
 
 A package's private modules (``_name.py``) are its own: other packages import its public
 ``__init__``. No module imports another module's private names.
@@ -25,15 +25,17 @@ PACKAGE = ROOT / "diagnose"
 DASHBOARD = ROOT / "dashboard"
 
 BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy"}
-COMPUTE = {"metrics", "thresholds", "bias_variance", "curves", "error_analysis", "gate", "paired", "calibration"}
+COMPUTE = {"metrics", "stats", "thresholds", "bias_variance", "curves", "error_analysis", "gate", "paired",
+           "calibration"}
 # what each unit of diagnose may import, besides itself and the base
 ALLOWED: dict[str, set[str]] = {
     "exceptions": set(), "options": {"exceptions"}, "settings": {"exceptions"}, "values": {"exceptions"},
     "_compat": set(), "_lazy": set(),
     "ingest": set(),
     "metrics": {"ingest"},
+    "stats": {"ingest", "metrics"},
     "thresholds": {"ingest", "metrics"},
-    "bias_variance": {"ingest", "metrics", "thresholds", "error_analysis", "calibration"},
+    "bias_variance": {"ingest", "metrics", "stats", "thresholds", "error_analysis", "calibration"},
     "curves": {"ingest", "metrics", "bias_variance"},
     "error_analysis": {"ingest", "metrics"},
     "paired": {"ingest", "metrics"},
@@ -43,8 +45,10 @@ ALLOWED: dict[str, set[str]] = {
     "migrations": {"store"},
     "present": {"ingest", "store"} | COMPUTE,
     "service": {"ingest", "store", "present"} | COMPUTE,
-    "cli": {"ingest", "store", "present", "service"} | COMPUTE,
-    "__init__": {"ingest", "store", "present", "service", "cli"} | COMPUTE,
+    # the HTTP API (diagnose serve and its client): the service's workflows behind keys
+    "api": {"ingest", "store", "present", "service"} | COMPUTE,
+    "cli": {"ingest", "store", "present", "service", "api"} | COMPUTE,
+    "__init__": {"ingest", "store", "present", "service", "api", "cli"} | COMPUTE,
 }
 # functions of ingest that read files: compute packages take validated values instead
 READERS = {"read_table", "read_split", "read_rule_file", "load_splits", "load_predictions", "load_cv_test",
