@@ -3,6 +3,8 @@ databases (a fresh SQLite file per test; PostgreSQL where the environment gives 
 The plain helpers behind them are in :mod:`tests.fixtures`."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +72,9 @@ def _postgres_or_skip() -> str:
     return url
 
 
-@pytest.fixture
-def postgres_url() -> str:
-    """URL of a fresh, empty PostgreSQL schema (via search_path), dropped after the test."""
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL schema (via search_path), dropped on leaving."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -89,6 +91,13 @@ def postgres_url() -> str:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,13 +12,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import _postgres_or_skip
+from tests.conftest import fresh_postgres_schema
 
 CAP_MB = 2
 STARTUP_SECONDS = 60
@@ -92,20 +91,8 @@ def make_keys(db_url: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def module_postgres_url():
     """A fresh PostgreSQL schema for one test module, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    base = _postgres_or_skip()
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

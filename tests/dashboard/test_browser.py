@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard import servers
+from tests.dashboard.conftest import PAGE_TIMEOUT
 from tests.fixtures import ROOT
 
 ARTIFACTS_ENV = "DIAGNOSE_TEST_ARTIFACTS"
@@ -34,7 +35,6 @@ CHART = ("[data-testid='stVegaLiteChart'] svg.marks, "   # a drawn Vega-Lite cha
 TABLE_CELL = "[data-testid='stDataFrame'] [data-testid^='glide-cell-']"  # st.dataframe draws on a
 #   canvas; its cells' text lives only in these (invisible) accessibility cells
 
-PAGE_TIMEOUT = 30.0
 SETTLE = 0.5          # seconds the page must stay unchanged before it counts as drawn
 MIN_SCREENSHOT_BYTES = 10_000
 
@@ -89,15 +89,6 @@ def dashboard_url(tmp_path_factory, server_log) -> str:
     finally:
         servers.stop(proc)
 
-
-@pytest.fixture(scope="module")
-def driver():
-    servers.browser_or_skip()
-    browser = servers.chromium(PAGE_TIMEOUT)
-    try:
-        yield browser
-    finally:
-        browser.quit()
 
 
 # ------------------------------------------------------------------ helpers

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.dashboard import servers
-from tests.dashboard.test_browser import ERROR_ALERT, EXCEPTION, PAGE_TIMEOUT, page_text, wait_drawn
+from tests.dashboard.conftest import PAGE_TIMEOUT
+from tests.dashboard.test_browser import ERROR_ALERT, EXCEPTION, page_text, wait_drawn
 from tests.fixtures import ROOT
 
 PASSWORD = "tr0ub4dor&3 but longer"
@@ -139,15 +140,6 @@ def server(hostile, tmp_path_factory):
     finally:
         servers.stop(proc)
 
-
-@pytest.fixture(scope="module")
-def driver():
-    servers.browser_or_skip()
-    browser = servers.chromium(PAGE_TIMEOUT)
-    try:
-        yield browser
-    finally:
-        browser.quit()
 
 
 def _wait_for(driver, css: str, timeout: float = PAGE_TIMEOUT):
