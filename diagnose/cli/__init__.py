@@ -54,8 +54,9 @@ class MainGroup(click.Group):
         except UnicodeEncodeError:  # a name given in bytes that are not UTF-8 (the shell passes any)
             raise BadInput(_not_utf8(ctx)) from None
         except MemoryError:
-            raise BadInput("out of memory while reading or computing: split the file into smaller files "
-                           "(fewer rows each), or run on a machine with more memory") from None
+            raise BadInput("out of memory while reading or computing: stream the files instead of loading them "
+                           "(diagnose report --engine arrow, or --engine dask past one machine; see docs/scale.md), "
+                           "or split the file into smaller files, or run on a machine with more memory") from None
         except OSError as exc:
             raise BadInput(f"{type(exc).__name__}: {exc}") from None
 

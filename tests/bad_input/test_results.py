@@ -110,4 +110,5 @@ def test_out_of_memory_names_the_fix(tmp_path, monkeypatch):
     result = run_cli(["submit", "--project", "p", "--run", "r", "--train", str(path), "--cv", str(path)], url)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "error: out of memory" in result.output and "split the file" in result.output
+    assert "--engine arrow" in result.output
     assert row_counts(url)["run"] == 0
