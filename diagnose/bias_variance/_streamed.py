@@ -22,7 +22,10 @@ from ._sections import DecisionMetrics, Section, SectionOutput
 # why a section is not computed from statistics yet
 NOT_STREAMED = {
     "skew": "its paired test of the model against the trivial classifier needs per-row agreement counts",
-    "threshold": "the bound-and-refine search needs a second pass over the candidate rows",
+    "threshold": "multi-label thresholds are not streamed yet",
+    "threshold.curve": "the precision/recall curve spreads its points over every distinct cv score, which takes "
+                       "a full sort",
+    "threshold.bootstrap": "its resamples of cv (and their out-of-bag figures) need every cv row at once",
     "calibration": "its bins and ECE interval are not mergeable statistics yet",
     "shift": "explaining why test differs from cv looks at the rows themselves",
     "default_decision": "multi-label figures need per-row subset accuracy",
@@ -33,10 +36,13 @@ NOT_STREAMED = {
 def report_from_statistics(stats: Mapping[str, SplitStats], *, engine: str,
                            baselines: Mapping[str, float] | None = None, options: ReportOptions | None = None,
                            sources: Mapping[str, str] | None = None,
-                           **overrides: Any) -> Report:
+                           threshold: tuple[Any, list[str]] | None = None, **overrides: Any) -> Report:
     """The report of a run from each split's merged :class:`~diagnose.stats.SplitStats`
     (cv's with the trivial model's loss counted). Sections that statistics do not cover yet
     are ``None`` and a warning names them; ``engine`` names the engine in that warning.
+    ``threshold``: the threshold section computed by the engine's passes over cv and test
+    (:func:`diagnose.thresholds.streamed_threshold`) with the keys it leaves out, which the
+    warning names too (``threshold.curve``, ...).
 
     >>> import numpy as np
     >>> from diagnose.ingest import Predictions
@@ -64,6 +70,11 @@ def report_from_statistics(stats: Mapping[str, SplitStats], *, engine: str,
             return SectionOutput(DecisionMetrics(task, per_split),
                                  split_extras={split: m.to_dict() for split, m in per_split.items()},
                                  warnings=tuple(w for m in per_split.values() for w in m.warnings))
+        if section.key == "threshold" and threshold is not None:
+            result, missing = threshold
+            left_out.extend(f"threshold.{key}" for key in missing)
+            message = result.message if result.rule != "argmax" else None
+            return SectionOutput(result, warnings=(f"threshold: {message}",) if message else ())
         if section.key == "per_class" and train.confusion is not None:
             return SectionOutput(PerClass({split: class_table(s.decisions(split), split=split)
                                            for split, s in stats.items()}))

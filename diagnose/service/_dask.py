@@ -14,7 +14,8 @@ from typing import Any
 
 from ..exceptions import UsageError
 from ..ingest import label_columns
-from ..stats import Plan, SplitStats, batch_statistics
+from ..stats import Plan
+from ._partials import Found, found_in, job_in
 
 SPLIT_EVERY = 8  # partitions merged per task of the tree reduce
 
@@ -36,14 +37,26 @@ def _partition(frame, plan: Plan, split: str | None, name: str, partition_info: 
     number = partition_info["number"] if partition_info else 0
     table = pa.Table.from_pandas(frame, preserve_index=False)
     has_split = plan.columns.split in table.column_names
-    found = batch_statistics(table, plan, source=f"{name} (partition {number + 1}, rows counted from its start)",
-                             split=None if has_split else split) if table.num_rows else {}
+    found = found_in(table, plan, source=f"{name} (partition {number + 1}, rows counted from its start)",
+                     split=None if has_split else split) if table.num_rows else {}
     return pd.Series([found], dtype=object)
 
 
-def _merge(parts: list) -> dict[str, SplitStats]:
-    """Merge a group of partitions' statistics (each a dict split -> SplitStats, or a Series of one)."""
-    out: dict[str, SplitStats] = {}
+def _job(frame, plan: Plan, split: str, name: str, job, partition_info: Any = None):
+    """A job of a later pass on one pandas partition's rows of ``split`` (see :func:`._partials.job_in`)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    number = partition_info["number"] if partition_info else 0
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    found = job_in(table, plan, job, source=f"{name} (partition {number + 1}, rows counted from its start)",
+                   split=split, split_column=plan.columns.split in table.column_names) if table.num_rows else None
+    return pd.Series([found], dtype=object)
+
+
+def _merge(parts: list) -> dict[str, Found]:
+    """Merge a group of partitions' statistics (each a dict split -> Found, or a Series of one)."""
+    out: dict[str, Found] = {}
     for part in parts:
         found = part.iloc[0] if hasattr(part, "iloc") else part
         for key, stats in found.items():
@@ -69,8 +82,9 @@ def _frame(source, plan: Plan):
 
 @contextmanager
 def dask_runner(scheduler: str | None) -> Iterator:
-    """A runner for :func:`._engines.collect_statistics` on a Dask client: the one at
-    ``scheduler`` (an address), else a local cluster started for the command."""
+    """A runner for :func:`._engines.collect_statistics` and a scanner for the later passes
+    of the threshold search, on a Dask client: the one at ``scheduler`` (an address), else a
+    local cluster started for the command."""
     from .. import settings
 
     _import_dask()
@@ -88,7 +102,7 @@ def dask_runner(scheduler: str | None) -> Iterator:
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)
 
-    def run(source, plan: Plan, split: str | None) -> dict[str, SplitStats]:
+    def run(source, plan: Plan, split: str | None) -> dict[str, Found]:
         frame = _frame(source, plan)
         parts = frame.map_partitions(_partition, plan, split, source.name, meta=(None, object))
         level = list(parts.to_delayed())
@@ -97,8 +111,13 @@ def dask_runner(scheduler: str | None) -> Iterator:
         result = client.compute(level[0]).result() if level else {}
         return result if isinstance(result, dict) else _merge([result])
 
+    def scan(source, plan: Plan, split: str, job) -> list:
+        frame = _frame(source, plan)
+        parts = frame.map_partitions(_job, plan, split, source.name, job, meta=(None, object))
+        return [r for r in client.compute(parts).result() if r is not None]
+
     try:
-        yield run
+        yield run, scan
     finally:
         client.close()
         if cluster is not None:

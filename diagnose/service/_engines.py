@@ -28,7 +28,9 @@ from ..exceptions import InputError, UsageError
 from ..ingest import Columns, RawTable, infer_task, label_columns, parse_splits
 from ..metrics import metric_for
 from ..options import ReportOptions
-from ..stats import Plan, SplitStats, batch_statistics, chunk_predictions, trivial_fit
+from ..stats import Plan, SplitStats, chunk_predictions, trivial_fit
+from ..thresholds import ThresholdResult, choose_threshold, streamed_threshold
+from ._partials import Found, found_in, job_in
 
 BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
 
@@ -188,7 +190,9 @@ def make_plan(inputs: Mapping[str, Input], opts: ReportOptions) -> Plan:
     return Plan(task, metric_for(opts.metric, pred).name, cols, opts.positive_label, classes)
 
 
-Runner = Callable[[Input, Plan, "str | None"], dict[str, SplitStats]]
+Runner = Callable[[Input, Plan, "str | None"], dict[str, Found]]
+# a pass of a threshold job over one split's rows: (input, plan, split, job) -> the job's results
+Scanner = Callable[[Input, Plan, str, Callable[..., Any]], list]
 
 
 def keep_heap() -> None:
@@ -206,15 +210,15 @@ def keep_heap() -> None:
         pass
 
 
-def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, SplitStats]:
+def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, Found]:
     """The arrow engine: the merged statistics of every batch of ``source``, by split."""
     keep_heap()
     names = source.dataset(plan.columns).schema.names
     columns = needed_columns(names, plan.columns, split_column=split is None or plan.columns.split in names)
-    merged: dict[str, SplitStats] = {}
+    merged: dict[str, Found] = {}
     for path, first, batch in batches(source, columns, plan.columns):
         has_split = plan.columns.split in batch.schema.names
-        found = batch_statistics(batch, plan, source=path, split=None if has_split else split, first_row=first)
+        found = found_in(batch, plan, source=path, split=None if has_split else split, first_row=first)
         if split is not None and has_split:
             _own_split_only(found, split, path, plan.columns)
         for name, stats in found.items():
@@ -222,7 +226,20 @@ def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, 
     return merged
 
 
-def _own_split_only(found: Mapping[str, SplitStats], split: str, path: str, cols: Columns) -> None:
+def arrow_scan(source: Input, plan: Plan, split: str, job: Callable[..., Any]) -> list:
+    """A later pass of the arrow engine: ``job`` on the rows of ``split`` in every batch."""
+    names = source.dataset(plan.columns).schema.names
+    columns = needed_columns(names, plan.columns, split_column=plan.columns.split in names)
+    out = []
+    for path, first, batch in batches(source, columns, plan.columns):
+        found = job_in(batch, plan, job, source=path, split=split, first_row=first,
+                       split_column=plan.columns.split in batch.schema.names)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _own_split_only(found: Mapping[str, Any], split: str, path: str, cols: Columns) -> None:
     others = sorted(s for s in found if s != split)
     if others:
         raise InputError(f"is given as the {split} split but its '{cols.split}' column holds other splits too "
@@ -230,24 +247,24 @@ def _own_split_only(found: Mapping[str, SplitStats], split: str, path: str, cols
                          fix="Give a file with train, cv and test rows as --data, or only this split's rows")
 
 
-def collect_statistics(inputs: Mapping[str, Input], plan: Plan, run: Runner) -> dict[str, SplitStats]:
+def collect_statistics(inputs: Mapping[str, Input], plan: Plan, run: Runner) -> dict[str, Found]:
     """Each split's statistics: train first (its label sums fit the trivial model), then cv
     with the trivial model's loss counted, then test. A ``--data`` file is read twice."""
     if "data" in inputs:
         stats = run(inputs["data"], plan, None)
         _require_train_and_cv(stats, inputs["data"].name)
-        again = run(inputs["data"], plan.with_trivial(trivial_fit(stats["train"])), None)
+        again = run(inputs["data"], plan.with_trivial(trivial_fit(stats["train"].stats)), None)
         stats["cv"] = again["cv"]
     else:
         found = run(inputs["train"], plan, "train")
         _require_train_and_cv({"cv": None, **found}, inputs["train"].name)
         stats = {"train": found["train"]}
-        fit = trivial_fit(stats["train"])
+        fit = trivial_fit(stats["train"].stats)
         for split in ("cv", "test"):
             if split in inputs:
                 stats[split] = run(inputs[split], plan.with_trivial(fit), split)[split]
     for split, s in stats.items():
-        _check_weights(s, inputs.get(split, inputs.get("data")), plan.columns)
+        _check_weights(s.stats, inputs.get(split, inputs.get("data")), plan.columns)
     return {split: stats[split] for split in ("train", "cv", "test") if split in stats}
 
 
@@ -280,8 +297,8 @@ def streamed_report(sources: Mapping[str, Any], *, engine: str, baselines: Mappi
     ...     pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [shift, 0.9] * 50}).to_parquet(f"{folder}/{split}.parquet")
     >>> r = streamed_report({"train": f"{folder}/train.parquet", "cv": f"{folder}/cv.parquet"}, engine="arrow",
     ...                     baselines={"human": 0.0})
-    >>> r.splits["cv"].error, r.sections["threshold"] is None
-    (0.0, True)
+    >>> r.splits["cv"].error, r.sections["threshold"].value, r.sections["calibration"] is None
+    (0.0, 0.9, True)
     """
     opts = ReportOptions.of(options)
     inputs = {split: Input.of(src) for split, src in sources.items() if src is not None}
@@ -292,9 +309,39 @@ def streamed_report(sources: Mapping[str, Any], *, engine: str, baselines: Mappi
     if engine == "dask":
         from ._dask import dask_runner
 
-        with dask_runner(scheduler) as run:
-            stats = collect_statistics(inputs, plan, run)
+        with dask_runner(scheduler) as (run, scan):
+            found = collect_statistics(inputs, plan, run)
+            threshold = streamed_threshold_section(found, inputs, plan, opts, scan)
     else:
-        stats = collect_statistics(inputs, plan, arrow_statistics)
+        found = collect_statistics(inputs, plan, arrow_statistics)
+        threshold = streamed_threshold_section(found, inputs, plan, opts, arrow_scan)
+    stats = {split: f.stats for split, f in found.items()}
     names = {split: inputs[split].name if split in inputs else inputs["data"].name for split in stats}
-    return report_from_statistics(stats, engine=engine, baselines=baselines, options=opts, sources=names)
+    return report_from_statistics(stats, engine=engine, baselines=baselines, options=opts, sources=names,
+                                  threshold=threshold)
+
+
+def streamed_threshold_section(found: Mapping[str, Found], inputs: Mapping[str, Input], plan: Plan,
+                               opts: ReportOptions, scan: Scanner) -> tuple[ThresholdResult, list[str]] | None:
+    """The threshold section (and the keys it leaves out) of a binary run with cv scores,
+    by :func:`diagnose.thresholds.streamed_threshold` over passes ``scan`` of the inputs;
+    the multiclass and hard-prediction answers, which read no rows; ``None`` otherwise."""
+    cv, test = found["cv"], found.get("test")
+    if cv.scores is None:
+        decisions = cv.stats.decisions("cv")
+        if decisions is None:
+            return None
+        return choose_threshold(decisions, rule=opts.threshold_rule), []
+
+    def over(split: str):
+        given = inputs.get(split, inputs.get("data"))
+        if given is None:
+            return None
+        source: Input = given
+        return lambda job: scan(source, plan, split, job)
+
+    scan_cv = over("cv")
+    assert scan_cv is not None  # cv is always given
+    return streamed_threshold(opts.threshold_rule, cv.scores, scan_cv, None if test is None else test.scores,
+                              over("test"), bootstrap=opts.bootstrap, seed=opts.seed,
+                              test_hard=test is not None and test.scores is None)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from ..metrics import Moments, WeightStrata
 from ._confusion import Confusion
-from ._kernel import Plan, batch_statistics, chunk_predictions
+from ._kernel import Plan, batch_predictions, batch_statistics, chunk_predictions
 from ._split import SplitStats, trivial_fit
 
-__all__ = ["Confusion", "Moments", "Plan", "SplitStats", "WeightStrata", "batch_statistics", "chunk_predictions",
-           "trivial_fit"]
+__all__ = ["Confusion", "Moments", "Plan", "SplitStats", "WeightStrata", "batch_predictions", "batch_statistics",
+           "chunk_predictions", "trivial_fit"]

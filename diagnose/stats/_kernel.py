@@ -67,16 +67,16 @@ def chunk_predictions(table: pa.Table, plan: Plan, *, source: str, split: str,
     return replace(pred, weight=weight, classes=plan.classes or pred.classes, table=None, slice_columns=())
 
 
-def batch_statistics(batch: pa.RecordBatch | pa.Table, plan: Plan, *, source: str, split: str | None = None,
-                     first_row: int = 1) -> dict[str, SplitStats]:
-    """The statistics of one record batch, by split: ``split`` names the split of every
+def batch_predictions(batch: pa.RecordBatch | pa.Table, plan: Plan, *, source: str, split: str | None = None,
+                      first_row: int = 1) -> dict[str, Predictions]:
+    """The validated rows of one record batch, by split: ``split`` names the split of every
     row, or (``None``) the batch's split column does. ``first_row`` is the batch's first
     row number in ``source`` (for messages).
 
     >>> b = pa.record_batch({"split": ["train", "cv", "cv"], "y_true": [1, 0, 1], "y_score": [0.9, 0.6, 0.7]})
-    >>> stats = batch_statistics(b, Plan("binary", "error_rate"), source="all.parquet")
-    >>> sorted(stats), stats["cv"].error("cv").error
-    (['cv', 'train'], 0.5)
+    >>> {name: p.y_score.tolist() for name, p in batch_predictions(b, Plan("binary", "error_rate"),
+    ...                                                            source="all.parquet").items()}
+    {'train': [0.9], 'cv': [0.6, 0.7]}
     """
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
     rows = np.arange(first_row, first_row + table.num_rows)
@@ -91,8 +91,20 @@ def batch_statistics(batch: pa.RecordBatch | pa.Table, plan: Plan, *, source: st
             idx = np.flatnonzero(labels == name)
             if idx.size:
                 parts[name] = (rest.take(pa.array(idx)), rows[idx])
-    out = {}
-    for name, (part, numbers) in parts.items():
-        pred = chunk_predictions(part, plan, source=source, split=name, rows=numbers)
-        out[name] = SplitStats.of(pred, plan.metric, plan.trivial if name == "cv" else None)
-    return out
+    return {name: chunk_predictions(part, plan, source=source, split=name, rows=numbers)
+            for name, (part, numbers) in parts.items()}
+
+
+def batch_statistics(batch: pa.RecordBatch | pa.Table, plan: Plan, *, source: str, split: str | None = None,
+                     first_row: int = 1) -> dict[str, SplitStats]:
+    """The statistics of one record batch, by split (its rows as :func:`batch_predictions`
+    reads them).
+
+    >>> b = pa.record_batch({"split": ["train", "cv", "cv"], "y_true": [1, 0, 1], "y_score": [0.9, 0.6, 0.7]})
+    >>> stats = batch_statistics(b, Plan("binary", "error_rate"), source="all.parquet")
+    >>> sorted(stats), stats["cv"].error("cv").error
+    (['cv', 'train'], 0.5)
+    """
+    found = batch_predictions(batch, plan, source=source, split=split, first_row=first_row)
+    return {name: SplitStats.of(pred, plan.metric, plan.trivial if name == "cv" else None)
+            for name, pred in found.items()}

@@ -21,6 +21,7 @@ from ._bootstrap import (
                          MIN_BOOTSTRAP_REPS,
                          BootstrapInterval,
                          bootstrap_threshold,
+                         bootstrap_without_rows,
 )
 from ._choice import (
                          DEFAULT_THRESHOLD,
@@ -28,14 +29,17 @@ from ._choice import (
                          ThresholdCurve,
                          ThresholdResult,
                          choose_threshold,
+                         infeasible_message,
+                         threshold_result,
                          threshold_search,
 )
 from ._costs import COST_HELP, Costs, ThresholdCost
-from ._decision import DEFAULT_DECISION_THRESHOLDS, DecisionCurve, decision_curve
-from ._heldout import HeldOutInterval, heldout_interval
+from ._decision import DEFAULT_DECISION_THRESHOLDS, DecisionCurve, curve_from_counts, decision_curve
+from ._heldout import HeldOutInterval, ThresholdCells, heldout_interval
 from ._histogram import ScoreGrid, ScoreHistogram
 from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
 from ._search import best_threshold, candidate_sweep
+from ._streamed import SCORE_GRID, ScoreStats, streamed_sweep, streamed_threshold
 from ._sweep import (
                          PARALLEL_SORT_ROWS,
                          PRF,
@@ -50,9 +54,10 @@ Rule = ThresholdRule  # the old name (gate rules are diagnose.gate.GateRule)
 
 __all__ = [
     "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "COST_HELP", "DEFAULT_DECISION_THRESHOLDS", "DEFAULT_THRESHOLD",
-    "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS", "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL",
-    "BootstrapInterval", "Costs", "DecisionCurve", "HeldOutInterval", "Rule", "ScoreGrid", "ScoreHistogram", "Sweep",
-    "ThresholdCost", "ThresholdCurve", "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_threshold",
-    "candidate_sweep", "choose_threshold", "decision_curve", "heldout_interval", "metrics_at", "pick_index", "sweep",
-    "sweep_sorted", "threshold_search",
+    "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS", "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL", "SCORE_GRID",
+    "BootstrapInterval", "Costs", "DecisionCurve", "HeldOutInterval", "Rule", "ScoreGrid", "ScoreHistogram",
+    "ScoreStats", "Sweep", "ThresholdCells", "ThresholdCost", "ThresholdCurve", "ThresholdResult", "ThresholdRule",
+    "best_threshold", "bootstrap_threshold", "bootstrap_without_rows", "candidate_sweep", "choose_threshold",
+    "curve_from_counts", "decision_curve", "heldout_interval", "infeasible_message", "metrics_at", "pick_index",
+    "streamed_sweep", "streamed_threshold", "sweep", "sweep_sorted", "threshold_result", "threshold_search",
 ]

@@ -129,6 +129,34 @@ def _out_of_bag(oob: np.ndarray, rule: ThresholdRule, cv_f1: float) -> dict:
     return out
 
 
+def bootstrap_without_rows(n: int, *, rule: ThresholdRule, reps: Bootstrap = "auto",
+                           seed: int = DEFAULT_SEED) -> tuple[bool, Optional[BootstrapInterval]]:
+    """``(True, result)`` when :func:`bootstrap_threshold` of ``n`` rows gives ``result``
+    whatever the rows are (no bootstrap asked for, no rows, or ``"auto"`` and too many rows:
+    a note), else ``(False, None)``; a streaming engine uses it to give the same answer.
+
+    >>> known, b = bootstrap_without_rows(600_000, rule=ThresholdRule.parse("f1"))
+    >>> known, b.reps, b.note[:40]
+    (True, 0, 'bootstrap skipped: cv has 600,000 rows, ')
+    >>> bootstrap_without_rows(1000, rule=ThresholdRule.parse("f1"))
+    (False, None)
+    """
+    nan = _NAN
+    no_cost = None if rule.costs is None else nan  # the cost keys: the cost rule only
+    if reps == "auto":
+        count: int = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1))
+        if count < MIN_BOOTSTRAP_REPS:
+            return True, BootstrapInterval(0, seed, nan, nan, nan, nan, note=(
+                f"bootstrap skipped: cv has {n:,} rows, too many for a quick interval (with so many rows "
+                "the choice is usually stable); ask for it with --bootstrap N"), cost_low=no_cost, cost_high=no_cost,
+                oob_cost=no_cost, oob_cost_low=no_cost, oob_cost_high=no_cost)
+    else:
+        count = reps
+    if count <= 0 or n == 0:
+        return True, None
+    return False, None
+
+
 def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = DEFAULT_THRESHOLD_RULE, sample_weight=None,
                         reps: Bootstrap = "auto", seed: int = DEFAULT_SEED) -> Optional[BootstrapInterval]:
     """Resample the rows with replacement ``reps`` times (fixed seed), redo the choice on each
@@ -153,20 +181,12 @@ def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = DEFAULT_
     rule = ThresholdRule.parse(rule)
     y_score = np.asarray(y_score, dtype=np.float64)
     n = y_score.shape[0]
+    known, early = bootstrap_without_rows(n, rule=rule, reps=reps, seed=seed)
+    if known:
+        return early
+    count = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1)) if reps == "auto" else int(reps)
     nan = _NAN
     no_cost = None if rule.costs is None else nan  # the cost keys: the cost rule only
-    if reps == "auto":
-        count: int = min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1))
-        if count < MIN_BOOTSTRAP_REPS:
-            return BootstrapInterval(0, seed, nan, nan, nan, nan, note=(
-                f"bootstrap skipped: cv has {n:,} rows, too many for a quick interval (with so many rows "
-                "the choice is usually stable); ask for it with --bootstrap N"), cost_low=no_cost, cost_high=no_cost,
-                oob_cost=no_cost, oob_cost_low=no_cost, oob_cost_high=no_cost)
-    else:
-        count = reps
-    if count <= 0 or n == 0:
-        return None
-    count = int(count)
     order = np.argsort(y_score, kind="stable")
     s = y_score[order]
     pos = (np.asarray(y_true)[order] == 1)

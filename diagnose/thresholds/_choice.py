@@ -12,7 +12,7 @@ curve, a cost interval of the bootstrap); the other rules' results and JSON are 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
@@ -29,6 +29,8 @@ from ._rules import TIE_TOL, ThresholdRule
 from ._sweep import PRF, Sweep, metrics_at, pick_index, sweep
 
 DEFAULT_THRESHOLD = 0.5
+TEST_HARD_NOTE = ("test has only hard predictions (y_pred), so the threshold chosen on cv cannot be applied to it "
+                  "and no test metrics are given at it; give test scores (y_score)")
 MAX_CURVE_POINTS = DEFAULT_CURVE_POINTS
 
 
@@ -110,7 +112,13 @@ class ThresholdResult(Rendered):
         return out
 
 
-def _infeasible(sw: Sweep, rule: ThresholdRule) -> str:
+def infeasible_message(sw: Sweep, rule: ThresholdRule) -> str:
+    """Why no threshold meets a constraint rule: the best precision (recall) on cv, and where.
+
+    >>> from diagnose.thresholds import sweep
+    >>> infeasible_message(sweep([0, 1, 0], [0.2, 0.5, 0.9]), ThresholdRule.parse("precision>=0.9"))
+    'no threshold reaches precision >= 0.9 on cv (the best precision is 0.5, at threshold 0.5)'
+    """
     have = sw.precision() if rule.kind == "precision" else sw.recall()
     i = int(np.argmax(have))
     return (f"no threshold reaches {rule.kind} >= {rule.value:g} on cv (the best {rule.kind} is "
@@ -136,36 +144,63 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
     default_cv = metrics_at(y_cv, score_cv, DEFAULT_THRESHOLD, sample_weight=weight_cv)
     default_test = (metrics_at(y_test, score_test, DEFAULT_THRESHOLD, sample_weight=weight_test)
                     if have_test else None)
+
+    def curve(i: Optional[int]) -> ThresholdCurve:
+        idx = _downsample(sw.thresholds.shape[0], i, max_points)
+        return ThresholdCurve(sw.thresholds[idx], sw.precision(idx), sw.recall(idx), sw.fbeta(idx),
+                              None if rule.costs is None else rule.costs.per_row(sw.tp[idx], sw.pp[idx],
+                                                                                 sw.positives, sw.total))
+
+    def at_test(value: float) -> tuple[PRF, Optional[HeldOutInterval]]:
+        return (metrics_at(y_test, score_test, value, sample_weight=weight_test),
+                heldout_interval(y_test, score_test, value, sample_weight=weight_test, costs=rule.costs))
+
+    return threshold_result(rule, sw, default_cv=default_cv, default_test=default_test,
+                            at_test=at_test if have_test else None, curve=curve,
+                            bootstrap=lambda: bootstrap_threshold(y_cv, score_cv, rule=rule, sample_weight=weight_cv,
+                                                                  reps=bootstrap, seed=seed))
+
+
+def threshold_result(rule: ThresholdRule, sw: Sweep, *, default_cv: PRF, default_test: Optional[PRF],
+                     at_test: Optional[Callable[[float], tuple[PRF, Optional[HeldOutInterval]]]] = None,
+                     curve: Optional[Callable[[Optional[int]], ThresholdCurve]] = None,
+                     bootstrap: Optional[Callable[[], Optional[BootstrapInterval]]] = None,
+                     infeasible: Optional[Callable[[], str]] = None) -> ThresholdResult:
+    """The binary threshold section from a sweep of cv: the full one, or a candidate sweep
+    holding every threshold that can win or tie (:func:`~diagnose.thresholds.candidate_sweep`),
+    which picks the same threshold with the same counts. ``at_test``: the test metrics and
+    their interval at the chosen value; ``curve``, ``bootstrap``: built on demand (left out
+    when not given); ``infeasible``: the message when no threshold meets the rule (default:
+    from ``sw``, which must then be the full sweep).
+
+    >>> from diagnose.thresholds import sweep, metrics_at
+    >>> y = np.array([0, 0, 1, 1]); s = np.array([0.1, 0.4, 0.35, 0.8])
+    >>> r = threshold_result(ThresholdRule.parse("f1"), sweep(y, s), default_cv=metrics_at(y, s, 0.5),
+    ...                      default_test=None)
+    >>> r.value, round(r.cv.f1, 3), r.bootstrap, r.curve
+    (0.35, 0.8, None, None)
+    """
     i = pick_index(sw, rule) if sw.positives > 0 else None
-    idx = _downsample(sw.thresholds.shape[0], i, max_points)
-    curve = ThresholdCurve(sw.thresholds[idx], sw.precision(idx), sw.recall(idx), sw.fbeta(idx),
-                           None if rule.costs is None else rule.costs.per_row(sw.tp[idx], sw.pp[idx],
-                                                                              sw.positives, sw.total))
-    if sw.positives <= 0:
-        return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=curve,
-                               message="cv has no positive rows: no threshold can be chosen",
-                               cost=_costs(rule, None, None, default_cv, default_test))
-    if i is None:
-        return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=curve,
-                               message=_infeasible(sw, rule), cost=_costs(rule, None, None, default_cv, default_test))
+    shown = None if curve is None else curve(i)
+    if sw.positives <= 0 or i is None:
+        why = ("cv has no positive rows: no threshold can be chosen" if sw.positives <= 0
+               else infeasible() if infeasible is not None else infeasible_message(sw, rule))
+        return ThresholdResult(rule.text, default_cv=default_cv, default_test=default_test, curve=shown,
+                               message=why, cost=_costs(rule, None, None, default_cv, default_test))
     value = float(sw.thresholds[i])
     cv = PRF.from_counts(sw.tp[i], sw.pp[i], sw.positives, sw.total)
-    test = metrics_at(y_test, score_test, value, sample_weight=weight_test) if have_test else None
-    test_interval = (heldout_interval(y_test, score_test, value, sample_weight=weight_test, costs=rule.costs)
-                     if have_test else None)
+    test, test_interval = at_test(value) if at_test is not None else (None, None)
     cost = _costs(rule, cv, test, default_cv, default_test)
-    message = None
+    message: Optional[str] = None
     if cost is not None and cost.none_cv is not None and cost.cv is not None and (
             cost.none_cv < cost.cv - TIE_TOL * max(abs(cost.cv), 1.0)):
         # no threshold at a cv score calls nobody positive; say when that would be cheaper
         message = (f"calling no row positive costs less on cv ({cost.none_cv:.4g} per row) than the best "
                    f"threshold ({cost.cv:.4g} per row): at these costs no threshold makes the model worth using on cv")
     return ThresholdResult(
-        rule.text, default_cv=default_cv, default_test=default_test, value=value, curve=curve, cv=cv, test=test,
-        test_interval=test_interval,
-        bootstrap=bootstrap_threshold(y_cv, score_cv, rule=rule, sample_weight=weight_cv, reps=bootstrap, seed=seed),
-        message=message, cost=cost,
-    )
+        rule.text, default_cv=default_cv, default_test=default_test, value=value, curve=shown, cv=cv, test=test,
+        test_interval=test_interval, bootstrap=None if bootstrap is None else bootstrap(), message=message,
+        cost=cost)
 
 
 def _costs(rule: ThresholdRule, cv, test, default_cv, default_test) -> Optional[ThresholdCost]:
@@ -206,9 +241,7 @@ def choose_threshold(cv, test=None, *, rule: str | ThresholdRule = DEFAULT_THRES
                                "threshold needs scores (y_score)")
     use_test = test is not None and test.y_score is not None
     # a test split of hard predictions cannot be cut at the cv threshold: say so, not nothing
-    note = None if test is None or use_test else (
-        "test has only hard predictions (y_pred), so the threshold chosen on cv cannot be applied to it "
-        "and no test metrics are given at it; give test scores (y_score)")
+    note = None if test is None or use_test else TEST_HARD_NOTE
     result = _choose(cv, test if use_test else None, rule=rule, bootstrap=bootstrap, seed=seed,
                      max_points=max_points)
     curves = {"cv": cv, **({"test": test} if use_test else {})}

@@ -89,13 +89,25 @@ def _thresholds(thresholds) -> np.ndarray:
 
 def _binary(y_true, y_score, weight, p: np.ndarray) -> DecisionCurve:
     sw = sweep(y_true, y_score, sample_weight=weight)
-    n, positives = sw.total, sw.positives
-    if n <= 0:
-        raise UsageError("a decision curve needs rows with a positive total weight")
     # the first distinct score >= p_t; past the top score nothing is positive (the 0 appended)
     i = np.searchsorted(sw.thresholds, p, side="left")
-    tp = np.append(sw.tp, 0.0)[i]
-    fp = np.append(sw.pp, 0.0)[i] - tp
+    return curve_from_counts(p, np.append(sw.tp, 0.0)[i], np.append(sw.pp, 0.0)[i], sw.positives, sw.total)
+
+
+def curve_from_counts(p, tp, pp, positives: float, n: float) -> DecisionCurve:
+    """The binary decision curve from the (weighted) true and predicted positives at each
+    threshold probability ``p``, with the positives and rows of the split: what every engine
+    finishes with.
+
+    >>> dc = curve_from_counts(np.array([0.5]), np.array([2]), np.array([3]), 2.0, 4.0)
+    >>> dc.model.tolist(), dc.treat_all.tolist(), dc.prevalence  # 2/4 - 1/4; 1/2 - 1/2
+    ([0.25], [0.0], 0.5)
+    """
+    if n <= 0:
+        raise UsageError("a decision curve needs rows with a positive total weight")
+    p = np.asarray(p, dtype=np.float64)
+    tp = np.asarray(tp, dtype=np.float64)
+    fp = np.asarray(pp, dtype=np.float64) - tp
     odds = p / (1.0 - p)
     prevalence = positives / n
     return DecisionCurve(p, tp / n - fp / n * odds, prevalence - (1.0 - prevalence) * odds, prevalence)

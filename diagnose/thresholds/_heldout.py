@@ -26,9 +26,10 @@ from typing import Optional
 
 import numpy as np
 
-from ..metrics import Z95, weighted_mean_var, wilson_bounds
+from ..metrics import Z95, Moments, wilson_bounds
 from ..values import json_number
 from ._costs import Costs
+from ._sweep import PRF
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,83 @@ class HeldOutInterval:
         return self.cost_low is not None or self.cost_high is not None
 
 
-def _share(hits: np.ndarray, of: np.ndarray, w: Optional[np.ndarray]) -> tuple[float, float]:
-    """The (weighted) share of ``hits`` among the rows ``of`` and its effective number of rows."""
-    if w is None:
-        n = float(np.count_nonzero(of))
-        return (float(np.count_nonzero(hits & of)) / n if n else 0.0), n
-    wo = w[of]
-    total, square = float(wo.sum()), float(np.einsum("i,i", wo, wo))  # not the BLAS dot (threads)
+def _share(cells: "ThresholdCells", hits: tuple[int, ...], of: tuple[int, ...]) -> tuple[float, float]:
+    """The (weighted) share of the cells ``hits`` among the cells ``of`` and its effective
+    number of rows (cells: 0 TN, 1 FN, 2 FP, 3 TP)."""
+    if not cells.weighted:
+        n = float(sum(cells.rows[c] for c in of))
+        return (float(sum(cells.rows[c] for c in hits)) / n if n else 0.0), n
+    total, square = sum(cells.weight[c] for c in of), sum(cells.square[c] for c in of)
     if total <= 0:
         return 0.0, 0.0
-    return float(w[hits & of].sum()) / total, total * total / square
+    return sum(cells.weight[c] for c in hits) / total, total * total / square
+
+
+@dataclass(frozen=True)
+class ThresholdCells:
+    """The four cells (0 TN, 1 FN, 2 FP, 3 TP) of rows cut at a fixed ``threshold``: their
+    rows, weight and squared weight, and (the cost rule) the moments of the per-row cost.
+    Mergeable, so a streaming engine counts chunks apart; :meth:`interval` and :meth:`prf`
+    give what :func:`heldout_interval` and :func:`~diagnose.thresholds.metrics_at` give.
+
+    >>> y = np.array([1, 1, 0, 0]); s = np.array([0.9, 0.2, 0.8, 0.1])
+    >>> c = ThresholdCells.of(y[:2], s[:2], 0.5).merge(ThresholdCells.of(y[2:], s[2:], 0.5))
+    >>> c.rows, c.prf().f1
+    ((1, 1, 1, 1), 0.5)
+    """
+
+    threshold: float
+    rows: tuple[int, ...]
+    weight: tuple[float, ...]
+    square: tuple[float, ...]
+    weighted: bool = False
+    cost: Optional[Moments] = None
+
+    @classmethod
+    def of(cls, y_true, y_score, threshold: float, *, sample_weight=None,
+           costs: Optional[Costs] = None) -> ThresholdCells:
+        pos = np.asarray(y_true) == 1
+        hit = np.asarray(y_score, dtype=np.float64) >= threshold
+        cell = hit.astype(np.int64) * 2 + pos
+        rows = np.bincount(cell, minlength=4)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        weight = rows.astype(np.float64) if w is None else np.bincount(cell, weights=w, minlength=4)
+        square = weight if w is None else np.bincount(cell, weights=w * w, minlength=4)
+        moments = None
+        if costs is not None:
+            # the cost of each row by its cell (a linear form of its tp and pp, as per_row)
+            per_row = np.asarray(costs.per_row((hit & pos).astype(np.float64), hit.astype(np.float64),
+                                               pos.astype(np.float64), 1.0))
+            moments = Moments.of(per_row, w)
+        return cls(float(threshold), tuple(rows.tolist()), tuple(weight.tolist()), tuple(square.tolist()),
+                   w is not None, moments)
+
+    def merge(self, other: ThresholdCells) -> ThresholdCells:
+        add = lambda a, b: tuple(x + y for x, y in zip(a, b))  # noqa: E731
+        cost = self.cost if other.cost is None else other.cost if self.cost is None else self.cost.merge(other.cost)
+        return ThresholdCells(self.threshold, add(self.rows, other.rows), add(self.weight, other.weight),
+                              add(self.square, other.square), self.weighted or other.weighted, cost)
+
+    def prf(self) -> PRF:
+        """Precision, recall and F1 at the threshold (counts without weights)."""
+        c = self.weight if self.weighted else self.rows
+        return PRF.from_counts(c[3], c[2] + c[3], c[1] + c[3], float(sum(c)))
+
+    def interval(self) -> Optional[HeldOutInterval]:
+        """The Wilson intervals (see :func:`heldout_interval`); ``None`` without rows."""
+        if sum(self.rows) == 0 or math.isnan(self.threshold):
+            return None
+        shares = [_share(self, (3,), (2, 3)), _share(self, (3,), (1, 3)), _share(self, (3,), (1, 2, 3))]
+        low, high = wilson_bounds([p for p, _ in shares], [n for _, n in shares])  # precision, recall, Jaccard
+        # F1 = 2J / (1 + J) is increasing in J, so it maps J's interval onto F1's
+        f1_low, f1_high = (2.0 * low[2] / (1.0 + low[2])), (2.0 * high[2] / (1.0 + high[2]))
+        clo = chi = None
+        if self.cost is not None:
+            mean, var, n_eff = self.cost.mean_var()
+            half = Z95 * math.sqrt(var / n_eff) if n_eff > 0 else math.nan
+            clo, chi = mean - half, mean + half
+        return HeldOutInterval(float(f1_low), float(f1_high), float(low[0]), float(high[0]), float(low[1]),
+                               float(high[1]), cost_low=clo, cost_high=chi)
 
 
 def heldout_interval(y_true, y_score, threshold: float, *, sample_weight=None,
@@ -82,24 +150,6 @@ def heldout_interval(y_true, y_score, threshold: float, *, sample_weight=None,
     >>> round(b.precision_low, 3), round(b.precision_high, 3), round(b.f1_low, 3), round(b.f1_high, 3)
     (0.488, 0.808, 0.521, 0.786)
     """
-    y_score = np.asarray(y_score, dtype=np.float64)
-    if y_score.shape[0] == 0 or math.isnan(threshold):
+    if np.shape(y_score)[0] == 0 or math.isnan(threshold):
         return None
-    pos = np.asarray(y_true) == 1
-    hit = y_score >= threshold
-    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    tp = hit & pos
-    shares = [_share(tp, hit, w), _share(tp, pos, w), _share(tp, hit | pos, w)]  # precision, recall, Jaccard
-    low, high = wilson_bounds([p for p, _ in shares], [n for _, n in shares])
-    # F1 = 2J / (1 + J) is increasing in J, so it maps J's interval onto F1's
-    f1_low, f1_high = (2.0 * low[2] / (1.0 + low[2])), (2.0 * high[2] / (1.0 + high[2]))
-    clo = chi = None
-    if costs is not None:
-        # the cost of each row by its cell (a linear form of its tp and pp, as per_row)
-        per_row = np.asarray(costs.per_row(tp.astype(np.float64), hit.astype(np.float64), pos.astype(np.float64),
-                                           1.0))
-        mean, var, n_eff = weighted_mean_var(per_row, w)
-        half = Z95 * math.sqrt(var / n_eff) if n_eff > 0 else math.nan
-        clo, chi = mean - half, mean + half
-    return HeldOutInterval(float(f1_low), float(f1_high), float(low[0]), float(high[0]), float(low[1]),
-                           float(high[1]), cost_low=clo, cost_high=chi)
+    return ThresholdCells.of(y_true, y_score, threshold, sample_weight=sample_weight, costs=costs).interval()

@@ -49,7 +49,7 @@ def _suffix(a: np.ndarray) -> np.ndarray:
     return np.cumsum(a[::-1])[::-1]
 
 
-class _Bounds:
+class Bounds:
     """The bound step for one rule: the lower bound so far and each bucket's upper bound."""
 
     def __init__(self, rule: ThresholdRule, positives, total):
@@ -89,7 +89,7 @@ class _Bounds:
         return filled & (up > -np.inf) & (up >= lower - slack)
 
 
-def _offsets(keep: np.ndarray, total: np.ndarray, positive: np.ndarray, out_pp, out_tp):
+def offsets(keep: np.ndarray, total: np.ndarray, positive: np.ndarray, out_pp, out_tp):
     """Per kept bucket: the rows and positives above it that are outside the kept buckets
     (those above the parent bucket, ``out_*``, plus the pruned buckets above it)."""
     pp = _suffix(np.where(keep, 0, total))[keep] + (np.asarray(out_pp)[keep] if np.ndim(out_pp) else out_pp)
@@ -175,10 +175,10 @@ def candidate_sweep(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample
     parts = _both(scans, _Scan.histogram)
     hist = parts[0] if len(parts) == 1 else parts[0].merge(parts[1])
     positives, total = hist.positives, hist.rows
-    bounds = _Bounds(rule, float(positives), float(total))
+    bounds = Bounds(rule, float(positives), float(total))
     keep = bounds.keep(hist.total, hist.positive, 0, 0)
     cells = np.flatnonzero(keep)  # bucket keys of the kept buckets, ascending
-    out_pp, out_tp = _offsets(keep, hist.total, hist.positive, 0, 0)
+    out_pp, out_tp = offsets(keep, hist.total, hist.positive, 0, 0)
     rows = np.concatenate(_both(scans, lambda scan: scan.gather(keep))) if cells.shape[0] else np.zeros(0, np.int64)
     del scans
     sr, pr = s[rows], y[rows] == 1
@@ -201,7 +201,7 @@ def candidate_sweep(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample
         p = np.bincount(fine[pr], weights=None if wr is None else wr[pr], minlength=m)
         up_pp, up_tp = np.repeat(out_pp, 1 << d), np.repeat(out_tp, 1 << d)
         keep = bounds.keep(t, p, up_pp, up_tp)
-        out_pp, out_tp = _offsets(keep, t, p, up_pp, up_tp)
+        out_pp, out_tp = offsets(keep, t, p, up_pp, up_tp)
         kept = np.flatnonzero(keep)
         cells = (cells[kept >> d] << d) + (kept & ((1 << d) - 1))
         mine = keep[fine]
@@ -211,10 +211,10 @@ def candidate_sweep(y_true, y_score, *, rule: str | ThresholdRule = "f1", sample
         wr = None if wr is None else wr[mine]
         if 2 * sr.shape[0] > before:  # the objective is flat here: cutting finer will not help
             break
-    return _exact(sr, pr, wr, cell, out_pp, out_tp, positives, total)
+    return exact_sweep(sr, pr, wr, cell, out_pp, out_tp, positives, total)
 
 
-def _exact(s: np.ndarray, pos: np.ndarray, w: Optional[np.ndarray], cell: np.ndarray, out_pp, out_tp,
+def exact_sweep(s: np.ndarray, pos: np.ndarray, w: Optional[np.ndarray], cell: np.ndarray, out_pp, out_tp,
            positives, total) -> Sweep:
     """The exact sweep over the remaining rows: their own suffix counts plus, per bucket,
     the rows above it that were set aside."""

@@ -19,9 +19,9 @@ from tests.fixtures import SAMPLE
 
 RUNS = ("breast_cancer", "digits", "diabetes_linear", "diabetes_poly", "high_bias", "high_variance", "multilabel",
         "skewed")
-# warnings that come from the sections the streaming engines leave out
-LEFT_OUT_WARNINGS = ("cv accuracy", "threshold:", "cv scores are", "test scores are", "why test differs")
-
+# warnings that come from each section the streaming engines may leave out
+SECTION_WARNINGS = {"skew": ("cv accuracy",), "threshold": ("threshold:",),
+                    "calibration": ("cv scores are", "test scores are"), "shift": ("why test differs",)}
 
 @pytest.fixture(scope="module")
 def scheduler():
@@ -54,23 +54,36 @@ def same(memory, streamed, path=""):
         assert memory == streamed, path
 
 
+def left_out(report: dict, engine: str) -> tuple[list[str], list[str]]:
+    """The note naming what the engine left out, and the names it lists."""
+    note = [w for w in report["warnings"] if w.startswith(f"engine {engine}: left out")]
+    assert len(note) <= 1
+    listed = note[0].split(": ")[1].removeprefix("left out section(s) ").split(", ") if note else []
+    return note, listed
+
+
 def check(memory, streamed, engine: str):
     m, s = memory.to_dict(), streamed.to_dict()
-    note = [w for w in s["warnings"] if w.startswith(f"engine {engine}: left out")]
-    left_out = [key for key in ("skew", "threshold", "calibration", "shift", "per_class")
-                if note and key in note[0].split(":")[1]]
+    note, listed = left_out(s, engine)
+    sections = [key for key in listed if "." not in key]
     for key in ("splits", "baselines", "gaps", "gap_details", "verdict", "recommendations", "reference",
-                "reference_name", "trivial_baseline", "classes", "per_class"):
-        if key in m and key not in left_out:
-            same(m[key], s[key], key)
-    for key in left_out:
-        assert m[key] is not None and s[key] is None
+                "reference_name", "trivial_baseline", "classes", "per_class", "skew", "threshold"):
+        if key in m and key not in sections:
+            inner = [k.split(".", 1)[1] for k in listed if k.startswith(f"{key}.")]
+            for k in inner:  # a key left out of a streamed section is null, and named
+                assert s[key][k] is None and m[key][k] is not None, (key, k)
+            same({k: v for k, v in m[key].items() if k not in inner} if inner else m[key],
+                 {k: v for k, v in s[key].items() if k not in inner} if inner else s[key], key)
+    for key in sections:
+        if key in m:  # default_decision has no key of its own (its figures are in splits)
+            assert m[key] is not None and s[key] is None
     # the splits' figures are all there unless the default-decision section was left out
-    if "default_decision" not in (note[0] if note else ""):
+    if "default_decision" not in sections:
         assert {k: set(v) for k, v in s["splits"].items()} == {k: set(v) for k, v in m["splits"].items()}
-    kept = [w for w in m["warnings"] if not w.startswith(LEFT_OUT_WARNINGS)]
+    gone = tuple(w for key in sections for w in SECTION_WARNINGS.get(key, ()))
+    kept = [w for w in m["warnings"] if not (gone and w.startswith(gone))]
     assert [w for w in s["warnings"] if w not in note] == kept
-    assert all(w in kept or w.startswith(LEFT_OUT_WARNINGS) for w in m["warnings"])
+    return listed
 
 
 def files(run: str) -> dict:
@@ -172,3 +185,81 @@ def test_a_j_that_overflows_is_refused_by_every_engine(tmp_path, small_batches, 
     with pytest.raises(InputError) as caught:
         report(str(tmp_path / "train.csv"), str(tmp_path / "cv.csv"), metric="mse", engine=engine)
     assert "not a finite number" in str(caught.value) and "train.csv" in str(caught.value)
+
+
+@pytest.mark.parametrize("run", ["breast_cancer", "skewed"])
+def test_binary_runs_stream_the_threshold(run, small_batches):
+    memory = report(**files(run), engine="memory")
+    arrow = report(**files(run), engine="arrow")
+    listed = check(memory, arrow, "arrow")
+    got, want = arrow.sections["threshold"], memory.sections["threshold"]
+    assert "threshold" not in listed and {"threshold.curve", "threshold.bootstrap"} <= set(listed)
+    assert got.value == want.value and got.cv == want.cv and got.test == want.test
+    assert got.test_interval == want.test_interval and got.default_cv == want.default_cv
+
+
+def scored_parts(tmp_path, *, weighted: bool, n: int = 6000):
+    """Scores rounded to 3 places (many ties) in [0, 1], as three Parquet parts per split."""
+    rng = np.random.default_rng(21)
+    frames, paths = {}, {}
+    for split, size in (("train", n // 2), ("cv", n), ("test", n // 2)):
+        y = (rng.random(size) < 0.3).astype(int)
+        frame = pd.DataFrame({"y_true": y, "y_score": np.round(np.clip(0.3 * y + 0.7 * rng.random(size), 0, 1), 3)})
+        frame.loc[frame.y_score == frame.y_score.max(), "y_true"] = 0  # no precision of 1: precision>=0.9999 fails
+        if weighted:
+            frame["weight"] = rng.choice([0.0, 0.5, 1.0, 3.0], size)
+        frames[split] = frame
+        folder = tmp_path / split
+        folder.mkdir()
+        for i, rows in enumerate(np.array_split(np.arange(size), 3)):
+            frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet")
+        paths[split] = str(folder)
+    return frames, paths
+
+
+RULES = ["f1", "fbeta:2", "precision>=0.7", "recall>=0.9", "cost:fp=1,fn=4,tn=0.5", "precision>=0.9999"]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_rule_streams_the_memory_threshold(tmp_path, monkeypatch, scheduler, weighted):
+    from diagnose.thresholds import _streamed
+
+    monkeypatch.setattr(_streamed, "GATHER_ROWS", 50)  # force the refining passes
+    frames, paths = scored_parts(tmp_path, weighted=weighted)
+    for rule in RULES:
+        memory = report(frames["train"], frames["cv"], frames["test"], engine="memory", threshold_rule=rule,
+                        bootstrap=0)
+        for engine in ("arrow", "dask"):
+            streamed = report(**paths, engine=engine, threshold_rule=rule, bootstrap=0, scheduler=scheduler)
+            listed = check(memory, streamed, engine)
+            assert "threshold.curve" in listed and "threshold.bootstrap" not in listed, rule
+            got, want = streamed.sections["threshold"], memory.sections["threshold"]
+            assert got.value == want.value and got.message == want.message, (rule, engine)
+            if not weighted:  # integer counts: the very same figures
+                assert got.cv == want.cv and got.test == want.test and got.test_interval == want.test_interval
+    if not weighted:  # the top row, a negative, is not weighed 0: the infeasible case was reached
+        assert report(**paths, engine="arrow", threshold_rule="precision>=0.9999",
+                      bootstrap=0).sections["threshold"].value is None
+
+
+def test_a_fixed_grid_search_equals_the_full_sweep_on_crowded_scores():
+    from diagnose.thresholds import ScoreStats, ThresholdRule, pick_index, streamed_sweep, sweep
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 40_000)
+    s = 0.5 + np.round(rng.random(40_000) * 1e-6 + 2e-7 * y, 12)  # a sliver of [0, 1]: every row in a few buckets
+    chunks = [(y[i:i + 7000], s[i:i + 7000], None) for i in range(0, 40_000, 7000)]
+    stats = ScoreStats.of(*chunks[0][:2])
+    for c in chunks[1:]:
+        stats = stats.merge(ScoreStats.of(*c[:2]))
+    passes = []
+
+    def scan(job):
+        passes.append(type(job).__name__)
+        return [job(*c) for c in chunks]
+
+    for rule in ("f1", "recall>=0.8"):
+        got, full = streamed_sweep(stats, ThresholdRule.parse(rule), scan, gather_rows=1000), sweep(y, s)
+        i, j = pick_index(got, rule), pick_index(full, rule)
+        assert got.thresholds[i] == full.thresholds[j] and (got.tp[i], got.pp[i]) == (full.tp[j], full.pp[j])
+    assert "Refine" in passes and passes.count("Gather") == 2
