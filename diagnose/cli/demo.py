@@ -132,8 +132,13 @@ def _store_samples(projects: dict) -> None:
     engine.dispose()
     counts = ", ".join(f"{len(runs)} in '{project}'" for project, runs in projects.items())
     me = _invoked_as()
+    import importlib.util
+
+    browse = f"{me} dashboard"
+    if importlib.util.find_spec("streamlit") is None:  # the slim install: name the extra first
+        browse = f"pip install 'diagnose[dashboard]' (in a clone: pip install -e '.[dashboard]'), then {browse}"
     note(f"stored the sample runs ({counts}) at {settings.shown_url()}\n"
-         f"list them: {me} runs --project {SAMPLE_PROJECT}; browse them: {me} dashboard")
+         f"list them: {me} runs --project {SAMPLE_PROJECT}; browse them: {browse}")
 
 
 def _invoked_as() -> str:

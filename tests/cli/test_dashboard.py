@@ -159,3 +159,4 @@ def test_the_demo_and_the_library_need_no_streamlit(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["demo"], env={"DIAGNOSE_DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"})
     assert result.exit_code == 0, result.output
     assert "stored the sample runs" in result.stderr
+    assert "browse them: pip install 'diagnose[dashboard]'" in result.stderr  # the extra, before the command
