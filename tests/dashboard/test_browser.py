@@ -110,7 +110,8 @@ def wait_drawn(driver, title: str, charts: int) -> None:
     deadline = time.monotonic() + PAGE_TIMEOUT
     last, since = None, time.monotonic()
     while True:
-        h1 = [e.text.strip() for e in driver.find_elements(By.TAG_NAME, "h1")]
+        # read in one script call: elements found first may be redrawn (stale) before .text
+        h1 = driver.execute_script("return Array.from(document.querySelectorAll('h1'), e => e.innerText.trim())")
         ready = (title in h1
                  and not driver.find_elements(By.CSS_SELECTOR, STATUS_RUNNING)
                  and len(driver.find_elements(By.CSS_SELECTOR, CHART)) >= charts)
