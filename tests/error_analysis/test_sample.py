@@ -69,6 +69,26 @@ def test_sample_is_uniform():
     assert abs(hits[:40].mean() - 100) < 1e-9  # exactly 10 per draw
 
 
+@pytest.mark.parametrize("ids", [np.arange(1000, 1100), np.array([f"row-{i}" for i in range(100)], dtype=object)])
+def test_the_sample_depends_on_ids_and_seed_not_on_row_order(ids):
+    # the hash scheme: the same ids drawn in the same order however the rows are arranged
+    # (so a streamed or distributed run samples exactly what the in-memory one does)
+    rng = np.random.default_rng(5)
+    y = (rng.random(100) < 0.5).astype(np.int8)
+    score = rng.random(100)
+    first = sample_errors(diagnose.Predictions("binary", y, y_score=score, classes=("0", "1"), ids=ids), n=15, seed=9)
+    order = rng.permutation(100)
+    again = sample_errors(diagnose.Predictions("binary", y[order], y_score=score[order], classes=("0", "1"),
+                                               ids=ids[order]), n=15, seed=9)
+    assert first.frame["id"].tolist() == again.frame["id"].tolist()
+    assert first.to_dict()["sampling"] == "hash-v1" and "scheme hash-v1" in first.summary()
+    # the draw order is the hash order: a smaller n gives a prefix of a larger one
+    fewer = sample_errors(diagnose.Predictions("binary", y, y_score=score, classes=("0", "1"), ids=ids), n=5, seed=9)
+    assert fewer.frame["id"].tolist() == first.frame["id"].tolist()[:5]
+    other = sample_errors(diagnose.Predictions("binary", y, y_score=score, classes=("0", "1"), ids=ids), n=15, seed=10)
+    assert other.frame["id"].tolist() != first.frame["id"].tolist()
+
+
 def test_regression_errors_are_the_top_decile(sample_dir):
     df = pd.read_csv(sample_dir / "diabetes_poly" / "cv.csv")
     abs_err = (df["y_pred"] - df["y_true"]).abs()
