@@ -22,7 +22,7 @@ import numpy as np
 from ..ingest import task_type
 from ..options import DEFAULT_SKEW_THRESHOLD
 from ..values import Rendered, json_number
-from ._paired_test import EXACT_MCNEMAR, PAIRED_Z, accuracy_vs_trivial
+from ._paired_test import EXACT_MCNEMAR, PAIRED_Z, AccuracyTest, accuracy_vs_trivial
 from ._paired_test import mcnemar_p as mcnemar_p  # re-exported: the package's public name
 
 SKEW_THRESHOLD = DEFAULT_SKEW_THRESHOLD  # skewed when the minority share is below this
@@ -277,41 +277,68 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
     wt, wc = _weights(train), _weights(cv)
     if train.kind.multi_output:
         names = train.classes or tuple(str(j) for j in range(train.y_true.shape[1]))
-        share = wt @ (train.y_true == 1) / wt.sum()
-        minority = np.minimum(share, 1 - share)
-        j = int(np.argmin(minority))
-        majority = (share > 0.5).astype(np.int8)  # per label; ties go to negative
+        minority, min_name, majority = label_minority(wt @ (train.y_true == 1) / wt.sum(), names)
         trivial_right = cv.y_true == majority
         model_right = cv.decision == cv.y_true
-        min_name = f"{names[j]}={int(share[j] <= 0.5)}"
         w2 = np.repeat(wc, cv.y_true.shape[1]).reshape(cv.y_true.shape)
     else:
         binary = not train.kind.per_class
         k = 2 if binary else len(train.classes)
         names = (train.classes or ("0", "1")) if binary else train.classes
         counts = np.bincount(train.y_true, weights=wt, minlength=k)
-        share = counts / counts.sum()
-        present = np.flatnonzero(counts > 0)
-        j = int(present[np.argmin(share[present])]) if len(present) > 1 else int(np.argmin(share))
-        minority = share
-        trivial_right = cv.y_true == int(np.argmax(counts))  # first majority class on ties
+        minority, min_name, limit, top = class_minority(counts, names, limit)
+        trivial_right = cv.y_true == top
         model_right = cv.decision == cv.y_true
-        min_name = str(names[j])
         w2 = wc
-        # with K classes a balanced class holds 1/K: scale the binary limit (a share of
-        # the balanced 1/2) to the same fraction of 1/K, so ten balanced digits are not "skewed"
-        limit = limit * 2.0 / k
     total = float(w2.sum())
 
     def wsum(mask):  # counting is much faster than multiplying by unit weights
         return float(np.count_nonzero(mask)) if cv.weight is None else float((w2 * mask).sum())
 
-    trivial_acc = wsum(trivial_right) / total
-    model_acc = wsum(model_right) / total
     test = accuracy_vs_trivial(~model_right, ~trivial_right, cv.weight)
+    return skew_of(minority, min_name, limit, wsum(trivial_right) / total, wsum(model_right) / total, test)
+
+
+def class_minority(counts: np.ndarray, names, limit: float) -> tuple[float, str, float, int]:
+    """Binary and multiclass: the minority class's share of train's (weighted) class
+    ``counts`` and its name, the skew limit for ``k`` classes, and the majority class (the
+    trivial classifier; the first on ties).
+
+    >>> class_minority(np.array([90.0, 0.0, 10.0]), ("a", "b", "c"), 0.1)
+    (0.1, 'c', 0.06666666666666667, 0)
+    """
+    k = counts.shape[0]
+    share = counts / counts.sum()
+    present = np.flatnonzero(counts > 0)
+    j = int(present[np.argmin(share[present])]) if len(present) > 1 else int(np.argmin(share))
+    # with K classes a balanced class holds 1/K: scale the binary limit (a share of
+    # the balanced 1/2) to the same fraction of 1/K, so ten balanced digits are not "skewed"
+    return float(share[j]), str(names[j]), limit * 2.0 / k, int(np.argmax(counts))
+
+
+def label_minority(share: np.ndarray, names) -> tuple[float, str, np.ndarray]:
+    """Multi-label: the rarer side of the most skewed label (from each label's positive
+    ``share`` of train), named ``label=value``, and the per-label majority (ties: negative).
+
+    >>> label_minority(np.array([0.3, 0.95]), ("x", "y"))
+    (0.050000000000000044, 'y=0', array([0, 1], dtype=int8))
+    """
+    minority = np.minimum(share, 1 - share)
+    j = int(np.argmin(minority))
+    return float(minority[j]), f"{names[j]}={int(share[j] <= 0.5)}", (share > 0.5).astype(np.int8)
+
+
+def skew_of(minority: float, min_name: str, limit: float, trivial_acc: float, model_acc: float,
+            test: AccuracyTest) -> Skew:
+    """The skew section from its parts (every engine's one assembly).
+
+    >>> t = AccuracyTest(EXACT_MCNEMAR, 0.0, 0.0, 1.0)
+    >>> skew_of(0.04, "1", 0.1, 0.96, 0.96, t).skewed
+    True
+    """
     p = test.p_value
     significant = p < ALPHA and model_acc > trivial_acc
-    skewed = bool(minority[j] < limit)
+    skewed = bool(minority < limit)
     warnings = []
     if not significant:
         why = ("on skewed data accuracy misleads: judge by precision, recall and F1"
@@ -319,5 +346,5 @@ def skew(train, cv, *, limit: float = SKEW_THRESHOLD) -> Skew:
         warnings.append(f"cv accuracy {model_acc:.4g} is not significantly better than the trivial "
                         f"classifier's {trivial_acc:.4g} (always the majority class of train; "
                         f"{TEST_WORDS[test.test]} p = {p:.3g}): {why}")
-    return Skew(skewed, float(minority[j]), min_name, float(limit), trivial_acc, model_acc, p,
+    return Skew(skewed, float(minority), min_name, float(limit), trivial_acc, model_acc, p,
                 bool(significant), tuple(warnings), test.test)

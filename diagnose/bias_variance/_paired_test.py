@@ -30,6 +30,8 @@ from typing import Optional
 
 import numpy as np
 
+from ..stats import Agreement
+
 EXACT_MCNEMAR = "exact_mcnemar"
 PAIRED_Z = "paired_z"
 
@@ -48,20 +50,19 @@ class AccuracyTest:
 
 def mcnemar_p(better: float, worse: float) -> float:
     """One-sided p of ``better`` wins vs ``worse`` losses under a fair coin: the exact
-    binomial tail P(X >= better), X ~ Bin(better + worse, 1/2), in logs (no scipy import).
-    Meant for whole counts (others are rounded).
+    binomial tail P(X >= better), X ~ Bin(better + worse, 1/2), as the regularised
+    incomplete beta function I_1/2(better, worse + 1) (constant time and memory, however
+    many discordant pairs). Meant for whole counts (others are rounded).
 
     >>> round(mcnemar_p(3, 0), 3), round(mcnemar_p(10, 2), 4)
     (0.125, 0.0193)
     """
+    from scipy.special import betainc
+
     b, n = int(round(better)), int(round(better + worse))
     if n <= 0 or b <= 0:
         return 1.0
-    i = np.arange(1, n + 1, dtype=np.float64)
-    log_choose = np.concatenate(([0.0], np.cumsum(np.log((n - i + 1) / i))))  # log C(n, k), k = 0..n
-    tail = log_choose[min(b, n):] - n * math.log(2.0)
-    top = tail.max()
-    return float(min(1.0, math.exp(top) * np.exp(tail - top).sum()))
+    return float(min(1.0, betainc(b, n - b + 1, 0.5)))
 
 
 def paired_z(d: np.ndarray, weight: Optional[np.ndarray] = None) -> tuple[float, float, float]:
@@ -90,6 +91,12 @@ def paired_z(d: np.ndarray, weight: Optional[np.ndarray] = None) -> tuple[float,
         u = share * (d - mean)
         ss = float(u @ u)
         spread = n > 0 and bool(np.ptp(d[pos]) > 0)
+    return _z(mean, ss, n, spread)
+
+
+def _z(mean: float, ss: float, n: int, spread: bool) -> tuple[float, float, float]:
+    """``(mean, se, p)`` from the mean, ``ss = sum (share_i (d_i - mean))^2``, the rows
+    ``n`` (of positive weight) and whether d varies over them."""
     se = math.sqrt(n / (n - 1) * ss) if n > 1 else math.nan
     if not spread:  # every row the same: the sign test of n rows all one way
         return mean, (0.0 if n > 1 else se), (0.5 ** n if mean < 0 else 1.0)
@@ -121,4 +128,41 @@ def accuracy_vs_trivial(model_wrong: np.ndarray, trivial_wrong: np.ndarray,
     if mw.ndim == 1 and equal:
         b, c = int(np.count_nonzero(~mw & tw)), int(np.count_nonzero(mw & ~tw))
         return AccuracyTest(EXACT_MCNEMAR, -mean, se, mcnemar_p(b, c))
+    return AccuracyTest(PAIRED_Z, -mean, se, p)
+
+
+def accuracy_from_agreement(agreement: Agreement) -> AccuracyTest:
+    """:func:`accuracy_vs_trivial` from the merged :class:`~diagnose.stats.Agreement` of cv
+    (the streaming engines): the same test and formulas, with the sums over rows grouped by
+    the row's ``D`` (so ``d = D / labels``).
+
+    >>> from diagnose.ingest import Predictions
+    >>> from diagnose.stats import Agreement
+    >>> mw = np.array([0, 0, 0, 1, 0, 0, 1, 0, 0, 0], np.int8)
+    >>> tw = np.array([1, 1, 0, 0, 1, 1, 1, 0, 1, 0], np.int8)
+    >>> p = Predictions("binary", tw, y_pred=(tw ^ mw).astype(np.int8), weight=np.arange(1.0, 11.0))
+    >>> t = accuracy_from_agreement(Agreement.of(p, np.asarray(0)))
+    >>> t.test, round(t.gain, 4), round(t.p_value, 4)  # as accuracy_vs_trivial's example
+    ('paired_z', 0.3455, 0.0488)
+    """
+    a = agreement
+    d = np.arange(-a.labels, a.labels + 1, dtype=np.float64) / a.labels
+    rows = np.asarray(a.rows)
+    equal = not a.weighted or a.low == a.high
+    if equal:
+        n = int(rows.sum())
+        mean = float(d @ rows) / n if n else 0.0
+        ss = float(((d - mean) ** 2) @ rows) / max(n, 1) ** 2
+        spread = int(np.count_nonzero(rows)) > 1
+    else:
+        positive = np.asarray(a.positive)
+        n = int(positive.sum())
+        sums = np.asarray(a.weight, dtype=np.float64)
+        total = float(sums.sum())
+        mean = float(d @ sums) / total
+        ss = float(((d - mean) ** 2) @ np.asarray(a.weight2, dtype=np.float64)) / total ** 2
+        spread = int(np.count_nonzero(positive)) > 1
+    mean, se, p = _z(mean, ss, n, spread)
+    if a.labels == 1 and equal:
+        return AccuracyTest(EXACT_MCNEMAR, -mean, se, mcnemar_p(a.rows[0], a.rows[2]))
     return AccuracyTest(PAIRED_Z, -mean, se, p)

@@ -3,7 +3,8 @@
 
 Covered: each split's J with its interval, the baselines (the trivial model's from train's
 label sums), gaps, verdict, recommendations and their warnings, the classification figures
-at the default decision (binary, multiclass) and the per-class tables (multiclass). Not yet:
+at the default decision (binary, multiclass), the per-class tables (multiclass) and the skew
+section (its paired test from cv's :class:`~diagnose.stats.Agreement`). Not yet:
 the sections that need the rows themselves or a second look at them (listed in
 :data:`NOT_STREAMED`, with why); the report says which it left out.
 """
@@ -12,16 +13,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..ingest import natural_key, task_type
 from ..options import ReportOptions
 from ..stats import SplitStats
-from ._classification import PerClass, class_table, split_classification
+from ._classification import (
+    PerClass,
+    Skew,
+    class_minority,
+    class_table,
+    label_minority,
+    skew_of,
+    split_classification,
+)
+from ._paired_test import accuracy_from_agreement
 from ._report import Report, assemble_report
 from ._sections import DecisionMetrics, Section, SectionOutput
 
 # why a section is not computed from statistics yet
 NOT_STREAMED = {
-    "skew": "its paired test of the model against the trivial classifier needs per-row agreement counts",
     "threshold": "multi-label thresholds are not streamed yet",
     "threshold.curve": "the precision/recall curve spreads its points over every distinct cv score, which takes "
                        "a full sort",
@@ -55,7 +66,7 @@ def report_from_statistics(stats: Mapping[str, SplitStats], *, engine: str,
     >>> r.verdict.verdict, r.splits["cv"].error, r.sections["threshold"]
     ('high_variance', 0.5, None)
     >>> print(r.warnings[-1])  # doctest: +ELLIPSIS
-    engine arrow: left out section(s) skew, threshold, calibration: ... use --engine memory for them
+    engine arrow: left out section(s) threshold, calibration: ... use --engine memory for them
     """
     opts = ReportOptions.of(options, **overrides)
     train, cv = stats["train"], stats["cv"]
@@ -75,6 +86,9 @@ def report_from_statistics(stats: Mapping[str, SplitStats], *, engine: str,
             left_out.extend(f"threshold.{key}" for key in missing)
             message = result.message if result.rule != "argmax" else None
             return SectionOutput(result, warnings=(f"threshold: {message}",) if message else ())
+        if section.key == "skew" and cv.agreement is not None:
+            sk = streamed_skew(train, cv, opts.skew_threshold)
+            return SectionOutput(sk, warnings=sk.warnings)
         if section.key == "per_class" and train.confusion is not None:
             return SectionOutput(PerClass({split: class_table(s.decisions(split), split=split)
                                            for split, s in stats.items()}))
@@ -120,3 +134,35 @@ def unseen_classes(stats: Mapping[str, SplitStats], sources: Mapping[str, str]) 
             out.append(f"{sources.get(split, '<data>')}: class(es) {', '.join(names)} appear in {split} "
                        f"({rows} rows) but never in train; the model cannot have learned them")
     return out
+
+
+def streamed_skew(train: SplitStats, cv: SplitStats, limit: float) -> Skew:
+    """The skew section from train's label sums and cv's merged agreement with the trivial
+    classifier: :func:`~diagnose.bias_variance.skew` of the rows counted.
+
+    >>> from diagnose.ingest import Predictions
+    >>> from diagnose.stats import trivial_fit
+    >>> y = np.zeros(1000, np.int8); y[:5] = 1
+    >>> p = Predictions("binary", y, y_score=np.full(1000, 0.1))
+    >>> train = SplitStats.of(p, "error_rate")
+    >>> s = streamed_skew(train, SplitStats.of(p, "error_rate", trivial_fit(train)), 0.1)
+    >>> s.skewed, s.trivial_accuracy, s.significant  # as skew(p, p)
+    (True, 0.995, False)
+    """
+    agreement = cv.agreement
+    assert agreement is not None  # cv counted with train's trivial fit
+    sums = np.asarray(train.labels, dtype=np.float64)
+    if task_type(train.task).multi_output:
+        names = train.classes or tuple(str(j) for j in range(sums.shape[0]))
+        total = train.loss.weight[0] + train.loss.weight[1] if train.weighted else float(train.rows)
+        minority, name, _ = label_minority(sums / total, names)
+    else:
+        names = (train.classes or ("0", "1")) if train.task == "binary" else train.classes
+        minority, name, limit, _ = class_minority(sums, names, limit)
+    cells = agreement.n * agreement.labels
+    if agreement.weighted:
+        total_w = float(np.sum(agreement.weight)) * agreement.labels
+        trivial_acc, model_acc = agreement.trivial_right_weight / total_w, agreement.model_right_weight / total_w
+    else:
+        trivial_acc, model_acc = agreement.trivial_right / cells, agreement.model_right / cells
+    return skew_of(minority, name, limit, trivial_acc, model_acc, accuracy_from_agreement(agreement))

@@ -33,6 +33,9 @@ from ..thresholds import ThresholdResult, choose_threshold, streamed_threshold
 from ._partials import Found, found_in, job_in
 
 BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
+# batches the scanner decodes ahead of the one being computed on: pyarrow's default (16
+# batches, 4 files) holds hundreds of MB of decoded columns while the kernel is the slow side
+READ_AHEAD = {"batch_readahead": 1, "fragment_readahead": 1}
 
 
 def pick_engine(engine: str | None, sources: Mapping[str, Any]) -> str:
@@ -96,6 +99,19 @@ class Input:
             raise InputError("no such file, folder or glob", file=name, fix="Check the path")
         return cls(name, tuple(files), _format(list(files), name))
 
+    @property
+    def local_parquet(self) -> bool:
+        return self.format == "parquet" and "://" not in self.name
+
+    def names(self, columns: Columns) -> list[str]:
+        """The column names, of the first file as ``pyarrow.dataset`` reads them (local
+        Parquet by ``pyarrow.parquet``: no import of ``pyarrow.dataset`` and pandas)."""
+        if self.local_parquet:
+            import pyarrow.parquet as pq
+
+            return pq.read_schema(self.files[0]).names
+        return self.dataset(columns).schema.names
+
     def dataset(self, columns: Columns):
         import pyarrow.dataset as ds
 
@@ -105,8 +121,14 @@ class Input:
             convert = csv.ConvertOptions(strings_can_be_null=True,
                                          column_types={c: pa.string() for c in label_columns(columns)})
             fmt: Any = ds.CsvFileFormat(convert_options=convert)
+        elif "://" in self.name:
+            fmt = "parquet"  # remote: pre-buffering saves round trips
         else:
-            fmt = "parquet"
+            # a local file is read one row group at a time: pre-buffering would keep every
+            # range read until the file is closed, which grows with the file (0.9 GB of a
+            # 100M-row file), not with the batch
+            options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+            fmt = ds.ParquetFileFormat(default_fragment_scan_options=options)
         return ds.dataset(list(self.files), format=fmt)
 
 
@@ -115,16 +137,50 @@ def _read_error(name: str, exc: BaseException) -> InputError:
     return InputError(f"cannot be read ({first})", file=name, fix="Give a valid CSV or Parquet file")
 
 
+def _read_ahead(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The batches of ``it``, the next one read by a thread while the caller computes on
+    this one: reading overlaps the kernel, and at most two batches are held."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(next, it, None)
+        while (batch := pending.result()) is not None:
+            pending = pool.submit(next, it, None)
+            yield batch
+
+
+def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, Iterator[pa.RecordBatch]]]:
+    """(file, its batches) of every file of ``source``. A local Parquet file is read row
+    group by row group with ``pyarrow.parquet`` and one batch of read-ahead: the dataset
+    scanner reads ahead of a slow consumer without bound (0.5 GB of a 100M-row file behind
+    the kernel). The scanner reads the rest, and a part that lacks a column (as nulls)."""
+    done = 0
+    if source.local_parquet:
+        import pyarrow.parquet as pq
+
+        wanted = [c for c in columns if c in source.names(cols)]
+        for path in source.files:
+            file = pq.ParquetFile(path, pre_buffer=False)
+            if not all(c in file.schema_arrow.names for c in wanted):
+                break
+            yield path, _read_ahead(file.iter_batches(batch_size=BATCH_ROWS, columns=wanted))
+            done += 1
+        else:
+            return
+    dataset = source.dataset(cols)
+    for fragment in list(dataset.get_fragments())[done:]:
+        yield fragment.path, fragment.to_batches(columns=[c for c in columns if c in dataset.schema.names],
+                                                 batch_size=BATCH_ROWS, **READ_AHEAD)
+
+
 def batches(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, int, pa.RecordBatch]]:
     """(file, first row number, record batch) of every batch of ``source``, in file order."""
     try:
-        dataset = source.dataset(cols)
-        for fragment in dataset.get_fragments():
+        for path, read in _files(source, columns, cols):
             first = 1
-            for batch in fragment.to_batches(columns=[c for c in columns if c in dataset.schema.names],
-                                             batch_size=BATCH_ROWS):
+            for batch in read:
                 if batch.num_rows:
-                    yield fragment.path, first, batch
+                    yield path, first, batch
                     first += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise _read_error(source.name, exc) from None
@@ -153,7 +209,7 @@ def make_plan(inputs: Mapping[str, Input], opts: ReportOptions) -> Plan:
     cols = opts.column_names
     first_split = "data" if "data" in inputs else "train"
     first = inputs[first_split]
-    names = first.dataset(cols).schema.names
+    names = first.names(cols)
     task = opts.task or infer_task(names, cols)
     classes: tuple[str, ...] = ()
     labels_only = not any(c == cols.y_score or c.startswith((cols.prob_prefix, cols.score_prefix)) for c in names)
@@ -178,14 +234,17 @@ def make_plan(inputs: Mapping[str, Input], opts: ReportOptions) -> Plan:
     elif task == "multiclass":
         classes = tuple(c[len(cols.prob_prefix):] for c in names if c.startswith(cols.prob_prefix))
         for source in inputs.values():
-            other = tuple(c[len(cols.prob_prefix):] for c in source.dataset(cols).schema.names
+            other = tuple(c[len(cols.prob_prefix):] for c in source.names(cols)
                           if c.startswith(cols.prob_prefix))
             if other != classes:
                 raise InputError(f"has probability columns for classes {', '.join(other)} but {first.name} "
                                  f"has {', '.join(classes)}", file=source.name,
                                  fix="Give every split the same y_prob_<class> columns in the same order")
     plan = Plan(task, "", cols, opts.positive_label, classes)
-    head = first.dataset(cols).head(8, columns=needed_columns(names, cols, split_column=False))
+    wanted = needed_columns(names, cols, split_column=False)
+    head = next((pa.Table.from_batches([b]).slice(0, 8) for _, _, b in batches(first, wanted, cols)), None)
+    if head is None:  # no rows at all
+        head = first.dataset(cols).head(8, columns=wanted, **READ_AHEAD)
     pred = chunk_predictions(head, plan, source=first.name, split="train", rows=np.arange(1, head.num_rows + 1))
     return Plan(task, metric_for(opts.metric, pred).name, cols, opts.positive_label, classes)
 
@@ -213,7 +272,7 @@ def keep_heap() -> None:
 def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, Found]:
     """The arrow engine: the merged statistics of every batch of ``source``, by split."""
     keep_heap()
-    names = source.dataset(plan.columns).schema.names
+    names = source.names(plan.columns)
     columns = needed_columns(names, plan.columns, split_column=split is None or plan.columns.split in names)
     merged: dict[str, Found] = {}
     for path, first, batch in batches(source, columns, plan.columns):
@@ -228,7 +287,7 @@ def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, 
 
 def arrow_scan(source: Input, plan: Plan, split: str, job: Callable[..., Any]) -> list:
     """A later pass of the arrow engine: ``job`` on the rows of ``split`` in every batch."""
-    names = source.dataset(plan.columns).schema.names
+    names = source.names(plan.columns)
     columns = needed_columns(names, plan.columns, split_column=plan.columns.split in names)
     out = []
     for path, first, batch in batches(source, columns, plan.columns):

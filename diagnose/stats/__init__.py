@@ -4,7 +4,8 @@ Every figure the streamed report shows is a function of sums over rows, and sums
 a split's loss moments (:class:`~diagnose.metrics.Moments`: the mean, the sandwich
 variance and the skewness and kurtosis of the interval), its weight strata
 (:class:`~diagnose.metrics.WeightStrata`), its label sums (the trivial model) and its
-confusion cells (:class:`Confusion`). :class:`SplitStats` holds them for one split;
+confusion cells (:class:`Confusion`) and, on cv, the model against the trivial classifier
+row by row (:class:`Agreement`). :class:`SplitStats` holds them for one split;
 :func:`batch_statistics` is the kernel that turns one Arrow record batch into them, with
 the rows validated by ingest's own checks; ``merge`` combines two chunks' statistics and
 the finalizers (``SplitStats.error``, ...) call the same formulas as the in-memory path.
@@ -19,9 +20,10 @@ the finalizers (``SplitStats.error``, ...) call the same formulas as the in-memo
 from __future__ import annotations
 
 from ..metrics import Moments, WeightStrata
+from ._agreement import Agreement, majority
 from ._confusion import Confusion
 from ._kernel import Plan, batch_predictions, batch_statistics, chunk_predictions
 from ._split import SplitStats, trivial_fit
 
-__all__ = ["Confusion", "Moments", "Plan", "SplitStats", "WeightStrata", "batch_predictions", "batch_statistics",
-           "chunk_predictions", "trivial_fit"]
+__all__ = ["Agreement", "Confusion", "Moments", "Plan", "SplitStats", "WeightStrata", "batch_predictions",
+           "batch_statistics", "chunk_predictions", "majority", "trivial_fit"]

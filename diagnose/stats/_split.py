@@ -14,6 +14,7 @@ import numpy as np
 
 from ..ingest import Predictions, task_type
 from ..metrics import Moments, SplitError, WeightStrata, metric, per_sample_loss, split_error_from, thin_strata
+from ._agreement import Agreement, majority
 from ._confusion import Confusion
 
 
@@ -35,10 +36,21 @@ def _label_sums(pred: Predictions) -> tuple[tuple[float, ...], tuple[int, ...]]:
         weighted = rows if w is None else w @ y
         return tuple(weighted.tolist()), tuple(int(r) for r in rows.tolist())
     k = 2 if not kind.per_class else len(pred.classes)
+    if k == 2 and w is None:  # labels 0 and 1: one count, no cast of the labels
+        ones = int(np.count_nonzero(pred.y_true))
+        counts = (int(pred.y_true.shape[0]) - ones, ones)
+        return tuple(float(c) for c in counts), counts
     y = pred.y_true.astype(np.int64)
     rows = np.bincount(y, minlength=k)
     weighted = rows.astype(np.float64) if w is None else np.bincount(y, weights=w, minlength=k)
     return tuple(weighted.tolist()), tuple(rows.tolist())
+
+
+def _moments(losses: np.ndarray, w: np.ndarray | None, zero_one: bool) -> Moments:
+    """The loss moments of a chunk; unweighted 0/1 losses (``zero_one``) by one count."""
+    if w is None and zero_one:
+        return Moments.of_counts(int(np.count_nonzero(losses)), int(losses.shape[0]))
+    return Moments.of(losses, w)
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,8 @@ class SplitStats:
     weights); ``labels``/``label_rows``: weighted and unweighted label sums (the trivial
     model's fit, class shares); ``trivial``: the moments of the trivial model's loss on
     these rows (cv, once train is known); ``confusion``: cells at the default decision
-    (binary and multiclass).
+    (binary and multiclass); ``agreement``: the model against the trivial classifier, row by
+    row (cv of a classification task, once train is known).
 
     >>> from diagnose.ingest import Predictions
     >>> y = np.array([0, 1, 1, 0], np.int8)
@@ -71,6 +84,7 @@ class SplitStats:
     label_rows: tuple[int, ...]
     trivial: Moments | None = None
     confusion: Confusion | None = None
+    agreement: Agreement | None = None
 
     @classmethod
     def of(cls, pred: Predictions, metric_name: str, trivial: Predictions | None = None) -> SplitStats:
@@ -81,14 +95,17 @@ class SplitStats:
         w = pred.weight
         labels, label_rows = _label_sums(pred)
         kind = pred.kind
-        trivial_moments = None
+        zero_one = metric_name == "error_rate" and not kind.multi_output  # each row's loss is 0 or 1
+        trivial_moments = agreement = None
         if trivial is not None:
             with np.errstate(over="ignore", invalid="ignore"):
-                trivial_moments = Moments.of(per_sample_loss(kind.trivial(trivial, pred), metric_name), w)
+                trivial_moments = _moments(per_sample_loss(kind.trivial(trivial, pred), metric_name), w, zero_one)
+            if kind.classification:
+                agreement = Agreement.of(pred, majority(trivial))
         confusion = Confusion.of(pred) if kind.classification and not kind.multi_output else None
-        return cls(pred.task, metric_name, tuple(pred.classes), w is not None, Moments.of(losses, w),
+        return cls(pred.task, metric_name, tuple(pred.classes), w is not None, _moments(losses, w, zero_one),
                    None if w is None else WeightStrata.of(losses, w), labels, label_rows, trivial_moments,
-                   confusion)
+                   confusion, agreement)
 
     def merge(self, other: SplitStats) -> SplitStats:
         """Both chunks' statistics together."""
@@ -98,7 +115,8 @@ class SplitStats:
         return SplitStats(self.task, self.metric, self.classes, self.weighted or other.weighted,
                           self.loss.merge(other.loss), both(self.strata, other.strata),
                           _add(self.labels, other.labels), _add(self.label_rows, other.label_rows),
-                          both(self.trivial, other.trivial), both(self.confusion, other.confusion))
+                          both(self.trivial, other.trivial), both(self.confusion, other.confusion),
+                          both(self.agreement, other.agreement))
 
     @property
     def rows(self) -> int:

@@ -64,6 +64,37 @@ def _cut_bins(s: np.ndarray) -> np.ndarray:
     return j
 
 
+def _bucket_bins() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each :data:`SCORE_GRID` bucket lies among the :data:`CUTS`: ``near``, the
+    buckets a cut falls strictly inside (their rows are binned one by one); and, for the
+    others, whose scores all share one bin, the first and last bucket of every bin.
+
+    Keys never go down as scores go up, so a cut c bounds the buckets: every score of a
+    bucket below ``key(c)`` is under c, every score of a bucket above it is at least c, and
+    so is every score of bucket ``key(c)`` itself when the score just under c lies in an
+    earlier bucket (c is then that bucket's edge).
+    """
+    at = SCORE_GRID.keys(CUTS)
+    below = SCORE_GRID.keys(np.nextafter(CUTS, -np.inf))
+    near = np.zeros(SCORE_GRID.buckets, dtype=bool)
+    near[at[below == at]] = True
+    # bin of a bucket that holds no cut strictly inside: the cuts whose bucket is at most it
+    bins = np.searchsorted(at, np.arange(SCORE_GRID.buckets), side="right")
+    start = np.searchsorted(bins, np.arange(CUTS.shape[0] + 1), side="left")
+    end = np.searchsorted(bins, np.arange(CUTS.shape[0] + 1), side="right")
+    return near, start, end
+
+
+_NEAR, _BIN_START, _BIN_END = _bucket_bins()
+
+
+def _cut_counts(per_bucket: np.ndarray) -> np.ndarray:
+    """Per bin of the :data:`CUTS`, the sum of ``per_bucket`` (integer counts) over its
+    buckets (the buckets of :data:`_NEAR` must be zero)."""
+    c = np.concatenate(([0], np.cumsum(per_bucket)))
+    return c[_BIN_END] - c[_BIN_START]
+
+
 def _sums(parts: Sequence[Any]) -> Any:
     out = None
     for part in parts:
@@ -95,12 +126,32 @@ class ScoreStats:
         s = np.asarray(y_score, dtype=np.float64)
         pos = np.asarray(y_true) == 1
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if w is None:
+            return cls._counted(s, pos)
         hist = ScoreHistogram.of(SCORE_GRID, pos, s, w)
         rows = hist.total if w is None else np.bincount(SCORE_GRID.keys(s), minlength=SCORE_GRID.buckets)
         at = _cut_bins(s)
         m = CUTS.shape[0] + 1
         return cls(int(s.shape[0]), hist, rows, np.bincount(at, weights=w, minlength=m),
                    np.bincount(at[pos], weights=None if w is None else w[pos], minlength=m))
+
+    @classmethod
+    def _counted(cls, s: np.ndarray, pos: np.ndarray) -> ScoreStats:
+        """Unweighted rows: the counts between the cuts come from the histogram's buckets,
+        and only the few rows of a bucket a cut falls inside are compared with the cuts."""
+        keys = SCORE_GRID.keys(s)
+        idx = np.flatnonzero(_NEAR[keys])
+        m = CUTS.shape[0] + 1
+        near_bins, near_pos = _cut_bins(s[idx]), pos[idx]
+        n = SCORE_GRID.buckets
+        keys <<= 1
+        keys += pos
+        both = np.bincount(keys, minlength=2 * n)
+        total, positive = both[0::2] + both[1::2], both[1::2].copy()
+        hist = ScoreHistogram(SCORE_GRID, total, positive)
+        cut_total = _cut_counts(np.where(_NEAR, 0, total)) + np.bincount(near_bins, minlength=m)
+        cut_positive = _cut_counts(np.where(_NEAR, 0, positive)) + np.bincount(near_bins[near_pos], minlength=m)
+        return cls(int(s.shape[0]), hist, total, cut_total, cut_positive)
 
     def merge(self, other: ScoreStats) -> ScoreStats:
         return ScoreStats(self.rows + other.rows, self.hist.merge(other.hist), self.bucket_rows + other.bucket_rows,

@@ -263,3 +263,55 @@ def test_a_fixed_grid_search_equals_the_full_sweep_on_crowded_scores():
         i, j = pick_index(got, rule), pick_index(full, rule)
         assert got.thresholds[i] == full.thresholds[j] and (got.tp[i], got.pp[i]) == (full.tp[j], full.pp[j])
     assert "Refine" in passes and passes.count("Gather") == 2
+
+
+def task_parts(tmp_path, task: str, weights: str):
+    """Train, cv and test of ``task`` with a model that beats the majority class by a little,
+    as two Parquet parts per split; ``weights``: none, equal (all 2.5: McNemar still),
+    strata (a few values, some rows at 0) or continuous."""
+    rng = np.random.default_rng(["binary", "multiclass", "multilabel"].index(task) + 31)
+    frames, paths = {}, {}
+    for split, n in (("train", 400), ("cv", 300), ("test", 200)):
+        if task == "multilabel":
+            y = (rng.random((n, 3)) < [0.2, 0.6, 0.45]).astype(int)
+            score = np.clip(0.25 * y + 0.75 * rng.random((n, 3)), 0, 1)
+            frame = pd.DataFrame({**{f"y_true_{c}": y[:, j] for j, c in enumerate("abc")},
+                                  **{f"y_score_{c}": score[:, j] for j, c in enumerate("abc")}})
+        elif task == "multiclass":
+            y = rng.choice(3, n, p=[0.6, 0.3, 0.1])
+            prob = rng.random((n, 3)) + 0.8 * np.eye(3)[y]
+            prob /= prob.sum(axis=1, keepdims=True)
+            frame = pd.DataFrame({"y_true": np.array(["a", "b", "c"])[y],
+                                  **{f"y_prob_{c}": prob[:, j] for j, c in enumerate("abc")}})
+        else:
+            y = (rng.random(n) < 0.15).astype(int)
+            frame = pd.DataFrame({"y_true": y, "y_score": np.clip(0.4 * y + 0.6 * rng.random(n), 0, 1)})
+        if weights == "equal":
+            frame["weight"] = 2.5
+        elif weights == "strata":
+            frame["weight"] = rng.choice([0.0, 0.5, 2.0, 9.0], n)
+        elif weights == "continuous":
+            frame["weight"] = rng.exponential(1.0, n) * 1e-3
+        frames[split] = frame
+        folder = tmp_path / split
+        folder.mkdir(parents=True)
+        for i, rows in enumerate(np.array_split(np.arange(n), 2)):
+            frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet")
+        paths[split] = str(folder)
+    return frames, paths
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_every_engine_streams_the_memory_skew_section(tmp_path, small_batches, scheduler, task):
+    for weights in ("none", "equal", "strata", "continuous"):
+        frames, paths = task_parts(tmp_path / weights, task, weights)
+        memory = report(frames["train"], frames["cv"], frames["test"], engine="memory", bootstrap=0)
+        want = memory.to_dict()["skew"]
+        # the test the memory path picks: McNemar only for single labels without informative weights
+        assert want["test"] == ("exact_mcnemar" if task != "multilabel" and weights in ("none", "equal")
+                                else "paired_z"), (task, weights)
+        for engine in ("arrow", "dask"):
+            streamed = report(**paths, engine=engine, bootstrap=0, scheduler=scheduler)
+            assert "skew" not in left_out(streamed.to_dict(), engine)[1]
+            same(want, streamed.to_dict()["skew"], f"{task}/{weights}/{engine}")
+            check(memory, streamed, engine)

@@ -110,3 +110,35 @@ def test_moments_survive_tiny_and_huge_scales():
         skew = whole.parts()[3]
         d = x / scale - (x / scale).mean()
         assert skew == pytest.approx(math.sqrt(5) * np.sum(d ** 3) / np.sum(d ** 2) ** 1.5, rel=1e-12)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(task=st.sampled_from(TASKS[:3]), n=st.integers(2, 300), seed=st.integers(0, 2**32 - 1),
+       weights=st.sampled_from(["none", "equal", "strata", "continuous"]), ties=st.booleans(),
+       cuts=st.lists(st.integers(0, 10_000), max_size=5))
+def test_the_merged_agreement_gives_the_memory_skew_section(task, n, seed, weights, ties, cuts):
+    from dataclasses import replace
+
+    from diagnose.bias_variance import skew
+    from diagnose.bias_variance._streamed import streamed_skew
+
+    train = draw(task, n, seed, "none" if weights == "equal" else weights, ties)
+    cv = draw(task, n + 7, seed + 1, "none" if weights == "equal" else weights, ties)
+    if weights == "equal":  # equal weights carry no information: McNemar all the same
+        train, cv = replace(train, weight=np.full(train.n, 3.0)), replace(cv, weight=np.full(cv.n, 3.0))
+
+    def merged(pred, fit=None):
+        parts = [SplitStats.of(chunk, "error_rate", fit) for chunk in chunks(pred, cuts)]
+        out = parts[0]
+        for part in parts[1:]:
+            out = out.merge(part)
+        return out
+
+    train_stats = merged(train)
+    got = streamed_skew(train_stats, merged(cv, trivial_fit(train_stats)), 0.1).to_dict()
+    want = skew(train, cv, limit=0.1).to_dict()
+    for key, value in want.items():
+        if isinstance(value, float):
+            assert close(got[key], value), (key, got[key], value)
+        else:
+            assert got[key] == value, key
