@@ -74,6 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("busy_timeout", 30.0,
             "seconds a SQLite writer waits for another writer's lock before giving up",
             "DIAGNOSE_BUSY_TIMEOUT", _seconds),
+    Setting("artifact_url", "",
+            "where the run store keeps its prediction tables: a folder or a pyarrow/fsspec URL "
+            "(file://, s3://, gs://), or 'database' for inside the database; unset: a folder "
+            "<name>.artifacts beside a SQLite file, inside the database for PostgreSQL",
+            "DIAGNOSE_ARTIFACT_URL"),
     Setting("upload_max_mb", 200.0,
             "largest file, in megabytes, that the dashboard's Upload page accepts (bigger files: "
             "diagnose submit)",

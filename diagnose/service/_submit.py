@@ -52,7 +52,9 @@ def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping
     from .. import store
 
     early = {}
-    if encode:  # a split that may be too large to store is encoded first, to refuse it before computing
+    # tables kept inside the database have its size limit; an artifact store has none
+    limited = encode and store.table_size_limit() is not None
+    if limited:  # a split that may be too large to store is encoded first, to refuse it before computing
         for name, pred in splits.items():
             if pred.table is not None and pred.table.nbytes > store.MAX_BLOB_BYTES:
                 early[name] = encode_table(pred.table)
@@ -63,7 +65,7 @@ def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping
                    if name not in early} if encode else {}
         report = build_report(splits, baselines=baselines, competitors=competitors, options=opts)
         encoded = {**early, **{name: f.result() for name, f in futures.items()}} or None
-    for name, enc in (encoded or {}).items():
+    for name, enc in (encoded or {}).items() if limited else ():
         store.check_blob_size(len(enc.data), source=getattr(splits, name).source, split=name)
     # the user's baselines and the competitors' cv errors; the trivial one lives in the report
     given = {name: value for name, value in report.baselines.items()

@@ -42,6 +42,7 @@ from ._values import (
 # rendering a stored run (diagnose.present) does not import the database layer
 _LAZY = {
     "decode_table": "_codec", "encode_table": "_codec", "check_blob_size": "_codec", "MAX_BLOB_BYTES": "_codec",
+    "artifact_root": "_artifacts", "table_size_limit": "_artifacts",
     "CurveTables": "_curves", "curve_rows": "_curves", "curve_tables": "_curves", "project_runs": "_curves",
     "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
     "make_engine": "_engine", "upgrade": "_engine",
@@ -54,6 +55,7 @@ _LAZY = {
     "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
 }
 if TYPE_CHECKING:
+    from ._artifacts import artifact_root, table_size_limit
     from ._codec import MAX_BLOB_BYTES, check_blob_size, decode_table, encode_table
     from ._curves import CurveTables, curve_rows, curve_tables, project_runs
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
@@ -74,7 +76,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Base", "CurveTables", "Encoded", "KeyInfo", "KeyList", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
-    "MAX_BLOB_BYTES", "check_blob_size", "count_rows", "current_revision", "curve_rows", "curve_tables",
+    "MAX_BLOB_BYTES", "artifact_root", "check_blob_size", "table_size_limit",
+    "count_rows", "current_revision", "curve_rows", "curve_tables",
     "database_errors", "decode_table",
     "delete_run", "delete_tags", "encode_table", "find_project", "get_run", "get_tags", "head_revision",
     "list_projects", "list_runs", "load_run_splits", "make_engine", "previous_run", "project_runs",

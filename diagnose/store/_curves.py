@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..exceptions import UsageError
 from ..ingest import RawTable
 from ..options import Columns
+from ._artifacts import table_bytes
 from ._codec import decode_table
 from ._models import Blob, Run, Submission
 from ._runs import find_project
@@ -109,11 +110,12 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
     column = cols.train_size if by == "train_size" else cols.param_prefix + by
     groups = {}
     for value, row in chosen.items():
-        subs = session.execute(select(Submission.split, Blob.data)
+        subs = session.execute(select(Submission.split, Blob.content_hash, Blob.data, Blob.location)
                                .join(Blob, Blob.content_hash == Submission.content_hash)
                                .where(Submission.run_id == row.id, Submission.split.in_(list(splits)))).all()
-        for split, data in subs:
-            table = decode_table(data)
+        for split, content_hash, data, location in subs:
+            table = decode_table(table_bytes(session, content_hash, data, location,
+                                             what=f"{project}/{row.name}:{split}"))
             table = table.drop_columns([c for c in (cols.split, column) if c in table.column_names])
             groups[value, split] = RawTable(table, f"{project}/{row.name}:{split}", split)
     baselines: dict[str, float] = {}

@@ -21,6 +21,8 @@ from .. import settings
 
 # any constant: PostgreSQL sessions that migrate take this advisory lock first
 PG_MIGRATION_LOCK = 7_310_426_001
+# and this one around artifact files: writers checking theirs, cleaners removing unused ones
+PG_ARTIFACT_LOCK = 7_310_426_002
 _ON_CONFLICT = ("sqlite", "postgresql")
 
 
@@ -71,6 +73,14 @@ def claim_write_lock(session: Session) -> None:
     """
     if _dialect(session) == "sqlite":
         session.execute(text("UPDATE project SET name = name WHERE 1 = 0"))
+
+
+def artifact_lock(conn: Any) -> None:
+    """Serialise the artifact files' checks and removals (on SQLite, the write lock that every
+    writer already holds does it: a Session here has claimed it, a cleaner begins IMMEDIATE)."""
+    dialect = _dialect(conn) if isinstance(conn, Session) else conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_ARTIFACT_LOCK})
 
 
 def migration_lock(conn: Any) -> None:

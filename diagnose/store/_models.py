@@ -2,8 +2,9 @@
 
 A project has runs; a run has one submission per split, its parameters, baselines and
 its stored report; reviewers' tags are rows keyed by submission and sample id. Raw
-predictions live in :class:`Blob` as Parquet bytes keyed by their sha256, so a
-submission is one row whatever its size and identical content is stored once.
+predictions are Parquet bytes keyed by their sha256 (:class:`Blob`), so a submission is
+one row whatever its size and identical content is stored once; the bytes are a file of
+the artifact store (``_artifacts``) or, without one, a value in the row itself.
 
 Schema changes go through the migrations in ``diagnose/migrations``; keep the two in
 step (a test compares them).
@@ -15,6 +16,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -80,13 +82,16 @@ class Run(Base):
 
 
 class Blob(Base):
-    """Parquet bytes of one validated prediction table, keyed by their sha256."""
+    """One validated prediction table as Parquet bytes, keyed by their sha256: ``location``
+    names its artifact file (``data`` is then empty), or, when it is NULL (no artifact store,
+    or a row from before one), ``data`` holds the bytes."""
 
     __tablename__ = "blob"
 
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))  # SQLite: 64 bits already
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    location: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

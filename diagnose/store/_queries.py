@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits, task_type
+from ._artifacts import table_bytes
 from ._codec import decode_table
 from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag
 from ._runs import aware, find_project, run_row, run_summary
@@ -154,9 +155,10 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
     opts = row.ingest or {}
     raws = {}
     for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
-        data = session.scalar(select(Blob.data).where(Blob.content_hash == sub.content_hash))
-        assert data is not None  # a blob stays while a submission refers to it (prune_blobs)
-        raws[sub.split] = RawTable(decode_table(data), f"{project}/{run}:{sub.split}", sub.split)
+        what = f"{project}/{run}:{sub.split}"
+        blob = session.execute(select(Blob.data, Blob.location).where(Blob.content_hash == sub.content_hash)).one()
+        data = table_bytes(session, sub.content_hash, blob.data, blob.location, what=what)
+        raws[sub.split] = RawTable(decode_table(data), what, sub.split)
     raws = {s: raws[s] for s in SPLITS if s in raws}
     # the class list of probability columns, so that every split lines up with train
     classes = opts.get("classes") if task_type(row.task).one_of_classes else None

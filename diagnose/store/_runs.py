@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from ..exceptions import UsageError
 from ..ingest import Columns, Splits
+from . import _artifacts as artifacts
 from ._codec import encode_table
 from ._dialects import claim_write_lock, insert_ignore
 from ._models import ApiKey, Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
@@ -91,6 +92,8 @@ def submit_run(
     _check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
     text, markdown = rendered or (report.to_text(), report.to_markdown())
+    # the artifact files first (a crash leaves files without rows, for prune), then the rows
+    locations = artifacts.place(session, tables)
 
     claim_write_lock(session)
     project_id = find_project(session, project, create=True)
@@ -107,12 +110,14 @@ def submit_run(
     except IntegrityError:  # another writer created the same run name meanwhile
         raise _duplicate(project, run) from None
     for name, (pred, enc) in tables.items():
-        _store_blob(session, enc)
+        _store_blob(session, enc, locations[enc.content_hash])
         session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
                                content_hash=enc.content_hash, source=pred.source))
     for name, value in (baselines or {}).items():
         session.add(Baseline(run_id=row.id, name=name, value=float(value)))
     session.flush()
+    artifacts.ensure_written(session, {enc.content_hash: enc.data for _, enc in tables.values()
+                                       if locations[enc.content_hash] is not None})
     _store_report(session, row.id, report_dict, text, markdown)
     return run_summary(row, project)
 
@@ -155,9 +160,11 @@ def _check_run_values(project: str, run: str, baselines: Mapping[str, float], pa
         raise UsageError(f"train size {train_size} is not a training-set size; give a positive number")
 
 
-def _store_blob(session: Session, enc: Encoded) -> None:
-    """Insert the bytes unless identical content is already stored (race-free)."""
-    insert_ignore(session, Blob, {"content_hash": enc.content_hash, "size": len(enc.data), "data": enc.data,
+def _store_blob(session: Session, enc: Encoded, location: str | None) -> None:
+    """Insert the row (the bytes, or the location of their artifact file) unless identical
+    content is already stored (race-free)."""
+    insert_ignore(session, Blob, {"content_hash": enc.content_hash, "size": len(enc.data),
+                                  "data": enc.data if location is None else b"", "location": location,
                                   "created_at": utcnow()}, key=["content_hash"])
 
 
@@ -357,7 +364,8 @@ def delete_project(session: Session, project: str, *, keep_blobs: bool = False) 
 
 
 def prune_blobs(session: Session) -> int:
-    """Delete blobs no submission refers to; returns how many. Run it while nobody submits.
+    """Delete blobs no submission refers to, and artifact files no blob refers to (left by a
+    crash before a commit); returns how many. The files go once the transaction commits.
 
     >>> import os, tempfile, pandas as pd
     >>> from diagnose.service import session, submit_files
@@ -368,11 +376,19 @@ def prune_blobs(session: Session) -> int:
     (True, 1)
     """
     claim_write_lock(session)
-    return _prune(session)
+    n = _prune(session)
+    left = artifacts.orphans(session)  # files of crashed or rolled-back writers
+    artifacts.remove_after_commit(session, left)
+    return n + sum(len(h) == 64 for h, _ in left)
 
 
 def _prune(session: Session, *where: Any) -> int:
-    """Delete the blobs (among ``where``) that no submission refers to."""
+    """Delete the blobs (among ``where``) that no submission refers to; their artifact files go
+    once the transaction commits."""
     used = select(Submission.content_hash).where(Submission.content_hash == Blob.content_hash)
+    unused = [(h, str(loc)) for h, loc in session.execute(select(Blob.content_hash, Blob.location)
+                                                     .where(~used.exists(), Blob.location.is_not(None), *where))]
     # a DML statement's result is a CursorResult (typed as a plain Result), which has the rowcount
-    return cast(CursorResult[Any], session.execute(delete(Blob).where(~used.exists(), *where))).rowcount
+    n = cast(CursorResult[Any], session.execute(delete(Blob).where(~used.exists(), *where))).rowcount
+    artifacts.remove_after_commit(session, unused)
+    return n

@@ -86,6 +86,7 @@ def test_a_split_over_the_store_limit_is_refused_before_computing(tmp_path, monk
 
     monkeypatch.setattr(_codec, "MAX_BLOB_BYTES", 1000)
     monkeypatch.setattr(store, "MAX_BLOB_BYTES", 1000, raising=False)
+    monkeypatch.setenv("DIAGNOSE_ARTIFACT_URL", "database")  # the limit is the database's
 
     def no_report(*args, **kwargs):
         raise AssertionError("the report was computed")
@@ -96,6 +97,18 @@ def test_a_split_over_the_store_limit_is_refused_before_computing(tmp_path, monk
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "above the store's limit" in result.output and "Split the file" in result.output
     assert row_counts(url) == before
+
+
+def test_an_artifact_store_takes_a_split_over_the_database_limit(tmp_path, monkeypatch, case):
+    from diagnose import store
+    from diagnose.store import _codec
+
+    monkeypatch.setattr(_codec, "MAX_BLOB_BYTES", 1000)
+    monkeypatch.setattr(store, "MAX_BLOB_BYTES", 1000, raising=False)
+    url = f"sqlite:///{tmp_path / 's.db'}"  # tables go to s.artifacts beside it
+    result = run_cli(["submit", "--project", "p", "--run", "r", "--train", case["train"], "--cv", case["cv"]], url)
+    assert result.exit_code == 0, result.output
+    assert row_counts(url)["blob"] == 2 and len(list((tmp_path / "s.artifacts").iterdir())) == 2
 
 
 def test_out_of_memory_names_the_fix(tmp_path, monkeypatch):

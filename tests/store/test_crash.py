@@ -4,17 +4,21 @@ A child process submits a run big enough for its transaction to take a while, sa
 is inside the transaction (after the run row is written, before the tables and the report),
 holds it open for half a second so that a busy machine cannot let it commit first, and is
 killed with SIGKILL after a short, seeded random delay. Afterwards every stored run is whole
-(its two submissions, its blobs, its report) or absent, and SQLite's integrity check passes.
-Runs on SQLite and PostgreSQL.
+(its two submissions, its blobs, its report) or absent, every stored table's artifact file is
+there with the bytes of its hash, and SQLite's integrity check passes; the files of killed
+runs are garbage that prune_blobs removes. Runs on SQLite and PostgreSQL (with an artifact
+folder, DIAGNOSE_ARTIFACT_URL, there).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -38,10 +42,10 @@ frame = pd.DataFrame({"id": np.arange(n), "y_true": y, "y_score": np.clip(0.5 * 
                       "note": rng.integers(0, 10**9, n).astype(str)})
 original = _runs._store_blob
 
-def announced(session, enc):
+def announced(session, enc, location):
     print("inside", flush=True)  # the run row is written: the transaction is open
     time.sleep(0.5)  # and stays open past the kill, however busy the machine
-    original(session, enc)
+    original(session, enc, location)
 
 _runs._store_blob = announced
 with service.session(url) as s, s.begin():
@@ -51,7 +55,7 @@ print("committed", flush=True)
 REPEATS = 3
 
 
-def _whole_runs_only(url: str) -> int:
+def _whole_runs_only(url: str, root: Path) -> int:
     """Check that every stored run is complete; returns how many runs there are."""
     engine = store.make_engine(url)
     try:
@@ -63,6 +67,10 @@ def _whole_runs_only(url: str) -> int:
             assert s.scalar(select(func.count()).select_from(StoredReport)) == runs
             used = set(s.scalars(select(Submission.content_hash)))
             assert set(s.scalars(select(Blob.content_hash))) == used  # no blob of a rolled-back run
+            for content_hash, location in s.execute(select(Blob.content_hash, Blob.location)):
+                assert location is not None  # (the tables went to the artifact store)
+                path = Path(location) if Path(location).is_absolute() else root.parent / location
+                assert hashlib.sha256(path.read_bytes()).hexdigest() == content_hash
             if s.get_bind().dialect.name == "sqlite":
                 assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     finally:
@@ -70,7 +78,13 @@ def _whole_runs_only(url: str) -> int:
     return runs
 
 
-def test_kill_9_during_submit_leaves_no_partial_run(db_url, tmp_path):
+def test_kill_9_during_submit_leaves_no_partial_run(db_url, tmp_path, monkeypatch):
+    if db_url.startswith("sqlite"):
+        root = tmp_path / "store.artifacts"  # the default folder beside the SQLite file
+    else:
+        root = tmp_path / "artifacts"
+        monkeypatch.setenv("DIAGNOSE_ARTIFACT_URL", str(root))
+    assert db_url.startswith("postgresql") or db_url.endswith("/store.db")
     store.make_engine(db_url).dispose()  # the schema exists before the first kill
     delays = random.Random(20240614)
     inside = 0  # kills that landed before the commit
@@ -89,11 +103,22 @@ def test_kill_9_during_submit_leaves_no_partial_run(db_url, tmp_path):
             child.wait(timeout=30)
         inside += "committed" not in rest
         print(f"kill {i}: {'before' if 'committed' not in rest else 'after'} the commit")
-        _whole_runs_only(db_url)
+        _whole_runs_only(db_url, root)
     assert inside >= 1, "no kill landed inside a transaction: the test proved nothing"
     # the store still takes a run afterwards, and every run that did land is whole
     (tmp_path / "t.csv").write_text("y_true,y_score\n" + "0,0.2\n1,0.7\n" * 20)
     result = run_cli(["submit", "--project", "crash", "--run", "after", "--train", str(tmp_path / "t.csv"),
                       "--cv", str(tmp_path / "t.csv")], db_url)
     assert result.exit_code == 0, result.output
-    assert _whole_runs_only(db_url) == REPEATS - inside + 1
+    assert _whole_runs_only(db_url, root) == REPEATS - inside + 1
+    # the killed runs' files are garbage: prune removes them and keeps every stored one
+    engine = store.make_engine(db_url)
+    try:
+        with Session(engine) as s, s.begin():
+            kept = {Path(loc).name for loc in s.scalars(select(Blob.location))}
+            files = {p.name for p in root.iterdir()}
+            assert kept <= files
+            assert store.prune_blobs(s) == len(files - kept)
+        assert {p.name for p in root.iterdir()} == kept
+    finally:
+        engine.dispose()

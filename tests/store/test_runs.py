@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from diagnose import service, store
 from diagnose.exceptions import UsageError
 from diagnose.store import _runs as repository
+from diagnose.store._artifacts import table_bytes
 from diagnose.store._models import Blob
 from tests.fixtures import misclassified_share, row_counts, run_cli
 
@@ -70,8 +71,9 @@ def test_identical_content_is_stored_once_and_hashes_match(db_url, case):
     engine = store.make_engine(db_url)
     with Session(engine) as s:
         for blob in s.scalars(select(Blob)):
-            assert hashlib.sha256(blob.data).hexdigest() == blob.content_hash
-            assert blob.data[:4] == b"PAR1" and blob.size == len(blob.data)
+            data = table_bytes(s, blob.content_hash, blob.data, blob.location, what="test")
+            assert hashlib.sha256(data).hexdigest() == blob.content_hash
+            assert data[:4] == b"PAR1" and blob.size == len(data)
     engine.dispose()
 
 
