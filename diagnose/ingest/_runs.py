@@ -10,6 +10,7 @@ import pyarrow as pa
 from ..exceptions import InputError
 from ..options import Columns
 from ._checks import Checker, natural_key
+from ._groups import group_slices, run_codes, split_codes
 from ._parse import RawTable, label_columns, parse_splits
 from ._read import read_table
 from ._tasks import task_type
@@ -104,24 +105,21 @@ def load_runs(
         if by.startswith(cols.param_prefix) and by not in table.column_names:
             _missing_param(table, name, by, cols)
         check.require(by, "which run each row belongs to", cols)
-        split = check.split_labels(cols, "split: train or cv")
-        values = _run_values(check, by, cols)
-        keys, inverse = np.unique(values, return_inverse=True)
+        code = split_codes(check, cols, "split: train or cv", splits)
+        fast = run_codes(table.column(by), whole_at_least_1=by == cols.train_size)
+        if fast is None:  # text, or a value the row-by-row checks refuse with its rows
+            keys, inverse = np.unique(_run_values(check, by, cols), return_inverse=True)
+        else:
+            keys, inverse = fast
         # one stable sort groups the rows by (value, split), keeping file order within a group
-        code = np.full(len(split), -1)
-        for i, s in enumerate(splits):
-            code[split == s] = i
-        group = np.where(code >= 0, inverse * len(splits) + code, -1)
-        order = np.argsort(group, kind="stable")
-        order = order[group[order] >= 0]
-        starts = np.flatnonzero(np.diff(group[order]) != 0) + 1
-        for idx in (np.split(order, starts) if len(order) else ()):
-            key, s = keys[group[idx[0]] // len(splits)].item(), splits[group[idx[0]] % len(splits)]
+        group = np.where(code >= 0, inverse * len(splits) + code, -1).astype(inverse.dtype, copy=False)
+        for g, part, idx in group_slices(table.drop_columns([cols.split]), group):
+            key, s = keys[g // len(splits)].item(), splits[g % len(splits)]
             if (key, s) in groups:
                 raise InputError(f"the {s} rows of {by} = {key} are also in {groups[key, s].name}",
                                  file=name, column=by,
                                  fix="Give each run's train and cv rows in one file only")
-            groups[key, s] = RawTable(table.take(pa.array(idx)), name, s, idx + 1)
+            groups[key, s] = RawTable(part, name, s, idx + 1)
     if not groups:
         raise InputError(f"no {' or '.join(splits)} rows", file=", ".join(names) or None,
                          fix=f"Put {', '.join(splits)} in the '{cols.split}' column")
