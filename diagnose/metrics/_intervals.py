@@ -69,7 +69,7 @@ def exact_bounds(p, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     >>> lo.round(4).tolist(), hi.round(4).tolist()
     ([0.0, 0.0062], [0.0362, 0.0852])
     """
-    from scipy.stats import beta
+    from scipy.special import betaincinv  # the beta quantile, without importing scipy.stats (~1 s)
 
     p = np.asarray(p, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
@@ -77,8 +77,8 @@ def exact_bounds(p, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     x, rest = np.broadcast_arrays(p * n, (1.0 - p) * n)
     some, short = x > 0, rest > 0
     tiny = np.finfo(np.float64).tiny
-    low = np.where(some, beta.ppf(tail, np.where(some, x, 1.0), rest + 1.0), 0.0)
-    high = np.where(short, beta.ppf(1.0 - tail, x + 1.0, np.where(short, rest, 1.0)), 1.0)
+    low = np.where(some, betaincinv(np.where(some, x, 1.0), rest + 1.0, tail), 0.0)
+    high = np.where(short, betaincinv(x + 1.0, np.where(short, rest, 1.0), 1.0 - tail), 1.0)
     empty = n <= 0
     low = np.where(empty, 0.0, np.maximum(low, 0.0))
     high = np.where(empty, 1.0, np.minimum(np.maximum(high, tiny), 1.0))
