@@ -25,7 +25,7 @@ SECTION_WARNINGS = {"skew": ("cv accuracy",), "threshold": ("threshold:",),
 
 @pytest.fixture(scope="module")
 def scheduler():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # the [dask] extra, which the test extra installs: missing, this fails rather than skips
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
         yield cluster.scheduler_address
