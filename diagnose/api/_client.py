@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from ..exceptions import DiagnoseError, InputError, UsageError
+from ..exceptions import DiagnoseError, UsageError
 from ._multipart import MultipartBody
 
 
@@ -247,11 +247,10 @@ def upload_parts(*, train: Any = None, cv: Any = None, test: Any = None, data: A
     files = [(name, os.fspath(path)) for name, path in (("train", train), ("cv", cv), ("test", test),
                                                          ("data", data)) if path is not None]
     files += [(f"baseline_file:{name}", os.fspath(path)) for name, path in (baseline_files or {}).items()]
-    for _, path in files:  # said before any upload, in the words the direct mode uses
-        if not os.path.exists(path):
-            raise InputError("file not found", file=path, fix="Check the path")
-        if not os.path.isfile(path):
-            raise InputError("is not a file", file=path, fix="Give a CSV or Parquet file")
+    from ..ingest import regular_file
+
+    for _, path in files:  # refused before any upload, by the check (and in the words) of the direct mode
+        regular_file(path, path, what="a CSV or Parquet file")
     opts = options.to_dict() if hasattr(options, "to_dict") else dict(options or {})
     fields = [("sources", json.dumps({name: path for name, path in files})), ("options", json.dumps(opts))]
     if baselines:

@@ -29,7 +29,7 @@ from ._parse import (
                      parse_splits,
                      read_split,
 )
-from ._read import read_table, to_numpy
+from ._read import read_table, regular_file, to_numpy
 from ._rules import read_rule_file
 from ._runs import (
                      CurveSummary,
@@ -56,5 +56,6 @@ __all__ = [
     "TOTAL_ERRORS_COLUMN", "binary_arrays", "check_same_rows", "infer_task", "is_curve_summary",
     "load_curve_summary", "load_cv_test", "label_columns", "load_predictions", "load_runs", "load_splits",
     "load_tagged", "natural_key", "parse_chunk",
-    "parse_splits", "read_rule_file", "read_split", "read_table", "runs_from_groups", "task_type", "to_numpy",
+    "parse_splits", "read_rule_file", "read_split", "read_table", "regular_file", "runs_from_groups", "task_type",
+    "to_numpy",
 ]

@@ -122,11 +122,13 @@ def test_remote_options_are_on_the_commands_that_take_them():
     assert "--server" not in runner.invoke(main, ["report", "--help"]).output
 
 
-def test_a_missing_file_is_refused_before_any_upload_as_the_direct_mode_says_it(tmp_path):
+@pytest.mark.parametrize("bad", ["nothere.csv", "folder"])
+def test_a_missing_file_is_refused_before_any_upload_as_the_direct_mode_says_it(tmp_path, bad):
     # the server's address is never contacted: nothing listens on port 9
     cv = tmp_path / "cv.csv"
     cv.write_text("y_true,y_score\n1,0.9\n0,0.2\n")
-    args = ["--project", "A", "--run", "r", "--train", str(tmp_path / "nothere.csv"), "--cv", str(cv)]
+    (tmp_path / "folder").mkdir()
+    args = ["--project", "A", "--run", "r", "--train", str(tmp_path / bad), "--cv", str(cv)]
     env = {"DIAGNOSE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     direct = CliRunner().invoke(main, ["submit", *args], env=env)
     through = CliRunner().invoke(main, ["submit", *args, "--server", "http://127.0.0.1:9", "--key", "k"])
