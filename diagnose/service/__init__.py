@@ -22,7 +22,7 @@ _LAZY = {
     "load_rules": "_gate", "paired_judge": "_gate",
     "CalibrationAdvice": "_calibration", "calibrate": "_calibration",
     "compare": "_paired", "compare_stored": "_paired",
-    "report": "_report", "pick_engine": "_engines", "streamed_report": "_engines",
+    "report": "_report", "pick_engine": "_inputs", "streamed_report": "_engines",
     "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
     "run_overview": "_stored", "session": "_stored", "tally_from_store": "_stored",
     "validation_curve_from_store": "_stored",
@@ -31,9 +31,10 @@ _LAZY = {
 if TYPE_CHECKING:
     from ._calibration import CalibrationAdvice, calibrate
     from ._curves import learning_curve, learning_curve_from_estimator, validation_curve
-    from ._engines import pick_engine, streamed_report
+    from ._engines import streamed_report
     from ._error_analysis import cohort_table, cv_and_test, shift, slices, suspects, tally
     from ._gate import load_rules, paired_judge
+    from ._inputs import pick_engine
     from ._paired import compare, compare_stored
     from ._report import report
     from ._stored import (

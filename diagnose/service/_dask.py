@@ -67,7 +67,7 @@ def _merge(parts: list) -> dict[str, Found]:
 def _frame(source, plan: Plan):
     import dask.dataframe as dd
 
-    from ._engines import needed_columns
+    from ._inputs import needed_columns
 
     names = source.dataset(plan.columns).schema.names if "://" not in source.name else None
     paths = list(source.files)

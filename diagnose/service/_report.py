@@ -38,7 +38,8 @@ def report(
     >>> r.verdict.verdict, r.splits["cv"].error
     ('high_variance', 0.5)
     """
-    from ._engines import pick_engine, streamed_report
+    from ._engines import streamed_report
+    from ._inputs import pick_engine
     from ._submit import prepare_run
 
     sources = {"train": train, "cv": cv, "test": test, "data": data}

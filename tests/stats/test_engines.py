@@ -33,9 +33,9 @@ def scheduler():
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    from diagnose.service import _engines
+    from diagnose.service import _inputs
 
-    monkeypatch.setattr(_engines, "BATCH_ROWS", 37)  # odd-sized batches: every split is many chunks
+    monkeypatch.setattr(_inputs, "BATCH_ROWS", 37)  # odd-sized batches: every split is many chunks
 
 
 def same(memory, streamed, path=""):
