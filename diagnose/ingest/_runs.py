@@ -155,8 +155,8 @@ def runs_from_groups(
         ordered = sorted({key for key, _ in groups})
     for key in ordered:
         if (key, "train") not in groups or (key, "cv") not in groups:
-            missing = "cv" if (key, "train") in groups else "train"
-            present = groups[key, "cv" if missing == "train" else "train"]  # the key came from one of them
+            missing = " and no ".join(s for s in ("train", "cv") if (key, s) not in groups)
+            present = next(raw for (k, _), raw in groups.items() if k == key)  # the key came from one of them
             raise InputError(f"the run {by} = {key} has no {missing} rows", file=present.name,
                              column=by, fix="Every run needs train and cv rows")
     if len(ordered) < 2:

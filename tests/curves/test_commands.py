@@ -59,6 +59,16 @@ def test_bad_runs_name_file_column_and_rows(tmp_path, change, column, problem):
     assert err.value.file == str(path) and err.value.column == column
 
 
+def test_a_validation_run_with_test_rows_only_is_named(tmp_path):
+    # neither of the splits the run needs (this raised a KeyError before)
+    path = tmp_path / "test_only.csv"
+    pd.DataFrame({"split": ["train", "cv", "train", "cv", "test"], "param_lambda": [0.1, 0.1, 1, 1, 9],
+                  "y_true": [1.0, 0, 1, 0, 1], "y_pred": [0.9, 1.3, 0.8, 0.2, 0.5]}).to_csv(path, index=False)
+    result = CliRunner().invoke(main, ["curve", "validation", str(path), "--param", "lambda"])
+    assert result.exit_code == 2, result.output
+    assert "param_lambda = 9.0 has no train and no cv rows" in result.output and "Traceback" not in result.output
+
+
 def test_cli_learning_json_keys():
     result = CliRunner().invoke(main, ["curve", "learning", str(CURVES / "learning_high_variance.csv"),
                                        "--baseline", "human=0.01", "--format", "json"])
