@@ -1,6 +1,12 @@
 """Benchmark: the dashboard's pages on a stored binary run with 1M rows per split.
 
 Run: .venv/bin/python benchmarks/bench_dashboard.py [--rows N] [--rerenders K] [--curve-runs C] [--browser]
+     .venv/bin/python benchmarks/bench_dashboard.py --server --rows 10000000 [--db FILE]   (issue 15)
+
+``--server`` (issue 15): per page, the first load of the big run in a fresh ``diagnose
+dashboard`` driven by headless Chromium, and the Streamlit process's resident memory after
+each page and at its peak (VmRSS / VmHWM from /proc); then the Error analysis page's button
+that reads every cv row, timed apart. ``--db`` keeps the stored runs for another run.
 
 A binary run ``bench/big`` with ``--rows`` rows in each of train, cv and test (id, y_true,
 y_score from a noisy logit, ~10-20% errors, slice columns ``region`` and ``age``) is stored
@@ -319,6 +325,123 @@ def browser_pages(url: str, loads: int) -> list[dict]:
         server.wait(timeout=30)
 
 
+# ----------------------------------------------------------------------------- a server's peak RSS (issue 15)
+
+
+def _streamlit_pid(server_pid: int) -> int:
+    """The Streamlit process `diagnose dashboard` starts (its child), or the server itself."""
+    try:
+        import psutil
+
+        kids = psutil.Process(server_pid).children(recursive=True)
+        return kids[-1].pid if kids else server_pid
+    except ImportError:
+        kids = [int(c) for t in Path(f"/proc/{server_pid}/task").glob("*")
+                for c in (t / "children").read_text().split()]
+        return kids[-1] if kids else server_pid
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of ``pid`` in MB: its resident memory now and at its peak (/proc)."""
+    status = {line.split(":")[0]: line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+              if line.startswith(("VmRSS", "VmHWM"))}
+    return int(status["VmRSS"]) / 1024, int(status["VmHWM"]) / 1024
+
+
+def server_pages(url: str, loads: int) -> dict:
+    """Issue 15: a fresh `diagnose dashboard` on the store, headless Chromium. A warm-up load of
+    each page on the small demo run (imports), then per page a first load of the big run (its
+    caches cold in that server) and ``loads`` more in new sessions, each timed until the page's
+    last section is drawn; the Streamlit process's VmRSS/VmHWM after each page. Last, the Error
+    analysis page's "every row" button (cohorts, slices, suspects over every cv row), timed and
+    its peak memory read apart."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    port = free_port()
+    env = {**os.environ, "DIAGNOSE_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-c", "from diagnose.cli import main; main()", "dashboard", "--port",
+                               str(port), "--address", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+              "--disable-component-update --disable-sync --window-size=1400,2000").split():
+        opts.add_argument(a)
+    driver = None
+    out: dict = {"pages": []}
+    try:
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+        def drawn(start: float, what: str, marker: str) -> float:
+            while time.perf_counter() - start < 600:
+                body = driver.find_element(By.TAG_NAME, "body").text
+                busy = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
+                if marker in body and not busy:
+                    took = time.perf_counter() - start
+                    if driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']") or \
+                            "Something went wrong" in body:
+                        print(f"  !! {what}: the page shows an error", flush=True)
+                        out.setdefault("problems", []).append(what)
+                    return took
+                time.sleep(0.02)
+            raise TimeoutError(f"{what}: '{marker}' not shown within 600 s")
+
+        def load(path: str, marker: str, project: str = PROJECT, run: str = RUN) -> float:
+            start = time.perf_counter()
+            driver.get(f"http://127.0.0.1:{port}/{path}?project={project}&run={run}")
+            return drawn(start, path, marker)
+
+        warm = [load(path, marker, WARM_PROJECT, WARM_RUN) for _, path, _, marker in PAGES]
+        pid = _streamlit_pid(server.pid)
+        out["after_warm_up_mb"] = _memory_mb(pid)
+        print(f"  warm-up on {WARM_PROJECT}/{WARM_RUN}: " + ", ".join(f"{p[1]} {t:.2f} s" for p, t in zip(PAGES, warm))
+              + "; Streamlit process RSS {:.0f} MB, peak {:.0f} MB".format(*out["after_warm_up_mb"]),
+              flush=True)
+        for _, path, _, marker in PAGES:
+            # the same page on the small demo run, warm, alternating with the big run's loads below:
+            # the pair shows what the big run's size adds on a machine whose load comes and goes
+            small = []
+            first = load(path, BIG_MARKERS.get(path, marker))
+            times = []
+            for _ in range(loads):
+                small.append(load(path, marker, WARM_PROJECT, WARM_RUN))
+                times.append(load(path, BIG_MARKERS.get(path, marker)))
+            rss, hwm = _memory_mb(pid)
+            row = {"page": path, "first": first, "median": statistics.median(times) if times else first,
+                   "max": max(times) if times else first, "rss_mb": rss, "peak_mb": hwm,
+                   "small_median": statistics.median(small) if small else float("nan")}
+            out["pages"].append(row)
+            print(f"  {path:<16} first {first:6.3f} s  new-session median {row['median']:.3f} s  max {row['max']:.3f} s"
+                  f"  (small run {row['small_median']:.3f} s)  RSS {rss:.0f} MB  peak so far {hwm:.0f} MB", flush=True)
+        # the sections of Error analysis that read every cv row, asked for with the button
+        load("error-analysis", BIG_MARKERS["error-analysis"])
+        button = next(b for b in driver.find_elements(By.TAG_NAME, "button") if "Read every cv row" in b.text)
+        start = time.perf_counter()
+        button.click()
+        out["every_row_s"] = drawn(start, "every-row button", "Label-noise suspects")
+        out["every_row_mb"] = _memory_mb(pid)
+        print(f"  error-analysis every-row button: {out['every_row_s']:.2f} s; RSS {out['every_row_mb'][0]:.0f} MB, "
+              f"peak {out['every_row_mb'][1]:.0f} MB", flush=True)
+        return out
+    finally:
+        if driver is not None:
+            driver.quit()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+# the text a page on the big run shows last (Error analysis opens with the sample and a button)
+BIG_MARKERS = {"error-analysis": "Read every cv row"}
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -331,26 +454,38 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also time the pages in headless Chromium")
     parser.add_argument("--profile", type=Path, default=None,
                         help="folder for cProfile dumps of each page's first load and first re-render")
+    parser.add_argument("--server", action="store_true",
+                        help="issue 15: time each page's first load in a fresh `diagnose dashboard` (headless "
+                        "Chromium) and read the server's peak RSS; no AppTest")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="a SQLite file to store the runs in, kept (and reused when it exists)")
     parser.add_argument("--store-into", help=argparse.SUPPRESS)  # the child process that stores the runs
     args = parser.parse_args()
 
     if args.store_into:
         print(json.dumps(store_runs(args.store_into, args.rows, args.curve_runs)))
         return
+    if args.server:
+        server_main(args)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
+        db = args.db or Path(tmp) / "bench.db"
         url = f"sqlite:///{db}"
-        print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) ...", flush=True)
-        child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
-                                str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
-        if child.returncode != 0:
-            raise SystemExit(child.stderr)
-        stored = json.loads(child.stdout.strip().splitlines()[-1])
-        print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.2f} s ({stored['verdict']}; error rates "
-              + ", ".join(f"{k} {v:.3f}" for k, v in stored["error_rates"].items())
-              + f"); curve runs {stored['curve_runs_s']:.2f} s; storing process peak RSS "
-              f"{stored['peak_rss_mb']:.0f} MB; database {db.stat().st_size / 1e6:.1f} MB", flush=True)
+        if db.exists():
+            print(f"reusing {db} ({db.stat().st_size / 1e6:.0f} MB)", flush=True)
+        else:
+            print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) ...",
+                  flush=True)
+            child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
+                                    str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
+            if child.returncode != 0:
+                raise SystemExit(child.stderr)
+            stored = json.loads(child.stdout.strip().splitlines()[-1])
+            print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.2f} s ({stored['verdict']}; error rates "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in stored["error_rates"].items())
+                  + f"); curve runs {stored['curve_runs_s']:.2f} s; storing process peak RSS "
+                  f"{stored['peak_rss_mb']:.0f} MB; database {db.stat().st_size / 1e6:.1f} MB", flush=True)
 
         os.environ["DIAGNOSE_DATABASE_URL"] = url
         if args.profile:
@@ -380,6 +515,36 @@ def main() -> None:
             for r in brows:
                 print(f"| {r['page']} | {r['first']:.3f} s | {r['median']:.3f} s | {r['max']:.3f} s | "
                       f"{r['click_median']:.3f} s | {r['click_max']:.3f} s |")
+
+
+def server_main(args) -> None:
+    """--server: store (or reuse) the runs, then :func:`server_pages`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or Path(tmp) / "bench.db"
+        url = f"sqlite:///{db}"
+        if not db.exists():
+            print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) into {db} ...",
+                  flush=True)
+            child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
+                                    str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
+            if child.returncode != 0:
+                raise SystemExit(child.stderr)
+            stored = json.loads(child.stdout.strip().splitlines()[-1])
+            print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.1f} s ({stored['verdict']}); curve runs "
+                  f"{stored['curve_runs_s']:.1f} s; storing process peak RSS {stored['peak_rss_mb']:.0f} MB; "
+                  f"database {db.stat().st_size / 1e6:.0f} MB", flush=True)
+        else:
+            print(f"reusing {db} ({db.stat().st_size / 1e6:.0f} MB)", flush=True)
+        result = server_pages(url, args.rerenders)
+        print("\n| page | first load | new-session median | max | small run median | ratio | Streamlit RSS after "
+              "| peak RSS so far |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in result["pages"]:
+            print(f"| {r['page']} | {r['first']:.3f} s | {r['median']:.3f} s | {r['max']:.3f} s | "
+                  f"{r['small_median']:.3f} s | {r['median'] / r['small_median']:.2f} | "
+                  f"{r['rss_mb']:.0f} MB | {r['peak_mb']:.0f} MB |")
+        print(f"\nError analysis, every-row button: {result['every_row_s']:.2f} s, peak RSS after "
+              f"{result['every_row_mb'][1]:.0f} MB")
 
 
 if __name__ == "__main__":

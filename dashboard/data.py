@@ -145,6 +145,62 @@ def splits(project: str, run: str):
     return _splits(url(), project, run, version(project, run))
 
 
+def cv_rows(project: str, run: str) -> int:
+    """The run's stored cv rows (from the stored submissions: no row is read)."""
+    return sum(sub.n_rows for sub in stored_run(project, run).submissions if sub.split == "cv")
+
+
+def big_run(project: str, run: str) -> bool:
+    """Whether the run's cv split is above ``dashboard_big_run_rows``: the pages that read rows
+    then read them only when asked."""
+    return cv_rows(project, run) > int(settings.get("dashboard_big_run_rows"))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _stored_statistics(database_url: str, project: str, run: str, created: str):
+    from diagnose.service import run_statistics
+
+    with session() as s:
+        return run_statistics(s, project, run)
+
+
+def stored_statistics(project: str, run: str):
+    """The statistics stored with the run, by split (``Found``: ``.stats``, ``.scores``), or
+    ``None`` for a run stored before diagnose kept them."""
+    return _stored_statistics(url(), project, run, version(project, run))
+
+
+@st.cache_resource(max_entries=3, show_spinner="Computing the run's statistics from its rows...")
+def _computed_statistics(database_url: str, project: str, run: str, created: str):
+    from diagnose.service import statistics_of
+
+    metric = _stored_run(database_url, project, run, created).report.get("metric")
+    return statistics_of(_splits(database_url, project, run, created), metric=metric)
+
+
+def statistics(project: str, run: str) -> tuple[dict, bool]:
+    """The run's statistics by split and whether they were stored: a run stored before
+    diagnose kept them gets them computed from its decoded rows (the engines' kernel)."""
+    found = stored_statistics(project, run)
+    if found is not None:
+        return found, True
+    return _computed_statistics(url(), project, run, version(project, run)), False
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _edge_counts(database_url: str, project: str, run: str, created: str, split: str):
+    from dashboard.scoregrid import EdgeCounts
+
+    found = (_stored_statistics(database_url, project, run, created) or {}).get(split)
+    return None if found is None or found.scores is None else EdgeCounts.of(found.scores)
+
+
+def edge_counts(project: str, run: str, split: str):
+    """Counts by threshold at the score grid's edges, from the split's stored histogram
+    (:class:`dashboard.scoregrid.EdgeCounts`); ``None`` when the run stored none for it."""
+    return _edge_counts(url(), project, run, version(project, run), split)
+
+
 @st.cache_resource(max_entries=16, show_spinner="Sweeping every threshold...")
 def _sweep(database_url: str, project: str, run: str, created: str, split: str, label: int | None):
     from diagnose.thresholds import sweep
@@ -168,8 +224,21 @@ def _error_sample(database_url: str, project: str, run: str, created: str, n: in
     return sample_errors(_splits(database_url, project, run, created).cv, n=n, seed=seed, within=within)
 
 
+@st.cache_resource(max_entries=8, show_spinner="Drawing the sample (a pass over the cv rows in batches)...")
+def _streamed_sample(database_url: str, project: str, run: str, created: str, n: int, seed: int,
+                     within: str | None):
+    from diagnose.service import error_sample_from_store
+
+    with session() as s:
+        return error_sample_from_store(s, project, run, n=n, seed=seed, within=within)
+
+
 def error_sample(project: str, run: str, *, n: int, seed: int, within: str | None = None):
-    """A sample of the cv errors; ``within``: only those inside a slice (as ``errors slices`` writes it)."""
+    """A sample of the cv errors; ``within``: only those inside a slice (as ``errors slices`` writes it).
+    A big run's (:func:`big_run`) is drawn by a pass over its stored cv rows in batches, which
+    picks the same rows without holding them all."""
+    if big_run(project, run):
+        return _streamed_sample(url(), project, run, version(project, run), n, seed, within)
     return _error_sample(url(), project, run, version(project, run), n, seed, within)
 
 
@@ -204,11 +273,14 @@ def tags(project: str, run: str):
         return get_tags(s, project=project, run=run)
 
 
-def tally(project: str, run: str):
-    """The ranked tally of the stored tags (the cached cv predictions give the error count)."""
+def tally(project: str, run: str, sample=None):
+    """The ranked tally of the stored tags (the cached cv predictions give the error count; for a
+    big run, ``sample``'s counts of errors and cv rows, with no row read)."""
     from diagnose.service import tally_from_store
 
     with session() as s:
+        if sample is not None and big_run(project, run):
+            return tally_from_store(s, project, run, total_errors=sample.total_errors, cv_n=sample.cv_n)
         return tally_from_store(s, project, run, predictions=splits(project, run).cv)
 
 

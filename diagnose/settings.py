@@ -47,6 +47,14 @@ def _megabytes(raw: str) -> float:
     return value
 
 
+def _rows(raw: str) -> int:
+    """A whole number of rows, at least 0 (ValueError otherwise)."""
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
 def _flag(raw: str) -> bool:
     """1/true/yes/on or 0/false/no/off, in any case (ValueError otherwise)."""
     word = raw.strip().lower()
@@ -90,6 +98,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dashboard_read_only", False,
             "1 to turn off the dashboard's writes: its Upload page and the saving of tags",
             "DIAGNOSE_DASHBOARD_READ_ONLY", _flag),
+    Setting("dashboard_big_run_rows", 1_000_000,
+            "cv rows above which the dashboard's Error analysis page opens with the sample only (drawn by "
+            "a pass in batches) and reads every cv row for cohorts, slices, suspects and the row-by-row "
+            "comparison only when asked (a button)",
+            "DIAGNOSE_DASHBOARD_BIG_RUN_ROWS", _rows),
     # diagnose serve, and the command line as its client
     Setting("server", "",
             "URL of a diagnose server (diagnose serve); when set, submit, runs, show, gate and "
@@ -121,6 +134,10 @@ SETTINGS: tuple[Setting, ...] = (
             "address of a Dask scheduler for --engine dask (tcp://host:8786); unset, a local cluster "
             "is started for the command",
             "DIAGNOSE_SCHEDULER"),
+    Setting("progress", True,
+            "0 to turn off the progress bar that reads and passes over big inputs draw on stderr when it "
+            "is a terminal (never drawn when stderr is piped or redirected; diagnose --quiet also turns it off)",
+            "DIAGNOSE_PROGRESS", _flag),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

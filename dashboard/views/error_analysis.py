@@ -1,10 +1,15 @@
 """Error analysis: draw a sample of cv errors, tag them, save the tags, see the ranked tally
-and the cohort tables."""
+and the cohort tables.
+
+A big run (more cv rows than the ``dashboard_big_run_rows`` setting) opens with the sample
+only, drawn by a pass over its stored cv rows in batches (the same rows the whole split
+gives); the cohorts, slices and suspects, which read every cv row, wait for a button."""
 import streamlit as st
 
 from dashboard import access, data, ui
 from dashboard.tagging import review_frame, tag_changes
-from diagnose import present
+from diagnose import present, settings
+from diagnose.ingest import task_type
 
 EDITOR = "tag_editor"
 
@@ -52,7 +57,7 @@ def render(project: str, run: str) -> None:
     if data.tags(project, run).empty:
         st.info("No tags stored for this run yet.")
     else:
-        tally = data.tally(project, run)
+        tally = data.tally(project, run, sample)
         st.altair_chart(present.tally_chart(tally))
         st.dataframe(present.tally_frame(tally), hide_index=True)
         st.caption(ui.literal(f"{tally.reviewed} reviewed errors of {tally.total_errors} cv errors. "
@@ -60,9 +65,12 @@ def render(project: str, run: str) -> None:
         for w in tally.warnings:
             st.warning(ui.literal(w))
 
+    kind = task_type(str(data.stored_run(project, run).report.get("task")))
+    if data.big_run(project, run) and not _every_row_asked(project, run):
+        return
     st.subheader("Cohorts")
     cohorts = data.cohorts(project, run)
-    multi_output = data.splits(project, run).cv.kind.multi_output
+    multi_output = kind.multi_output
     if cohorts.frame.empty:
         st.info("The cv split has no slice columns (any extra column, such as region or device) to cut it by.")
     else:
@@ -74,7 +82,25 @@ def render(project: str, run: str) -> None:
     for w in cohorts.warnings:
         st.warning(ui.literal(w))
     _slices(project, run, n)
-    _suspects(project, run)
+    _suspects(project, run, kind)
+
+
+def _every_row_asked(project: str, run: str) -> bool:
+    """A big run: whether the reviewer asked for the sections that read every cv row (the page
+    opened with the sample only, drawn by a pass in batches). The answer lasts for the session."""
+    asked = st.session_state.setdefault("every_row_asked", [])
+    if [project, run] in asked:
+        return True
+    rows, limit = data.cv_rows(project, run), int(settings.get("dashboard_big_run_rows"))
+    st.subheader("Cohorts, slices, label-noise suspects")
+    st.caption(f"Run {ui.literal(run)} has {rows:,} cv rows (above the dashboard's {limit:,}, setting "
+               "dashboard_big_run_rows), so the page opened with the sample only. The cohort table, the "
+               f"slices where errors concentrate and the label-noise suspects read every one of the {rows:,} cv rows "
+               "(no subsample): that takes a while and memory.")
+    if st.button("Read every cv row: cohorts, slices, suspects", key="every_row_button"):
+        asked.append([project, run])
+        return True
+    return False
 
 
 def _slices(project: str, run: str, n: int) -> None:
@@ -104,10 +130,10 @@ def _slices(project: str, run: str, n: int) -> None:
         st.warning(ui.literal(w))
 
 
-def _suspects(project: str, run: str) -> None:
+def _suspects(project: str, run: str, kind) -> None:
     """The cv rows whose label looks wrong (confident learning), most doubtful first."""
     st.subheader("Label-noise suspects")
-    if not data.splits(project, run).cv.kind.classification:
+    if not kind.classification:
         st.info("Label-noise suspects need class probabilities; this run is a regression.")
         return
     found = data.suspects(project, run)

@@ -1,4 +1,5 @@
-"""Runs: the project's runs as a table, and two of them side by side."""
+"""Runs: the project's runs as a table, and two of them side by side (from the stored
+reports); the row-by-row comparison reads both runs' rows, on big runs only when asked."""
 import pandas as pd
 import streamlit as st
 
@@ -53,6 +54,8 @@ def _paired(project: str, a: str, b: str) -> None:
     """The two runs row by row: paired differences with intervals, and the rows where exactly
     one is right, to tag (the tags go with the first run, as on Error analysis)."""
     st.subheader("Row by row")
+    if (data.big_run(project, a) or data.big_run(project, b)) and not _rows_asked(project, a, b):
+        return
     comparison, sample, reason = data.paired(project, a, b)
     if comparison is None:
         st.info("These runs cannot be compared row by row: " + ui.literal(reason))
@@ -82,3 +85,18 @@ def _paired(project: str, a: str, b: str) -> None:
         else:
             count, cleared = data.save_tag_changes(project, a, changes, None)
             st.success(f"Saved tags for {count} rows and cleared {cleared} of run {ui.literal(a)}.")
+
+
+def _rows_asked(project: str, a: str, b: str) -> bool:
+    """Big runs: whether the reviewer asked for the comparison that reads every row of both
+    (the page itself reads only the stored reports). The answer lasts for the session."""
+    asked = st.session_state.setdefault("paired_asked", [])
+    if [project, a, b] in asked:
+        return True
+    rows = data.cv_rows(project, a) + data.cv_rows(project, b)
+    st.caption(f"Comparing {ui.literal(a)} and {ui.literal(b)} row by row reads every cv and test row of both "
+               f"({rows:,} cv rows; no subsample), which takes a while and memory on runs this big.")
+    if st.button("Compare every row", key=f"paired_button_{a}_{b}"):
+        asked.append([project, a, b])
+        return True
+    return False

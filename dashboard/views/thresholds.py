@@ -1,9 +1,15 @@
 """Thresholds: precision/recall and F1 by threshold, a slider, the metrics and confusion
-matrix at the slider's threshold, and the threshold chosen on cv with its test metrics."""
+matrix at the slider's threshold, and the threshold chosen on cv with its test metrics.
+
+A binary run stored with its statistics is drawn from its score histograms, with no row
+read: the slider moves on the histogram's bucket edges, where the counts are exact (see
+:mod:`dashboard.scoregrid`), and the chosen threshold's figures are the stored report's.
+Multi-label runs, and runs stored before diagnose kept statistics, read their rows and
+sweep every distinct score exactly."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import data, scoregrid, ui
 from diagnose import present
 from diagnose.ingest import task_type
 
@@ -22,12 +28,16 @@ def metrics_row(split: str, threshold: float, m) -> dict:
 
 def render(project: str, run: str) -> None:
     """Draw the page for the sidebar's project and run (navigation shows the title and makes sure a run
-    is selected)."""
+    is selected). A binary run with stored statistics is drawn from its score histograms (no row
+    read); multi-label runs and runs stored without statistics from the exact sweep of their rows."""
     report = data.stored_run(project, run).report
     task, result = report.get("task"), report.get("threshold")
+    kind = task_type(task)
+    if kind.thresholds and not kind.multi_output and data.stored_statistics(project, run) is not None:
+        _from_histogram(project, run, report, result or {})
+        return
     splits = data.splits(project, run)
     label, index = None, None
-    kind = task_type(task)
     if kind.multi_output and result and result.get("labels"):
         label = st.selectbox("Label", list(result["labels"]), key="threshold_label")
         result, index = result["labels"][label], list(splits.cv.classes).index(label)
@@ -76,22 +86,74 @@ def render(project: str, run: str) -> None:
             col.markdown(f"**Confusion matrix, {row['split']}**")
             col.table(present.confusion_frame(sw.at(t)))
 
-        st.subheader("The threshold chosen on cv")
-        if chosen is None:
-            st.info(ui.literal("No threshold was chosen on cv" + (f": {result['message']}" if result.get("message")
-                                                                    else ".")))
-        else:
-            picked = [{"split": s, "threshold": chosen, **{k: v for k, v in (result.get(s) or {}).items()}}
-                      for s in ("cv", "test") if result.get(s)]
-            st.dataframe(pd.DataFrame(picked), hide_index=True)
-            b = result.get("bootstrap")
-            if b and b.get("value_low") is not None:
-                st.caption(f"bootstrap 95% interval of the chosen threshold: [{b['value_low']:.4g}, "
-                           f"{b['value_high']:.4g}]; cv F1 [{b['f1_low']:.4g}, {b['f1_high']:.4g}] "
-                           f"({b['reps']} resamples of cv)")
-            if not has_test:
-                st.caption("The run has no test split: the chosen threshold's test metrics need one.")
+        _chosen(result, chosen, has_test=has_test)
         _decision_curve(report, label)
+
+
+def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
+    """The page from the run's stored score histograms: counts at the grid's edges, exact there."""
+    cv, test = data.edge_counts(project, run, "cv"), data.edge_counts(project, run, "test")
+    if cv is None:
+        st.info(f"Run {ui.literal(run)} holds hard predictions (y_pred) only: with no scores there is no threshold "
+                "to tune.")
+        return
+    chosen = result.get("value")
+    st.caption(f"project {ui.literal(project)}, run {ui.literal(run)}; rule {ui.literal(str(result.get('rule')))}, "
+               "chosen on cv; a row is positive when its score >= the threshold")
+    if result.get("message"):
+        st.info(ui.literal(result["message"]))
+    start = float(chosen) if chosen is not None else 0.5
+    value = st.slider("Threshold", min_value=0.0, max_value=(scoregrid.BUCKETS - 1) * scoregrid.STEP,
+                      value=scoregrid.nearest_edge(start) * scoregrid.STEP, step=scoregrid.STEP, format="%.5f",
+                      key=f"threshold_{run}_None")
+    k = scoregrid.nearest_edge(value)
+    t = float(scoregrid.edges()[k])
+    at_cv = cv.at(k)
+    picked_cv = result.get("cv") or {}
+    curve = pd.DataFrame(result.get("curve") or [])
+    if not curve.empty:
+        left, right = st.columns(2)
+        chosen_point = None
+        if chosen is not None and picked_cv.get("precision") is not None:
+            chosen_point = {"threshold": chosen, "precision": picked_cv["precision"], "recall": picked_cv["recall"]}
+        left.altair_chart(present.pr_chart(curve, chosen=chosen_point, current={
+            "threshold": t, "precision": at_cv.precision, "recall": at_cv.recall}))
+        right.altair_chart(present.threshold_chart(curve, chosen=chosen, current=t))
+
+    st.subheader(f"At the slider's threshold {t:.5g}")
+    st.caption(f"Counted from the run's stored score histograms ({scoregrid.BUCKETS:,} buckets over [0, 1]): exact "
+               f"at a bucket's lower edge, so the slider moves on the edges and the counts are those at threshold "
+               f"{t!r} (edge {k:,}), the edge the slider shows to 5 decimals. No row is read.")
+    rows = [metrics_row("cv", t, at_cv)]
+    counts = [at_cv]
+    if test is not None:
+        counts.append(test.at(k))
+        rows.append(metrics_row("test", t, counts[-1]))
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    for col, row, m in zip(st.columns(len(rows)), rows, counts):
+        col.markdown(f"**Confusion matrix, {row['split']}**")
+        col.table(present.confusion_frame(m))
+    _chosen(result, chosen, has_test=test is not None)
+    _decision_curve(report, None)
+
+
+def _chosen(result: dict, chosen, *, has_test: bool) -> None:
+    """The threshold chosen on cv with its stored figures (exact: as the report computed them)."""
+    st.subheader("The threshold chosen on cv")
+    if chosen is None:
+        st.info(ui.literal("No threshold was chosen on cv" + (f": {result['message']}" if result.get("message")
+                                                                else ".")))
+        return
+    picked = [{"split": s, "threshold": chosen, **{k: v for k, v in (result.get(s) or {}).items()}}
+              for s in ("cv", "test") if result.get(s)]
+    st.dataframe(pd.DataFrame(picked), hide_index=True)
+    b = result.get("bootstrap")
+    if b and b.get("value_low") is not None:
+        st.caption(f"bootstrap 95% interval of the chosen threshold: [{b['value_low']:.4g}, "
+                   f"{b['value_high']:.4g}]; cv F1 [{b['f1_low']:.4g}, {b['f1_high']:.4g}] "
+                   f"({b['reps']} resamples of cv)")
+    if not has_test:
+        st.caption("The run has no test split: the chosen threshold's test metrics need one.")
 
 
 def _decision_curve(report: dict, label: str | None) -> None:

@@ -78,11 +78,10 @@ class Gap:
     @property
     def one_sided_p(self) -> float:
         """P(a gap this large | no gap): the normal tail above value / se."""
-        from scipy.special import ndtr
-
         if not self.se > 0:
             return 0.0 if self.value > 0 else 1.0
-        return float(ndtr(-self.value / self.se))
+        # scipy.special.ndtr(-value / se) to 1e-12 relative, without importing scipy (0.25 s)
+        return 0.5 * math.erfc(self.value / self.se / math.sqrt(2.0))
 
     @property
     def counted(self) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..calibration import calibration_by_split
+from ..calibration import SplitCalibration, calibration_by_split
 from ..error_analysis import explain_shift
 from ..ingest import Splits, TaskType
 from ..options import ReportOptions
@@ -115,8 +115,11 @@ def _classification(kind: TaskType) -> bool:
 def _calibration(splits: Splits, options: ReportOptions) -> SectionOutput:
     found = calibration_by_split(dict(splits.items()), bins=options.calibration_bins,
                                  strategy=options.calibration_strategy, seed=options.seed)
-    if found is None:
-        return SectionOutput()
+    return SectionOutput() if found is None else calibration_output(found)
+
+
+def calibration_output(found: SplitCalibration) -> SectionOutput:
+    """The calibration section with its warnings (cv and test scores that are not calibrated)."""
     off = {name: v for name, v in found.verdicts.items() if v != "calibrated" and name != "train"}
     warnings = tuple(f"{name} scores are {verdict} (ECE {found.splits[name].ece:.3g}): the probabilities are not "
                      "the rates they claim; diagnose calibrate fits and judges a recalibration"

@@ -3,8 +3,10 @@
 
 Covered: each split's J with its interval, the baselines (the trivial model's from train's
 label sums), gaps, verdict, recommendations and their warnings, the classification figures
-at the default decision (binary, multiclass), the per-class tables (multiclass) and the skew
-section (its paired test from cv's :class:`~diagnose.stats.Agreement`). Not yet:
+at the default decision (binary, multiclass), the per-class tables (multiclass), the skew
+section (its paired test from cv's :class:`~diagnose.stats.Agreement`) and, with uniform
+bins, the calibration section (from each split's merged
+:class:`~diagnose.calibration.CalibrationSums`, finalized as the in-memory path does). Not yet:
 the sections that need the rows themselves or a second look at them (listed in
 :data:`NOT_STREAMED`, with why); the report says which it left out.
 """
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..calibration import CalibrationSums, SplitCalibration, calibration_from_sums
 from ..ingest import natural_key, task_type
 from ..options import ReportOptions
 from ..stats import SplitStats
@@ -29,15 +32,15 @@ from ._classification import (
 )
 from ._paired_test import accuracy_from_agreement
 from ._report import Report, assemble_report
-from ._sections import DecisionMetrics, Section, SectionOutput
+from ._sections import DecisionMetrics, Section, SectionOutput, calibration_output
 
 # why a section is not computed from statistics yet
 NOT_STREAMED = {
     "threshold": "multi-label thresholds are not streamed yet",
     "threshold.curve": "the precision/recall curve spreads its points over every distinct cv score, which takes "
                        "a full sort",
-    "threshold.bootstrap": "its resamples of cv (and their out-of-bag figures) need every cv row at once",
-    "calibration": "its bins and ECE interval are not mergeable statistics yet",
+    "calibration": "quantile bins (calibration strategy quantile) put their edges at quantiles of the whole split's "
+                   "scores, which one pass over chunks cannot place; uniform bins are streamed",
     "shift": "explaining why test differs from cv looks at the rows themselves",
     "default_decision": "multi-label figures need per-row subset accuracy",
     "per_class": "multi-label per-label tables are not counted yet",
@@ -47,13 +50,15 @@ NOT_STREAMED = {
 def report_from_statistics(stats: Mapping[str, SplitStats], *, engine: str,
                            baselines: Mapping[str, float] | None = None, options: ReportOptions | None = None,
                            sources: Mapping[str, str] | None = None,
-                           threshold: tuple[Any, list[str]] | None = None, **overrides: Any) -> Report:
+                           threshold: tuple[Any, list[str]] | None = None,
+                           calibration: Mapping[str, CalibrationSums] | None = None, **overrides: Any) -> Report:
     """The report of a run from each split's merged :class:`~diagnose.stats.SplitStats`
     (cv's with the trivial model's loss counted). Sections that statistics do not cover yet
     are ``None`` and a warning names them; ``engine`` names the engine in that warning.
     ``threshold``: the threshold section computed by the engine's passes over cv and test
     (:func:`diagnose.thresholds.streamed_threshold`) with the keys it leaves out, which the
-    warning names too (``threshold.curve``, ...).
+    warning names too (``threshold.curve``, ...). ``calibration``: each scored split's merged
+    calibration sums, on the options' uniform bins (none: the section is left out).
 
     >>> import numpy as np
     >>> from diagnose.ingest import Predictions
@@ -86,6 +91,12 @@ def report_from_statistics(stats: Mapping[str, SplitStats], *, engine: str,
             left_out.extend(f"threshold.{key}" for key in missing)
             message = result.message if result.rule != "argmax" else None
             return SectionOutput(result, warnings=(f"threshold: {message}",) if message else ())
+        if section.key == "calibration" and calibration is not None and opts.calibration_strategy == "uniform":
+            if not calibration:  # no split has scores: no section, as in memory
+                return SectionOutput()
+            return calibration_output(SplitCalibration({
+                split: calibration_from_sums(sums, strategy=opts.calibration_strategy)
+                for split, sums in calibration.items()}))
         if section.key == "skew" and cv.agreement is not None:
             sk = streamed_skew(train, cv, opts.skew_threshold)
             return SectionOutput(sk, warnings=sk.warnings)

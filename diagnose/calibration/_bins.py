@@ -12,6 +12,7 @@ import numpy as np
 from ..metrics import wilson_bounds
 from ..options import CALIBRATION_STRATEGIES
 from ..values import json_value
+from ._sums import KEEP_ROWS, assign, bin_sums
 
 EPS = 1e-12  # scores are clipped to [EPS, 1 - EPS] before a logit or a log
 STRATEGIES = CALIBRATION_STRATEGIES
@@ -31,25 +32,6 @@ def logit(scores) -> np.ndarray:
     """log(s / (1 - s)) of the scores clipped to [EPS, 1 - EPS]."""
     s = np.clip(np.asarray(scores, dtype=np.float64), EPS, 1.0 - EPS)
     return np.log(s) - np.log1p(-s)
-
-
-def bin_edges(scores, bins: int, strategy: str) -> np.ndarray:
-    """``uniform``: ``bins`` equal widths on [0, 1]; ``quantile``: equal counts of rows
-    (unweighted quantiles of the scores, first and last edges 0 and 1, repeated edges merged).
-
-    >>> bin_edges(np.array([0.1, 0.2, 0.3, 0.9]), 2, "quantile").tolist()
-    [0.0, 0.25, 1.0]
-    """
-    if strategy == "uniform":
-        return np.linspace(0.0, 1.0, bins + 1)
-    edges = np.quantile(np.asarray(scores, dtype=np.float64), np.linspace(0.0, 1.0, bins + 1))
-    edges[0], edges[-1] = 0.0, 1.0
-    return np.unique(edges)
-
-
-def assign(scores, edges: np.ndarray) -> np.ndarray:
-    """The bin of each score: ``i`` where ``edges[i] <= s < edges[i + 1]`` (the last bin closed)."""
-    return np.searchsorted(edges[1:-1], scores, side="right")
 
 
 @dataclass(frozen=True)
@@ -74,22 +56,32 @@ class CalibrationBin:
 
 
 def figures(s: np.ndarray, y: np.ndarray, w: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
-    """ECE, MCE, Brier and its binned decomposition, and the bins. With bin shares
-    ``W_b / W``, mean score ``c_b``, observed rate ``o_b`` and overall rate ``o``:
-    ECE = sum W_b/W |o_b - c_b|; MCE = max |o_b - c_b| over non-empty bins; reliability =
-    sum W_b/W (c_b - o_b)^2; resolution = sum W_b/W (o_b - o)^2; uncertainty = o (1 - o);
-    ``within_bin`` = brier - (reliability - resolution + uncertainty), which equals
-    sum W_b/W (var_b(s) - 2 cov_b(s, y)), so the identity is exact.
+    """ECE, MCE, Brier and its binned decomposition, and the bins of the rows (see
+    :func:`figures_from`).
 
     >>> f = figures(np.array([0.2, 0.8]), np.array([0.0, 1.0]), np.ones(2), np.linspace(0, 1, 3))
     >>> round(f["ece"], 12), round(f["brier"], 12), f["bins"][1].n
     (0.2, 0.04, 1)
     """
+    return figures_from(edges, bin_sums(s, y, w, edges), float(np.dot(w, (s - y) ** 2)))
+
+
+def figures_from(edges: np.ndarray, sums: np.ndarray, brier_sum: float) -> dict[str, Any]:
+    """ECE, MCE, Brier and its binned decomposition, and the bins, from the bin sums
+    (:func:`~diagnose.calibration._sums.bin_sums`) and ``brier_sum`` = sum w (s - y)^2. With bin
+    shares ``W_b / W``, mean score ``c_b``, observed rate ``o_b`` and overall rate ``o``:
+    ECE = sum W_b/W |o_b - c_b|; MCE = max |o_b - c_b| over non-empty bins; reliability =
+    sum W_b/W (c_b - o_b)^2; resolution = sum W_b/W (o_b - o)^2; uncertainty = o (1 - o);
+    ``within_bin`` = brier - (reliability - resolution + uncertainty), which equals
+    sum W_b/W (var_b(s) - 2 cov_b(s, y)), so the identity is exact.
+
+    >>> f = figures_from(np.linspace(0, 1, 3), bin_sums(np.array([0.2, 0.8]), np.array([0.0, 1.0]), np.ones(2),
+    ...                                                 np.linspace(0, 1, 3)), 0.08)
+    >>> round(f["ece"], 12), round(f["brier"], 12), f["bins"][1].n
+    (0.2, 0.04, 1)
+    """
     nb = len(edges) - 1
-    idx = assign(s, edges)
-    count = np.bincount(idx, minlength=nb)
-    wb = np.bincount(idx, w, nb)
-    sb, yb = np.bincount(idx, w * s, nb), np.bincount(idx, w * y, nb)
+    count, wb, sb, yb, w2b = sums[0], sums[1], sums[2], sums[3], sums[4]
     full = wb > 0
     conf = np.divide(sb, wb, out=np.full(nb, math.nan), where=full)
     obs = np.divide(yb, wb, out=np.full(nb, math.nan), where=full)
@@ -98,8 +90,8 @@ def figures(s: np.ndarray, y: np.ndarray, w: np.ndarray, edges: np.ndarray) -> d
     reliability = float(np.sum(wb[full] * (conf[full] - obs[full]) ** 2)) / total
     resolution = float(np.sum(wb[full] * (obs[full] - rate) ** 2)) / total
     uncertainty = rate * (1.0 - rate)
-    brier = float(np.dot(w, (s - y) ** 2)) / total
-    n_eff = np.divide(wb * wb, np.bincount(idx, w * w, nb), out=np.zeros(nb), where=full)
+    brier = brier_sum / total
+    n_eff = np.divide(wb * wb, w2b, out=np.zeros(nb), where=full)
     low, high = wilson_bounds(np.where(full, obs, 0.0), n_eff)
     bins = tuple(CalibrationBin(float(edges[i]), float(edges[i + 1]), int(count[i]), float(conf[i]),
                                 float(obs[i]), float(low[i]), float(high[i])) for i in range(nb))
@@ -117,11 +109,19 @@ def spiegelhalter(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, f
     >>> round(z, 3), round(p, 4)
     (2.667, 0.0077)
     """
+    a = 1.0 - 2.0 * s
+    return spiegelhalter_from(float(np.sum(w * (y - s) * a)), float(np.sum(w * w * a * a * s * (1.0 - s))))
+
+
+def spiegelhalter_from(num: float, var: float) -> tuple[float, float]:
+    """Spiegelhalter's z and p from its sums ``num`` = sum w (y - s)(1 - 2s) and ``var`` =
+    sum w^2 (1 - 2s)^2 s (1 - s) (see :func:`spiegelhalter`).
+
+    >>> spiegelhalter_from(0.0, 0.0)
+    (nan, 1.0)
+    """
     from scipy.special import ndtr
 
-    a = 1.0 - 2.0 * s
-    num = float(np.sum(w * (y - s) * a))
-    var = float(np.sum(w * w * a * a * s * (1.0 - s)))
     if var <= 0:  # scores all 0, 1/2 or 1: no spread under the null
         return math.nan, 1.0 if num == 0 else 0.0
     z = num / math.sqrt(var)
@@ -179,7 +179,7 @@ def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, fl
 
 
 # above this many rows the bootstrap draws each bin's sums from their normal limit (below)
-EXACT_BOOTSTRAP_ROWS = 100_000
+EXACT_BOOTSTRAP_ROWS = KEEP_ROWS
 
 
 def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.ndarray, reps: int,
@@ -187,28 +187,33 @@ def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w:
     """ECE of each problem ``(s, y, bin edges)`` over ``reps`` resamples of the rows with
     replacement (seeded, shared by the problems; the bins stay those of the data): an array
     (reps, problems). Above ``EXACT_BOOTSTRAP_ROWS`` rows, each replicate draws every bin's
-    pair (sum of w (y - s), sum of w) from the normal limit of the Poisson bootstrap (mean the
-    data's sums, covariance from the bin's sums of w^2 (y - s)^2, w^2 (y - s) and w^2), which
-    needs bin sums only: the cost no longer grows with the rows.
+    pair (sum of w (y - s), sum of w) from the normal limit of the Poisson bootstrap
+    (:func:`normal_eces`), which needs bin sums only: the cost no longer grows with the rows.
 
     >>> e = bootstrap_eces([(np.array([.1, .2, .7, .9]), np.array([0., 1, 1, 1]), np.linspace(0, 1, 3))],
     ...                    np.ones(4), 50, 0)
     >>> e.shape, bool((e >= 0).all())
     ((50, 1), True)
     """
+    if w.shape[0] > EXACT_BOOTSTRAP_ROWS:
+        return normal_eces([bin_sums(s, y, w, edges) for s, y, edges in problems], reps, seed)
+    return exact_eces(problems, w, reps, seed)
+
+
+def exact_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.ndarray, reps: int,
+               seed: int) -> np.ndarray:
+    """The bootstrap ECEs of :func:`bootstrap_eces` by resampling the rows themselves, in a
+    canonical order (by their values), so the row order of the file does not change them.
+
+    >>> exact_eces([(np.array([.1, .7]), np.array([0., 1]), np.linspace(0, 1, 3))], np.ones(2), 3, 0).shape
+    (3, 1)
+    """
     rng = np.random.default_rng(seed)
     n = w.shape[0]
     out = np.empty((reps, len(problems)))
-    binned = [(assign(s, edges), y - s, len(edges) - 1) for s, y, edges in problems]
-    if n > EXACT_BOOTSTRAP_ROWS:
-        for j, (idx, resid, nb) in enumerate(binned):
-            out[:, j] = _normal_eces(idx, resid, w, nb, reps, rng)
-        return out
-    # resample rows in a canonical order (by their values), so the row order of the file
-    # does not change the interval
     order = np.lexsort([w, *(y for _, y, _ in problems), *(s for s, _, _ in problems)])
     w = w[order]
-    binned = [(idx[order], resid[order], nb) for idx, resid, nb in binned]
+    binned = [(assign(s, edges)[order], (y - s)[order], len(edges) - 1) for s, y, edges in problems]
     for r in range(reps):
         wr = w * np.bincount(rng.integers(0, n, n), minlength=n)
         total = wr.sum()
@@ -217,20 +222,30 @@ def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w:
     return out
 
 
-def _normal_eces(idx: np.ndarray, resid: np.ndarray, w: np.ndarray, bins: int, reps: int,
-                 rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap ECEs of one problem from its bin sums (see :func:`bootstrap_eces`)."""
-    def sums(values: np.ndarray) -> np.ndarray:
-        return np.bincount(idx, values, bins)
+def normal_eces(sums: list[np.ndarray], reps: int, seed: int) -> np.ndarray:
+    """The bootstrap ECEs of each problem from its bin sums
+    (:func:`~diagnose.calibration._sums.bin_sums`): per bin, the pair (S, W) = (sum of
+    w (y - s), sum of w) drawn from the normal limit of the Poisson bootstrap, mean the data's
+    sums, covariance from the bin's sums of w^2 (y - s)^2, w^2 (y - s) and w^2; one seeded
+    generator draws the problems in turn. An array (reps, problems).
 
-    w2 = w * w
-    mean_s, mean_w = sums(w * resid), sums(w)
-    var_s, cov, var_w = sums(w2 * resid * resid), sums(w2 * resid), sums(w2)
-    # per bin, (S, W) = mean + L z with L the Cholesky factor of [[var_s, cov], [cov, var_w]]
-    l11 = np.sqrt(var_s)
-    l21 = np.divide(cov, l11, out=np.zeros(bins), where=l11 > 0)
-    l22 = np.sqrt(np.maximum(var_w - l21 * l21, 0.0))
-    z1, z2 = rng.standard_normal((2, reps, bins))
-    s = mean_s + l11 * z1
-    total = (mean_w + l21 * z1 + l22 * z2).sum(axis=1)
-    return np.abs(s).sum(axis=1) / total
+    >>> s = np.linspace(0.01, 0.99, 1000)
+    >>> e = normal_eces([bin_sums(s, (np.arange(1000) % 7 < 7 * s) * 1.0, np.ones(1000), np.linspace(0, 1, 11))],
+    ...                 50, 0)
+    >>> e.shape, bool((e >= 0).all())
+    ((50, 1), True)
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty((reps, len(sums)))
+    for j, bins in enumerate(sums):
+        mean_s, mean_w = bins[3] - bins[2], bins[1]
+        var_w, var_s, cov = bins[4], bins[5], bins[6]
+        nb = bins.shape[1]
+        # per bin, (S, W) = mean + L z with L the Cholesky factor of [[var_s, cov], [cov, var_w]]
+        l11 = np.sqrt(var_s)
+        l21 = np.divide(cov, l11, out=np.zeros(nb), where=l11 > 0)
+        l22 = np.sqrt(np.maximum(var_w - l21 * l21, 0.0))
+        z1, z2 = rng.standard_normal((2, reps, nb))
+        total = (mean_w + l21 * z1 + l22 * z2).sum(axis=1)
+        out[:, j] = np.abs(mean_s + l11 * z1).sum(axis=1) / total
+    return out

@@ -10,7 +10,18 @@ import numpy as np
 from ..exceptions import UsageError
 from ..ingest import Predictions
 from ..values import Rendered
-from ._bins import STRATEGIES, CalibrationBin, as_json, bin_edges, bootstrap_eces, figures, logistic_fit, spiegelhalter
+from . import _bins
+from ._bins import (
+    STRATEGIES,
+    CalibrationBin,
+    as_json,
+    exact_eces,
+    figures_from,
+    logistic_fit,
+    normal_eces,
+    spiegelhalter_from,
+)
+from ._sums import SLOPE_SCORES, CalibrationSums, ProblemSums, SlopeSample, problems_of
 
 ALPHA = 0.01
 TEST = "Spiegelhalter z (1986); direction by the calibration slope (Cox 1958)"
@@ -104,24 +115,36 @@ def _verdict(p_value: float, slope: float, se: float, alpha: float) -> str:
     return "overconfident" if z < -crit else "underconfident" if z > crit else "miscalibrated"
 
 
-# the calibration slope is fitted on a hashed sample of about this many rows of larger splits
-SLOPE_ROWS = 50_000
+# the calibration slope is fitted on the rows of at most this many distinct scores
+SLOPE_ROWS = SLOPE_SCORES
+
+
+def slope_from(sample: SlopeSample) -> tuple[float, float, float]:
+    """The calibration slope, intercept and the slope's standard error from the slope's
+    sample (:class:`~diagnose.calibration._sums.SlopeSample`): every row of at most
+    ``SLOPE_ROWS`` distinct scores, those of smallest seeded hash (all of them when there are
+    no more). A score's rows are kept or left together, whatever their outcomes, so the
+    sample does not select on the outcome; the slope only says which way a rejected split
+    leans, and 50,000 scores pin it to about +-0.02. The weights are rescaled to sum to the
+    sample's rows; each score enters the fit as two rows, its 0 and its 1 outcomes with their
+    summed weights (the same likelihood as its rows one by one).
+
+    >>> s, y = np.array([.25, .25, .25, .75, .75, .75]), np.array([0., 0, 1, 0, 1, 1])
+    >>> a, b, se = slope_from(SlopeSample.of(s, y, np.ones(6), 0))
+    >>> round(a, 4), round(b, 4) + 0.0
+    (0.6309, 0.0)
+    """
+    scale = float(sample.rows.sum()) / float((sample.weight0 + sample.weight1).sum())
+    w = np.concatenate([sample.weight0, sample.weight1]) * scale
+    keep = w > 0
+    s = np.concatenate([sample.score, sample.score])[keep]
+    y = np.concatenate([np.zeros(len(sample.score)), np.ones(len(sample.score))])[keep]
+    return logistic_fit(s, y, w[keep])
 
 
 def _slope(s: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> tuple[float, float, float]:
-    """The calibration slope, intercept and the slope's standard error (on a sample of about
-    ``SLOPE_ROWS`` rows when there are more, chosen by a seeded hash of each row's score: the
-    slope only says which way a rejected split leans, and 50,000 rows pin it to about
-    +-0.02)."""
-    if len(s) > SLOPE_ROWS:  # the rows are picked by a hash of their values: the order of the file does not matter
-        import pandas as pd
-
-        # the score alone picks a row: rows of one score are kept or left together, whatever
-        # their outcome (hashing the outcome too would select on it where scores tie)
-        key = pd.util.hash_array(s) ^ np.uint64(seed)
-        rows = key % np.uint64(len(s)) < np.uint64(SLOPE_ROWS)
-        s, y, w = s[rows], y[rows], w[rows]
-    return logistic_fit(s, y, w * (len(w) / w.sum()))
+    """The calibration slope of rows (see :func:`slope_from`)."""
+    return slope_from(SlopeSample.of(s, y, w, seed))
 
 
 def basic_interval(ece: float, eces: np.ndarray) -> tuple[float, float]:
@@ -143,14 +166,15 @@ def basic_interval(ece: float, eces: np.ndarray) -> tuple[float, float]:
     return max(0.0, 2 * ece - float(q_high)), max(0.0, 2 * ece - float(q_low))
 
 
-def _binary(s, y, w, edges, eces, *, bins, strategy, alpha, reps, seed) -> Calibration:
-    """The figures of one binary problem; ``eces``: its bootstrap ECEs."""
-    f = figures(s, y, w, edges)
-    z, p = spiegelhalter(s, y, w)
-    slope, intercept, se = _slope(s, y, w, seed)
-    low, high = basic_interval(f["ece"], eces)
-    return Calibration(task="binary", n=len(s), ece_ci_low=float(low), ece_ci_high=float(high),
-                       verdict=_verdict(p, slope, se, alpha), z=z, p_value=p, slope=slope, slope_se=se,
+def _binary(p: ProblemSums, n: int, eces: np.ndarray | None, *, strategy, alpha, reps, seed) -> Calibration:
+    """The figures of one binary problem from its sums; ``eces``: its bootstrap ECEs (``None``:
+    the split's rows were not kept, its interval is NaN)."""
+    f = figures_from(p.edges, p.bins, p.brier)
+    z, pv = spiegelhalter_from(*p.spiegelhalter)
+    slope, intercept, se = slope_from(p.sample)
+    low, high = (math.nan, math.nan) if eces is None else basic_interval(f["ece"], eces)
+    return Calibration(task="binary", n=n, ece_ci_low=float(low), ece_ci_high=float(high),
+                       verdict=_verdict(pv, slope, se, alpha), z=z, p_value=pv, slope=slope, slope_se=se,
                        intercept=intercept, bins_strategy=strategy, alpha=alpha, reps=reps, seed=seed, **f)
 
 
@@ -201,40 +225,66 @@ def calibration(pred: Predictions, *, bins: int = 15, strategy: str = "uniform",
     """
     check_scores(pred)
     _check_options(bins, strategy, reps, alpha)
-    w = np.ones(pred.n) if pred.weight is None else np.asarray(pred.weight, dtype=np.float64)
-    scores, outcomes = binary_problems(pred)
-    kw = {"bins": bins, "strategy": strategy, "alpha": alpha, "reps": reps, "seed": seed}
-    if pred.task == "multiclass":
-        prob = np.asarray(pred.y_score, dtype=np.float64)
-        scores.insert(0, prob.max(axis=1))
-        outcomes.insert(0, (prob.argmax(axis=1) == pred.y_true).astype(np.float64))
-    edges = [bin_edges(s, bins, strategy) for s in scores]
-    eces = bootstrap_eces(list(zip(scores, outcomes, edges)), w, reps, seed)
-    each = [_binary(s, y, w, e, eces[:, j], **kw) for j, (s, y, e) in enumerate(zip(scores, outcomes, edges))]
-    if pred.task == "binary":
+    sums = CalibrationSums.of(pred, bins=bins, strategy=strategy, seed=seed, keep=None)
+    return calibration_from_sums(sums, strategy=strategy, reps=reps, alpha=alpha)
+
+
+def bootstrap_from_sums(sums: CalibrationSums, reps: int) -> np.ndarray | None:
+    """The bootstrap ECEs (reps, problems) of a split's sums: from the bin sums' normal limit
+    above ``EXACT_BOOTSTRAP_ROWS`` rows, else by resampling the kept rows (``None`` when the
+    rows were not kept)."""
+    problems = sums.problems
+    if reps == 0:
+        return np.empty((0, len(problems)))
+    if sums.n > _bins.EXACT_BOOTSTRAP_ROWS:
+        return normal_eces([p.bins for p in problems], reps, sums.seed)
+    if sums.rows is None:
+        return None
+    truth, score, w = sums.rows
+    rows = problems_of(sums.task, truth, score)
+    return exact_eces([(s, y, p.edges) for (s, y), p in zip(rows, problems)], w, reps, sums.seed)
+
+
+def calibration_from_sums(sums: CalibrationSums, *, strategy: str = "uniform", reps: int = 200,
+                          alpha: float = ALPHA) -> Calibration:
+    """The calibration of a split from its :class:`~diagnose.calibration._sums.CalibrationSums`
+    (merged over chunks by a streaming engine, or of the whole split: :func:`calibration`
+    finalizes through here too). ``strategy`` only names the bins the sums were taken on.
+
+    >>> from diagnose.calibration import CalibrationSums
+    >>> y, s = np.array([0, 1, 1, 0, 1], np.int8), np.array([0.1, 0.8, 0.6, 0.3, 0.9])
+    >>> a = CalibrationSums.of(Predictions("binary", y[:3], s[:3]), bins=5)
+    >>> b = CalibrationSums.of(Predictions("binary", y[3:], s[3:]), bins=5)
+    >>> round(calibration_from_sums(a.merge(b), reps=0).ece, 3)  # as calibration() of the five rows
+    0.22
+    """
+    kw = {"strategy": strategy, "alpha": alpha, "reps": reps, "seed": sums.seed}
+    eces = bootstrap_from_sums(sums, reps)
+    each = [_binary(p, sums.n, None if eces is None else eces[:, j], **kw) for j, p in enumerate(sums.problems)]
+    if sums.task == "binary":
         return each[0]
-    if pred.task == "multiclass":
-        top, per = each[0], dict(zip(pred.classes, each[1:]))
-        return replace(top, task=pred.task, classwise_ece=float(np.mean([c.ece for c in per.values()])),
-                        classes=per)
-    return _multilabel(pred, each, eces, w, kw)
+    if sums.task == "multiclass":
+        top, per = each[0], dict(zip(sums.classes, each[1:]))
+        return replace(top, task=sums.task, classwise_ece=float(np.mean([c.ece for c in per.values()])),
+                       classes=per)
+    return _multilabel(sums, each, eces, kw)
 
 
-def _multilabel(pred: Predictions, each: list[Calibration], eces: np.ndarray, w: np.ndarray, kw) -> Calibration:
+def _multilabel(sums: CalibrationSums, each: list[Calibration], eces: np.ndarray | None, kw) -> Calibration:
     labels = len(each)
-    pooled = np.asarray(pred.y_score, np.float64).T.ravel()  # every (row, label) cell, label after label
-    bins = figures(pooled, np.asarray(pred.y_true, np.float64).T.ravel(), np.tile(w, labels),
-                   bin_edges(pooled, kw["bins"], kw["strategy"]))["bins"]
+    assert sums.pooled is not None and sums.pooled_edges is not None
+    bins = figures_from(sums.pooled_edges, sums.pooled, 0.0)["bins"]
     worst = min(each, key=lambda c: c.p_value)
     rejected = {c.verdict for c in each if c.p_value < kw["alpha"] / labels}
     verdict = "calibrated" if not rejected else rejected.pop() if len(rejected) == 1 else "miscalibrated"
-    low, high = basic_interval(float(np.mean([c.ece for c in each])), eces.mean(axis=1))
+    ece = float(np.mean([c.ece for c in each]))
+    low, high = (math.nan, math.nan) if eces is None else basic_interval(ece, eces.mean(axis=1))
 
     def mean(key: str) -> float:
         return float(np.mean([getattr(c, key) for c in each]))
 
-    return Calibration(pred.task, pred.n, mean("ece"), float(low), float(high), max(c.mce for c in each),
+    return Calibration(sums.task, sums.n, ece, float(low), float(high), max(c.mce for c in each),
                        mean("brier"), mean("reliability"), mean("resolution"), mean("uncertainty"),
                        mean("within_bin"), bins, verdict, worst.z, min(1.0, labels * worst.p_value), math.nan,
                        math.nan, math.nan, kw["strategy"], kw["alpha"], kw["reps"], kw["seed"],
-                       labels=dict(zip(pred.classes, each)))
+                       labels=dict(zip(sums.classes, each)))

@@ -80,8 +80,16 @@ def _not_utf8(ctx: click.Context) -> str:
 
 @click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="diagnose")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bar on stderr for long reads and passes (it is drawn only on a terminal; "
+                   "DIAGNOSE_PROGRESS=0 does the same). Before the command: diagnose -q report.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool) -> None:
     """Diagnose a model from its predictions: bias or variance, curves, errors, thresholds."""
+    if quiet:
+        from ..ingest import quiet_progress
+
+        ctx.with_resource(quiet_progress())
 
 
 # every command, in the order `diagnose --help` lists them (click sorts them by name)

@@ -176,5 +176,6 @@ def dashboard(port, address, read_only, upload_max_mb):
          f"{' (' + ', '.join(extras) + ')' if extras else ''}; stop it with Ctrl+C")
     # the server reads its settings from the environment: hand it the ones in force
     env = {**os.environ, settings.setting("upload_max_mb").env: repr(max_mb),
-           settings.setting("dashboard_read_only").env: "1" if read_only else "0"}
+           settings.setting("dashboard_read_only").env: "1" if read_only else "0",
+           settings.setting("progress").env: "0"}  # the page shows the work; no bar on the terminal
     sys.exit(serve(streamlit_command(port=port, address=address, max_mb=max_mb), env))

@@ -9,7 +9,7 @@ import click
 from ..options import ReportOptions
 from ..settings import shown_url
 from . import _remote
-from ._options import baseline_options, emit, format_option, note, options, parse_pairs
+from ._options import baseline_options, collect, emit, format_option, note, options, parse_pairs, setting_option
 from .report import prepare, run_files
 
 
@@ -23,15 +23,44 @@ from .report import prepare, run_files
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
               help="A hyper-parameter of this run, e.g. C=0.3 (repeatable; numbers stored as numbers).")
 @click.option("--train-size", type=float, help="The training-set size m of this run (learning curves).")
+@setting_option("engine")
 @format_option
-def submit(project, run_name, param, train_size, fmt, **values):
-    """Validate a run's predictions, diagnose it and store files and report in one transaction."""
-    from ..service import session, submit_prepared
+def submit(project, run_name, param, train_size, fmt, engine, **values):
+    """Validate a run's predictions, diagnose it and store files and report in one transaction.
+
+    --engine arrow streams files, folders or globs of CSV/Parquet parts: the report, the
+    checks and the stored tables in the memory of a few record batches (docs/scale.md)."""
+    from ..service import pick_engine, session, submit_prepared
 
     params = {k: _number_or_text(v) for k, v in parse_pairs(param, what="--param").items()}
+    chosen = pick_engine(engine, {k: values.get(k) for k in ("train", "cv", "test", "data") if values.get(k)})
+    if chosen != "memory":
+        _submit_streamed(project, run_name, params, train_size, fmt, chosen, values)
+        return
     prepared = prepare(values)
     with session() as s, s.begin():
         submit_prepared(s, prepared, project=project, run=run_name, params=params, train_size=train_size)
+    note(f"stored run '{run_name}' in project '{project}' ({shown_url()})")
+    emit(prepared.report, fmt)
+
+
+def _submit_streamed(project, run_name, params, train_size, fmt, engine, values):
+    from ..service import prepare_streamed, session, submit_prepared_stream
+    from ..settings import database_url
+
+    if engine != "arrow":
+        raise click.UsageError(f"submit streams with --engine arrow (or auto); {engine} is for `diagnose report`")
+    if not any(values.get(k) for k in ("train", "cv", "data")):
+        raise click.UsageError("give --train and --cv (and --test), or --data with a split column")
+    if values.get("baseline_file"):
+        raise click.UsageError("--baseline-file needs the rows themselves (its ids are joined to cv's): use "
+                               "--engine memory, or give its cv error as --baseline")
+    opts = collect(ReportOptions, values)
+    with prepare_streamed(values.pop("train"), values.pop("cv"), values.pop("test"), data=values.pop("data"),
+                          baselines=parse_pairs(values.pop("baseline"), what="--baseline", number=True),
+                          options=opts, db_url=database_url()) as prepared:
+        with session() as s, s.begin():
+            submit_prepared_stream(s, prepared, project=project, run=run_name, params=params, train_size=train_size)
     note(f"stored run '{run_name}' in project '{project}' ({shown_url()})")
     emit(prepared.report, fmt)
 

@@ -1,6 +1,8 @@
 """``diagnose serve``: the HTTP API over the run store (needs the ``[service]`` extra)."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from ..settings import shown_url
@@ -20,4 +22,5 @@ def serve(host, port, workers):
     from ..api import serve as run
 
     note(f"diagnose serve: http://{host}:{port}/api/ over {shown_url()} ({workers} worker(s))")
+    os.environ["DIAGNOSE_PROGRESS"] = "0"  # requests run side by side: no progress bar on the server's terminal
     run(host=host, port=port, workers=workers)

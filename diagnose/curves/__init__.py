@@ -15,6 +15,7 @@ and ``validation_curve``.
 """
 from __future__ import annotations
 
+from ._coded import learning_curve_from_coded, validation_curve_from_coded
 from ._extrapolation import (
                              B_MAX,
                              B_MIN,
@@ -34,6 +35,13 @@ from ._learning import (
                              summary_points,
 )
 from ._points import CurvePoint, check_metric, long_frame, run_points
+from ._statistics import (
+    curve_metric,
+    curve_statistics_usable,
+    learning_curve_from_statistics,
+    ordered_keys,
+    validation_curve_from_statistics,
+)
 from ._validation import (
                              TIE_RULES,
                              ValidationCurve,
@@ -46,4 +54,7 @@ __all__ = [
     "CurvePoint", "Extrapolation", "LearningCurve", "ValidationCurve", "build_learning_curve",
     "build_validation_curve", "check_metric", "fit_power_law", "learning_curve_from_runs",
     "learning_curve_from_summary", "long_frame", "run_points", "summary_points", "validation_curve_from_runs",
+    "learning_curve_from_coded", "validation_curve_from_coded",
+    "curve_metric", "curve_statistics_usable", "learning_curve_from_statistics", "ordered_keys",
+    "validation_curve_from_statistics",
 ]

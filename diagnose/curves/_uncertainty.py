@@ -115,16 +115,18 @@ def threshold(d_min: float, n: int, known_se: bool, level: float = LEVEL) -> tup
     >>> [round(v, 3) for v in threshold(30.0, 6, True)]
     [38.415, 10.0]
     """
-    from scipy.stats import chi2, f
+    # scipy.special's quantiles are what scipy.stats' chi2.ppf and f.ppf compute, without
+    # importing scipy.stats (about 0.6 s of a command's start)
+    from scipy.special import fdtri, gammaincinv
 
     if known_se:
-        q = float(chi2.ppf(level, 1))
-        if n > 3 and d_min > chi2.ppf(MISFIT_LEVEL, n - 3):
+        q = float(2 * gammaincinv(0.5, level))  # chi2.ppf(level, 1)
+        if n > 3 and d_min > 2 * gammaincinv((n - 3) / 2, MISFIT_LEVEL):  # chi2.ppf(MISFIT_LEVEL, n - 3)
             return q * d_min / (n - 3), d_min / (n - 3)
         return q, 1.0
     if n <= 3:
         return None
-    return float(f.ppf(level, 1, n - 3)) * d_min / (n - 3), 1.0
+    return float(fdtri(1, n - 3, level)) * d_min / (n - 3), 1.0  # f.ppf(level, 1, n - 3)
 
 
 def grid_interval(grid: np.ndarray, dev: np.ndarray, limit: float, estimate: float,
@@ -185,7 +187,7 @@ def trend_test(m, j, se=None) -> Trend:
     >>> trend_test(m, [0.30, 0.31, 0.29, 0.30], se=[0.01] * 4).falling
     False
     """
-    from scipy.stats import norm, t
+    from scipy.special import ndtr, stdtr  # norm.cdf and t.cdf, without importing scipy.stats
 
     x = np.log(np.asarray(m, dtype=np.float64))
     j = np.asarray(j, dtype=np.float64)
@@ -197,7 +199,7 @@ def trend_test(m, j, se=None) -> Trend:
     if known:
         sd = 1.0 / math.sqrt(sxx)
         stat = slope / sd
-        return Trend(slope, sd, stat, None, float(norm.cdf(stat)))
+        return Trend(slope, sd, stat, None, float(ndtr(stat)))
     df = len(j) - 2
     resid = j - np.sum(w * j) / np.sum(w) - slope * xc
     s2 = float(np.sum(resid ** 2)) / df
@@ -205,7 +207,7 @@ def trend_test(m, j, se=None) -> Trend:
     if sd == 0:  # points exactly on a line: the slope's sign is certain
         return Trend(slope, 0.0, -math.inf if slope < 0 else math.inf, df, 0.0 if slope < 0 else 1.0)
     stat = slope / sd
-    return Trend(slope, sd, stat, df, float(t.cdf(stat, df)))
+    return Trend(slope, sd, stat, df, float(stdtr(df, stat)))
 
 
 def m_grid(m_min: float, m_max: float, extra=()) -> np.ndarray:

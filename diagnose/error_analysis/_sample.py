@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..exceptions import UsageError
-from ..ingest import CV_N_COLUMN, TOTAL_ERRORS_COLUMN, Predictions
+from ..ingest import CV_N_COLUMN, HASH_SCHEME, TOTAL_ERRORS_COLUMN, Predictions, sample_keys
 from ..values import Rendered
 from ._conditions import Condition, parse_slice, slice_mask
 from ._errors import DEFAULT_TOP_SHARE, error_mask, ids_of
@@ -50,42 +50,7 @@ class ErrorSample(Rendered):
                 "sampling": SAMPLING_SCHEME, "cut": self.cut, "warnings": list(self.warnings), "rows": rows}
 
 
-SAMPLING_SCHEME = "hash-v1"  # which rows a seed picks: changes only with a new scheme name
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: a bijection of 64-bit words that spreads every input bit."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def sample_keys(ids: np.ndarray, seed: int) -> np.ndarray:
-    """A keyed 64-bit hash of (seed, id) per row (scheme ``hash-v1``): the sample is the rows
-    of the smallest keys, in key order. It depends on the ids and the seed only, never on row
-    order, chunking or engine, and any prefix of the order is a uniform sample. Integer ids
-    go through splitmix64 (Steele, Lea and Flood 2014); other ids through pandas' keyed
-    SipHash of their text.
-
-    >>> sample_keys(np.array([1, 2, 3]), seed=0).tolist() == sample_keys(np.array([1, 2, 3]), 0).tolist()
-    True
-    >>> bool(np.all(sample_keys(np.array([3, 1]), 0) == sample_keys(np.array([1, 3]), 0)[::-1]))
-    True
-    >>> bool(sample_keys(np.array([1]), 0)[0] != sample_keys(np.array([1]), 1)[0])
-    True
-    """
-    key = _mix(np.array([np.uint64(seed % 2**64)]) + _GOLDEN)[0]
-    ids = np.asarray(ids)
-    with np.errstate(over="ignore"):
-        if ids.dtype.kind in "iub":
-            return _mix(ids.astype(np.int64).view(np.uint64) * _GOLDEN + key)
-        if ids.dtype.kind == "f":
-            return _mix(ids.astype(np.float64).view(np.uint64) * _GOLDEN + key)
-    import pandas as pd
-
-    text = ids.astype(str).astype(object)
-    return pd.util.hash_array(text, hash_key=f"{int(key):016x}"[:16])
+SAMPLING_SCHEME = HASH_SCHEME  # which rows a seed picks: changes only with a new scheme name
 
 
 def sample_errors(pred: Predictions, *, n: int, seed: int = 0, cut: float | None = None,

@@ -18,6 +18,8 @@ from __future__ import annotations
 from ..options import Columns
 from ._arrays import binary_arrays
 from ._checks import Checker, check_same_rows, natural_key
+from ._groups import CodedRows, coded_rows
+from ._keys import HASH_SCHEME, mix64, sample_keys
 from ._parse import (
                      RawTable,
                      infer_task,
@@ -29,6 +31,7 @@ from ._parse import (
                      parse_splits,
                      read_split,
 )
+from ._progress import ProgressBar, progress_note, progress_shown, quiet_progress, tracked_batches
 from ._read import read_table, regular_file, to_numpy
 from ._rules import read_rule_file
 from ._runs import (
@@ -51,11 +54,13 @@ from ._values import (
 )
 
 __all__ = [
-    "Checker", "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits", "TaggedSample",
+    "Checker", "CodedRows", "Columns", "CurveSummary", "Predictions", "RawTable", "Runs", "Source", "Splits",
+    "TaggedSample",
     "TaskType", "SPLITS", "TASKS", "TASK_TYPES", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN",
-    "TOTAL_ERRORS_COLUMN", "binary_arrays", "check_same_rows", "infer_task", "is_curve_summary",
+    "TOTAL_ERRORS_COLUMN", "binary_arrays", "check_same_rows", "coded_rows", "infer_task", "is_curve_summary",
     "load_curve_summary", "load_cv_test", "label_columns", "load_predictions", "load_runs", "load_splits",
     "load_tagged", "natural_key", "parse_chunk",
     "parse_splits", "read_rule_file", "read_split", "read_table", "regular_file", "runs_from_groups", "task_type",
-    "to_numpy",
+    "to_numpy", "HASH_SCHEME", "mix64", "sample_keys",
+    "ProgressBar", "progress_note", "progress_shown", "quiet_progress", "tracked_batches",
 ]

@@ -2,14 +2,23 @@
 
 The split names and the run values of a file take a few distinct values over many rows.
 Both are read once per distinct value (a chunk's Arrow dictionary) and mapped to small
-integer codes; one stable sort of the codes puts each group's rows together in file
-order, so that every group is a zero-copy slice of one reordered table. Values the fast
-path does not take (empty cells, text that is no split name, a bad training-set size)
-go through the row-by-row checks, which raise the usual message naming the rows.
+integer codes. Two ways use them:
+
+- :func:`coded_rows` validates the whole table at once and keeps each row's group code,
+  so that a curve's per-group statistics are counted over the codes (``bincount``) with no
+  copy of the rows per group (``diagnose.curves`` takes it from there);
+- :func:`group_slices` puts each group's rows together in file order (one stable sort of
+  the codes), every group a zero-copy slice of one reordered table: the group-by-group
+  validation of :func:`~diagnose.ingest.load_runs`, whose messages are the ones of record.
+
+Values the fast path does not take (empty cells, text that is no split name, a bad
+training-set size) go through the row-by-row checks, which raise the usual message naming
+the rows.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -17,8 +26,10 @@ import pyarrow.compute as pc
 
 from ..options import Columns
 from ._checks import Checker
+from ._parse import RawTable, infer_task, parse_splits
 from ._read import to_numpy
-from ._values import SPLITS
+from ._tasks import task_type
+from ._values import SPLITS, Predictions
 
 
 def _dictionary_codes(col: pa.ChunkedArray, lookup: Callable[[pa.Array], np.ndarray | None]) -> np.ndarray | None:
@@ -84,6 +95,7 @@ def run_codes(col: pa.ChunkedArray, *, whole_at_least_1: bool) -> tuple[np.ndarr
     or ``None`` when the column has empty cells, values that are not finite, or (for
     training-set sizes, ``whole_at_least_1``) values that are not whole numbers of 1 or
     more: the row-by-row checks then name the rows. Whole numbers come back as int64.
+    One hash pass: each chunk is dictionary-encoded once and its few values are checked.
 
     >>> keys, inverse = run_codes(pa.chunked_array([[20, 10], [20, 30]]), whole_at_least_1=True)
     >>> keys.tolist(), inverse.tolist()
@@ -94,21 +106,21 @@ def run_codes(col: pa.ChunkedArray, *, whole_at_least_1: bool) -> tuple[np.ndarr
     t = col.type
     if col.null_count or not (pa.types.is_integer(t) or pa.types.is_floating(t)):
         return None
-    distinct = to_numpy(pc.unique(col)).astype(np.float64)
+    parts = []
+    for chunk in col.chunks:
+        if len(chunk):
+            encoded = pc.dictionary_encode(chunk)
+            parts.append((to_numpy(encoded.dictionary).astype(np.float64), to_numpy(encoded.indices)))
+    distinct = np.concatenate([values for values, _ in parts]) if parts else np.empty(0)
     if not np.isfinite(distinct).all():
         return None
     whole = bool(np.all(distinct == np.round(distinct)))
     if whole_at_least_1 and not (whole and (distinct >= 1).all()):
         return None
     keys = np.unique(distinct)
-
     dtype = np.int16 if len(keys) < np.iinfo(np.int16).max // 4 else np.int64  # room for key * splits + split
-
-    def lookup(dictionary: pa.Array) -> np.ndarray:
-        return np.searchsorted(keys, to_numpy(dictionary).astype(np.float64)).astype(dtype)
-
-    inverse = _dictionary_codes(col, lookup)
-    assert inverse is not None  # no nulls, and lookup never gives up
+    codes = [np.searchsorted(keys, values).astype(dtype)[indices] for values, indices in parts]
+    inverse = codes[0] if len(codes) == 1 else np.concatenate(codes) if codes else np.empty(0, dtype)
     return (keys.astype(np.int64) if whole else keys), inverse
 
 
@@ -154,3 +166,88 @@ def _indices(order: np.ndarray) -> pa.Array:
     """An int64 numpy array as an Arrow array without a copy (``pa.array`` would import pandas)."""
     order = np.ascontiguousarray(order, dtype=np.int64)
     return pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(order)])
+
+
+@dataclass(frozen=True)
+class CodedRows:
+    """The rows of one curve table, validated as one table, with each row's group.
+
+    ``pred`` holds every row of the kept splits, in file order; ``group[i]`` is row i's
+    ``run index * len(splits) + split index``; ``keys`` are the runs' values ascending
+    (Python numbers), ``counts`` the rows of each group.
+    """
+
+    pred: Predictions
+    group: np.ndarray
+    keys: tuple
+    splits: tuple[str, ...]
+    counts: np.ndarray
+
+    def code(self, key_index: int, split: str) -> int:
+        """The group code of a run (by its index in ``keys``) and split."""
+        return key_index * len(self.splits) + self.splits.index(split)
+
+    def rows_of(self, group: int) -> Predictions:
+        """One group's rows as their own :class:`Predictions` (a copy of that group only).
+
+        >>> t = pa.table({"split": ["train", "cv", "train", "cv"], "train_size": [10, 10, 20, 20],
+        ...               "y_true": [0, 1, 1, 0], "y_score": [0.2, 0.9, 0.6, 0.3]})
+        >>> coded = coded_rows(t, "f.csv", by="train_size", columns=Columns(), splits=("train", "cv"))
+        >>> p = coded.rows_of(coded.code(1, "cv"))
+        >>> p.split, p.y_score.tolist(), p.row_numbers.tolist()
+        ('cv', [0.3], [4])
+        """
+        idx = np.flatnonzero(self.group == group)
+        p = self.pred
+        rows = p.row_numbers[idx] if p.row_numbers is not None else idx + 1
+        return replace(p, y_true=p.y_true[idx], y_score=None if p.y_score is None else p.y_score[idx],
+                       y_pred=None if p.y_pred is None else p.y_pred[idx], split=self.splits[group % len(self.splits)],
+                       table=None, slice_columns=(), row_numbers=rows)
+
+
+def coded_rows(table: pa.Table, name: str, *, by: str, columns: Columns, task: str | None = None,
+               positive_label: str | None = None, splits: Sequence[str] = SPLITS) -> CodedRows | None:
+    """One curve table's rows of ``splits`` validated at once (the checks of
+    :func:`~diagnose.ingest.load_runs`, row by row, with classes and task taken over all
+    those rows as there), each row keeping its (run, split) group code.
+
+    ``None`` when the table needs the group-by-group path: run values that are text or that
+    the fast checks refuse, an ``id`` column (unique within each group) or a ``weight``
+    column, multi-label rows, a run without train or cv rows, or fewer than 2 runs. An
+    :class:`~diagnose.exceptions.InputError` raised here may name other rows than the
+    group-by-group checks would: callers give the message of :func:`load_runs` instead.
+
+    >>> t = pa.table({"split": ["train", "CV", "train", "cv", "test"], "train_size": [20, 20, 10, 10, 10],
+    ...               "y_true": [0, 1, 1, 0, 1], "y_score": [0.2, 0.9, 0.6, 0.3, 0.5]})
+    >>> coded = coded_rows(t, "f.csv", by="train_size", columns=Columns(), splits=("train", "cv"))
+    >>> coded.keys, coded.group.tolist(), coded.counts.tolist(), coded.pred.n
+    ((10, 20), [2, 3, 0, 1], [1, 1, 1, 1], 4)
+    """
+    cols = columns
+    names = table.column_names
+    if by not in names or cols.split not in names or cols.id in names or cols.weight in names:
+        return None
+    if (task or infer_task(names, cols)) == "multilabel":
+        return None
+    splits = tuple(splits)
+    code = split_codes(Checker(table, name), cols, "split: train or cv", splits)
+    fast = run_codes(table.column(by), whole_at_least_1=by == cols.train_size)
+    if fast is None:
+        return None
+    keys, inverse = fast
+    group = np.where(code >= 0, inverse * len(splits) + code, -1).astype(inverse.dtype, copy=False)
+    row_numbers = None
+    if len(group) and group.min() < 0:  # rows of other splits: left out before anything is inferred
+        kept = np.flatnonzero(group >= 0)
+        table, group, row_numbers = table.take(_indices(kept)), group[kept], kept + 1
+    counts = np.bincount(group, minlength=len(keys) * len(splits))
+    per_run = counts.reshape(len(keys), len(splits))
+    needed = [splits.index(s) for s in ("train", "cv") if s in splits]
+    if len(keys) < 2 or len(needed) < 2 or not per_run[:, needed].all():
+        return None  # load_runs names what is missing (or drops a run whose rows were all left out)
+    raw = RawTable(table.drop_columns([cols.split]), name, splits[0], row_numbers)
+    parsed, _ = parse_splits({(None, "rows"): raw}, task=task, columns=cols, positive_label=positive_label)
+    pred = parsed[None, "rows"]
+    if task_type(pred.task).multi_output:
+        return None
+    return CodedRows(pred, group, tuple(k.item() for k in keys), splits, counts)

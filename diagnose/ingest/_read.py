@@ -5,6 +5,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
+from ._progress import BIG_READ, CountedFile, ProgressBar, read_row_groups
 from ._values import Source
 
 
@@ -141,9 +143,13 @@ def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...
     if src.size() == 0:
         raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
     head = src.head(65536)
+    bar = _bar(src)
     if head[:4] == b"PAR1" or src.suffix in (".parquet", ".pq"):
-        return _checked(_read_parquet(src, name), name)
-    table = _read_csv(src, name, head, encoding, text_columns)
+        with bar or nullcontext():
+            table = _read_parquet(src, name, bar)
+        return _checked(table, name)
+    with bar or nullcontext():
+        table = _read_csv(src, name, head, encoding, text_columns, bar)
     _refuse_duplicates(table.column_names, name)
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:  # Arrow reads a column holding bytes that are not UTF-8 as binary
@@ -201,10 +207,27 @@ def _refuse_bad_utf8(src: "_File | _Bytes", name: str, column: str) -> None:
                      fix="Save it as UTF-8, or give its encoding (--encoding latin-1)")
 
 
-def _read_parquet(src: "_File | _Bytes", name: str) -> pa.Table:
+def _bar(src: "_File | _Bytes") -> ProgressBar | None:
+    """A progress bar for reading a big file on disk, when one is shown (a terminal)."""
+    if not isinstance(src, _File) or src.size() < BIG_READ:
+        return None
+    bar = ProgressBar(f"reading {src.name}", total=src.size())
+    return bar if bar.active else None
+
+
+def _csv_source(src: "_File | _Bytes", bar: ProgressBar | None):
+    """What ``pyarrow.csv`` reads, for a ``with`` block: the file counted by ``bar`` when there is one."""
+    if bar is not None and isinstance(src, _File):
+        return CountedFile(src.path, bar)
+    return nullcontext(src.arrow())
+
+
+def _read_parquet(src: "_File | _Bytes", name: str, bar: ProgressBar | None = None) -> pa.Table:
     import pyarrow.parquet as pq
 
     try:
+        if bar is not None and isinstance(src, _File):
+            return read_row_groups(src.path, bar)
         return pq.read_table(src.arrow())
     except (pa.ArrowException, OSError) as exc:
         try:  # a schema that names a column twice reads, but its table does not
@@ -219,7 +242,7 @@ def _read_parquet(src: "_File | _Bytes", name: str) -> pa.Table:
 
 
 def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
-              text_columns: tuple[str, ...] = ()) -> pa.Table:
+              text_columns: tuple[str, ...] = (), bar: ProgressBar | None = None) -> pa.Table:
     from pyarrow import csv
 
     if b"\x00" in head:
@@ -235,16 +258,18 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
     convert = csv.ConvertOptions(strings_can_be_null=True,
                                  column_types={c: pa.string() for c in text_columns})
     try:
-        return csv.read_csv(src.arrow(), read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
+        with _csv_source(src, bar) as source:
+            return csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
     except pa.ArrowInvalid as exc:
         text = _first_line(exc)
         if "UTF8" not in text:
             # a quoted field holding a line break: Arrow splits a large file into blocks at
             # line breaks unless told that values may hold them (slower, so only on need)
             try:
-                return csv.read_csv(src.arrow(), read_options=csv.ReadOptions(encoding=encoding),
-                                    parse_options=csv.ParseOptions(newlines_in_values=True),
-                                    convert_options=convert)
+                with _csv_source(src, bar) as source:
+                    return csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding),
+                                        parse_options=csv.ParseOptions(newlines_in_values=True),
+                                        convert_options=convert)
             except pa.ArrowInvalid as again:
                 text = _first_line(again)
         if "UTF8" in text or "utf8" in text or "utf-8" in text.lower():

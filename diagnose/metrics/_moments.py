@@ -30,10 +30,15 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 def _pow2(x: float) -> float:
-    """The smallest power of two at least ``x`` (0 for 0): scaling by it is exact."""
+    """The power of two just above ``x`` (0 for 0; 2**1023, the largest there is, for ``x``
+    of 2**1023 or more): scaling by it is exact.
+
+    >>> _pow2(3.0), _pow2(0.3), _pow2(1.7e308) == 2.0 ** 1023
+    (4.0, 0.5, True)
+    """
     if not x > 0 or not math.isfinite(x):
         return 0.0
-    return math.ldexp(1.0, math.frexp(x)[1])
+    return math.ldexp(1.0, min(math.frexp(x)[1], 1023))
 
 
 def _two_sum(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:

@@ -25,8 +25,11 @@ _LAZY = {
     "report": "_report", "pick_engine": "_inputs", "streamed_report": "_engines",
     "OVERVIEW_COLUMNS": "_stored", "curve_runs": "_stored", "learning_curve_from_store": "_stored",
     "run_overview": "_stored", "session": "_stored", "tally_from_store": "_stored",
-    "validation_curve_from_store": "_stored",
+    "validation_curve_from_store": "_stored", "error_sample_from_store": "_stored",
     "PreparedRun": "_submit", "prepare_run": "_submit", "submit_files": "_submit", "submit_prepared": "_submit",
+    "submit_streamed": "_streamed_submit", "prepare_streamed": "_streamed_submit",
+    "submit_prepared_stream": "_streamed_submit", "PreparedStream": "_streamed_submit",
+    "run_statistics": "_statistics", "statistics_of": "_statistics",
 }
 if TYPE_CHECKING:
     from ._calibration import CalibrationAdvice, calibrate
@@ -37,24 +40,27 @@ if TYPE_CHECKING:
     from ._inputs import pick_engine
     from ._paired import compare, compare_stored
     from ._report import report
+    from ._statistics import run_statistics, statistics_of
     from ._stored import (
         OVERVIEW_COLUMNS,
         curve_runs,
+        error_sample_from_store,
         learning_curve_from_store,
         run_overview,
         session,
         tally_from_store,
         validation_curve_from_store,
     )
+    from ._streamed_submit import PreparedStream, prepare_streamed, submit_prepared_stream, submit_streamed
     from ._submit import PreparedRun, prepare_run, submit_files, submit_prepared
 
 __all__ = [
-    "OVERVIEW_COLUMNS", "CalibrationAdvice", "PreparedRun", "calibrate", "cohort_table", "compare", "compare_stored",
-    "curve_runs", "cv_and_test", "learning_curve", "learning_curve_from_estimator", "learning_curve_from_store",
-    "load_rules", "paired_judge", "pick_engine", "prepare_run", "report", "run_overview", "session", "shift",
-    "slices", "streamed_report",
-    "submit_files", "submit_prepared", "suspects", "tally", "tally_from_store", "validation_curve",
-    "validation_curve_from_store",
+    "OVERVIEW_COLUMNS", "calibrate", "CalibrationAdvice", "cohort_table", "compare", "compare_stored", "curve_runs",
+    "cv_and_test", "error_sample_from_store", "learning_curve", "learning_curve_from_estimator",
+    "learning_curve_from_store", "load_rules", "paired_judge", "pick_engine", "prepare_run", "prepare_streamed",
+    "PreparedRun", "PreparedStream", "report", "run_overview", "run_statistics", "session", "shift", "slices",
+    "statistics_of", "streamed_report", "submit_files", "submit_prepared", "submit_prepared_stream",
+    "submit_streamed", "suspects", "tally", "tally_from_store", "validation_curve", "validation_curve_from_store",
 ]
 
 

@@ -18,12 +18,24 @@ import numpy as np
 from ..curves import (
     LearningCurve,
     ValidationCurve,
+    learning_curve_from_coded,
     learning_curve_from_runs,
     learning_curve_from_summary,
+    validation_curve_from_coded,
     validation_curve_from_runs,
 )
-from ..exceptions import UsageError
-from ..ingest import Runs, is_curve_summary, label_columns, load_curve_summary, load_runs, read_table
+from ..exceptions import InputError, UsageError
+from ..ingest import (
+    CodedRows,
+    Runs,
+    coded_rows,
+    is_curve_summary,
+    label_columns,
+    load_curve_summary,
+    load_runs,
+    read_table,
+    task_type,
+)
 from ..options import ReportOptions
 
 
@@ -51,6 +63,9 @@ def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, 
             raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
         summary = load_curve_summary(tables[0], columns=cols)
         return learning_curve_from_summary(summary, baselines=baselines, options=opts, target=target)
+    coded = _coded(tables, cols.train_size, opts, ("train", "cv"))
+    if coded is not None:
+        return learning_curve_from_coded(coded, by=cols.train_size, baselines=baselines, options=opts, target=target)
     runs = load_runs(tables, by=cols.train_size, task=opts.task, columns=cols, positive_label=opts.positive_label,
                      splits=("train", "cv"))
     return learning_curve_from_runs(runs, baselines=baselines, options=opts, target=target)
@@ -75,9 +90,28 @@ def validation_curve(*sources: Any, param: str, tie: str = "smallest", options: 
         runs = sources[0]  # validated already (the store's runs)
     else:
         tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols)) for s in sources]
-        runs = load_runs(tables, by=cols.param_prefix + name, task=opts.task, columns=cols,
-                         positive_label=opts.positive_label)
+        by = cols.param_prefix + name
+        coded = _coded(tables, by, opts, ("train", "cv", "test"))
+        if coded is not None:
+            return validation_curve_from_coded(coded, param=name, by=by, options=opts, tie=tie)
+        runs = load_runs(tables, by=by, task=opts.task, columns=cols, positive_label=opts.positive_label)
     return validation_curve_from_runs(runs, param=name, options=opts, tie=tie)
+
+
+def _coded(tables: list, by: str, opts: ReportOptions, splits: tuple[str, ...]) -> CodedRows | None:
+    """One table's rows validated at once with their run codes (the fast path), or ``None``:
+    several files, a table :func:`~diagnose.ingest.coded_rows` leaves to the group-by-group
+    path, or bad input, whose message (naming the rows) :func:`load_runs` gives as always."""
+    if len(tables) != 1:
+        return None
+    if opts.task is not None:
+        task_type(opts.task)  # an unknown task is bad usage, as load_runs says
+    table, name = tables[0]
+    try:
+        return coded_rows(table, name, by=by, columns=opts.column_names, task=opts.task,
+                          positive_label=opts.positive_label, splits=splits)
+    except InputError:
+        return None
 
 
 def learning_curve_from_estimator(

@@ -8,23 +8,33 @@ Install it with ``pip install 'diagnose[dask]'``.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ..exceptions import UsageError
-from ..ingest import label_columns
+from ..ingest import label_columns, progress_note, progress_shown
 from ..stats import Plan
 from ._partials import Found, found_in, job_in
 
 SPLIT_EVERY = 8  # partitions merged per task of the tree reduce
+# rows per task of a local Parquet input (whole row groups): 3 × 10M rows in 1M-row row
+# groups make 10 tasks a split, enough to keep every worker busy; dask.dataframe made one
+# 10M-row pandas partition a file, so one worker did a split alone, and the kernel ran on
+# arrays 10 times the size of a batch
+PIECE_ROWS = 1 << 20
 
 
-def _import_dask():
+def _import_dask(dataframe: bool = False):
+    """Dask and distributed (and, with ``dataframe``, ``dask.dataframe``: about 1 s of
+    imports, pandas among them, which local Parquet's tasks do not need)."""
     try:
         import dask  # noqa: F401
-        import dask.dataframe  # noqa: F401
         import distributed  # noqa: F401
+
+        if dataframe:
+            import dask.dataframe  # noqa: F401
     except ImportError:
         raise UsageError("--engine dask needs Dask: pip install 'diagnose[dask]'") from None
 
@@ -54,6 +64,74 @@ def _job(frame, plan: Plan, split: str, name: str, job, partition_info: Any = No
     return pd.Series([found], dtype=object)
 
 
+def _pieces(source, columns: list[str]) -> list[tuple[str, tuple[int, ...], int]] | None:
+    """(file, row groups, first row number) of each task over a local Parquet input, from
+    the files' footers; ``None`` (dask.dataframe reads it) for CSV, remote files, or a part
+    that lacks one of the ``columns``."""
+    if not source.local_parquet:
+        return None
+    import pyarrow.parquet as pq
+
+    out = []
+    for path in source.files:
+        file = pq.ParquetFile(path)
+        if not all(c in file.schema_arrow.names for c in columns):
+            return None
+        group: list[int] = []
+        start = rows = 0
+        for i in range(file.metadata.num_row_groups):
+            n = file.metadata.row_group(i).num_rows
+            if group and rows + n > PIECE_ROWS:
+                out.append((path, tuple(group), start + 1))
+                start, group, rows = start + rows, [], 0
+            group.append(i)
+            rows += n
+        if group:
+            out.append((path, tuple(group), start + 1))
+    return out
+
+
+def _piece_batches(path: str, groups: tuple[int, ...], first_row: int, columns: list[str]):
+    """(first row number, batch) of the row groups ``groups`` of ``path``, on a worker."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ._inputs import read_error, row_groups
+
+    try:
+        for batch in row_groups(pq.ParquetFile(path, pre_buffer=False), columns, groups):
+            if batch.num_rows:
+                yield first_row, batch
+                first_row += batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise read_error(path, exc) from None
+
+
+def _piece_found(path: str, groups: tuple[int, ...], first_row: int, columns: list[str], plan: Plan,
+                 split: str | None) -> dict[str, Found]:
+    """The arrow engine's kernel on some row groups of a local Parquet file, on a worker:
+    batches read by pyarrow, no pandas; messages name the file and its row numbers."""
+    out: dict[str, Found] = {}
+    for first, batch in _piece_batches(path, groups, first_row, columns):
+        has_split = plan.columns.split in batch.schema.names
+        found = found_in(batch, plan, source=path, split=None if has_split else split, first_row=first)
+        for key, stats in found.items():
+            out[key] = stats if key not in out else out[key].merge(stats)
+    return out
+
+
+def _piece_job(path: str, groups: tuple[int, ...], first_row: int, columns: list[str], plan: Plan, split: str,
+               job) -> list:
+    """A later pass's ``job`` on each batch of some row groups (see :func:`._partials.job_in`)."""
+    out = []
+    for first, batch in _piece_batches(path, groups, first_row, columns):
+        found = job_in(batch, plan, job, source=path, split=split, first_row=first,
+                       split_column=plan.columns.split in batch.schema.names)
+        if found is not None:
+            out.append(found)
+    return out
+
+
 def _merge(parts: list) -> dict[str, Found]:
     """Merge a group of partitions' statistics (each a dict split -> Found, or a Series of one)."""
     out: dict[str, Found] = {}
@@ -65,6 +143,7 @@ def _merge(parts: list) -> dict[str, Found]:
 
 
 def _frame(source, plan: Plan):
+    _import_dask(dataframe=True)
     import dask.dataframe as dd
 
     from ._inputs import needed_columns
@@ -78,6 +157,13 @@ def _frame(source, plan: Plan):
     frame = dd.read_parquet(paths)
     columns = needed_columns(names or list(frame.columns), plan.columns, split_column=True)
     return frame[columns]
+
+
+def _dashboard_link(client: Any) -> str | None:
+    try:
+        return client.dashboard_link or None
+    except (KeyError, AttributeError, OSError):  # a scheduler without the dashboard (bokeh missing)
+        return None
 
 
 @contextmanager
@@ -99,10 +185,33 @@ def dask_runner(scheduler: str | None) -> Iterator:
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
     else:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        # the workers are forked from this process where fork exists (Linux): it has imported
+        # Dask, pyarrow and diagnose already, so a worker starts in a fraction of a second
+        # instead of a new interpreter importing them again (spawn: about 3 s to start and 1 s
+        # to close 2 workers on the loaded benchmark machine, fork: 0.5 s and 0.1 s)
+        method = "fork" if sys.platform == "linux" else dask.config.get("distributed.worker.multiprocessing-method")
+        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)
+    # on a terminal, once: where to watch the tasks (Dask's dashboard is this engine's progress view)
+    if progress_shown() and (link := _dashboard_link(client)):
+        progress_note(f"Dask dashboard: {link}")
+
+    def columns(source, plan: Plan) -> list[str]:
+        from ._inputs import needed_columns
+
+        return needed_columns(source.names(plan.columns), plan.columns, split_column=True)
+
+    def reduce(futures: list) -> dict[str, Found]:
+        while len(futures) > 1:
+            futures = [client.submit(_merge, futures[i:i + SPLIT_EVERY]) for i in range(0, len(futures), SPLIT_EVERY)]
+        return futures[0].result() if futures else {}
 
     def run(source, plan: Plan, split: str | None) -> dict[str, Found]:
+        wanted = columns(source, plan)
+        pieces = _pieces(source, wanted)
+        if pieces is not None:
+            return reduce([client.submit(_piece_found, *piece, wanted, plan, split, pure=False) for piece in pieces])
         frame = _frame(source, plan)
         parts = frame.map_partitions(_partition, plan, split, source.name, meta=(None, object))
         level = list(parts.to_delayed())
@@ -112,6 +221,12 @@ def dask_runner(scheduler: str | None) -> Iterator:
         return result if isinstance(result, dict) else _merge([result])
 
     def scan(source, plan: Plan, split: str, job) -> list:
+        wanted = columns(source, plan)
+        pieces = _pieces(source, wanted)
+        if pieces is not None:
+            done = client.gather([client.submit(_piece_job, *piece, wanted, plan, split, job, pure=False)
+                                  for piece in pieces])
+            return [found for part in done for found in part]
         frame = _frame(source, plan)
         parts = frame.map_partitions(_job, plan, split, source.name, job, meta=(None, object))
         return [r for r in client.compute(parts).result() if r is not None]

@@ -21,18 +21,18 @@ import pyarrow.compute as pc
 
 from ..bias_variance import Report, report_from_statistics
 from ..exceptions import InputError, UsageError
-from ..ingest import Columns, RawTable, infer_task, parse_splits
+from ..ingest import Checker, Columns, RawTable, infer_task, parse_splits, tracked_batches
 from ..metrics import metric_for
 from ..options import ReportOptions
 from ..stats import Plan, SplitStats, chunk_predictions, trivial_fit
 from ..thresholds import ThresholdResult, choose_threshold, streamed_threshold
-from ._inputs import READ_AHEAD, Input, batches, needed_columns
-from ._partials import Found, found_in, job_in
+from ._inputs import Input, batches, first_rows, needed_columns
+from ._partials import Found, found_in, job_in, scored_plan
 
 
 def _distinct(source: Input, column: str, cols: Columns) -> pa.Array | None:
     seen = None
-    for _, _, batch in batches(source, [column], cols):
+    for _, _, batch in tracked_batches(batches(source, [column], cols), source.files, f"labels of {source.name}"):
         if column not in batch.schema.names:
             return None
         found = pc.unique(batch.column(column))
@@ -48,6 +48,7 @@ def make_plan(inputs: Mapping[str, Input], opts: ReportOptions) -> Plan:
     first = inputs[first_split]
     names = first.names(cols)
     task = opts.task or infer_task(names, cols)
+    _check_names(inputs, task, cols)
     classes: tuple[str, ...] = ()
     labels_only = not any(c == cols.y_score or c.startswith((cols.prob_prefix, cols.score_prefix)) for c in names)
     if task is None or (labels_only and task == "multiclass") or (opts.positive_label is not None
@@ -79,11 +80,36 @@ def make_plan(inputs: Mapping[str, Input], opts: ReportOptions) -> Plan:
                                  fix="Give every split the same y_prob_<class> columns in the same order")
     plan = Plan(task, "", cols, opts.positive_label, classes)
     wanted = needed_columns(names, cols, split_column=False)
-    head = next((pa.Table.from_batches([b]).slice(0, 8) for _, _, b in batches(first, wanted, cols)), None)
-    if head is None:  # no rows at all
-        head = first.dataset(cols).head(8, columns=wanted, **READ_AHEAD)
+    head = first_rows(first, wanted, cols)
     pred = chunk_predictions(head, plan, source=first.name, split="train", rows=np.arange(1, head.num_rows + 1))
     return Plan(task, metric_for(opts.metric, pred).name, cols, opts.positive_label, classes)
+
+
+def _check_names(inputs: Mapping[str, Input], task: str | None, cols: Columns) -> None:
+    """The checks of column names that the memory engine makes on whole tables: the label
+    column is there (with the hint for a file separated by ';'), and every split of a
+    multi-label run scores the same labels (the same messages as the memory engine)."""
+    labels: dict[str, tuple[str, ...]] = {}
+    for split, source in inputs.items():
+        names = source.names(cols)
+        if task == "multilabel":
+            labels[split] = tuple(c[len(cols.true_prefix):] for c in names if c.startswith(cols.true_prefix))
+        elif cols.y_true not in names:  # refused with the memory engine's message and hints
+            Checker(pa.schema([(n, pa.null()) for n in names]).empty_table(), source.name).require(
+                cols.y_true, "the label", cols)
+    if not labels:
+        return
+    (first_split, first), *others = labels.items()
+    for split, have in others:
+        missing = [label for label in first if label not in have]
+        extra = [label for label in have if label not in first]
+        if missing or extra:
+            what = (f"lacks label(s) {', '.join(missing)} that {inputs[first_split].name} has" if missing else
+                    f"has label(s) {', '.join(extra)} that {inputs[first_split].name} lacks")
+            raise InputError(f"{what} (the {split} split)", file=inputs[split].name,
+                             column=cols.true_prefix + (missing or extra)[0],
+                             fix=f"Give every split the same {cols.true_prefix}<label> and "
+                             f"{cols.score_prefix}<label> columns")
 
 
 Runner = Callable[[Input, Plan, "str | None"], dict[str, Found]]
@@ -112,7 +138,8 @@ def arrow_statistics(source: Input, plan: Plan, split: str | None) -> dict[str, 
     names = source.names(plan.columns)
     columns = needed_columns(names, plan.columns, split_column=split is None or plan.columns.split in names)
     merged: dict[str, Found] = {}
-    for path, first, batch in batches(source, columns, plan.columns):
+    read = batches(source, columns, plan.columns)
+    for path, first, batch in tracked_batches(read, source.files, f"statistics of {source.name}"):
         has_split = plan.columns.split in batch.schema.names
         found = found_in(batch, plan, source=path, split=None if has_split else split, first_row=first)
         if split is not None and has_split:
@@ -127,7 +154,9 @@ def arrow_scan(source: Input, plan: Plan, split: str, job: Callable[..., Any]) -
     names = source.names(plan.columns)
     columns = needed_columns(names, plan.columns, split_column=plan.columns.split in names)
     out = []
-    for path, first, batch in batches(source, columns, plan.columns):
+    read = tracked_batches(batches(source, columns, plan.columns), source.files,
+                           f"threshold pass over {source.name} ({split})")
+    for path, first, batch in read:
         found = job_in(batch, plan, job, source=path, split=split, first_row=first,
                        split_column=plan.columns.split in batch.schema.names)
         if found is not None:
@@ -149,12 +178,14 @@ def collect_statistics(inputs: Mapping[str, Input], plan: Plan, run: Runner) -> 
     if "data" in inputs:
         stats = run(inputs["data"], plan, None)
         _require_train_and_cv(stats, inputs["data"].name)
+        _check_weights(stats["train"].stats, inputs["data"], plan.columns)  # before the trivial fit divides by them
         again = run(inputs["data"], plan.with_trivial(trivial_fit(stats["train"].stats)), None)
         stats["cv"] = again["cv"]
     else:
         found = run(inputs["train"], plan, "train")
         _require_train_and_cv({"cv": None, **found}, inputs["train"].name)
         stats = {"train": found["train"]}
+        _check_weights(stats["train"].stats, inputs["train"], plan.columns)  # before the trivial fit divides by them
         fit = trivial_fit(stats["train"].stats)
         for split in ("cv", "test"):
             if split in inputs:
@@ -193,15 +224,31 @@ def streamed_report(sources: Mapping[str, Any], *, engine: str, baselines: Mappi
     ...     pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [shift, 0.9] * 50}).to_parquet(f"{folder}/{split}.parquet")
     >>> r = streamed_report({"train": f"{folder}/train.parquet", "cv": f"{folder}/cv.parquet"}, engine="arrow",
     ...                     baselines={"human": 0.0})
-    >>> r.splits["cv"].error, r.sections["threshold"].value, r.sections["calibration"] is None
-    (0.0, 0.9, True)
+    >>> r.splits["cv"].error, r.sections["threshold"].value, r.sections["calibration"].verdicts["cv"]
+    (0.0, 0.9, 'miscalibrated')
+    """
+    return streamed_run(sources, engine=engine, baselines=baselines, options=options, scheduler=scheduler)[0]
+
+
+def streamed_run(sources: Mapping[str, Any], *, engine: str, baselines: Mapping[str, float] | None = None,
+                 options: ReportOptions | None = None,
+                 scheduler: str | None = None) -> tuple[Report, dict[str, Found], Plan]:
+    """:func:`streamed_report` with what it was computed from: each split's statistics and
+    the plan (the streamed submit stores them).
+
+    >>> import os, tempfile, pandas as pd
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.parquet")
+    >>> pd.DataFrame({"y_true": [0, 1] * 50, "y_score": [0.2, 0.9] * 50}).to_parquet(path)
+    >>> report, found, plan = streamed_run({"train": path, "cv": path}, engine="arrow")
+    >>> report.splits["cv"].error, found["cv"].stats.loss.rows, plan.task
+    (0.0, 100, 'binary')
     """
     opts = ReportOptions.of(options)
     inputs = {split: Input.of(src) for split, src in sources.items() if src is not None}
     if "data" not in inputs and ("train" not in inputs or "cv" not in inputs):
         missing = [s for s in ("train", "cv") if s not in inputs]
         raise UsageError(f"the {' and '.join(missing)} split is needed (give --{missing[0]})")
-    plan = make_plan(inputs, opts)
+    plan = scored_plan(make_plan(inputs, opts), opts)  # with the calibration sums to count
     if engine == "dask":
         from ._dask import dask_runner
 
@@ -213,8 +260,10 @@ def streamed_report(sources: Mapping[str, Any], *, engine: str, baselines: Mappi
         threshold = streamed_threshold_section(found, inputs, plan, opts, arrow_scan)
     stats = {split: f.stats for split, f in found.items()}
     names = {split: inputs[split].name if split in inputs else inputs["data"].name for split in stats}
-    return report_from_statistics(stats, engine=engine, baselines=baselines, options=opts, sources=names,
-                                  threshold=threshold)
+    calibration = {split: f.calibration for split, f in found.items() if f.calibration is not None}
+    report = report_from_statistics(stats, engine=engine, baselines=baselines, options=opts, sources=names,
+                                    threshold=threshold, calibration=calibration)
+    return report, found, plan
 
 
 def streamed_threshold_section(found: Mapping[str, Found], inputs: Mapping[str, Input], plan: Plan,
@@ -236,8 +285,33 @@ def streamed_threshold_section(found: Mapping[str, Found], inputs: Mapping[str, 
         source: Input = given
         return lambda job: scan(source, plan, split, job)
 
+    def keyed(job) -> list:
+        """The bootstrap's pass over cv with the rows' ids (or their positions among all cv
+        rows, in file order), read here with pyarrow whatever the engine (the dask engine's
+        partitions carry neither ids nor positions from the input's start): chunk results
+        merged as they come."""
+        source = inputs.get("cv", inputs.get("data"))
+        assert source is not None
+        names = source.names(plan.columns)
+        columns = needed_columns(names, plan.columns, split_column=plan.columns.split in names)
+        columns += [plan.columns.id] if plan.columns.id in names else []
+        merged, seen = None, 0
+
+        def counted(y, s, w, ids):  # the job, counting the cv rows it was given
+            nonlocal seen
+            seen += len(s)
+            return job(y, s, w, ids)
+
+        counted.keyed = True  # type: ignore[attr-defined]
+        read = tracked_batches(batches(source, columns, plan.columns), source.files, f"bootstrap over {source.name}")
+        for path, first, batch in read:
+            part = job_in(batch, plan, counted, source=path, split="cv", first_row=first,
+                          split_column=plan.columns.split in batch.schema.names, row_offset=seen)
+            merged = part if merged is None else merged if part is None else merged.merge(part)
+        return [] if merged is None else [merged]
+
     scan_cv = over("cv")
     assert scan_cv is not None  # cv is always given
     return streamed_threshold(opts.threshold_rule, cv.scores, scan_cv, None if test is None else test.scores,
                               over("test"), bootstrap=opts.bootstrap, seed=opts.seed,
-                              test_hard=test is not None and test.scores is None)
+                              test_hard=test is not None and test.scores is None, scan_keyed=keyed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -14,8 +14,10 @@ import pyarrow as pa
 from .. import settings
 from ..exceptions import InputError, UsageError
 from ..ingest import Columns, label_columns
+from ._spill import Spill
 
 BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
+CSV_BLOCK = 1 << 22  # bytes of CSV text per batch (the scanner cuts CSV by bytes, not rows)
 # batches the scanner decodes ahead of the one being computed on: pyarrow's default (16
 # batches, 4 files) holds hundreds of MB of decoded columns while the kernel is the slow side
 READ_AHEAD = {"batch_readahead": 1, "fragment_readahead": 1}
@@ -67,6 +69,8 @@ class Input:
     name: str
     files: tuple[str, ...]
     format: str
+    # the batches of this input's earlier passes, for the next ones (see ._spill)
+    spill: Spill = field(default_factory=Spill, compare=False, repr=False)
 
     @classmethod
     def of(cls, source: Any) -> Input:
@@ -86,14 +90,33 @@ class Input:
     def local_parquet(self) -> bool:
         return self.format == "parquet" and "://" not in self.name
 
+    @property
+    def local_csv(self) -> bool:
+        return self.format == "csv" and "://" not in self.name
+
     def names(self, columns: Columns) -> list[str]:
         """The column names, of the first file as ``pyarrow.dataset`` reads them (local
-        Parquet by ``pyarrow.parquet``: no import of ``pyarrow.dataset`` and pandas)."""
+        files by ``pyarrow.parquet`` and ``pyarrow.csv``: no import of ``pyarrow.dataset``,
+        which imports pandas, a third of a second)."""
         if self.local_parquet:
             import pyarrow.parquet as pq
 
             return pq.read_schema(self.files[0]).names
+        if self.local_csv:
+            return self.csv_schema(columns).names
         return self.dataset(columns).schema.names
+
+    def csv_schema(self, columns: Columns) -> pa.Schema:
+        """The columns and types of a local CSV input as ``pyarrow.dataset`` gives them: the
+        first block of the first file decides (labels read as text); every file is then
+        read with these types."""
+        from pyarrow import csv
+
+        if self.spill.schema is None:
+            with csv.open_csv(self.files[0], read_options=csv.ReadOptions(block_size=CSV_BLOCK),
+                              convert_options=_csv_convert(columns)) as reader:
+                self.spill.schema = reader.schema
+        return self.spill.schema
 
     def dataset(self, columns: Columns):
         import pyarrow.dataset as ds
@@ -101,9 +124,10 @@ class Input:
         if self.format == "csv":
             from pyarrow import csv
 
-            convert = csv.ConvertOptions(strings_can_be_null=True,
-                                         column_types={c: pa.string() for c in label_columns(columns)})
-            fmt: Any = ds.CsvFileFormat(convert_options=convert)
+            # blocks of CSV_BLOCK bytes (200k rows of a binary task), not pyarrow's 1 MB blocks: fewer
+            # per-batch costs; larger blocks decode slower (16 MB: a third more CPU)
+            fmt: Any = ds.CsvFileFormat(convert_options=_csv_convert(columns),
+                                        read_options=csv.ReadOptions(block_size=CSV_BLOCK))
         elif "://" in self.name:
             fmt = "parquet"  # remote: pre-buffering saves round trips
         else:
@@ -115,7 +139,35 @@ class Input:
         return ds.dataset(list(self.files), format=fmt)
 
 
-def _read_error(name: str, exc: BaseException) -> InputError:
+def _csv_convert(columns: Columns, types: Mapping[str, pa.DataType] | None = None):
+    """How CSV text becomes columns: labels as text, empty cells as nulls; with ``types``,
+    only those columns, of those types (a file that lacks one gives nulls)."""
+    from pyarrow import csv
+
+    if types is None:
+        return csv.ConvertOptions(strings_can_be_null=True,
+                                  column_types={c: pa.string() for c in label_columns(columns)})
+    return csv.ConvertOptions(strings_can_be_null=True, column_types=dict(types), include_columns=list(types),
+                              include_missing_columns=True)
+
+
+def _csv_batches(path: str, types: Mapping[str, pa.DataType], cols: Columns,
+                 block_size: int | None = None) -> Iterator[pa.RecordBatch]:
+    from pyarrow import csv
+
+    with csv.open_csv(path, read_options=csv.ReadOptions(block_size=block_size or CSV_BLOCK),
+                      convert_options=_csv_convert(cols, types)) as reader:
+        for block in reader:  # a block of very short rows: at most BATCH_ROWS a batch (slices, no copy)
+            for start in range(0, block.num_rows, BATCH_ROWS):
+                yield block.slice(start, BATCH_ROWS)
+
+
+def read_error(name: str, exc: BaseException) -> InputError:
+    """The message for a file that pyarrow cannot read: the first line of its error.
+
+    >>> read_error("cv.csv", OSError("Empty CSV file")).problem
+    'cannot be read (Empty CSV file)'
+    """
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InputError(f"cannot be read ({first})", file=name, fix="Give a valid CSV or Parquet file")
 
@@ -132,11 +184,68 @@ def _read_ahead(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             yield batch
 
 
+def row_groups(file, columns: list[str], groups: Iterable[int] | None = None) -> Iterator[pa.RecordBatch]:
+    """The batches of a Parquet file (``groups``: of those row groups only): a row group of
+    up to ``2 * BATCH_ROWS`` rows read whole (a third less CPU than ``iter_batches``'
+    incremental decoding), a larger one ``BATCH_ROWS`` at a time, so memory stays bounded
+    by the batch, not the row group.
+
+    >>> import tempfile, pyarrow.parquet as pq
+    >>> path = f"{tempfile.mkdtemp()}/a.parquet"
+    >>> pq.write_table(pa.table({"y_true": [0, 1] * 5, "y_score": [0.5] * 10}), path, row_group_size=4)
+    >>> [b.num_rows for b in row_groups(pq.ParquetFile(path), ["y_true"], groups=[1, 2])]
+    [4, 2]
+    """
+    for i in range(file.num_row_groups) if groups is None else groups:
+        if file.metadata.row_group(i).num_rows > 2 * BATCH_ROWS:
+            yield from file.iter_batches(batch_size=BATCH_ROWS, row_groups=[i], columns=columns)
+        else:
+            yield from file.read_row_group(i, columns=columns, use_threads=False).to_batches()
+
+
+def first_rows(source: Input, columns: list[str], cols: Columns, rows: int = 8) -> pa.Table:
+    """The first ``rows`` rows of ``source`` (fewer when it has fewer), without decoding a
+    whole batch: what the plan reads to pick the metric.
+
+    >>> import os, tempfile, pyarrow.parquet as pq
+    >>> folder = tempfile.mkdtemp()
+    >>> pq.write_table(pa.table({"y_true": [0, 1] * 10, "y_score": [0.5] * 20}), f"{folder}/a.parquet")
+    >>> first_rows(Input.of(f"{folder}/a.parquet"), ["y_true"], Columns()).to_pydict()
+    {'y_true': [0, 1, 0, 1, 0, 1, 0, 1]}
+    """
+    try:
+        if source.local_parquet:
+            import pyarrow.parquet as pq
+
+            wanted = [c for c in columns if c in source.names(cols)]
+            for path in source.files:
+                file = pq.ParquetFile(path, pre_buffer=False)
+                if not all(c in file.schema_arrow.names for c in wanted):
+                    break
+                for batch in file.iter_batches(batch_size=rows, columns=wanted):
+                    if batch.num_rows:
+                        return pa.Table.from_batches([batch])
+        if source.local_csv:
+            schema = source.csv_schema(cols)
+            types = {c: schema.field(c).type for c in columns if c in schema.names}
+            for path in source.files:
+                for batch in _csv_batches(path, types, cols, block_size=1 << 20):  # types fixed: pyarrow's own block
+                    if batch.num_rows:
+                        return pa.Table.from_batches([batch.slice(0, rows)])
+            return schema.empty_table().select(list(types))
+        dataset = source.dataset(cols)
+        return dataset.head(rows, columns=[c for c in columns if c in dataset.schema.names], **READ_AHEAD)
+    except (pa.ArrowException, OSError) as exc:
+        raise read_error(source.name, exc) from None
+
+
 def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, Iterator[pa.RecordBatch]]]:
     """(file, its batches) of every file of ``source``. A local Parquet file is read row
     group by row group with ``pyarrow.parquet`` and one batch of read-ahead: the dataset
     scanner reads ahead of a slow consumer without bound (0.5 GB of a 100M-row file behind
-    the kernel). The scanner reads the rest, and a part that lacks a column (as nulls)."""
+    the kernel). Local CSV is read by ``pyarrow.csv`` with the types of the first block
+    (see :meth:`Input.csv_schema`). The scanner reads the rest, and a Parquet part that
+    lacks a column (as nulls)."""
     done = 0
     if source.local_parquet:
         import pyarrow.parquet as pq
@@ -146,10 +255,16 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
             file = pq.ParquetFile(path, pre_buffer=False)
             if not all(c in file.schema_arrow.names for c in wanted):
                 break
-            yield path, _read_ahead(file.iter_batches(batch_size=BATCH_ROWS, columns=wanted))
+            yield path, _read_ahead(row_groups(file, wanted))
             done += 1
         else:
             return
+    if source.local_csv:
+        schema = source.csv_schema(cols)
+        types = {c: schema.field(c).type for c in columns if c in schema.names}
+        for path in source.files:
+            yield path, _read_ahead(_csv_batches(path, types, cols))
+        return
     dataset = source.dataset(cols)
     for fragment in list(dataset.get_fragments())[done:]:
         yield fragment.path, fragment.to_batches(columns=[c for c in columns if c in dataset.schema.names],
@@ -157,16 +272,31 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
 
 
 def batches(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, int, pa.RecordBatch]]:
-    """(file, first row number, record batch) of every batch of ``source``, in file order."""
+    """(file, first row number, record batch) of every batch of ``source``, in file order.
+    CSV and remote files are read the first time these columns are asked for, and from the
+    spill of that pass the next times (:class:`._spill.Spill`: the same batches, not parsed
+    or downloaded again); local Parquet decodes about as fast as its spill would be written."""
     try:
-        for path, read in _files(source, columns, cols):
-            first = 1
-            for batch in read:
-                if batch.num_rows:
-                    yield path, first, batch
-                    first += batch.num_rows
+        # only the statistics' columns are spilled (the engines' passes), not a whole table
+        # read once (a submit's), and only where the temporary folder has room for three
+        # times the input's bytes (a binary CSV's spill is about its own size)
+        if source.local_parquet or needed_columns(columns, cols, split_column=True) != list(columns):
+            yield from _read(source, columns, cols)
+            return
+        source.spill.expected = 3 * sum(os.path.getsize(f) for f in source.files if os.path.isfile(f))
+        again = source.spill.replay(columns)
+        yield from again if again is not None else source.spill.passing(columns, _read(source, columns, cols))
     except (pa.ArrowException, OSError) as exc:
-        raise _read_error(source.name, exc) from None
+        raise read_error(source.name, exc) from None
+
+
+def _read(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, int, pa.RecordBatch]]:
+    for path, read in _files(source, columns, cols):
+        first = 1
+        for batch in read:
+            if batch.num_rows:
+                yield path, first, batch
+                first += batch.num_rows
 
 
 def needed_columns(names: list[str], cols: Columns, *, split_column: bool) -> list[str]:

@@ -38,9 +38,7 @@ def report(
     >>> r.verdict.verdict, r.splits["cv"].error
     ('high_variance', 0.5)
     """
-    from ._engines import streamed_report
     from ._inputs import pick_engine
-    from ._submit import prepare_run
 
     sources = {"train": train, "cv": cv, "test": test, "data": data}
     chosen = pick_engine(engine, {k: v for k, v in sources.items() if v is not None})
@@ -48,7 +46,11 @@ def report(
         if baseline_files:
             raise UsageError(f"--baseline-file needs the rows themselves (its ids are joined to cv's): use "
                              f"--engine memory, or give its cv error as --baseline (engine {chosen})")
+        from ._engines import streamed_report
+
         return streamed_report(sources, engine=chosen, baselines=baselines,
                                options=ReportOptions.of(options, **overrides), scheduler=scheduler)
+    from ._submit import prepare_run  # the memory engine's reading (not the streamed report's)
+
     return prepare_run(train, cv, test, data=data, baselines=baselines, baseline_files=baseline_files,
                        options=options, encode=False, **overrides).report

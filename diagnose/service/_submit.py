@@ -15,6 +15,7 @@ from ..ingest import Splits, load_predictions, load_splits
 from ..options import ReadOptions, ReportOptions
 from ..present import render
 from ..store import Encoded, RunSummary, encode_table
+from ._statistics import encode_statistics, statistics_of
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when something is stored
     from sqlalchemy.orm import Session
@@ -30,6 +31,8 @@ class PreparedRun:
     columns: Mapping[str, str] = field(default_factory=dict)
     positive_label: str | None = None
     encoded: Mapping[str, Encoded] | None = field(default=None, repr=False)
+    # each split's statistics as stored (``encode_statistics``), with ``encode``
+    statistics: Mapping[str, bytes] | None = field(default=None, repr=False)
 
 
 def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
@@ -59,19 +62,21 @@ def prepare_run(train=None, cv=None, test=None, *, data=None, baselines: Mapping
             if pred.table is not None and pred.table.nbytes > store.MAX_BLOB_BYTES:
                 early[name] = encode_table(pred.table)
                 store.check_blob_size(len(early[name].data), source=pred.source, split=name)
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         # pyarrow's Parquet writer and hashlib release the GIL: encoding overlaps the report
         futures = {name: pool.submit(encode_table, pred.table) for name, pred in splits.items()
                    if name not in early} if encode else {}
+        stats = pool.submit(lambda: encode_statistics(statistics_of(splits, opts))) if encode else None
         report = build_report(splits, baselines=baselines, competitors=competitors, options=opts)
         encoded = {**early, **{name: f.result() for name, f in futures.items()}} or None
+        statistics = None if stats is None else stats.result()
     for name, enc in (encoded or {}).items() if limited else ():
         store.check_blob_size(len(enc.data), source=getattr(splits, name).source, split=name)
     # the user's baselines and the competitors' cv errors; the trivial one lives in the report
     given = {name: value for name, value in report.baselines.items()
              if name in (baselines or {}) or name in competitors}
     return PreparedRun(splits=splits, report=report, baselines=given, columns=opts.column_map,
-                       positive_label=opts.positive_label, encoded=encoded)
+                       positive_label=opts.positive_label, encoded=encoded, statistics=statistics)
 
 
 def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, run: str,
@@ -93,7 +98,7 @@ def submit_prepared(session: Session, prepared: PreparedRun, *, project: str, ru
     return submit_run(session, project=project, run=run, splits=prepared.splits, report=prepared.report,
                       baselines=prepared.baselines, params=params, train_size=train_size,
                       columns=prepared.columns, positive_label=prepared.positive_label,
-                      encoded=prepared.encoded, rendered=rendered)
+                      encoded=prepared.encoded, rendered=rendered, statistics=prepared.statistics)
 
 
 def submit_files(session: Session, *, project: str, run: str, params: Mapping[str, Any] | None = None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyarrow as pa
 
+from ..exceptions import InputError
 from ..ingest import SPLITS, Checker, Predictions, RawTable, parse_chunk
 from ..options import Columns
 from ._split import SplitStats
@@ -35,7 +36,7 @@ class Plan:
         return replace(self, trivial=fit)
 
 
-def _weights(table: pa.Table, name: str, rows: np.ndarray, column: str) -> np.ndarray:
+def _weights(table: pa.Table, name: str, rows: np.ndarray | None, column: str) -> np.ndarray:
     """The weight column of a chunk, checked row by row as ingest checks it (whether the
     weights sum to more than 0 is a question about the whole input: the engine's)."""
     check = Checker(table, name, rows)
@@ -48,8 +49,8 @@ def _weights(table: pa.Table, name: str, rows: np.ndarray, column: str) -> np.nd
 
 
 def chunk_predictions(table: pa.Table, plan: Plan, *, source: str, split: str,
-                      rows: np.ndarray) -> Predictions:
-    """One chunk's rows (``rows``: their 1-based numbers in ``source``) as validated
+                      rows: np.ndarray | None) -> Predictions:
+    """One chunk's rows (``rows``: their 1-based numbers in ``source``; ``None``: 1, 2, ...) as validated
     predictions of the planned task and classes.
 
     >>> t = pa.table({"y_true": [1, 0], "y_score": [0.8, 0.3], "weight": [0.0, 0.0]})
@@ -77,10 +78,26 @@ def batch_predictions(batch: pa.RecordBatch | pa.Table, plan: Plan, *, source: s
     >>> {name: p.y_score.tolist() for name, p in batch_predictions(b, Plan("binary", "error_rate"),
     ...                                                            source="all.parquet").items()}
     {'train': [0.9], 'cv': [0.6, 0.7]}
+    >>> bad = pa.record_batch({"y_true": [1, 0, 7], "y_score": [0.9, 0.6, 0.7]})
+    >>> try:
+    ...     batch_predictions(bad, Plan("binary", "error_rate"), source="b.parquet", split="cv", first_row=1001)
+    ... except InputError as exc:
+    ...     print(exc.problem, exc.rows)
+    column 'y_true' must hold 0 or 1 [1003]
     """
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-    rows = np.arange(first_row, first_row + table.num_rows)
+    try:  # the rows' numbers are only for messages: made on the error path only
+        return _validated(table, plan, source, split, None)
+    except InputError:
+        return _validated(table, plan, source, split, np.arange(first_row, first_row + table.num_rows))
+
+
+def _validated(table: pa.Table, plan: Plan, source: str, split: str | None,
+               rows: np.ndarray | None) -> dict[str, Predictions]:
+    """:func:`batch_predictions` with the rows' numbers (``None``: counted from 1, which is
+    right for a batch that starts its file and has no split column)."""
     cols = plan.columns
+    parts: dict[str, tuple[pa.Table, np.ndarray | None]]
     if split is not None:
         parts = {split: (table, rows)}
     else:
@@ -90,7 +107,7 @@ def batch_predictions(batch: pa.RecordBatch | pa.Table, plan: Plan, *, source: s
         for name in SPLITS:
             idx = np.flatnonzero(labels == name)
             if idx.size:
-                parts[name] = (rest.take(pa.array(idx)), rows[idx])
+                parts[name] = (rest.take(pa.array(idx)), None if rows is None else rows[idx])
     return {name: chunk_predictions(part, plan, source=source, split=name, rows=numbers)
             for name, (part, numbers) in parts.items()}
 

@@ -46,6 +46,38 @@ def _label_sums(pred: Predictions) -> tuple[tuple[float, ...], tuple[int, ...]]:
     return tuple(weighted.tolist()), tuple(rows.tolist())
 
 
+def _as_bool(a: np.ndarray) -> np.ndarray:
+    """A validated 0/1 array as booleans: a view when its items are one byte."""
+    return a.view(np.bool_) if a.dtype in (np.bool_, np.int8, np.uint8) else a != 0
+
+
+def _binary_cells(pred: Predictions) -> tuple[int, int, int, int]:
+    """The rows of each (label, default decision) cell of a binary chunk, (0, 0), (0, 1),
+    (1, 0), (1, 1), from three counts: labels 1, decisions 1, and both."""
+    y = _as_bool(pred.y_true)
+    decision = pred.__dict__.get("decision")  # cached already, or made here as booleans
+    if decision is None:
+        decision = pred.y_score >= 0.5 if pred.y_score is not None else pred.y_pred
+    d = _as_bool(np.asarray(decision))
+    n, ones, said = int(y.shape[0]), int(np.count_nonzero(y)), int(np.count_nonzero(d))
+    both = int(np.count_nonzero(np.logical_and(y, d)))
+    return n - ones - said + both, said - both, ones - both, both
+
+
+def _binary_agreement(cells: tuple[int, int, int, int], majority_class: int) -> Agreement:
+    """:meth:`Agreement.of` of an unweighted binary chunk from its cells: the trivial
+    classifier says ``majority_class`` on every row, so D (-1, 0, 1) follows from the cell."""
+    c00, c01, c10, c11 = cells
+    if majority_class == 0:  # the trivial classifier is wrong on the 1s
+        rows, trivial_right = (c11, c00 + c10, c01), c00 + c01
+    else:
+        rows, trivial_right = (c00, c01 + c11, c10), c10 + c11
+    model_right = c00 + c11
+    weight = tuple(float(r) for r in rows)
+    return Agreement(1, rows, rows, weight, weight, model_right, trivial_right, float(model_right),
+                     float(trivial_right), 1.0, 1.0, False)
+
+
 def _moments(losses: np.ndarray, w: np.ndarray | None, zero_one: bool) -> Moments:
     """The loss moments of a chunk; unweighted 0/1 losses (``zero_one``) by one count."""
     if w is None and zero_one:
@@ -90,6 +122,8 @@ class SplitStats:
     def of(cls, pred: Predictions, metric_name: str, trivial: Predictions | None = None) -> SplitStats:
         """The kernel: the statistics of one chunk of validated rows. ``trivial`` is the
         trivial model's fit (:func:`trivial_fit`), when its loss on these rows is wanted."""
+        if pred.task == "binary" and pred.weight is None and pred.n:
+            return cls._binary(pred, metric_name, trivial)
         with np.errstate(over="ignore", invalid="ignore"):  # too large: split_error_from refuses the J
             losses = per_sample_loss(pred, metric_name)
         w = pred.weight
@@ -106,6 +140,34 @@ class SplitStats:
         return cls(pred.task, metric_name, tuple(pred.classes), w is not None, _moments(losses, w, zero_one),
                    None if w is None else WeightStrata.of(losses, w), labels, label_rows, trivial_moments,
                    confusion, agreement)
+
+    @classmethod
+    def _binary(cls, pred: Predictions, metric_name: str, trivial: Predictions | None) -> SplitStats:
+        """:meth:`of` of an unweighted binary chunk: the confusion cells, the label sums,
+        the agreement and (error rate) the 0/1 losses' moments all follow from the four
+        cells, so the chunk is read by three counts instead of per-row arrays."""
+        cells = _binary_cells(pred)
+        n, ones = pred.n, cells[2] + cells[3]
+        zero_one = metric_name == "error_rate"
+        if zero_one:
+            loss = Moments.of_counts(cells[1] + cells[2], n)
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = Moments.of(per_sample_loss(pred, metric_name))
+        trivial_moments = agreement = None
+        if trivial is not None:
+            kind = pred.kind
+            if zero_one:  # the trivial model decides one class on every row: its own rule, on one row
+                one_row = Predictions("binary", pred.y_true[:1], y_score=np.zeros(1))
+                said = int(kind.trivial(trivial, one_row).decision[0])
+                trivial_moments = Moments.of_counts(ones if said == 0 else n - ones, n)
+            else:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    trivial_moments = Moments.of(per_sample_loss(kind.trivial(trivial, pred), metric_name))
+            agreement = _binary_agreement(cells, int(majority(trivial)))
+        counts = (n - ones, ones)
+        return cls(pred.task, metric_name, tuple(pred.classes), False, loss, None, (float(n - ones), float(ones)),
+                   counts, trivial_moments, Confusion(2, cells, tuple(float(c) for c in cells)), agreement)
 
     def merge(self, other: SplitStats) -> SplitStats:
         """Both chunks' statistics together."""

@@ -44,23 +44,37 @@ _LAZY = {
     "decode_table": "_codec", "encode_table": "_codec", "check_blob_size": "_codec", "MAX_BLOB_BYTES": "_codec",
     "artifact_root": "_artifacts", "table_size_limit": "_artifacts",
     "CurveTables": "_curves", "curve_rows": "_curves", "curve_tables": "_curves", "project_runs": "_curves",
+    "StoredSplit": "_curves", "stored_split": "_curves", "curve_baselines": "_curves", "curve_reading": "_curves",
     "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
     "make_engine": "_engine", "upgrade": "_engine",
     "delete_run": "_runs", "find_project": "_runs", "prune_blobs": "_runs", "submit_run": "_runs",
     "delete_project": "_runs", "rename_run": "_runs", "project_summaries": "_queries",
     "count_rows": "_queries", "get_run": "_queries", "list_projects": "_queries", "list_runs": "_queries",
     "load_run_splits": "_queries", "previous_run": "_queries", "stored_reports": "_queries",
+    "stored_statistics": "_queries", "store_run": "_runs", "run_parameters": "_params", "read_table": "_artifacts",
+    "StreamedTable": "_streamed", "stream_table": "_streamed", "staging_folder": "_streamed",
+    "Registry": "_statistics", "decode_value": "_statistics", "encode_value": "_statistics",
     "Base": "_models",
     "create_key": "_keys", "list_keys": "_keys", "revoke_key": "_keys", "verify_key": "_keys",
     "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
 }
 if TYPE_CHECKING:
-    from ._artifacts import artifact_root, table_size_limit
+    from ._artifacts import artifact_root, read_table, table_size_limit
     from ._codec import MAX_BLOB_BYTES, check_blob_size, decode_table, encode_table
-    from ._curves import CurveTables, curve_rows, curve_tables, project_runs
+    from ._curves import (
+        CurveTables,
+        StoredSplit,
+        curve_baselines,
+        curve_reading,
+        curve_rows,
+        curve_tables,
+        project_runs,
+        stored_split,
+    )
     from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
     from ._keys import create_key, list_keys, revoke_key, verify_key
     from ._models import Base
+    from ._params import run_parameters
     from ._queries import (
         count_rows,
         get_run,
@@ -70,8 +84,19 @@ if TYPE_CHECKING:
         previous_run,
         project_summaries,
         stored_reports,
+        stored_statistics,
     )
-    from ._runs import delete_project, delete_run, find_project, prune_blobs, rename_run, submit_run
+    from ._runs import (
+        delete_project,
+        delete_run,
+        find_project,
+        prune_blobs,
+        rename_run,
+        store_run,
+        submit_run,
+    )
+    from ._statistics import Registry, decode_value, encode_value
+    from ._streamed import StreamedTable, staging_folder, stream_table
     from ._tags import delete_tags, get_tags, save_tags, set_tags
 
 __all__ = [
@@ -84,7 +109,9 @@ __all__ = [
     "prune_blobs", "save_tags", "set_tags", "stored_reports", "submit_run", "upgrade",
     "create_key", "list_keys", "revoke_key", "verify_key",
     "ProjectList", "ProjectSummary", "delete_project", "project_summaries", "rename_run",
-    "whole_number",
+    "whole_number", "stored_statistics", "store_run", "run_parameters", "read_table",
+    "StreamedTable", "staging_folder", "stream_table", "Registry", "decode_value", "encode_value",
+    "StoredSplit", "stored_split", "curve_baselines", "curve_reading",
 ]
 
 

@@ -23,138 +23,75 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Engine, event, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from .. import settings
-from ..exceptions import DiagnoseError, UsageError
+from ..exceptions import DiagnoseError
 from ._dialects import artifact_lock
+from ._locations import artifact_root, filesystem, location_for, resolve, without_secrets
 from ._models import Blob
 
-IN_DATABASE = "database"  # the DIAGNOSE_ARTIFACT_URL value that keeps the tables in the database
 _NAME = re.compile(r"^[0-9a-f]{64}\.parquet$")
 _STALE_TEMP_SECONDS = 3600.0  # a temporary file this old belongs to no writer still running
 _PENDING = "diagnose_unused_artifacts"
 
 
-def artifact_root(db_url: Any) -> str | None:
-    """Where the tables of the store at ``db_url`` go: a folder, a URL, or None (the database).
-
-    >>> artifact_root("sqlite:////data/runs.db"), artifact_root("postgresql+psycopg://db/runs")
-    ('/data/runs.artifacts', None)
-    """
-    configured = str(settings.get("artifact_url")).strip()
-    if configured.lower() == IN_DATABASE:
-        return None
-    if configured:
-        return configured if "://" in configured else str(Path(configured).expanduser().resolve())
-    return _beside_database(db_url)
-
-
-def location_for(root: str, name: str, db_url: Any) -> str:
-    """The location the database keeps for file ``name``: relative to the SQLite file's folder
-    for the default folder (the two move together), else the full path or URL without credentials.
-
-    >>> location_for("/data/runs.artifacts", "ab.parquet", "sqlite:////data/runs.db")
-    'runs.artifacts/ab.parquet'
-    >>> location_for("s3://key:secret@bucket/runs", "ab.parquet", "sqlite:////data/runs.db")
-    's3://bucket/runs/ab.parquet'
-    """
-    if "://" in root:
-        return _without_secrets(root.rstrip("/")) + "/" + name
-    default = _beside_database(db_url)
-    if default is not None and Path(root) == Path(default):
-        return f"{Path(root).name}/{name}"
-    return str(Path(root) / name)
-
-
-def _beside_database(db_url: Any) -> str | None:
-    """The folder ``<stem>.artifacts`` beside a SQLite file (None for any other database, and
-    for a URL that cannot be read, which opening the store reports).
-
-    >>> _beside_database("sqlite:///runs.db") == str(Path("runs.artifacts")), _beside_database("no url")
-    (True, None)
-    """
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(str(db_url)) if isinstance(db_url, str) else db_url
-        parsed.port  # noqa: B018 - a port that is not a number fails here
-    except (ArgumentError, ValueError):
-        return None
-    database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    path = Path(database).expanduser()
-    return str(path.parent / f"{path.stem}.artifacts")
-
-
-def _without_secrets(url: str) -> str:
-    """A URL with no user, password or query (which may carry keys), fit to store and show.
-
-    >>> _without_secrets("s3://AKIA:s3cret@bucket/runs?region=eu-west-1")
-    's3://bucket/runs'
-    """
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
-
-
-def _resolve(location: str, db_url: Any) -> str:
-    """The full path or URL of a stored location (credentials from DIAGNOSE_ARTIFACT_URL)."""
-    if "://" in location:
-        configured = str(settings.get("artifact_url")).strip()
-        if "://" in configured:
-            prefix = _without_secrets(configured.rstrip("/")) + "/"
-            if location.startswith(prefix):
-                parts = urlsplit(configured.rstrip("/"))
-                return urlunsplit(parts._replace(path=parts.path + "/" + location[len(prefix):]))
-        return location
-    path = Path(location)
-    if not path.is_absolute():
-        parsed = make_url(str(db_url)) if isinstance(db_url, str) else db_url
-        path = Path(parsed.database or ".").expanduser().parent / path
-    return str(path)
-
-
-def _filesystem(target: str) -> tuple[Any, str]:
-    """(pyarrow filesystem, path in it) for a URL; None for a local path."""
-    import pyarrow as pa
-    import pyarrow.fs as pafs
-
-    if "://" not in target or target.startswith("file://"):
-        return None, urlsplit(target).path if target.startswith("file://") else target
-    try:
-        return pafs.FileSystem.from_uri(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        try:
-            from fsspec.core import url_to_fs
-        except ImportError:
-            raise UsageError(f"DIAGNOSE_ARTIFACT_URL {_without_secrets(target)} cannot be used: {exc}; "
-                             "give a folder, a file:// or s3:// URL, or install fsspec") from None
-        fs, path = url_to_fs(target)
-        return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path
-
-
 def write(target: str, data: bytes) -> None:
     """Write ``data`` to ``target`` whole or not at all (temporary name, then rename); an
     existing file of the same size (same hash, same bytes) is left as it is."""
-    fs, path = _filesystem(target)
+
+    def fill(temp: Path) -> None:
+        with open(temp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+
+    def upload(out: Any) -> None:
+        out.write(data)
+
+    _put(target, len(data), fill, upload)
+
+
+def write_file(target: str, source: str) -> None:
+    """Put the local file ``source`` at ``target`` whole or not at all, leaving ``source`` as it
+    is (a hard link under a temporary name, then a rename; a copy where links do not work, or
+    a chunked upload to an object store); an existing file of the same size is left as it is."""
+    import shutil
+
+    def fill(temp: Path) -> None:
+        try:
+            os.link(source, temp)
+        except OSError:  # another file system, or no hard links there
+            shutil.copyfile(source, temp)
+            with open(temp, "rb+") as out:
+                os.fsync(out.fileno())
+
+    def upload(out: Any) -> None:
+        with open(source, "rb") as src:
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+
+    _put(target, os.path.getsize(source), fill, upload)
+
+
+def _put(target: str, size: int, fill: Any, upload: Any) -> None:
+    """``target`` whole or not at all: a local file by ``fill(temporary path)`` then a rename,
+    an object by ``upload(output stream)`` (an object store shows an object only once it is
+    whole); an existing file of ``size`` bytes (same hash, same bytes) is left as it is."""
+    fs, path = filesystem(target)
     if fs is None:
         final = Path(path)
-        if final.is_file() and final.stat().st_size == len(data):
+        if final.is_file() and final.stat().st_size == size:
             return
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.parent / f".{final.name}.{uuid.uuid4().hex}.tmp"
         try:
-            with open(temp, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
+            fill(temp)
             os.replace(temp, final)
         finally:
             temp.unlink(missing_ok=True)
@@ -162,17 +99,20 @@ def write(target: str, data: bytes) -> None:
     import pyarrow.fs as pafs
 
     info = fs.get_file_info(path)
-    if info.type == pafs.FileType.File and info.size == len(data):
+    if info.type == pafs.FileType.File and info.size == size:
         return
     fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-    with fs.open_output_stream(path) as out:  # an object store shows an object only once it is whole
-        out.write(data)
+    with fs.open_output_stream(path) as out:
+        upload(out)
+
+
+CHUNK = 8 << 20  # bytes per read when a file is hashed or copied
 
 
 def read(location: str, content_hash: str, db_url: Any, *, what: str) -> bytes:
     """The bytes at ``location``, checked against their sha256 (DiagnoseError if missing or changed)."""
-    target = _resolve(location, db_url)
-    fs, path = _filesystem(target)
+    target = resolve(location, db_url)
+    fs, path = filesystem(target)
     try:
         if fs is None:
             data = Path(path).read_bytes()
@@ -181,9 +121,9 @@ def read(location: str, content_hash: str, db_url: Any, *, what: str) -> bytes:
                 data = f.readall()
     except (OSError, FileNotFoundError):
         raise DiagnoseError(f"the stored table of {what} is missing from the artifact store "
-                            f"({_without_secrets(target)}); restore the file from a backup, "
+                            f"({without_secrets(target)}); restore the file from a backup, "
                             "or delete the run") from None
-    return verified(data, content_hash, what=what, where=_without_secrets(target))
+    return verified(data, content_hash, what=what, where=without_secrets(target))
 
 
 def verified(data: bytes, content_hash: str, *, what: str, where: str = "the database") -> bytes:
@@ -200,8 +140,44 @@ def verified(data: bytes, content_hash: str, *, what: str, where: str = "the dat
     return data
 
 
+def _missing(target: str, what: str) -> DiagnoseError:
+    return DiagnoseError(f"the stored table of {what} is missing from the artifact store "
+                         f"({without_secrets(target)}); restore the file from a backup, or delete the run")
+
+
+def read_table(session: Session, content_hash: str, data: bytes, location: str | None, *, what: str,
+               columns: list[str] | None = None) -> Any:
+    """The verified Arrow table of a blob row (only ``columns``, when given). An artifact file
+    is hashed in chunks and read by pyarrow from its path: its bytes are never held whole.
+
+    >>> import pyarrow as pa
+    >>> from diagnose.store._codec import encode_table
+    >>> enc = encode_table(pa.table({"y": [1, 2]}))
+    >>> read_table(None, enc.content_hash, enc.data, None, what="demo/r1:cv").num_rows
+    2
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if location is None:
+        return pq.read_table(pa.BufferReader(verified(data, content_hash, what=what)), columns=columns)
+    target = resolve(location, _engine(session).url)
+    fs, path = filesystem(target)
+    digest = hashlib.sha256()
+    try:
+        with (open(path, "rb") if fs is None else fs.open_input_stream(path)) as f:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != content_hash:
+            raise DiagnoseError(f"the stored table of {what} in {without_secrets(target)} does not match its "
+                                "hash (it changed after it was stored); restore it from a backup, or delete the run")
+        return pq.read_table(path, filesystem=fs, columns=columns, pre_buffer=False)
+    except (OSError, FileNotFoundError):
+        raise _missing(target, what) from None
+
+
 def _exists(target: str) -> bool:
-    fs, path = _filesystem(target)
+    fs, path = filesystem(target)
     if fs is None:
         return Path(path).is_file()
     import pyarrow.fs as pafs
@@ -210,7 +186,7 @@ def _exists(target: str) -> bool:
 
 
 def _remove(target: str) -> None:
-    fs, path = _filesystem(target)
+    fs, path = filesystem(target)
     if fs is None:
         Path(path).unlink(missing_ok=True)
     else:
@@ -224,9 +200,10 @@ def _engine(session: Session) -> Engine:
     return session.get_bind().engine  # (an Engine's .engine is itself)
 
 
-def ensure_written(session: Session, data: dict[str, bytes]) -> None:
+def ensure_written(session: Session, data: dict[str, Any]) -> None:
     """Inside the writer's transaction, under the artifact lock: put back any file of ``data``
-    (hash -> bytes) that a concurrent prune or delete removed since it was written."""
+    (hash -> :class:`~diagnose.store.Encoded`) that a concurrent prune or delete removed since
+    it was written."""
     if not data:
         return
     artifact_lock(session)
@@ -234,9 +211,13 @@ def ensure_written(session: Session, data: dict[str, bytes]) -> None:
     rows = session.execute(select(Blob.content_hash, Blob.location)
                            .where(Blob.content_hash.in_(list(data)), Blob.location.is_not(None)))
     for content_hash, location in rows:
-        target = _resolve(str(location), db_url)
+        target = resolve(str(location), db_url)
         if not _exists(target):
-            write(target, data[content_hash])
+            enc = data[content_hash]
+            if enc.path is not None:
+                write_file(target, enc.path)
+            else:
+                write(target, enc.data)
 
 
 def remove_after_commit(session: Session, unused: list[tuple[str, str]]) -> None:
@@ -280,7 +261,7 @@ def _remove_unused(engine: Engine, items: list[tuple[str, str]]) -> None:
                 used = set(conn.scalars(select(Blob.content_hash).where(Blob.content_hash.in_(hashes))))
                 for content_hash, location in items:
                     if content_hash not in used:
-                        _remove(_resolve(location, engine.url))
+                        _remove(resolve(location, engine.url))
     except Exception:  # noqa: BLE001 - the commit stands; prune_blobs collects what stays
         pass
 
@@ -292,7 +273,7 @@ def orphans(session: Session) -> list[tuple[str, str]]:
     root = artifact_root(db_url)
     if root is None:
         return []
-    fs, path = _filesystem(root)
+    fs, path = filesystem(root)
     now = time.time()
     found: dict[str, str] = {}
     if fs is None:
@@ -316,8 +297,8 @@ def orphans(session: Session) -> list[tuple[str, str]]:
     return [(h, loc) for h, loc in found.items() if h not in known]
 
 
-def place(session: Session, tables: dict[str, tuple[Any, Any]]) -> dict[str, str | None]:
-    """Before the transaction writes rows: write each encoded table (split -> (pred, Encoded))
+def place(session: Session, tables: Mapping[str, tuple[Any, Any]]) -> dict[str, str | None]:
+    """Before the transaction writes rows: write each encoded table (split -> (source, Encoded))
     to its artifact file, or check that it fits in the database; returns hash -> location
     (None: the bytes go into the row)."""
     from ._codec import check_blob_size
@@ -332,15 +313,20 @@ def place(session: Session, tables: dict[str, tuple[Any, Any]]) -> dict[str, str
         with _engine(session).connect() as conn:
             known = set(conn.scalars(select(Blob.content_hash).where(
                 Blob.content_hash.in_([enc.content_hash for _, enc in tables.values()]))))
-    for split, (pred, enc) in tables.items():
+    for split, (source, enc) in tables.items():
         if root is None:
-            check_blob_size(len(enc.data), source=pred.source, split=split)
+            if enc.path is not None:
+                raise ValueError("a table kept inside the database needs its bytes in memory (Encoded.data)")
+            check_blob_size(enc.nbytes, source=source or "<table>", split=split)
             out[enc.content_hash] = None
             continue
         name = f"{enc.content_hash}.parquet"
         target = root.rstrip("/") + "/" + name if "://" in root else str(Path(root) / name)
         if enc.content_hash not in known:
-            write(target, enc.data)
+            if enc.path is not None:
+                write_file(target, enc.path)
+            else:
+                write(target, enc.data)
         out[enc.content_hash] = location_for(root, name, db_url)
     return out
 
@@ -364,3 +350,4 @@ def table_size_limit(db_url: Any = None) -> int | None:
 
     url = db_url if db_url is not None else settings.database_url()
     return _codec.MAX_BLOB_BYTES if artifact_root(url) is None else None
+

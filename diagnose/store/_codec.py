@@ -28,6 +28,26 @@ def check_blob_size(n_bytes: int, *, source: str, split: str) -> None:
                          "and submit them apart")
 
 
+def writer_options(schema: pa.Schema) -> dict:
+    """How stored tables are written (``pyarrow.parquet`` options): byte-stream-split floats and
+    delta-packed integers, dictionaries for the rest, then zstd; this wrote a 1M-row split twice
+    as fast as the defaults and smaller (benchmarks/bench_submit.py).
+
+    >>> writer_options(pa.schema({"y": pa.float64(), "id": pa.int64()}))["column_encoding"]
+    {'y': 'BYTE_STREAM_SPLIT', 'id': 'DELTA_BINARY_PACKED'}
+    """
+    encodings, dictionary = {}, []
+    for f in schema:
+        if pa.types.is_float32(f.type) or pa.types.is_float64(f.type):
+            encodings[f.name] = "BYTE_STREAM_SPLIT"
+        elif pa.types.is_integer(f.type):
+            encodings[f.name] = "DELTA_BINARY_PACKED"
+        else:
+            dictionary.append(f.name)
+    return {"compression": "zstd", "use_dictionary": dictionary, "column_encoding": encodings or None,
+            "write_statistics": False}
+
+
 def encode_table(table: pa.Table) -> Encoded:
     """Parquet bytes of a prediction table and their sha256 (the blob key).
 
@@ -37,20 +57,9 @@ def encode_table(table: pa.Table) -> Encoded:
     """
     import pyarrow.parquet as pq
 
-    # numbers: byte-stream-split floats and delta-packed integers, then zstd; this wrote a
-    # 1M-row split twice as fast as the defaults and smaller (benchmarks/bench_submit.py)
-    encodings, dictionary = {}, []
-    for f in table.schema:
-        if pa.types.is_float32(f.type) or pa.types.is_float64(f.type):
-            encodings[f.name] = "BYTE_STREAM_SPLIT"
-        elif pa.types.is_integer(f.type):
-            encodings[f.name] = "DELTA_BINARY_PACKED"
-        else:
-            dictionary.append(f.name)
     sink = pa.BufferOutputStream()
     try:
-        pq.write_table(table, sink, compression="zstd", use_dictionary=dictionary,
-                       column_encoding=encodings or None, write_statistics=False)
+        pq.write_table(table, sink, **writer_options(table.schema))
     except (pa.ArrowException, ValueError):  # a type these encodings do not take: defaults
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd")

@@ -1,11 +1,15 @@
 """The stored runs a curve is built from: the runs that carry a training-set size or a
-parameter, their prediction tables, and the baselines stored with them."""
+parameter, their prediction tables, and the baselines stored with them; and one stored
+split read in record batches (:func:`stored_split`), for the passes that must not decode
+a large split whole."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +19,7 @@ from ..options import Columns
 from ._artifacts import table_bytes
 from ._codec import decode_table
 from ._models import Blob, Run, Submission
-from ._runs import find_project
+from ._runs import find_project, run_row
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,7 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
     [(20, 'cv'), (20, 'train'), (40, 'cv'), (40, 'train')]
     """
     chosen = curve_rows(session, project, by=by, runs=runs)
-    opts = next(iter(chosen.values())).ingest or {}
-    cols = Columns.from_mapping(opts.get("columns"))
-    column = cols.train_size if by == "train_size" else cols.param_prefix + by
+    column, cols, positive_label = curve_reading(chosen, by)
     groups = {}
     for value, row in chosen.items():
         subs = session.execute(select(Submission.split, Blob.content_hash, Blob.data, Blob.location)
@@ -118,8 +120,135 @@ def curve_tables(session: Session, project: str, *, by: str, runs: Sequence[str]
                                              what=f"{project}/{row.name}:{split}"))
             table = table.drop_columns([c for c in (cols.split, column) if c in table.column_names])
             groups[value, split] = RawTable(table, f"{project}/{row.name}:{split}", split)
+    return CurveTables(groups, column, cols, positive_label, curve_baselines(chosen))
+
+
+def curve_reading(chosen: Mapping[Any, Run], by: str) -> tuple[str, Columns, str | None]:
+    """How the curve's runs were read (those of the first): the column that holds ``by``, the
+    column names and the positive label.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"C={c}", train=t, cv=t, params={"C": c}) for c in (1, 2)]
+    ...     curve_reading(curve_rows(s, "demo", by="C", runs=None), "C")[0]
+    'param_C'
+    """
+    opts = next(iter(chosen.values())).ingest or {}
+    cols = Columns.from_mapping(opts.get("columns"))
+    column = cols.train_size if by == "train_size" else cols.param_prefix + by
+    return column, cols, opts.get("positive_label")
+
+
+def curve_baselines(chosen: Mapping[Any, Run]) -> dict[str, float]:
+    """The baselines stored with the curve's runs, the lowest value per name.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = [submit_files(s, project="demo", run=f"m={m}", train=t, cv=t, train_size=m,
+    ...                       baselines={"human": h}) for m, h in ((20, 0.1), (40, 0.05))]
+    ...     curve_baselines(curve_rows(s, "demo", by="train_size", runs=None))
+    {'human': 0.05}
+    """
     baselines: dict[str, float] = {}
     for row in chosen.values():
         for b in row.baselines:
             baselines[b.name] = min(baselines.get(b.name, b.value), b.value)
-    return CurveTables(groups, column, cols, opts.get("positive_label"), baselines)
+    return baselines
+
+
+@dataclass(frozen=True)
+class StoredSplit:
+    """One stored split of a run, to read in record batches without decoding it whole: how
+    the run was read (task, column names, positive label, classes) and its Parquet bytes."""
+
+    task: str
+    columns: Columns
+    positive_label: str | None
+    classes: tuple[str, ...]
+    name: str
+    n_rows: int
+    data: bytes
+
+    def batches(self, columns: Sequence[str] | None = None, batch_rows: int = 1 << 20) -> Iterator[pa.RecordBatch]:
+        """The split's rows in record batches of at most ``batch_rows``, with only ``columns``
+        (those it has; all when ``None``); the split column, if stored, is left out.
+
+        >>> import os, tempfile, pandas as pd
+        >>> from diagnose.service import session, submit_files
+        >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+        >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+        ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+        ...     cv = stored_split(s, "demo", "r1", "cv")
+        >>> [b.num_rows for b in cv.batches(["y_true"], batch_rows=16)], cv.n_rows
+        ([16, 16, 8], 40)
+        """
+        names = [n for n in self.names if columns is None or n in columns]
+        yield from self._file().iter_batches(batch_size=batch_rows, columns=names)
+
+    @property
+    def names(self) -> list[str]:
+        """The stored columns, the split column left out."""
+        return [n for n in self._file().schema_arrow.names if n != self.columns.split]
+
+    def take(self, rows: np.ndarray, columns: Sequence[str] | None = None) -> pa.Table:
+        """The rows at the 0-based positions ``rows`` (ascending), with only ``columns`` (all
+        but the split column when ``None``); only the row groups that hold them are read.
+
+        >>> import os, tempfile, pandas as pd
+        >>> from diagnose.service import session, submit_files
+        >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": np.arange(40) / 40})
+        >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+        ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+        ...     stored_split(s, "demo", "r1", "cv").take(np.array([1, 38])).column("y_score").to_pylist()
+        [0.025, 0.95]
+        """
+        import pyarrow.parquet as pq
+
+        names = [n for n in self.names if columns is None or n in columns]
+        schema = self._file().schema_arrow
+        # text columns stay dictionary-encoded while whole row groups are read (no string is
+        # built for the rows not taken), and are decoded for the rows taken
+        text = [n for n in names if pa.types.is_string(schema.field(n).type) or
+                pa.types.is_large_string(schema.field(n).type)]
+        f = pq.ParquetFile(pa.BufferReader(self.data), read_dictionary=text)
+        meta = f.metadata
+        starts = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
+        group = np.searchsorted(starts, rows, side="right") - 1
+        parts = [f.read_row_group(int(g), columns=names).take(pa.array(rows[group == g] - starts[g]))
+                 for g in np.unique(group)]
+        table = pa.concat_tables(parts) if parts else schema.empty_table().select(names)
+        return table.cast(pa.schema([schema.field(n) for n in names])) if text else table
+
+    def _file(self):
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(pa.BufferReader(self.data))
+
+
+def stored_split(session: Session, project: str, run: str, split: str) -> StoredSplit:
+    """The stored ``split`` of a run (see :class:`StoredSplit`); a run without it is bad usage.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": np.arange(40) / 40})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     found = stored_split(s, "demo", "r1", "cv")
+    >>> found.n_rows, found.names
+    (40, ['y_true', 'y_score'])
+    """
+    row = run_row(session, project, run)
+    found = session.execute(select(Submission.n_rows, Blob.content_hash, Blob.data, Blob.location)
+                            .join(Blob, Blob.content_hash == Submission.content_hash)
+                            .where(Submission.run_id == row.id, Submission.split == split)).first()
+    if found is None:
+        raise UsageError(f"run '{run}' of project '{project}' has no {split} split stored")
+    what = f"{project}/{run}:{split}"
+    opts = row.ingest or {}
+    return StoredSplit(row.task, Columns.from_mapping(opts.get("columns")), opts.get("positive_label"),
+                       tuple(opts.get("classes") or ()), what, int(found.n_rows),
+                       table_bytes(session, found.content_hash, found.data, found.location, what=what))

@@ -130,6 +130,18 @@ class StoredReport(Base):
     markdown: Mapped[str] = mapped_column(Text)
 
 
+class RunStatistics(Base):
+    """One split's statistics as computed at submission (``diagnose.service.run_statistics``
+    reads them): the bytes of ``_statistics`` and the version of that codec."""
+
+    __tablename__ = "run_statistics"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
+    split: Mapped[str] = mapped_column(String(10), primary_key=True)
+    codec: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Tag(Base):
     """A reviewer's error categories for one sample of one submission."""
 

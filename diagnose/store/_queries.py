@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..exceptions import DiagnoseError
 from ..ingest import SPLITS, Columns, RawTable, Splits, parse_splits, task_type
-from ._artifacts import table_bytes
-from ._codec import decode_table
-from ._models import Baseline, Blob, Project, Run, StoredReport, Submission, Tag
+from ._artifacts import read_table
+from ._models import Baseline, Blob, Project, Run, RunStatistics, StoredReport, Submission, Tag
 from ._runs import aware, find_project, run_row, run_summary
 from ._values import ProjectSummary, RunSummary, StoredRun, SubmissionInfo
 
@@ -157,8 +157,8 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
     for sub in session.scalars(select(Submission).where(Submission.run_id == row.id)):
         what = f"{project}/{run}:{sub.split}"
         blob = session.execute(select(Blob.data, Blob.location).where(Blob.content_hash == sub.content_hash)).one()
-        data = table_bytes(session, sub.content_hash, blob.data, blob.location, what=what)
-        raws[sub.split] = RawTable(decode_table(data), what, sub.split)
+        table = read_table(session, sub.content_hash, blob.data, blob.location, what=what)
+        raws[sub.split] = RawTable(table, what, sub.split)
     raws = {s: raws[s] for s in SPLITS if s in raws}
     # the class list of probability columns, so that every split lines up with train
     classes = opts.get("classes") if task_type(row.task).one_of_classes else None
@@ -166,6 +166,35 @@ def load_run_splits(session: Session, project: str, run: str) -> Splits:
                                     positive_label=opts.get("positive_label"), classes=classes)
     return Splits(task=row.task, train=parsed["train"], cv=parsed["cv"], test=parsed.get("test"),
                   warnings=tuple(warnings))
+
+
+def stored_statistics(session: Session, project: str, run: str) -> dict[str, bytes] | None:
+    """The statistics blobs of a run by split (train, cv, test order), as ``submit`` stored
+    them; None for a run stored without (before diagnose kept them). ``diagnose.service.
+    run_statistics`` decodes them.
+
+    >>> import os, tempfile, pandas as pd
+    >>> from diagnose.service import session, submit_files
+    >>> t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)
+    ...     sorted(stored_statistics(s, "demo", "r1"))
+    ['cv', 'train']
+    """
+    from ._statistics import CODEC_VERSION
+
+    row = run_row(session, project, run)
+    found = session.execute(select(RunStatistics.split, RunStatistics.codec, RunStatistics.data)
+                            .where(RunStatistics.run_id == row.id)).all()
+    if not found:
+        return None
+    for split, codec, _ in found:
+        if codec != CODEC_VERSION:
+            raise DiagnoseError(f"the statistics of {project}/{run}:{split} were stored by another version of "
+                                f"diagnose (codec {codec}; this one reads {CODEC_VERSION}): upgrade diagnose, "
+                                "or delete the run and submit it again")
+    order = {s: i for i, s in enumerate(SPLITS)}
+    return {split: bytes(data) for split, _, data in sorted(found, key=lambda r: order.get(r[0], 99))}
 
 
 def count_rows(session: Session) -> dict[str, int]:
@@ -177,7 +206,7 @@ def count_rows(session: Session) -> dict[str, int]:
     >>> with session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
     ...     _ = submit_files(s, project="demo", run="r1", train=t, cv=t)  # train and cv: one blob
     ...     count_rows(s)
-    {'project': 1, 'run': 1, 'blob': 1, 'submission': 2, 'baseline': 0, 'report': 1, 'tag': 0}
+    {'project': 1, 'run': 1, 'blob': 1, 'submission': 2, 'baseline': 0, 'report': 1, 'tag': 0, 'run_statistics': 2}
     """
-    tables = (Project, Run, Blob, Submission, Baseline, StoredReport, Tag)
+    tables = (Project, Run, Blob, Submission, Baseline, StoredReport, Tag, RunStatistics)
     return {m.__tablename__: session.execute(select(func.count()).select_from(m)).scalar_one() for m in tables}

@@ -34,7 +34,6 @@ import math
 from collections.abc import Mapping
 from typing import Any, cast
 
-import pyarrow.compute as pc
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,7 +43,8 @@ from ..ingest import Columns, Splits
 from . import _artifacts as artifacts
 from ._codec import encode_table
 from ._dialects import claim_write_lock, insert_ignore
-from ._models import ApiKey, Baseline, Blob, Project, Run, StoredReport, Submission, Tag, utcnow
+from ._models import ApiKey, Baseline, Blob, Project, Run, RunStatistics, StoredReport, Submission, Tag, utcnow
+from ._params import constants_of, run_parameters
 from ._values import Encoded, RunSummary
 
 
@@ -62,6 +62,7 @@ def submit_run(
     positive_label: str | None = None,
     encoded: Mapping[str, Encoded] | None = None,
     rendered: tuple[str, str] | None = None,
+    statistics: Mapping[str, bytes] | None = None,
 ) -> RunSummary:
     """Store a validated run (its split tables, baselines, parameters and report).
 
@@ -70,7 +71,9 @@ def submit_run(
     ``columns``/``positive_label`` are the reading options, kept so that the stored
     tables validate back into the same splits. ``train_size`` and ``params`` default to
     the constant ``train_size`` / ``param_<name>`` columns of the train table.
-    ``encoded`` may hold the splits' :func:`encode_table` results, computed beforehand.
+    ``encoded`` may hold the splits' :func:`encode_table` results, computed beforehand;
+    ``statistics`` each split's statistics as bytes (``diagnose.service`` encodes them), stored
+    in the same transaction.
 
     >>> import os, tempfile, pandas as pd
     >>> from diagnose import bias_variance, ingest, service
@@ -82,13 +85,44 @@ def submit_run(
     if not project or not run:
         raise UsageError("a project name and a run name are needed")
     cols = Columns.from_mapping(columns)
+    # encode before touching the database: the transaction then only writes bytes
+    tables = {name: (pred.source, (encoded or {}).get(name) or encode_table(pred.table))
+              for name, pred in splits.items()}
+    train_size, params = run_parameters(constants_of(splits, cols), cols, train_size, params)
+    return store_run(session, project=project, run=run, task=splits.task, classes=tuple(splits.train.classes),
+                     tables=tables, report=report, baselines=baselines, params=params, train_size=train_size,
+                     columns=columns, positive_label=positive_label, rendered=rendered, statistics=statistics)
+
+
+def store_run(session: Session, *, project: str, run: str, task: str, classes: tuple, report: Any,
+              tables: Mapping[str, tuple[str | None, Encoded]], baselines: Mapping[str, float] | None = None,
+              params: Mapping[str, Any] | None = None, train_size: float | None = None,
+              columns: Mapping[str, str] | None = None, positive_label: str | None = None,
+              rendered: tuple[str, str] | None = None, statistics: Mapping[str, bytes] | None = None) -> RunSummary:
+    """Store a run from its encoded tables (split -> (source, :class:`Encoded`), the bytes in
+    memory or, ``Encoded.path``, in a local file) without the rows themselves: the streaming
+    submit's entry; :func:`submit_run` reads tables and parameters from validated splits.
+
+    >>> import os, tempfile
+    >>> import pyarrow as pa
+    >>> from diagnose import bias_variance, ingest, service
+    >>> from diagnose.store import encode_table
+    >>> table = pa.table({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    >>> report = bias_variance.build_report(ingest.load_splits(table, table))
+    >>> enc = encode_table(table)
+    >>> with service.session("sqlite:///" + os.path.join(tempfile.mkdtemp(), "runs.db")) as s, s.begin():
+    ...     store_run(s, project="demo", run="r1", task="binary", classes=("0", "1"), report=report,
+    ...               tables={"train": ("t.parquet", enc), "cv": ("t.parquet", enc)}).verdict
+    'inconclusive'
+    """
+    from ._statistics import CODEC_VERSION
+
+    if not project or not run:
+        raise UsageError("a project name and a run name are needed")
     if baselines is None:  # the report's own, minus the trivial one it always computes
         baselines = {k: v for k, v in report.to_dict().get("baselines", {}).items()
                      if k != "trivial" and v is not None}
-    # encode before touching the database: the transaction then only writes bytes
-    tables = {name: (pred, (encoded or {}).get(name) or encode_table(pred.table))
-              for name, pred in splits.items()}
-    train_size, params = _run_parameters(splits, cols, train_size, params)
+    params = dict(params or {})
     _check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
     text, markdown = rendered or (report.to_text(), report.to_markdown())
@@ -100,23 +134,25 @@ def submit_run(
     if session.scalar(select(Run.id).where(Run.project_id == project_id, Run.name == run)) is not None:
         raise _duplicate(project, run)
     cv_error = report_dict["splits"]["cv"]["error"]
-    row = Run(project_id=project_id, name=run, task=splits.task, metric=report_dict["metric"],
+    row = Run(project_id=project_id, name=run, task=task, metric=report_dict["metric"],
               ingest={"columns": dict(columns or {}), "positive_label": positive_label,
-                      "classes": list(splits.train.classes)},
-              params=dict(params), train_size=train_size, verdict=report_dict["verdict"], cv_error=cv_error)
+                      "classes": list(classes)},
+              params=params, train_size=train_size, verdict=report_dict["verdict"], cv_error=cv_error)
     session.add(row)
     try:
         session.flush()
     except IntegrityError:  # another writer created the same run name meanwhile
         raise _duplicate(project, run) from None
-    for name, (pred, enc) in tables.items():
+    for name, (source, enc) in tables.items():
         _store_blob(session, enc, locations[enc.content_hash])
         session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
-                               content_hash=enc.content_hash, source=pred.source))
+                               content_hash=enc.content_hash, source=source))
     for name, value in (baselines or {}).items():
         session.add(Baseline(run_id=row.id, name=name, value=float(value)))
+    for name, data in (statistics or {}).items():
+        session.add(RunStatistics(run_id=row.id, split=name, codec=CODEC_VERSION, data=data))
     session.flush()
-    artifacts.ensure_written(session, {enc.content_hash: enc.data for _, enc in tables.values()
+    artifacts.ensure_written(session, {enc.content_hash: enc for _, enc in tables.values()
                                        if locations[enc.content_hash] is not None})
     _store_report(session, row.id, report_dict, text, markdown)
     return run_summary(row, project)
@@ -163,7 +199,7 @@ def _check_run_values(project: str, run: str, baselines: Mapping[str, float], pa
 def _store_blob(session: Session, enc: Encoded, location: str | None) -> None:
     """Insert the row (the bytes, or the location of their artifact file) unless identical
     content is already stored (race-free)."""
-    insert_ignore(session, Blob, {"content_hash": enc.content_hash, "size": len(enc.data),
+    insert_ignore(session, Blob, {"content_hash": enc.content_hash, "size": enc.nbytes,
                                   "data": enc.data if location is None else b"", "location": location,
                                   "created_at": utcnow()}, key=["content_hash"])
 
@@ -191,48 +227,6 @@ def find_project(session: Session, name: str, *, create: bool) -> int:
         known = session.scalars(select(Project.name).order_by(Project.name)).all()
         raise UsageError(f"no project '{name}' in the store; projects: {', '.join(known) or 'none yet'}")
     return found
-
-
-def _run_parameters(splits: Splits, cols: Columns, train_size, params):
-    """train_size and param_<name> from constant columns of the train table, unless given."""
-    table = splits.train.table
-    out = {name: _json_value(value) for name, value in (params or {}).items()}
-    if table is None:
-        return train_size, out
-    for name in table.column_names:
-        is_size = name == cols.train_size
-        if not (is_size or name.startswith(cols.param_prefix)):
-            continue
-        column = table.column(name)
-        if column.null_count or pc.count_distinct(column).as_py() != 1:
-            continue
-        value = column[0].as_py()
-        if is_size:
-            if train_size is None:
-                try:
-                    train_size = float(value)
-                except (TypeError, ValueError):
-                    pass
-        else:
-            out.setdefault(name[len(cols.param_prefix):], _json_value(value))
-    return train_size, out
-
-
-def _json_value(value: Any) -> Any:
-    """A parameter value the JSON column can hold: dates as ISO text, numpy scalars as Python
-    numbers, anything else that JSON has no type for as its text."""
-    import datetime
-    import decimal
-
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray)):  # a numpy scalar
-        return _json_value(value.item())
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
 
 
 def run_summary(row: Run, project: str) -> RunSummary:
@@ -294,7 +288,7 @@ def _delete_runs(session: Session, run_ids: Any, *, keep_blobs: bool) -> None:
         select(Submission.content_hash).where(Submission.run_id.in_(run_ids)).distinct()))
     # explicit children first: no reliance on ON DELETE CASCADE being enforced
     session.execute(delete(Tag).where(Tag.submission_id.in_(sub_ids)))
-    for model in (Submission, Baseline, StoredReport):
+    for model in (Submission, Baseline, StoredReport, RunStatistics):
         session.execute(delete(model).where(model.run_id.in_(run_ids)))
     session.execute(delete(Run).where(Run.id.in_(run_ids)))
     if hashes:

@@ -10,11 +10,22 @@ from ..values import Rendered
 
 @dataclass(frozen=True)
 class Encoded:
-    """A prediction table as Parquet bytes, keyed by their sha256."""
+    """A prediction table as Parquet bytes, keyed by their sha256: in ``data``, or (a table
+    written by streaming, ``data`` empty) in the local file ``path`` of ``size`` bytes.
+
+    >>> Encoded("ab" * 32, b"PAR1", 2).nbytes, Encoded("ab" * 32, b"", 2, path="/tmp/x.tmp", size=9).nbytes
+    (4, 9)
+    """
 
     content_hash: str
     data: bytes = field(repr=False)
     n_rows: int
+    path: Optional[str] = None
+    size: Optional[int] = None
+
+    @property
+    def nbytes(self) -> int:
+        return self.size if self.path is not None and self.size is not None else len(self.data)
 
 
 @dataclass(frozen=True)

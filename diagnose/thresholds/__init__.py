@@ -20,6 +20,7 @@ from ._bootstrap import (
                          BOOTSTRAP_REPS,
                          MIN_BOOTSTRAP_REPS,
                          BootstrapInterval,
+                         bootstrap_reps,
                          bootstrap_threshold,
                          bootstrap_without_rows,
 )
@@ -37,6 +38,7 @@ from ._costs import COST_HELP, Costs, ThresholdCost
 from ._decision import DEFAULT_DECISION_THRESHOLDS, DecisionCurve, curve_from_counts, decision_curve
 from ._heldout import HeldOutInterval, ThresholdCells, heldout_interval
 from ._histogram import ScoreGrid, ScoreHistogram
+from ._replicates import BOOTSTRAP_SCHEME, REPLICATE_GROUPS
 from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
 from ._search import best_threshold, candidate_sweep
 from ._streamed import SCORE_GRID, ScoreStats, streamed_sweep, streamed_threshold
@@ -53,11 +55,12 @@ from ._sweep import (
 Rule = ThresholdRule  # the old name (gate rules are diagnose.gate.GateRule)
 
 __all__ = [
-    "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "COST_HELP", "DEFAULT_DECISION_THRESHOLDS", "DEFAULT_THRESHOLD",
-    "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS", "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL", "SCORE_GRID",
-    "BootstrapInterval", "Costs", "DecisionCurve", "HeldOutInterval", "Rule", "ScoreGrid", "ScoreHistogram",
-    "ScoreStats", "Sweep", "ThresholdCells", "ThresholdCost", "ThresholdCurve", "ThresholdResult", "ThresholdRule",
-    "best_threshold", "bootstrap_threshold", "bootstrap_without_rows", "candidate_sweep", "choose_threshold",
-    "curve_from_counts", "decision_curve", "heldout_interval", "infeasible_message", "metrics_at", "pick_index",
-    "streamed_sweep", "streamed_threshold", "sweep", "sweep_sorted", "threshold_result", "threshold_search",
+    "BOOTSTRAP_BUDGET", "BOOTSTRAP_REPS", "BOOTSTRAP_SCHEME", "REPLICATE_GROUPS", "COST_HELP",
+    "DEFAULT_DECISION_THRESHOLDS", "DEFAULT_THRESHOLD", "MAX_CURVE_POINTS", "MIN_BOOTSTRAP_REPS",
+    "PARALLEL_SORT_ROWS", "PRF", "RULES_HELP", "TIE_TOL", "SCORE_GRID", "BootstrapInterval", "Costs", "DecisionCurve",
+    "HeldOutInterval", "Rule", "ScoreGrid", "ScoreHistogram", "ScoreStats", "Sweep", "ThresholdCells",
+    "ThresholdCost", "ThresholdCurve", "ThresholdResult", "ThresholdRule", "best_threshold", "bootstrap_reps",
+    "bootstrap_threshold", "bootstrap_without_rows", "candidate_sweep", "choose_threshold", "curve_from_counts",
+    "decision_curve", "heldout_interval", "infeasible_message", "metrics_at", "pick_index", "streamed_sweep",
+    "streamed_threshold", "sweep", "sweep_sorted", "threshold_result", "threshold_search",
 ]

@@ -127,8 +127,9 @@ def infeasible_message(sw: Sweep, rule: ThresholdRule) -> str:
 
 def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=None, weight_test=None,
                      rule: str | ThresholdRule = DEFAULT_THRESHOLD_RULE, bootstrap: Bootstrap = "auto",
-                     seed: int = DEFAULT_SEED, max_points: int = MAX_CURVE_POINTS) -> ThresholdResult:
+                     seed: int = DEFAULT_SEED, max_points: int = MAX_CURVE_POINTS, ids_cv=None) -> ThresholdResult:
     """Choose a threshold on cv by ``rule``; report it on test (never chosen there).
+    ``ids_cv``: the cv rows' ids, which the bootstrap's weights follow (default: positions 1, 2, ...).
 
     >>> y = np.array([0, 0, 1, 1, 0, 1]); s = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.45])
     >>> r = threshold_search(y, s, y_test=y, score_test=s, bootstrap=0)
@@ -158,7 +159,7 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
     return threshold_result(rule, sw, default_cv=default_cv, default_test=default_test,
                             at_test=at_test if have_test else None, curve=curve,
                             bootstrap=lambda: bootstrap_threshold(y_cv, score_cv, rule=rule, sample_weight=weight_cv,
-                                                                  reps=bootstrap, seed=seed))
+                                                                  reps=bootstrap, seed=seed, ids=ids_cv))
 
 
 def threshold_result(rule: ThresholdRule, sw: Sweep, *, default_cv: PRF, default_test: Optional[PRF],
@@ -255,7 +256,9 @@ def _choose(cv, test, *, rule: ThresholdRule, bootstrap, seed: int, max_points: 
     """:func:`choose_threshold` for a cv split with scores and a test split with scores or none."""
     use_test = test is not None
     kw = dict(rule=rule, bootstrap=bootstrap, seed=seed, max_points=max_points, weight_cv=cv.weight,
-              weight_test=test.weight if use_test else None)
+              weight_test=test.weight if use_test else None,
+              # the bootstrap's rows: their ids, else their positions among the cv rows (1, 2, ...)
+              ids_cv=cv.ids)
     if not cv.kind.multi_output:  # binary: one threshold
         return threshold_search(cv.y_true, cv.y_score, y_test=test.y_true if use_test else None,
                                 score_test=test.y_score if use_test else None, **kw)

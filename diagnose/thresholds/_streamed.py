@@ -28,14 +28,14 @@ from typing import Any, Optional
 import numpy as np
 
 from ..options import DEFAULT_SEED, Bootstrap
-from ._bootstrap import bootstrap_without_rows
+from ._bootstrap import bootstrap_from_counts, bootstrap_reps, bootstrap_without_rows, replicate_job
 from ._choice import DEFAULT_THRESHOLD, TEST_HARD_NOTE, ThresholdResult, infeasible_message, threshold_result
 from ._decision import DEFAULT_DECISION_THRESHOLDS, curve_from_counts
 from ._heldout import ThresholdCells
 from ._histogram import MAX_BITS, ScoreGrid, ScoreHistogram
 from ._rules import ThresholdRule
 from ._search import GRID_BITS, REFINE_BITS, Bounds, exact_sweep, offsets
-from ._sweep import PRF, Sweep
+from ._sweep import PRF, Sweep, pick_index
 
 SCORE_GRID = ScoreGrid(0.0, 1.0, GRID_BITS)
 CUTS = np.unique(np.append(DEFAULT_DECISION_THRESHOLDS, DEFAULT_THRESHOLD))
@@ -273,22 +273,32 @@ def streamed_sweep(stats: ScoreStats, rule: ThresholdRule, scan: Scan, *, gather
 
 def streamed_threshold(rule: str | ThresholdRule, cv: ScoreStats, scan_cv: Scan, test: Optional[ScoreStats] = None,
                        scan_test: Optional[Scan] = None, *, bootstrap: Bootstrap = "auto",
-                       seed: int = DEFAULT_SEED, test_hard: bool = False) -> tuple[ThresholdResult, list[str]]:
+                       seed: int = DEFAULT_SEED, test_hard: bool = False,
+                       scan_keyed: Optional[Scan] = None) -> tuple[ThresholdResult, list[str]]:
     """The binary threshold section from merged statistics and passes over the chunks, and
-    the keys left out (``curve`` always; ``bootstrap`` unless its answer does not depend on
-    the rows, see :func:`~diagnose.thresholds.bootstrap_without_rows`). Every figure given
-    equals :func:`~diagnose.thresholds.choose_threshold`'s. ``test_hard``: test is given but
+    the keys left out (``curve`` always; ``bootstrap`` when no ``scan_keyed`` is given and
+    its answer depends on the rows, see :func:`~diagnose.thresholds.bootstrap_without_rows`).
+    Every figure given equals :func:`~diagnose.thresholds.choose_threshold`'s.
+    ``scan_keyed``: a pass over cv that gives a job whose ``keyed`` is true the rows' ids as
+    a fourth argument (their row numbers, counted from 1 over the whole input, without an id
+    column), for the bootstrap's replicates (one more pass). ``test_hard``: test is given but
     holds only hard predictions (the result says so, as in memory).
 
     >>> y = np.array([0, 0, 1, 1]); s = np.array([0.1, 0.4, 0.35, 0.8])
-    >>> scan = lambda job: [job(y, s, None)]
-    >>> r, left_out = streamed_threshold("f1", ScoreStats.of(y, s), scan, ScoreStats.of(y, s), scan)
+    >>> scan = lambda job: [job(y, s, None, np.arange(1, 5)) if getattr(job, "keyed", False) else job(y, s, None)]
+    >>> r, left_out = streamed_threshold("f1", ScoreStats.of(y, s), scan, ScoreStats.of(y, s), scan, bootstrap=20)
     >>> r.value, round(r.cv.f1, 3), round(r.test.f1, 3), left_out
     (0.35, 0.8, 0.8, ['curve', 'bootstrap'])
+    >>> r, left_out = streamed_threshold("f1", ScoreStats.of(y, s), scan, bootstrap=20, scan_keyed=scan)
+    >>> from diagnose.thresholds import threshold_search
+    >>> r.bootstrap == threshold_search(y, s, bootstrap=20).bootstrap, left_out
+    (True, ['curve'])
     """
     rule = ThresholdRule.parse(rule)
     sw = streamed_sweep(cv, rule, scan_cv)
     known, boot = bootstrap_without_rows(cv.rows, rule=rule, reps=bootstrap, seed=seed)
+    if not known and scan_keyed is not None:
+        known, boot = True, _bootstrap(cv, sw, rule, scan_keyed, reps=bootstrap_reps(cv.rows, bootstrap), seed=seed)
 
     def at_test(value: float):
         assert scan_test is not None
@@ -311,3 +321,15 @@ def streamed_threshold(rule: str | ThresholdRule, cv: ScoreStats, scan_cv: Scan,
     if test_hard:
         result = replace(result, message=f"{result.message}; {TEST_HARD_NOTE}" if result.message else TEST_HARD_NOTE)
     return result, ["curve"] + ([] if known else ["bootstrap"])
+
+
+def _bootstrap(cv: ScoreStats, sw: Sweep, rule: ThresholdRule, scan_keyed: Scan, *, reps: int, seed: int):
+    """The bootstrap of :func:`~diagnose.thresholds.bootstrap_threshold` by one pass over cv:
+    the same groups of scores (from the cv rows per bucket of :data:`SCORE_GRID`), the same
+    keyed weights, the same counts."""
+    chosen = pick_index(sw, rule) if sw.positives > 0 else None
+    cv_f1 = float(sw.fbeta(chosen)) if chosen is not None else float("nan")
+    counts = _sums(scan_keyed(replicate_job(cv.bucket_rows, SCORE_GRID, reps=reps, seed=seed)))
+    if counts is None:
+        return None
+    return bootstrap_from_counts(counts, rule, cv_f1, seed=seed)

@@ -159,19 +159,27 @@ def test_diagnosis_page_shows_the_verdict_chart_and_remedies(demo):
 
 
 def test_thresholds_page_metrics_at_the_slider_match_sklearn(demo):
+    """The run stores its score histograms: the slider moves on their bucket edges and the
+    counts are those at the edge shown, exact there (sklearn at that edge is the oracle)."""
+    from dashboard.scoregrid import edges
+
     at = open_page("thresholds", project="samples", run="breast_cancer")
     assert_clean(at)
     assert charts(at) == 3  # the precision/recall curve, F1 by threshold, the decision curve
-    chosen = at.slider[0].value
     report = at.dataframe[1].value.set_index("split")
-    assert report.loc["cv", "threshold"] == pytest.approx(chosen)
+    chosen = report.loc["cv", "threshold"]  # the stored report's, exact
+    assert at.slider[0].value == round(chosen * 65536) / 65536  # the slider starts at the edge nearest it
 
     at.slider[0].set_value(0.3).run()
     assert_clean(at)
     rows = at.dataframe[0].value.set_index("split")
+    edge = float(edges()[round(0.3 * 65536)])
+    assert edge != 0.3 and abs(edge - 0.3) < 1e-5  # the edge nearest the slider, said on the page
+    assert f"the counts are those at threshold {edge!r}" in texts(at)
+    assert rows["threshold"].tolist() == [edge, edge]
     for split in ("cv", "test"):
         frame = pd.read_csv(BREAST / f"{split}.csv")
-        predicted = (frame["y_score"] >= 0.3).astype(int)
+        predicted = (frame["y_score"] >= edge).astype(int)
         assert rows.loc[split, "precision"] == pytest.approx(precision_score(frame["y_true"], predicted))
         assert rows.loc[split, "recall"] == pytest.approx(recall_score(frame["y_true"], predicted))
         assert rows.loc[split, "F1"] == pytest.approx(f1_score(frame["y_true"], predicted))

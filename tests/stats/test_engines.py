@@ -67,7 +67,7 @@ def check(memory, streamed, engine: str):
     note, listed = left_out(s, engine)
     sections = [key for key in listed if "." not in key]
     for key in ("splits", "baselines", "gaps", "gap_details", "verdict", "recommendations", "reference",
-                "reference_name", "trivial_baseline", "classes", "per_class", "skew", "threshold"):
+                "reference_name", "trivial_baseline", "classes", "per_class", "skew", "threshold", "calibration"):
         if key in m and key not in sections:
             inner = [k.split(".", 1)[1] for k in listed if k.startswith(f"{key}.")]
             for k in inner:  # a key left out of a streamed section is null, and named
@@ -94,9 +94,10 @@ def files(run: str) -> dict:
 def test_arrow_equals_memory_on_every_sample_run(run, small_batches):
     memory = report(**files(run), baselines={"human": 0.01}, engine="memory")
     arrow = report(**files(run), baselines={"human": 0.01}, engine="arrow")
-    check(memory, arrow, "arrow")
+    listed = check(memory, arrow, "arrow")
     if memory.task != "regression":
         assert arrow.splits["cv"].extras or memory.task == "multilabel"
+        assert "calibration" not in listed and arrow.to_dict()["calibration"]["test"]["ece_ci_low"] is not None
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -193,9 +194,36 @@ def test_binary_runs_stream_the_threshold(run, small_batches):
     arrow = report(**files(run), engine="arrow")
     listed = check(memory, arrow, "arrow")
     got, want = arrow.sections["threshold"], memory.sections["threshold"]
-    assert "threshold" not in listed and {"threshold.curve", "threshold.bootstrap"} <= set(listed)
+    assert "threshold" not in listed and "threshold.curve" in listed and "threshold.bootstrap" not in listed
     assert got.value == want.value and got.cv == want.cv and got.test == want.test
     assert got.test_interval == want.test_interval and got.default_cv == want.default_cv
+    # the bootstrap: the same replicates (keyed by the id column), the very same figures
+    assert got.bootstrap == want.bootstrap and got.bootstrap.sampling == "poisson-hash-v1"
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_bootstrap_without_ids_keys_rows_by_their_number_on_every_engine(tmp_path, small_batches, scheduler,
+                                                                           weighted):
+    # no id column: a row is keyed by its number over the whole input (parts in order), so
+    # three parts streamed give the memory engine's replicates of the whole frame
+    frames, paths = scored_parts(tmp_path, weighted=weighted, n=1500)
+    memory = report(frames["train"], frames["cv"], frames["test"], engine="memory", bootstrap=40, seed=3)
+    want = memory.sections["threshold"].bootstrap
+    assert want.reps == 40 and want.oob_reps > 30
+    for engine in ("arrow", "dask"):
+        streamed = report(**paths, engine=engine, bootstrap=40, seed=3, scheduler=scheduler)
+        listed = check(memory, streamed, engine)
+        assert "threshold.bootstrap" not in listed
+        got = streamed.sections["threshold"].bootstrap
+        if not weighted:  # integer counts: the very same figures
+            assert got == want, engine
+    # one file with a split column: rows are keyed by their position among the cv rows, as in memory
+    data = pd.concat([f.assign(split=s) for s, f in frames.items()], ignore_index=True).sample(frac=1, random_state=2)
+    path = tmp_path / "all.parquet"
+    data.to_parquet(path)
+    memory = report(data=str(path), engine="memory", bootstrap=40)
+    check(memory, report(data=str(path), engine="arrow", bootstrap=40), "arrow")
+    assert memory.sections["threshold"].bootstrap != want  # other rows in other positions: other replicates
 
 
 def scored_parts(tmp_path, *, weighted: bool, n: int = 6000):
@@ -315,3 +343,39 @@ def test_every_engine_streams_the_memory_skew_section(tmp_path, small_batches, s
             assert "skew" not in left_out(streamed.to_dict(), engine)[1]
             same(want, streamed.to_dict()["skew"], f"{task}/{weights}/{engine}")
             check(memory, streamed, engine)
+
+
+@pytest.mark.parametrize("run", ["breast_cancer", "digits", "multilabel"])
+def test_calibration_from_bin_sums_and_a_truncated_slope_sample(run, small_batches, scheduler, monkeypatch):
+    """Past the rows the exact bootstrap resamples, the ECE interval comes from the bin sums'
+    normal limit; past SLOPE_SCORES distinct scores, the slope from the merged bottom-k sample:
+    both made small here, so that every engine takes those paths on a sample run."""
+    from diagnose.calibration import _bins, _sums
+
+    monkeypatch.setattr(_bins, "EXACT_BOOTSTRAP_ROWS", 50)
+    monkeypatch.setattr(_sums, "SLOPE_SCORES", 40)
+    memory = report(**files(run), engine="memory")
+    for engine in ("arrow", "dask"):
+        streamed = report(**files(run), engine=engine, scheduler=scheduler)
+        assert "calibration" not in check(memory, streamed, engine)
+        same(memory.to_dict()["calibration"], streamed.to_dict()["calibration"], "calibration")
+
+
+def test_quantile_calibration_bins_are_left_out_and_named(small_batches):
+    memory = report(**files("breast_cancer"), engine="memory", calibration_strategy="quantile")
+    arrow = report(**files("breast_cancer"), engine="arrow", calibration_strategy="quantile")
+    assert "calibration" in check(memory, arrow, "arrow")
+    assert any("calibration: quantile bins" in w for w in arrow.warnings)
+
+
+def test_hard_predictions_have_no_calibration_section_on_any_engine(tmp_path, small_batches):
+    frames, _ = weighted_parts(tmp_path, fmt="parquet")
+    paths = {}
+    for split, frame in frames.items():
+        hard = frame.assign(y_pred=(frame["y_score"] > 0.5).astype(int)).drop(columns=["y_score"])
+        paths[split] = str(tmp_path / f"{split}_hard.parquet")
+        hard.to_parquet(paths[split])
+    memory = report(**paths, engine="memory")
+    arrow = report(**paths, engine="arrow")
+    assert "calibration" not in check(memory, arrow, "arrow")
+    assert memory.to_dict()["calibration"] is None and arrow.to_dict()["calibration"] is None

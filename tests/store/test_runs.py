@@ -280,7 +280,8 @@ def test_delete_run_and_prune_blobs(store_engine, rng):
     with Session(store_engine) as s:
         counts = store.count_rows(s)
         assert [r.run for r in store.list_runs(s, "p")] == ["keep"]
-    assert counts == {"project": 1, "run": 1, "blob": 2, "submission": 2, "baseline": 1, "report": 1, "tag": 0}
+    assert counts == {"project": 1, "run": 1, "blob": 2, "submission": 2, "baseline": 1, "report": 1, "tag": 0,
+                      "run_statistics": 2}  # the kept run's train and cv statistics
     with Session(store_engine) as s, s.begin():
         assert store.prune_blobs(s) == 1  # only the dropped run's own cv table
     with Session(store_engine) as s:

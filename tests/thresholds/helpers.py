@@ -33,3 +33,12 @@ def tied_data(rng, n, *, prevalence=0.2, decimals=2):
 
 def load(split):
     return load_predictions(f"{SKEWED}/{split}.csv", split=split)
+
+
+def poisson_resamples(n, seed, reps):
+    """The bootstrap's replicates as explicit resamples: row i repeated as often as its
+    Poisson(1) weight in each replicate (scheme poisson-hash-v1, rows keyed by their numbers)."""
+    from diagnose.thresholds._replicates import replicate_weights, row_keys
+
+    weights = replicate_weights(row_keys(None, n, seed), reps)
+    return [np.repeat(np.arange(n), c) for c in weights]

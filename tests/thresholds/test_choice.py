@@ -12,11 +12,13 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from diagnose.cli import main
 from diagnose.ingest import Predictions, load_predictions
 from diagnose.thresholds import (
+    BOOTSTRAP_BUDGET,
+    bootstrap_reps,
     bootstrap_threshold,
     choose_threshold,
     threshold_search,
 )
-from tests.thresholds.helpers import SKEWED, load, sk_best, sk_curve, tied_data
+from tests.thresholds.helpers import SKEWED, load, poisson_resamples, sk_best, sk_curve, tied_data
 
 
 def test_skewed_sample_threshold_chosen_on_cv_reported_on_test():
@@ -62,12 +64,10 @@ def test_curve_is_downsampled_and_holds_the_optimum(rng):
 def test_bootstrap_equals_explicit_resampling(rng):
     y, s = tied_data(rng, 300, decimals=2)
     b = bootstrap_threshold(y, s, reps=30, seed=7)
-    # oracle: draw the same row indices, resample rows (in score order) explicitly
-    order = np.argsort(s, kind="stable")
-    gen = np.random.default_rng(7)
+    # oracle: each replicate's Poisson counts as an explicit resample of the rows, and
+    # scikit-learn's curve on it (300 rows: every distinct score is its own group)
     values, f1s = [], []
-    for _ in range(30):
-        idx = order[gen.integers(0, 300, 300)]
+    for idx in poisson_resamples(300, 7, 30):
         v, f = sk_best(y[idx], s[idx])
         values.append(v)
         f1s.append(f)
@@ -158,9 +158,10 @@ def test_cli_unreachable_precision_message(tmp_path):
 def test_auto_bootstrap_scales_with_rows(rng):
     y, s = tied_data(rng, 1000)
     assert bootstrap_threshold(y, s).reps == 200
-    big = np.zeros(600_000)
-    skipped = bootstrap_threshold(np.zeros(600_000, np.int8), big)
-    assert skipped.reps == 0 and "skipped" in skipped.note and "600,000" in skipped.note
+    # no cap: large cv sets get fewer replicates, never fewer than 20 (one pass each)
+    assert bootstrap_reps(600_000) == BOOTSTRAP_BUDGET // 600_000 and bootstrap_reps(10**9) == 20
+    big = np.linspace(0, 1, 600_000)
+    assert bootstrap_threshold((big > 0.5).astype(np.int8), big).reps == BOOTSTRAP_BUDGET // 600_000
     assert bootstrap_threshold(y, s, reps=0) is None
     assert bootstrap_threshold(y, s, reps=7).reps == 7  # an explicit number is honoured
 

@@ -17,7 +17,7 @@ from diagnose.thresholds import (
     choose_threshold,
     threshold_search,
 )
-from tests.thresholds.helpers import load, tied_data
+from tests.thresholds.helpers import load, poisson_resamples, tied_data
 
 # ----------------------------------------------------------------------------- the oracle
 
@@ -176,11 +176,8 @@ def test_bootstrap_of_the_cost_rule_equals_explicit_resampling(rng):
     y, s = tied_data(rng, 300, decimals=2)
     c = dict(fp=1.0, fn=3.0, tp=0.0, tn=0.0)
     b = bootstrap_threshold(y, s, rule="cost:fp=1,fn=3", reps=30, seed=3)
-    order = np.argsort(s, kind="stable")
-    gen = np.random.default_rng(3)
     values, costs = [], []
-    for _ in range(30):
-        idx = order[gen.integers(0, 300, 300)]
+    for idx in poisson_resamples(300, 3, 30):  # the replicates' Poisson counts, as explicit resamples
         v, cost, *_ = brute_force(y[idx], s[idx], None, c)
         values.append(v)
         costs.append(cost)

@@ -14,7 +14,7 @@ from diagnose.ingest import load_predictions
 from diagnose.metrics import wilson_interval
 from diagnose.thresholds import bootstrap_threshold, heldout_interval, metrics_at, threshold_search
 
-from .helpers import sk_best, tied_data
+from .helpers import poisson_resamples, sk_best, tied_data
 
 POS, NEG = (4.0, 2.0), (2.0, 4.0)  # scores of positives ~ Beta(4, 2), of negatives ~ Beta(2, 4)
 
@@ -32,9 +32,8 @@ def true_f1(t, prevalence):
 
 
 def resample(s, seed, reps):
-    """The bootstrap's draws as original row indices (it lays the counts on score order)."""
-    order, gen, n = np.argsort(s, kind="stable"), np.random.default_rng(seed), len(s)
-    return [order[gen.integers(0, n, n)] for _ in range(reps)]
+    """The bootstrap's replicates as explicit resamples of row indices (Poisson(1) counts)."""
+    return poisson_resamples(len(s), seed, reps)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -167,8 +166,8 @@ def test_json_keys_and_text_lead_with_the_honest_figures(rng):
     r = threshold_search(y, s, y_test=yt, score_test=st, rule="precision>=0.5", bootstrap=40)
     d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
     assert set(d["bootstrap"]) == {
-        "reps", "seed", "value_low", "value_high", "f1_low", "f1_high", "failed", "note", "oob_reps", "oob_f1",
-        "oob_f1_low", "oob_f1_high", "optimism", "oob_precision", "oob_precision_low", "oob_precision_high",
+        "reps", "seed", "sampling", "value_low", "value_high", "f1_low", "f1_high", "failed", "note", "oob_reps",
+        "oob_f1", "oob_f1_low", "oob_f1_high", "optimism", "oob_precision", "oob_precision_low", "oob_precision_high",
         "oob_recall", "oob_recall_low", "oob_recall_high"}
     assert set(d["test_interval"]) == {"f1_low", "f1_high", "precision_low", "precision_high", "recall_low",
                                        "recall_high"}
@@ -187,11 +186,12 @@ def test_json_keys_and_text_lead_with_the_honest_figures(rng):
     assert "test_interval" not in alone and alone["bootstrap"]["f1_low"] == d["bootstrap"]["f1_low"]
 
 
-def test_skipped_bootstrap_has_null_out_of_bag_keys():
-    big = np.linspace(0, 1, 600_000)
-    b = bootstrap_threshold((big > 0.7).astype(np.int8), big, rule="cost:fp=1,fn=2")
+def test_a_failed_bootstrap_has_null_out_of_bag_keys():
+    y = np.zeros(600, np.int8)  # no positive row: no replicate can choose
+    b = bootstrap_threshold(y, np.linspace(0, 1, 600), rule="cost:fp=1,fn=2", reps=20)
     d = json.loads(json.dumps(b.to_dict(), allow_nan=False))
-    assert d["reps"] == 0 and d["oob_f1"] is None and d["oob_cost"] is None and d["oob_reps"] == 0
+    assert d["reps"] == 20 and d["failed"] == 20 and d["oob_f1"] is None and d["oob_cost"] is None
+    assert d["oob_reps"] == 0 and d["sampling"] == "poisson-hash-v1"
 
 
 def test_multilabel_gives_each_label_its_out_of_bag_and_test_lines(sample_dir):

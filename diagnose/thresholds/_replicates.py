@@ -1,0 +1,196 @@
+"""The bootstrap's replicates as keyed Poisson(1) weights, counted per group of scores.
+
+Sampling scheme ``poisson-hash-v1`` (:data:`BOOTSTRAP_SCHEME`):
+
+* a row's key is the keyed hash of (seed, id) of the error sample (scheme ``hash-v1``,
+  :func:`diagnose.ingest.sample_keys`); without an id column, the id is the row's position
+  among the cv rows (1 = the first cv row; in file order over a folder's parts, and counted
+  among the cv rows only when one file holds every split);
+* replicates come in pairs: ``mix64(key + (p + 1) * C)`` (splitmix64's finaliser) gives 64
+  bits for pair ``p``, whose low 32 bits are replicate ``2p``'s uniform and high 32 bits
+  replicate ``2p + 1``'s;
+* the weight is the inverse CDF of Poisson(1) at that uniform: the number of cuts
+  ``round(2**32 * P(X <= j))`` at or below it (:data:`POISSON_CUTS`). Each weight value
+  therefore has its Poisson(1) probability to within 2**-32, and the tail above
+  :data:`POISSON_CAP` (probability 1e-10) is folded into it.
+
+Poisson weights (Hanley & MacGibbon 2006; Chamandy et al. 2012) are the streaming form of
+the resample with replacement: each row's weight is drawn alone, so any chunk of rows, in
+any order, on any engine, gets the same weights. The out-of-bag rows of a replicate are its
+rows of weight 0 (a share of e**-1, as in the multinomial bootstrap).
+
+Each replicate's threshold is chosen among :data:`REPLICATE_GROUPS` (at most) thresholds:
+the lowest cv score of each group of adjacent score buckets (the 2**16 buckets of the exact
+search) holding about ``1 / REPLICATE_GROUPS`` of the cv rows. Per replicate, a chunk of rows
+gives, per group and label, the in-bag weight and the out-of-bag weight
+(:class:`ReplicateCounts`); chunks merge by adding, so every engine gets the same counts
+(exactly, without sample weights).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ..ingest import mix64, sample_keys
+from ._histogram import ScoreGrid
+
+BOOTSTRAP_SCHEME = "poisson-hash-v1"  # how a seed draws the replicates: changes only with a new name
+REPLICATE_GROUPS = 1024  # at most this many candidate thresholds per replicate
+POISSON_CAP = 12  # the largest weight (P(X > 12) is 1e-10 under Poisson(1))
+_PAIR = np.uint64(0xD1B54A32D192ED03)  # an odd constant: pair p hashes key + (p + 1) * _PAIR
+_LOW = np.uint64(0xFFFFFFFF)
+_LITTLE = sys.byteorder == "little"
+_FEW = 5  # weights below 5 by comparisons (99.6% of rows), the rest by a search
+BLOCK_ROWS = 1 << 16  # rows hashed and counted at a time: every array of a replicate stays in cache
+
+
+def _poisson_cuts() -> np.ndarray:
+    """``round(2**32 * P(X <= j))`` for X ~ Poisson(1), j = 0 .. POISSON_CAP - 1."""
+    cdf, term, out = 0.0, math.exp(-1.0), []
+    for j in range(POISSON_CAP):
+        cdf += term
+        term /= j + 1
+        out.append(min(round(cdf * 2.0**32), 2**32 - 1))
+    return np.array(out, dtype=np.uint32)
+
+
+POISSON_CUTS = _poisson_cuts()
+
+
+def poisson_weights(u: np.ndarray) -> np.ndarray:
+    """The Poisson(1) inverse CDF at 32-bit uniforms ``u`` (uint32): weights 0 .. 12 (uint8).
+
+    >>> u = np.array([0, POISSON_CUTS[0] - 1, POISSON_CUTS[0], POISSON_CUTS[1], 2**32 - 1], np.uint32)
+    >>> poisson_weights(u).tolist()
+    [0, 0, 1, 2, 12]
+    """
+    cuts = POISSON_CUTS
+    c = (u >= cuts[0]).view(np.uint8)
+    for j in range(1, _FEW):
+        c += (u >= cuts[j]).view(np.uint8)
+    big = np.flatnonzero(u >= cuts[_FEW - 1])  # 0.4% of rows: the rest need no search
+    if big.shape[0]:
+        c[big] = np.searchsorted(cuts, u[big], side="right").astype(np.uint8)
+    return c
+
+
+def _halves(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The low and the high 32 bits of every 64-bit word (views, on a little-endian machine)."""
+    if _LITTLE:
+        v = h.view(np.uint32)
+        return v[0::2], v[1::2]
+    return (h & _LOW).astype(np.uint32), (h >> np.uint64(32)).astype(np.uint32)
+
+
+def _pair(p: int) -> np.uint64:
+    return np.uint64((p + 1) * int(_PAIR) % 2**64)
+
+
+def replicate_weights(keys: np.ndarray, stop: int, start: int = 0) -> np.ndarray:
+    """The weights of rows with keyed hashes ``keys`` (uint64, from
+    :func:`diagnose.ingest.sample_keys`) in replicates ``start`` (even) .. ``stop - 1``:
+    shape (stop - start, rows).
+
+    >>> w = replicate_weights(np.arange(100_000, dtype=np.uint64), 2)
+    >>> w.shape, round(float(w.mean()), 2), round(float((w == 0).mean()), 2)
+    ((2, 100000), 1.0, 0.37)
+    >>> bool((replicate_weights(np.arange(9, dtype=np.uint64), 5, start=2) == replicate_weights(
+    ...     np.arange(9, dtype=np.uint64), 5)[2:]).all())
+    True
+    """
+    assert start % 2 == 0
+    out = np.empty((stop - start, keys.shape[0]), np.uint8)
+    for p in range(start // 2, (stop + 1) // 2):
+        low, high = _halves(mix64(keys + _pair(p), copy=False))
+        out[2 * p - start] = poisson_weights(low)
+        if 2 * p + 1 < stop:
+            out[2 * p + 1 - start] = poisson_weights(high)
+    return out
+
+
+def row_keys(ids: Optional[np.ndarray], n: int, seed: int) -> np.ndarray:
+    """The keyed hash of (seed, id) of every row; ``ids`` ``None``: the positions 1 .. n.
+
+    >>> bool((row_keys(None, 3, 0) == row_keys(np.array([1, 2, 3]), 3, 0)).all())
+    True
+    """
+    return sample_keys(np.arange(1, n + 1) if ids is None else np.asarray(ids), seed)
+
+
+def score_groups(bucket_rows: np.ndarray, groups: int = REPLICATE_GROUPS) -> np.ndarray:
+    """The group of every score bucket: runs of adjacent buckets holding about
+    ``1 / groups`` of the rows each: a bucket is never split, and falls in group
+    ``floor(rows below it * groups / rows)``, renumbered 0, 1, ... upward.
+
+    >>> score_groups(np.array([3, 0, 1, 1, 5, 0, 2, 0]), groups=4).tolist()
+    [0, 1, 1, 1, 1, 2, 2, 3]
+    """
+    rows = np.asarray(bucket_rows, dtype=np.int64)
+    n = int(rows.sum())
+    before = np.cumsum(rows) - rows
+    raw = before * groups // max(n, 1)
+    return np.unique(raw, return_inverse=True)[1].astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateCounts:
+    """Per replicate, group and label (negative, positive): the in-bag weight (``inbag``)
+    and the out-of-bag weight (``oob``), arrays of shape (reps, groups, 2); and ``low``,
+    each group's lowest score (inf when it has no row). Chunks merge by adding."""
+
+    inbag: np.ndarray
+    oob: np.ndarray
+    low: np.ndarray
+
+    def merge(self, other: ReplicateCounts) -> ReplicateCounts:
+        return ReplicateCounts(self.inbag + other.inbag, self.oob + other.oob, np.minimum(self.low, other.low))
+
+
+@dataclass(frozen=True)
+class CountReplicates:
+    """Job: the :class:`ReplicateCounts` of a chunk of rows, from their labels, scores,
+    weights and ids (``keyed``: a pass gives it the ids, or the rows' positions among the cv
+    rows without an id column). ``group``: the group of every bucket of ``grid``."""
+
+    grid: ScoreGrid
+    group: np.ndarray
+    reps: int
+    seed: int
+    keyed = True
+
+    @property
+    def groups(self) -> int:
+        return int(self.group[-1]) + 1 if self.group.shape[0] else 0
+
+    def __call__(self, y, s, w, ids) -> ReplicateCounts:
+        s = np.asarray(s, dtype=np.float64)
+        pos = np.asarray(y) == 1
+        w = None if w is None else np.asarray(w, dtype=np.float64)
+        g, width = self.groups, POISSON_CAP + 1
+        cell = self.group[self.grid.keys(s)]
+        low = np.full(g, np.inf)
+        np.minimum.at(low, cell, s)
+        base = (cell * 2 + pos) * width
+        keys = row_keys(ids, s.shape[0], self.seed)
+        dtype = np.int64 if w is None else np.float64
+        times: np.ndarray = np.arange(width, dtype=dtype)
+        rows = s.shape[0]
+        cells = g * 2 * width
+        inbag, oob = np.zeros((self.reps, g, 2), dtype), np.zeros((self.reps, g, 2), dtype)
+        idx = np.empty(min(rows, BLOCK_ROWS), np.int64)
+        for a in range(0, rows, BLOCK_ROWS):  # blocks of rows, then replicates: a loop over neither row
+            b = min(a + BLOCK_ROWS, rows)
+            kb, bb, ib, wb = keys[a:b], base[a:b], idx[:b - a], None if w is None else w[a:b]
+            for p in range((self.reps + 1) // 2):
+                for r, u in zip((2 * p, 2 * p + 1), _halves(mix64(kb + _pair(p), copy=False))):
+                    if r < self.reps:
+                        # per (group, label, weight value) the rows (or their weight)
+                        np.add(bb, poisson_weights(u), out=ib)
+                        per = np.bincount(ib, weights=wb, minlength=cells).reshape(g, 2, width)
+                        inbag[r] += per @ times  # in the bag: the sum of weight value x rows
+                        oob[r] += per[:, :, 0]  # out of the bag: the rows of weight 0
+        return ReplicateCounts(inbag, oob, low)

@@ -1,0 +1,126 @@
+"""The threshold bootstrap's replicates (scheme poisson-hash-v1): Poisson(1) weights from a
+keyed hash of (seed, id, replicate), counted per group of scores, the same on every engine."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from diagnose.thresholds import REPLICATE_GROUPS, ScoreGrid, bootstrap_threshold, threshold_search
+from diagnose.thresholds._replicates import (
+    POISSON_CAP,
+    POISSON_CUTS,
+    poisson_weights,
+    replicate_weights,
+    row_keys,
+    score_groups,
+)
+
+
+def test_the_inverse_cdf_gives_each_weight_its_poisson_probability():
+    # P(weight = k) is the share of 32-bit uniforms between two cuts: Poisson(1)'s pmf to 2**-32
+    edges = np.concatenate(([0], POISSON_CUTS.astype(np.float64), [2.0**32]))
+    share = np.diff(edges) / 2.0**32
+    k = np.arange(POISSON_CAP + 1)
+    assert np.abs(share[:-1] - stats.poisson.pmf(k[:-1], 1.0)).max() < 2.0**-32
+    assert abs(share[-1] - stats.poisson.sf(POISSON_CAP - 1, 1.0)) < 2.0**-32  # the tail folds into the cap
+    # and the function lands every uniform between its cuts
+    u = np.concatenate((POISSON_CUTS - 1, POISSON_CUTS)).astype(np.uint32)
+    assert poisson_weights(u).tolist() == list(range(POISSON_CAP)) + list(range(1, POISSON_CAP + 1))
+
+
+def test_hashed_weights_have_poisson_mean_variance_and_frequencies():
+    n = 400_000
+    w = replicate_weights(row_keys(None, n, 11), 4).astype(np.float64)
+    for c in w:  # each replicate: mean and variance 1 (Poisson(1)), to a few standard errors
+        assert abs(c.mean() - stats.poisson.mean(1.0)) < 4 * np.sqrt(1.0 / n)
+        assert abs(c.var() - stats.poisson.var(1.0)) < 4 * np.sqrt(3.0 / n)  # Var of (X - 1)^2 is 3 under Poisson(1)
+        observed = np.bincount(np.minimum(c, 5).astype(int), minlength=6)
+        expected = n * np.append(stats.poisson.pmf(np.arange(5), 1.0), stats.poisson.sf(4, 1.0))
+        assert stats.chisquare(observed, expected).pvalue > 1e-4
+    # replicates (the two halves of one hash, and different pairs) are uncorrelated
+    r = np.corrcoef(w)
+    assert np.abs(r[np.triu_indices(4, 1)]).max() < 5 / np.sqrt(n)
+    # another seed: other weights; the same seed and ids: the same weights
+    assert not np.array_equal(w[0], replicate_weights(row_keys(None, n, 12), 1)[0])
+    assert np.array_equal(w[2:4], replicate_weights(row_keys(None, n, 11), 4, start=2))
+
+
+def test_a_hand_worked_example():
+    # poisson-hash-v1 pins these weights: rows 1..6 (no ids: their numbers), seed 0
+    assert replicate_weights(row_keys(None, 6, 0), 2).tolist() == [[0, 0, 1, 0, 1, 1], [2, 0, 0, 1, 4, 1]]
+    y = np.array([1, 0, 1, 0, 1, 0])
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    b = bootstrap_threshold(y, s, reps=2, seed=0)
+    # replicate 0: in the bag 0.7 (+), 0.5 (+), 0.4 (-) once each: F1 2/3 at 0.7, 1 at 0.5, 4/5 at 0.4
+    #   -> 0.5; out of the bag 0.9 (+), 0.8 (-), 0.6 (-): all called positive, TP 1, PP 3, P 1
+    # replicate 1: 0.9 (+) x2, 0.6 (-) x1, 0.5 (+) x4, 0.4 (-) x1; P 6: F1 at 0.9 4/8, at 0.6 4/9,
+    #   at 0.5 12/13, at 0.4 12/14 -> 0.5; out of the bag 0.8 (-), 0.7 (+): TP 1, PP 2, P 1
+    assert (b.value_low, b.value_high) == (0.5, 0.5)
+    assert (b.f1_low, b.f1_high) == pytest.approx(tuple(np.percentile([1.0, 12 / 13], [2.5, 97.5])))
+    assert b.oob_reps == 2 and b.failed == 0
+    assert b.oob_f1 == pytest.approx(2 * 2 / (5 + 2))  # pooled: TP 1 + 1, PP 3 + 2, P 1 + 1
+    assert b.oob_precision == pytest.approx(2 / 5) and b.oob_recall == 1.0
+    assert (b.oob_f1_low, b.oob_f1_high) == pytest.approx(tuple(np.percentile([2 / 4, 2 / 3], [2.5, 97.5])))
+    # cv: the best F1 is 6/8 at 0.5 (TP 3, PP 5, P 3)
+    assert b.optimism == pytest.approx(0.75 - 4 / 7)
+
+
+def test_the_weights_follow_the_ids_not_the_row_order(rng):
+    n = 3000
+    y = (rng.random(n) < 0.3).astype(np.int8)
+    s = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), 4)
+    ids = rng.permutation(10 * n)[:n]
+    b = bootstrap_threshold(y, s, reps=30, seed=4, ids=ids)
+    order = rng.permutation(n)
+    assert bootstrap_threshold(y[order], s[order], reps=30, seed=4, ids=ids[order]) == b
+    assert bootstrap_threshold(y, s, reps=30, seed=4) != b  # row numbers are other keys
+    text_ids = ids.astype(str).astype(object)  # text ids: pandas' keyed SipHash, as the error sample's
+    assert bootstrap_threshold(y[order], s[order], reps=30, seed=4, ids=text_ids[order]) == bootstrap_threshold(
+        y, s, reps=30, seed=4, ids=text_ids)
+
+
+def test_groups_hold_about_a_share_of_the_rows_and_never_split_a_bucket():
+    rows = np.random.default_rng(3).poisson(3.0, 1 << 16)
+    rows[1000] = 50_000  # a crowded score: one bucket, one group
+    g = score_groups(rows)
+    assert g[0] == 0 and np.all(np.diff(g) >= 0) and g[-1] < REPLICATE_GROUPS
+    per = np.bincount(g, weights=rows)
+    n = rows.sum()
+    # the crowded bucket's group holds it whole (and the few rows just below it); the next starts after it
+    assert rows[1000] <= per[g[1000]] < rows[1000] + 2 * n / REPLICATE_GROUPS and g[1001] == g[1000] + 1
+    assert np.delete(per, g[1000]).max() <= 2 * n / REPLICATE_GROUPS
+
+
+def test_on_many_distinct_scores_each_replicate_chooses_among_the_lowest_scores_of_the_groups(rng):
+    # oracle: by brute force, the F1 of the replicate (weights = the Poisson counts) at each
+    # candidate threshold (the lowest cv score of each group it holds weight in), the best
+    n, reps, seed = 5000, 6, 9
+    y = (rng.random(n) < 0.25).astype(np.int8)
+    s = np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1)
+    bucket = ScoreGrid(0.0, 1.0, 16).keys(s)
+    group = score_groups(np.bincount(bucket, minlength=1 << 16))[bucket]
+    lows = np.array([s[group == g].min() for g in np.unique(group)])
+    assert len(lows) > 900  # about 1,024 candidates, far fewer than the 5,000 scores
+    values, f1s = [], []
+    above = s[None, :] >= lows[:, None]  # (candidates, rows): called positive at each candidate
+    for c in replicate_weights(row_keys(None, n, seed), reps).astype(np.float64):
+        # brute force: the replicate's weighted counts at every candidate it holds weight in
+        tp, pp = above @ (c * y), above @ c
+        held = np.array([c[group == g].sum() > 0 for g in np.unique(group)])
+        f = np.where(held, 2 * tp / (pp + (c * y).sum()), -1.0)
+        best = np.flatnonzero(f >= f.max() - 1e-12)
+        values.append(lows[best].max())
+        f1s.append(f.max())
+    b = bootstrap_threshold(y, s, reps=reps, seed=seed)
+    assert (b.value_low, b.value_high) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])))
+    assert (b.f1_low, b.f1_high) == pytest.approx(tuple(np.percentile(f1s, [2.5, 97.5])))
+    # the cv threshold itself stays exact (any score), only the replicates use the groups
+    assert threshold_search(y, s, bootstrap=0).value in s
+
+
+def test_auto_draws_at_least_twenty_replicates_on_any_size():
+    from diagnose.thresholds import BOOTSTRAP_BUDGET, MIN_BOOTSTRAP_REPS, bootstrap_reps
+
+    assert bootstrap_reps(1000) == 200 and bootstrap_reps(10_000_000) == MIN_BOOTSTRAP_REPS
+    assert bootstrap_reps(BOOTSTRAP_BUDGET // 50) == 50 and bootstrap_reps(10**10, 3) == 3
