@@ -56,21 +56,25 @@ def assign(scores, edges: np.ndarray) -> np.ndarray:
             0.0 <= s.min() and s.max() <= 1.0):
         return np.searchsorted(edges[1:-1], s, side="right")
     upper = np.append(edges[1:-1], np.inf)  # bin i's upper edge; the last bin closed
-    idx = np.minimum((s * nb).astype(np.intp), nb - 1)
+    idx = (s * nb).astype(np.intp)
+    np.minimum(idx, nb - 1, out=idx)
     idx += s >= upper[idx]
     idx -= s < edges[idx]
     return idx
 
 
-def bin_sums(s: np.ndarray, y: np.ndarray, w: np.ndarray | None, edges: np.ndarray) -> np.ndarray:
-    """The sums :data:`BIN_SUMS` of each bin: an array (7, bins); ``w`` ``None``: every weight 1.
+def bin_sums(s: np.ndarray, y: np.ndarray, w: np.ndarray | None, edges: np.ndarray,
+             resid: np.ndarray | None = None) -> np.ndarray:
+    """The sums :data:`BIN_SUMS` of each bin: an array (7, bins); ``w`` ``None``: every weight 1;
+    ``resid``: ``y - s`` when the caller already has it.
 
     >>> bin_sums(np.array([0.2, 0.8, 0.9]), np.array([0.0, 1.0, 0.0]), None, np.linspace(0, 1, 3))[:4].tolist()
     [[1.0, 2.0], [1.0, 2.0], [0.2, 1.7000000000000002], [0.0, 1.0]]
     """
     nb = len(edges) - 1
     idx = assign(s, edges)
-    resid = y - s
+    if resid is None:
+        resid = y - s
     rows = np.bincount(idx, minlength=nb).astype(np.float64)
     if w is None:  # the products by w = 1 are exact: the same sums as with weights of 1
         return np.stack([rows, rows, np.bincount(idx, s, nb), np.bincount(idx, y, nb), rows,
@@ -90,8 +94,9 @@ def score_keys(scores: np.ndarray, seed: int) -> np.ndarray:
     >>> bool(k[0] == k[3]), bool(k[1] == k[2]), bool(k[0] != score_keys(np.array([0.25]), seed=4)[0])
     (True, True, True)
     """
-    bits = (np.asarray(scores, dtype=np.float64) + 0.0).view(np.uint64)
-    return mix64(bits ^ mix64(np.array([seed % 2**64], np.uint64))[0], copy=False)
+    bits = (np.asarray(scores, dtype=np.float64) + 0.0).view(np.uint64)  # a fresh array: mixed in place
+    bits ^= mix64(np.array([seed % 2**64], np.uint64))[0]
+    return mix64(bits, copy=False)
 
 
 def by_key(key: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -127,12 +132,17 @@ class SlopeSample:
         >>> sorted(zip(x.score.tolist(), x.rows.tolist(), x.weight1.tolist()))
         [(0.3, 2.0, 1.0), (0.6, 1.0, 1.0)]
         """
+        unique = None
         if len(s) > 2 * SLOPE_SCORES:  # the rows of the smallest keys, if they hold enough distinct scores
             key = score_keys(s, seed)
             near = np.flatnonzero(key <= np.partition(key, SLOPE_SCORES - 1)[SLOPE_SCORES - 1])
-            if len(np.unique(key[near])) >= SLOPE_SCORES:
+            # distinct keys are distinct scores (a bijection): count the scores, kept for below
+            unique = np.unique(np.asarray(s[near], dtype=np.float64) + 0.0, return_inverse=True)
+            if len(unique[0]) >= SLOPE_SCORES:
                 s, y, w = s[near], y[near], None if w is None else w[near]
-        scores, codes = np.unique(np.asarray(s, dtype=np.float64) + 0.0, return_inverse=True)
+            else:
+                unique = None
+        scores, codes = unique or np.unique(np.asarray(s, dtype=np.float64) + 0.0, return_inverse=True)
         n = len(scores)
         if w is None:
             w = np.ones(len(s))
@@ -141,7 +151,10 @@ class SlopeSample:
         pick = np.arange(n)
         if n > SLOPE_SCORES:  # the smallest keys (more than SLOPE_SCORES only if keys collide at the cut)
             pick = np.flatnonzero(key <= np.partition(key, SLOPE_SCORES - 1)[SLOPE_SCORES - 1])
-        pick = pick[by_key(key[pick], np.asarray(scores)[pick])][:SLOPE_SCORES]
+        order = np.argsort(key[pick])  # distinct scores: distinct keys, so any sort is the stable one
+        if np.any(np.diff(key[pick][order]) == 0):  # unless keys collide: ordered by score too
+            order = by_key(key[pick], np.asarray(scores)[pick])
+        pick = pick[order][:SLOPE_SCORES]
         return cls(key[pick], np.asarray(scores, np.float64)[pick], np.bincount(codes, minlength=n)[pick] * 1.0,
                    np.bincount(codes, w - ones, n)[pick], np.bincount(codes, ones, n)[pick])
 
@@ -187,12 +200,16 @@ class ProblemSums:
     def of(cls, s: np.ndarray, y: np.ndarray, w: np.ndarray | None, edges: np.ndarray, seed: int) -> ProblemSums:
         """The sums of one chunk's rows of the problem (``w`` ``None``: every weight 1)."""
         resid, a = y - s, 1.0 - 2.0 * s
-        spread = a * a * s * (1.0 - s)
+        spread = a * a  # a * a * s * (1 - s), the same products, in place
+        spread *= s
+        rest = 1.0 - s
+        spread *= rest
         if w is None:
             sums = float(np.dot(resid, resid)), float(np.dot(resid, a)), float(spread.sum())
         else:
             sums = float(np.dot(w, resid * resid)), float(np.dot(w, resid * a)), float(np.dot(w * w, spread))
-        return cls(edges, bin_sums(s, y, w, edges), sums[0], sums[1:], SlopeSample.of(s, y, w, seed))
+        del a, spread, rest
+        return cls(edges, bin_sums(s, y, w, edges, resid), sums[0], sums[1:], SlopeSample.of(s, y, w, seed))
 
     def merge(self, other: ProblemSums) -> ProblemSums:
         if not np.array_equal(self.edges, other.edges):

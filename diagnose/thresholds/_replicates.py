@@ -44,7 +44,7 @@ POISSON_CAP = 12  # the largest weight (P(X > 12) is 1e-10 under Poisson(1))
 _PAIR = np.uint64(0xD1B54A32D192ED03)  # an odd constant: pair p hashes key + (p + 1) * _PAIR
 _LOW = np.uint64(0xFFFFFFFF)
 _LITTLE = sys.byteorder == "little"
-_FEW = 5  # weights below 5 by comparisons (99.6% of rows), the rest by a search
+_EXACT = np.uint8(0x80)  # in the inverse CDF's table: a bucket holding a cut (8 of the 65,536)
 BLOCK_ROWS = 1 << 16  # rows hashed and counted at a time: every array of a replicate stays in cache
 
 
@@ -61,20 +61,33 @@ def _poisson_cuts() -> np.ndarray:
 POISSON_CUTS = _poisson_cuts()
 
 
-def poisson_weights(u: np.ndarray) -> np.ndarray:
+def _poisson_table() -> np.ndarray:
+    """The weight at the start of every bucket of 2**16 uniforms (the top 16 bits), plus
+    :data:`_EXACT` where a cut falls inside the bucket (its rows need a comparison)."""
+    table = np.searchsorted(POISSON_CUTS, np.arange(1 << 16, dtype=np.uint32) << 16, side="right").astype(np.uint8)
+    table[POISSON_CUTS[(POISSON_CUTS & 0xFFFF) != 0] >> 16] |= _EXACT
+    return table
+
+
+_TABLE = _poisson_table()
+
+
+def poisson_weights(u: np.ndarray, top: Optional[np.ndarray] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
     """The Poisson(1) inverse CDF at 32-bit uniforms ``u`` (uint32): weights 0 .. 12 (uint8).
+
+    By a table on the top 16 bits of ``u`` (``top``, uint16, if the caller has them), and a
+    search for the rows (8 in 65,536) whose bucket holds a cut; ``out``: a uint8 buffer.
 
     >>> u = np.array([0, POISSON_CUTS[0] - 1, POISSON_CUTS[0], POISSON_CUTS[1], 2**32 - 1], np.uint32)
     >>> poisson_weights(u).tolist()
     [0, 0, 1, 2, 12]
     """
-    cuts = POISSON_CUTS
-    c = (u >= cuts[0]).view(np.uint8)
-    for j in range(1, _FEW):
-        c += (u >= cuts[j]).view(np.uint8)
-    big = np.flatnonzero(u >= cuts[_FEW - 1])  # 0.4% of rows: the rest need no search
-    if big.shape[0]:
-        c[big] = np.searchsorted(cuts, u[big], side="right").astype(np.uint8)
+    if top is None:
+        top = (u >> np.uint32(16)).astype(np.uint16)
+    c = np.take(_TABLE, top, out=out, mode="clip")  # top < 2**16: clip never clips, and skips the buffer
+    odd = np.flatnonzero(c >= _EXACT)
+    if odd.shape[0]:
+        c[odd] = np.searchsorted(POISSON_CUTS, u[odd], side="right")
     return c
 
 
@@ -84,6 +97,15 @@ def _halves(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         v = h.view(np.uint32)
         return v[0::2], v[1::2]
     return (h & _LOW).astype(np.uint32), (h >> np.uint64(32)).astype(np.uint32)
+
+
+def _tops(h: np.ndarray) -> tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    """The top 16 bits of the low and the high 32 bits of every 64-bit word (views, on a
+    little-endian machine; ``None`` elsewhere: :func:`poisson_weights` shifts)."""
+    if _LITTLE:
+        v = h.view(np.uint16)
+        return v[1::4], v[3::4]
+    return None, None
 
 
 def _pair(p: int) -> np.uint64:
@@ -105,10 +127,11 @@ def replicate_weights(keys: np.ndarray, stop: int, start: int = 0) -> np.ndarray
     assert start % 2 == 0
     out = np.empty((stop - start, keys.shape[0]), np.uint8)
     for p in range(start // 2, (stop + 1) // 2):
-        low, high = _halves(mix64(keys + _pair(p), copy=False))
-        out[2 * p - start] = poisson_weights(low)
+        h = mix64(keys + _pair(p), copy=False)
+        (low, high), (top_low, top_high) = _halves(h), _tops(h)
+        poisson_weights(low, top_low, out=out[2 * p - start])
         if 2 * p + 1 < stop:
-            out[2 * p + 1 - start] = poisson_weights(high)
+            poisson_weights(high, top_high, out=out[2 * p + 1 - start])
     return out
 
 
@@ -181,15 +204,18 @@ class CountReplicates:
         rows = s.shape[0]
         cells = g * 2 * width
         inbag, oob = np.zeros((self.reps, g, 2), dtype), np.zeros((self.reps, g, 2), dtype)
-        idx = np.empty(min(rows, BLOCK_ROWS), np.int64)
+        block = min(rows, BLOCK_ROWS)  # buffers reused by every block and replicate
+        idx, hashed, weight = np.empty(block, np.int64), np.empty(block, np.uint64), np.empty(block, np.uint8)
         for a in range(0, rows, BLOCK_ROWS):  # blocks of rows, then replicates: a loop over neither row
             b = min(a + BLOCK_ROWS, rows)
-            kb, bb, ib, wb = keys[a:b], base[a:b], idx[:b - a], None if w is None else w[a:b]
+            kb, bb, wb = keys[a:b], base[a:b], None if w is None else w[a:b]
+            ib, hb, vb = idx[:b - a], hashed[:b - a], weight[:b - a]
             for p in range((self.reps + 1) // 2):
-                for r, u in zip((2 * p, 2 * p + 1), _halves(mix64(kb + _pair(p), copy=False))):
+                h = mix64(np.add(kb, _pair(p), out=hb), copy=False)
+                for r, u, top in zip((2 * p, 2 * p + 1), _halves(h), _tops(h)):
                     if r < self.reps:
                         # per (group, label, weight value) the rows (or their weight)
-                        np.add(bb, poisson_weights(u), out=ib)
+                        np.add(bb, poisson_weights(u, top, out=vb), out=ib)
                         per = np.bincount(ib, weights=wb, minlength=cells).reshape(g, 2, width)
                         inbag[r] += per @ times  # in the bag: the sum of weight value x rows
                         oob[r] += per[:, :, 0]  # out of the bag: the rows of weight 0

@@ -29,6 +29,61 @@ def test_the_inverse_cdf_gives_each_weight_its_poisson_probability():
     assert poisson_weights(u).tolist() == list(range(POISSON_CAP)) + list(range(1, POISSON_CAP + 1))
 
 
+def _searched_weights(u: np.ndarray) -> np.ndarray:
+    """The oracle: the inverse CDF as poisson-hash-v1 first computed it (four comparisons, then
+    a search above 4), i.e. the number of cuts at or below each uniform."""
+    c = sum((u >= POISSON_CUTS[j]).astype(np.uint8) for j in range(5))
+    big = np.flatnonzero(u >= POISSON_CUTS[4])
+    c[big] = np.searchsorted(POISSON_CUTS, u[big], side="right").astype(np.uint8)
+    return c
+
+
+def test_the_table_inverse_cdf_equals_the_search_on_every_boundary_and_at_random():
+    # every boundary: +-2 around each of the 65,536 buckets of the table and around each cut,
+    # every uniform of the buckets that hold a cut (and of their neighbours), and the two ends
+    starts = np.arange(1 << 16, dtype=np.int64) << 16
+    holding = np.unique(POISSON_CUTS.astype(np.int64) >> 16)
+    whole = (np.add.outer(np.unique(np.clip(np.add.outer(holding, [-1, 0, 1]), 0, 65535)) << 16,
+                          np.arange(1 << 16))).ravel()
+    near = np.add.outer(np.concatenate((starts, POISSON_CUTS.astype(np.int64), [2**32 - 1])), np.arange(-2, 3))
+    u = np.unique(np.clip(np.concatenate((near.ravel(), whole)), 0, 2**32 - 1)).astype(np.uint32)
+    assert np.array_equal(poisson_weights(u), _searched_weights(u))
+    r = np.random.default_rng(5).integers(0, 2**32, 10_000_000, dtype=np.uint64).astype(np.uint32)
+    assert np.array_equal(poisson_weights(r), _searched_weights(r))
+    # a strided view (the halves of a hash) with its top 16 bits given, into a buffer
+    h = r.view(np.uint64)
+    out = np.empty(h.shape[0], np.uint8)
+    assert poisson_weights(h.view(np.uint32)[1::2], h.view(np.uint16)[3::4], out=out) is out
+    assert np.array_equal(out, _searched_weights(r[1::2]))
+
+
+def test_counted_replicates_equal_a_direct_count_with_the_searched_weights(rng):
+    # 3 blocks (the last one short), an odd number of replicates, with and without sample weights
+    from diagnose.ingest import mix64
+    from diagnose.thresholds._replicates import BLOCK_ROWS, CountReplicates, _pair
+
+    n, reps, seed = 2 * BLOCK_ROWS + 1234, 5, 3
+    y = (rng.random(n) < 0.3).astype(np.int8)
+    s = rng.random(n)
+    grid = ScoreGrid(0.0, 1.0, 16)
+    group = score_groups(np.bincount(grid.keys(s), minlength=1 << 16))
+    cell = group[grid.keys(s)] * 2 + y
+    keys = row_keys(None, n, seed)
+    halves = [mix64(keys + _pair(p)).view(np.uint32)[k::2] for p in range(3) for k in (0, 1)]
+    g = int(group[-1]) + 1
+    for w in (None, rng.random(n)):
+        got = CountReplicates(grid, group, reps, seed)(y, s, w, None)
+        for r in range(reps):
+            c = _searched_weights(halves[r])
+            ww = np.ones(n) if w is None else w
+            inbag = np.bincount(cell, weights=c * ww, minlength=2 * g).reshape(g, 2)
+            oob = np.bincount(cell, weights=(c == 0) * ww, minlength=2 * g).reshape(g, 2)
+            np.testing.assert_allclose(got.inbag[r], inbag, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(got.oob[r], oob, rtol=1e-12, atol=0)
+        if w is None:
+            assert got.inbag.dtype == np.int64
+
+
 def test_hashed_weights_have_poisson_mean_variance_and_frequencies():
     n = 400_000
     w = replicate_weights(row_keys(None, n, 11), 4).astype(np.float64)
