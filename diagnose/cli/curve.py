@@ -33,11 +33,13 @@ def learning(files, baseline, target, plot, project, run_names, fmt, **values):
     """Learning curve from FILES: prediction tables with 'split' (train, cv) and 'train_size'
     columns, or one summary table (train_size, train_error, cv_error[, n_train, n_cv])."""
     from ..exceptions import UsageError
-    from ..service import learning_curve, learning_curve_from_store, session
+    from ..service import learning_curve
 
     opts = collect(ReportOptions, values)
     baselines = parse_pairs(baseline, what="--baseline", number=True)
-    if _stored(files, project):
+    if _stored(files, project):  # the store (SQLAlchemy) loads only for stored runs
+        from ..service import learning_curve_from_store, session
+
         with session(create=False) as s:  # reading: a mistyped store is an error, never created
             result = learning_curve_from_store(s, project, runs=list(run_names) or None,
                                                baselines=baselines or None, options=opts, target=target)
@@ -64,10 +66,12 @@ def validation(files, param, tie, plot, project, run_names, fmt, **values):
     """Validation curve from FILES: prediction tables with 'split' (train, cv, optional test)
     and 'param_NAME' columns. Chooses the value with the lowest J_cv; J_test is reported
     for that value only."""
-    from ..service import session, validation_curve, validation_curve_from_store
+    from ..service import validation_curve
 
     opts = collect(ReportOptions, values)
-    if _stored(files, project):
+    if _stored(files, project):  # the store (SQLAlchemy) loads only for stored runs
+        from ..service import session, validation_curve_from_store
+
         with session(create=False) as s:
             result = validation_curve_from_store(s, project, param=param, runs=list(run_names) or None,
                                                  options=opts, tie=tie)

@@ -204,3 +204,19 @@ def test_a_run_given_twice_is_refused(tmp_path):
     with pytest.raises(InputError, match="also in") as err:
         learning_curve(a, b)
     assert err.value.file == str(b)
+
+
+def test_a_curve_from_files_loads_no_database_layer():
+    """SQLAlchemy (a third of a second of start-up) loads only for --project."""
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\nfrom diagnose.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(sys.argv[1:])\n    except SystemExit as exc:\n        assert not exc.code\n"
+            "print('sqlalchemy' in sys.modules)")
+    for command in (["learning", str(CURVES / "learning_high_variance.csv")],
+                    ["validation", str(CURVES / "validation_lambda.csv"), "--param", "lambda"]):
+        done = subprocess.run([sys.executable, "-c", code, "curve", *command], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip() == "False", command
