@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -247,16 +248,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def browser_pages(url: str, loads: int) -> list[dict]:
+@contextmanager
+def dashboard_and_browser(url: str, command: list[str], wait_s: float):
+    """A fresh ``diagnose dashboard`` on the store at ``url`` (started by ``command``) and a
+    headless Chromium: yields (server process, port, driver, drawn), where ``drawn(start, what,
+    marker)`` waits until the page shows ``marker`` and no script runs, and returns (seconds
+    since ``start``, whether the page shows an error). Both are stopped afterwards."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     port = free_port()
     env = {**os.environ, "DIAGNOSE_DATABASE_URL": url}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("diagnose")), "dashboard", "--port", str(port),
-                               "--address", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen([*command, "dashboard", "--port", str(port), "--address", "127.0.0.1"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for a in ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
@@ -264,26 +269,47 @@ def browser_pages(url: str, loads: int) -> list[dict]:
         opts.add_argument(a)
     driver = None
     try:
-        for _ in range(300):
+        for _ in range(int(wait_s * 2)):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 time.sleep(0.1)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        browser = driver
 
-        def drawn(start: float, what: str, marker: str) -> float:
-            while time.perf_counter() - start < 300:
-                body = driver.find_element(By.TAG_NAME, "body").text
-                busy = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
+        def drawn(start: float, what: str, marker: str) -> tuple[float, bool]:
+            while time.perf_counter() - start < wait_s:
+                body = browser.find_element(By.TAG_NAME, "body").text
+                busy = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
                 if marker in body and not busy:
                     took = time.perf_counter() - start
-                    if driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']") or \
-                            "Something went wrong" in body:
-                        print(f"  !! browser {what}: the page shows an error", flush=True)
-                    return took
+                    failed = bool(browser.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")) or \
+                        "Something went wrong" in body
+                    return took, failed
                 time.sleep(0.02)
-            raise TimeoutError(f"{what}: '{marker}' not shown within 300 s")
+            raise TimeoutError(f"{what}: '{marker}' not shown within {wait_s:g} s")
+
+        yield server, port, driver, drawn
+    finally:
+        if driver is not None:
+            driver.quit()
+        # `diagnose dashboard` runs `streamlit run` as a child: stop the whole process group it leads
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def browser_pages(url: str, loads: int) -> list[dict]:
+    from selenium.webdriver.common.by import By
+
+    command = [str(Path(sys.executable).with_name("diagnose"))]
+    with dashboard_and_browser(url, command, 300) as (_, port, driver, shown):
+
+        def drawn(start: float, what: str, marker: str) -> float:
+            took, failed = shown(start, what, marker)
+            if failed:
+                print(f"  !! browser {what}: the page shows an error", flush=True)
+            return took
 
         def load(path: str, marker: str, project: str = PROJECT, run: str = RUN) -> float:
             """A new session: the address typed in (or a shared link opened)."""
@@ -317,12 +343,6 @@ def browser_pages(url: str, loads: int) -> list[dict]:
                   f"{r['max']:.3f} s   sidebar click median {r['click_median']:.3f} s  max {r['click_max']:.3f} s",
                   flush=True)
         return rows
-    finally:
-        if driver is not None:
-            driver.quit()
-        # `diagnose dashboard` runs `streamlit run` as a child: stop the whole process group it leads
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 # ----------------------------------------------------------------------------- a server's peak RSS (issue 15)
@@ -355,44 +375,18 @@ def server_pages(url: str, loads: int) -> dict:
     last section is drawn; the Streamlit process's VmRSS/VmHWM after each page. Last, the Error
     analysis page's "every row" button (cohorts, slices, suspects over every cv row), timed and
     its peak memory read apart."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    port = free_port()
-    env = {**os.environ, "DIAGNOSE_DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-c", "from diagnose.cli import main; main()", "dashboard", "--port",
-                               str(port), "--address", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-              "--disable-component-update --disable-sync --window-size=1400,2000").split():
-        opts.add_argument(a)
-    driver = None
     out: dict = {"pages": []}
-    try:
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    command = [sys.executable, "-c", "from diagnose.cli import main; main()"]
+    with dashboard_and_browser(url, command, 600) as (server, port, driver, shown):
 
         def drawn(start: float, what: str, marker: str) -> float:
-            while time.perf_counter() - start < 600:
-                body = driver.find_element(By.TAG_NAME, "body").text
-                busy = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
-                if marker in body and not busy:
-                    took = time.perf_counter() - start
-                    if driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']") or \
-                            "Something went wrong" in body:
-                        print(f"  !! {what}: the page shows an error", flush=True)
-                        out.setdefault("problems", []).append(what)
-                    return took
-                time.sleep(0.02)
-            raise TimeoutError(f"{what}: '{marker}' not shown within 600 s")
+            took, failed = shown(start, what, marker)
+            if failed:
+                print(f"  !! {what}: the page shows an error", flush=True)
+                out.setdefault("problems", []).append(what)
+            return took
 
         def load(path: str, marker: str, project: str = PROJECT, run: str = RUN) -> float:
             start = time.perf_counter()
@@ -431,11 +425,6 @@ def server_pages(url: str, loads: int) -> dict:
         print(f"  error-analysis every-row button: {out['every_row_s']:.2f} s; RSS {out['every_row_mb'][0]:.0f} MB, "
               f"peak {out['every_row_mb'][1]:.0f} MB", flush=True)
         return out
-    finally:
-        if driver is not None:
-            driver.quit()
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
 
 
 # the text a page on the big run shows last (Error analysis opens with the sample and a button)

@@ -28,7 +28,7 @@ from .report import prepare, run_files
 def submit(project, run_name, param, train_size, fmt, engine, **values):
     """Validate a run's predictions, diagnose it and store files and report in one transaction.
 
-    --engine arrow streams files, folders or globs of CSV/Parquet parts: the report, the
+    --engine arrow streams files or globs of CSV/Parquet parts: the report, the
     checks and the stored tables in the memory of a few record batches (docs/scale.md)."""
     from ..service import pick_engine, session, submit_prepared
 

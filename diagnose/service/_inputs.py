@@ -98,13 +98,16 @@ class Input:
         """The column names, of the first file as ``pyarrow.dataset`` reads them (local
         files by ``pyarrow.parquet`` and ``pyarrow.csv``: no import of ``pyarrow.dataset``,
         which imports pandas, a third of a second)."""
-        if self.local_parquet:
-            import pyarrow.parquet as pq
+        try:
+            if self.local_parquet:
+                import pyarrow.parquet as pq
 
-            return pq.read_schema(self.files[0]).names
-        if self.local_csv:
-            return self.csv_schema(columns).names
-        return self.dataset(columns).schema.names
+                return pq.read_schema(self.files[0]).names
+            if self.local_csv:
+                return self.csv_schema(columns).names
+            return self.dataset(columns).schema.names
+        except (pa.ArrowException, OSError) as exc:  # an empty CSV, a file that is not Parquet
+            raise read_error(self.name, exc) from None
 
     def csv_schema(self, columns: Columns) -> pa.Schema:
         """The columns and types of a local CSV input as ``pyarrow.dataset`` gives them: the

@@ -14,6 +14,7 @@ files and writes the rows in the caller's transaction (the crash-safety order of
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ..store import Encoded, RunSummary, StreamedTable
+
+
+_NAN = float("nan")  # the one NaN object: a set of values counts it once
 
 
 @dataclass
@@ -75,11 +79,17 @@ class _Constants:
         self.cols, self.name = cols, name
         self.values: dict[str, set] = {n: set() for n in names
                                        if n == cols.train_size or n.startswith(cols.param_prefix)}
+        self.with_nulls: set[str] = set()
 
     def add(self, batch: pa.RecordBatch) -> None:
         for column, seen in self.values.items():
             if column in batch.schema.names and len(seen) <= self.CAP:
-                seen.update(pc.unique(batch.column(column)).to_pylist())
+                # as the memory path: empty cells are no value (but keep the column from being the
+                # run's parameter), and NaN is one value however often
+                if batch.column(column).null_count:
+                    self.with_nulls.add(column)
+                values = pc.unique(pc.drop_null(batch.column(column))).to_pylist()
+                seen.update(_NAN if isinstance(v, float) and math.isnan(v) else v for v in values)
                 if len(seen) > 1:
                     self._refuse(column, len(seen))
 
@@ -92,7 +102,7 @@ class _Constants:
                          file=self.name, column=column, fix=f"Use `{command}`, or give the rows of one run only")
 
     def constant(self) -> dict[str, Any]:
-        return {n: next(iter(v)) for n, v in self.values.items() if len(v) == 1 and None not in v}
+        return {n: next(iter(v)) for n, v in self.values.items() if len(v) == 1 and n not in self.with_nulls}
 
 
 def _as_text(batch: pa.RecordBatch, name: str) -> pa.RecordBatch:
@@ -162,12 +172,13 @@ def _write_tables(inputs: Mapping[str, Input], cols: Columns, db_url: Any) -> tu
     writers: dict[str, StreamedTable] = {}
     tables: dict[str, tuple[str, Encoded]] = {}
     constants: dict[str, _Constants] = {}
+    ids: dict[str, UniqueIds] = {}
     try:
         for given, source in inputs.items():
             names = source.names(cols)
             keep = [n for n in names if n != cols.split]
             split_column = cols.split in names
-            ids: dict[str, UniqueIds] = {}
+            ids = {}
             for path, first, batch in batches(source, names, cols):
                 numbers = np.arange(first, first + batch.num_rows)
                 parts = _by_split(batch, given, path, numbers, cols) if split_column else {given: (batch, numbers)}
@@ -188,6 +199,8 @@ def _write_tables(inputs: Mapping[str, Input], cols: Columns, db_url: Any) -> tu
     except BaseException:
         for writer in writers.values():
             writer.discard()
+        for check in ids.values():  # the id keys spilled to disk by a pass that failed
+            check.close()
         raise
     return tables, constants["train"].constant() if "train" in constants else {}, list(writers.values())
 

@@ -29,7 +29,9 @@ class _HashingFile:
     """A write-only file that hashes what goes through it (pyarrow writes Parquet into it)."""
 
     def __init__(self, path: str) -> None:
-        self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+        # always a new file (O_EXCL: never one a symbolic link planted in a shared folder points at);
+        # its mode is the umask's, as the artifact it becomes is read by whoever reads the store
+        self._file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
         self.sha = hashlib.sha256()
         self.size = 0
         self.closed = False

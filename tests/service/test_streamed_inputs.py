@@ -122,3 +122,20 @@ def test_a_whole_table_read_is_not_spilled(tmp_path):
     source = Input.of(str(path))
     assert sum(b.num_rows for _, _, b in batches(source, ["id", *COLUMNS], Columns())) == 20
     assert source.spill.replay(["id", *COLUMNS]) is None and not source.spill._fds and not source.spill._paths
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("empty.csv", b"", "Empty CSV file"),
+    ("fake.parquet", b"not parquet at all", "magic bytes"),
+])
+def test_an_unreadable_file_is_an_input_error_on_the_streaming_engines(tmp_path, name, content, problem):
+    from click.testing import CliRunner
+
+    from diagnose.cli import main
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["report", "--train", str(path), "--cv", str(path), "--engine", "arrow"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}: cannot be read" in result.output and problem in result.output
+    assert "Traceback" not in result.output

@@ -231,3 +231,18 @@ def test_a_streamed_submit_on_either_database(db_url, tmp_path, rng, monkeypatch
     stored = sorted(p.name for p in (tmp_path / "art").iterdir()) if (tmp_path / "art").exists() else []
     assert len(stored) == (0 if where == "in the database" else 3)
     assert not [n for n in stored if n.endswith(".tmp")]
+
+
+def test_a_parameter_with_empty_cells_is_one_run_on_both_engines(tmp_path):
+    """Empty cells are no value (as in memory); this was refused as "2 runs" when streamed."""
+    path = tmp_path / "a.csv"
+    path.write_text("y_true,y_score,param_C\n1,0.9,5\n0,0.2,\n1,0.7,5\n0,0.4,5\n")
+    params = {}
+    for engine in ("memory", "arrow"):
+        url = f"sqlite:///{tmp_path / engine}.db"
+        result = CliRunner().invoke(main, ["submit", "--project", "p", "--run", "r", "--train", str(path), "--cv",
+                                           str(path), "--engine", engine], env={"DIAGNOSE_DATABASE_URL": url})
+        assert result.exit_code == 0, result.output
+        with service.session(url) as s:
+            params[engine] = store.get_run(s, "p", "r").summary.params
+    assert params["memory"] == params["arrow"] == {}  # a column with empty cells is no parameter of the run
