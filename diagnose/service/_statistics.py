@@ -23,7 +23,7 @@ from ..ingest import Splits
 from ..metrics import Moments, WeightStrata, metric_for
 from ..options import ReportOptions
 from ..stats import Agreement, Confusion, Plan, SplitStats
-from ..store import Registry, decode_value, encode_value
+from ..store import Registry, StatisticsTooLarge, decode_value, encode_value
 from ..thresholds import SCORE_GRID, ScoreGrid, ScoreHistogram, ScoreStats
 from ._inputs import BATCH_ROWS, Input
 from ._partials import Found, found_in, scored_plan
@@ -133,7 +133,10 @@ def encode_statistics(found: Mapping[str, Found]) -> dict[str, bytes]:
     >>> decode_statistics(blobs, what="demo/r1")["cv"].scores.rows
     10
     """
-    return {split: encode_value(value, REGISTRY) for split, value in found.items()}
+    try:
+        return {split: encode_value(value, REGISTRY) for split, value in found.items()}
+    except StatisticsTooLarge:  # (thousands of classes) stored without: the pages read the rows instead
+        return {}
 
 
 def decode_statistics(blobs: Mapping[str, bytes], *, what: str) -> dict[str, Found]:

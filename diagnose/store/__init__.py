@@ -54,6 +54,7 @@ _LAZY = {
     "stored_statistics": "_queries", "store_run": "_runs", "run_parameters": "_params", "read_table": "_artifacts",
     "StreamedTable": "_streamed", "stream_table": "_streamed", "staging_folder": "_streamed",
     "Registry": "_statistics", "decode_value": "_statistics", "encode_value": "_statistics",
+    "StatisticsTooLarge": "_statistics",
     "Base": "_models",
     "create_key": "_keys", "list_keys": "_keys", "revoke_key": "_keys", "verify_key": "_keys",
     "delete_tags": "_tags", "get_tags": "_tags", "save_tags": "_tags", "set_tags": "_tags",
@@ -95,7 +96,7 @@ if TYPE_CHECKING:
         store_run,
         submit_run,
     )
-    from ._statistics import Registry, decode_value, encode_value
+    from ._statistics import Registry, StatisticsTooLarge, decode_value, encode_value
     from ._streamed import StreamedTable, staging_folder, stream_table
     from ._tags import delete_tags, get_tags, save_tags, set_tags
 
@@ -110,7 +111,7 @@ __all__ = [
     "create_key", "list_keys", "revoke_key", "verify_key",
     "ProjectList", "ProjectSummary", "delete_project", "project_summaries", "rename_run",
     "whole_number", "stored_statistics", "store_run", "run_parameters", "read_table",
-    "StreamedTable", "staging_folder", "stream_table", "Registry", "decode_value", "encode_value",
+    "StreamedTable", "staging_folder", "stream_table", "Registry", "StatisticsTooLarge", "decode_value", "encode_value",
     "StoredSplit", "stored_split", "curve_baselines", "curve_reading",
 ]
 

@@ -99,8 +99,14 @@ def encode_value(value: Any, registry: Registry) -> bytes:
     root = node(value)
     header = json.dumps({"root": root, "arrays": [[a.dtype.str, list(a.shape)] for a in arrays]},
                         separators=(",", ":")).encode()
+    if len(header) > MAX_HEADER_BYTES:  # what decode_value would refuse (thousands of classes)
+        raise StatisticsTooLarge(f"the statistics' header takes {len(header):,} bytes, above {MAX_HEADER_BYTES:,}")
     body = zlib.compress(b"".join(a.tobytes() for a in arrays), 1)
     return MAGIC + struct.pack("<I", len(header)) + header + body
+
+
+class StatisticsTooLarge(ValueError):
+    """Statistics the reader would refuse: the run is stored without them (pages read its rows)."""
 
 
 def decode_value(data: bytes, registry: Registry, *, what: str) -> Any:

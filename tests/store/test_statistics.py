@@ -222,3 +222,18 @@ def test_found_blobs_are_small_for_a_mostly_empty_histogram(rng):
     frame = pd.DataFrame({"y_true": rng.integers(0, 2, 300), "y_score": rng.random(300)})
     blobs = encode_statistics(service.statistics_of(load_splits(frame, frame)))
     assert len(blobs["cv"]) < 60_000 and len(blobs["train"]) < 30_000
+
+
+def test_statistics_the_reader_would_refuse_are_not_stored(tmp_path, monkeypatch):
+    """A header above the reader's limit (thousands of classes) was stored, then refused on
+    every read; now the run is stored without statistics and readers use its rows."""
+    from diagnose.store import _statistics
+
+    monkeypatch.setattr(_statistics, "MAX_HEADER_BYTES", 64)
+    t = pd.DataFrame({"y_true": [0, 1] * 20, "y_score": [0.2, 0.7] * 20})
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    with service.session(url) as s, s.begin():
+        service.submit_files(s, project="p", run="r", train=t, cv=t)
+    with service.session(url) as s:
+        assert service.run_statistics(s, "p", "r") is None
+        assert store.load_run_splits(s, "p", "r").cv.n == 40  # the rows, which readers fall back to
