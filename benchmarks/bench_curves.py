@@ -18,7 +18,8 @@ RSS of each are kept):
 (c) pandas reads it (pyarrow engine) and takes the mean per-row error per
     (train_size, split) with a groupby;
 (b1) with ``--dictionary-prototype``: (b) with pyarrow's readers patched to return the
-    split column dictionary-encoded (what a read option would give; not a feature yet).
+    split column dictionary-encoded (the prototype of what ``read_table(...,
+    dictionary_columns=...)`` now gives a Parquet file on the curve path).
 
 The figure of interest is b/a (target 1.2x or less), paired round by round (the median
 and range of the R ratios) as well as from the best times. Peak RSS is the child's

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from ..options import Columns
 from ._checks import Checker
 from ._parse import RawTable, infer_task, parse_splits
-from ._read import to_numpy
+from ._read import read_as_dictionary, to_numpy
 from ._tasks import task_type
 from ._values import SPLITS, Predictions
 
@@ -67,7 +67,10 @@ def split_codes(check: Checker, columns: Columns, role: str, splits: Sequence[st
     col = check.table.column(columns.split)
     table = np.array([splits.index(s) if s in splits else -1 for s in SPLITS], np.int8)
 
-    trim = not pa.types.is_dictionary(col.type)  # as Checker.labels: it trims text, not categories
+    field = check.table.schema.field(columns.split)
+    was_text = read_as_dictionary(field)  # a file's text read dictionary-encoded: still text
+    # as Checker.labels: it trims text, not categories
+    trim = was_text or not pa.types.is_dictionary(col.type)
 
     def lookup(dictionary: pa.Array) -> np.ndarray | None:
         text = (pc.utf8_trim_whitespace(dictionary) if trim else dictionary).to_pylist()
@@ -78,6 +81,10 @@ def split_codes(check: Checker, columns: Columns, role: str, splits: Sequence[st
 
     codes = _dictionary_codes(col, lookup) if _is_text(col.type) else None
     if codes is None:
+        if was_text:  # the row-by-row checks see the text column the file holds
+            i = check.table.schema.get_field_index(columns.split)
+            text = pa.chunked_array([c.dictionary_decode() for c in col.chunks], field.type.value_type)
+            check = Checker(check.table.set_column(i, columns.split, text), check.name, check.row_numbers)
         labels = check.split_labels(columns, role)  # raises on a bad name
         codes = _codes_of(labels, splits)
     return codes
@@ -237,6 +244,7 @@ def coded_rows(table: pa.Table, name: str, *, by: str, columns: Columns, task: s
     keys, inverse = fast
     group = np.where(code >= 0, inverse * len(splits) + code, -1).astype(inverse.dtype, copy=False)
     row_numbers = None
+    table = table.drop_columns([cols.split])  # coded: not taken, not parsed
     if len(group) and group.min() < 0:  # rows of other splits: left out before anything is inferred
         kept = np.flatnonzero(group >= 0)
         table, group, row_numbers = table.take(_indices(kept)), group[kept], kept + 1
@@ -245,7 +253,7 @@ def coded_rows(table: pa.Table, name: str, *, by: str, columns: Columns, task: s
     needed = [splits.index(s) for s in ("train", "cv") if s in splits]
     if len(keys) < 2 or len(needed) < 2 or not per_run[:, needed].all():
         return None  # load_runs names what is missing (or drops a run whose rows were all left out)
-    raw = RawTable(table.drop_columns([cols.split]), name, splits[0], row_numbers)
+    raw = RawTable(table, name, splits[0], row_numbers)
     parsed, _ = parse_splits({(None, "rows"): raw}, task=task, columns=cols, positive_label=positive_label)
     pred = parsed[None, "rows"]
     if task_type(pred.task).multi_output:

@@ -17,8 +17,8 @@ from ._progress import BIG_READ, CountedFile, ProgressBar, read_row_groups
 from ._values import Source
 
 
-def read_table(source: Source, *, encoding: str = "utf-8",
-               text_columns: Iterable[str] = ()) -> tuple[pa.Table, str]:
+def read_table(source: Source, *, encoding: str = "utf-8", text_columns: Iterable[str] = (),
+               dictionary_columns: Iterable[str] = ()) -> tuple[pa.Table, str]:
     """Read one CSV or Parquet file (or take a DataFrame) as an Arrow table.
 
     ``source`` may also be a binary file object with a ``name`` (an upload held in
@@ -26,7 +26,9 @@ def read_table(source: Source, *, encoding: str = "utf-8",
     by that name. Returns the table and the name to use in messages. A CSV's
     ``text_columns`` (the labels) are read as text, so that class ``01`` stays ``01``.
     Every table is refused when two columns share a name, when it has no rows, or when
-    a column holds bytes that are not UTF-8 text.
+    a column holds bytes that are not UTF-8 text. ``dictionary_columns`` (Parquet only):
+    those of them the file holds as text come dictionary-encoded, marked as text
+    (:func:`read_as_dictionary`); other sources ignore it.
 
     >>> import io
     >>> upload = io.BytesIO(b"y_true,y_score\\n1,0.9\\n0,0.2\\n"); upload.name = "cv.csv"
@@ -43,13 +45,13 @@ def read_table(source: Source, *, encoding: str = "utf-8",
     if hasattr(source, "read"):
         name = str(getattr(source, "name", None) or "<upload>")
         data = source.getvalue() if hasattr(source, "getvalue") else source.read()
-        return _read_any(_Bytes(bytes(data), name), encoding, tuple(text_columns)), name
+        return _read_any(_Bytes(bytes(data), name), encoding, tuple(text_columns), tuple(dictionary_columns)), name
     if not isinstance(source, (str, os.PathLike)):
         return _from_pandas(source), "<DataFrame>"
     path = Path(source)
     name = str(source)
     regular_file(path, name, what="a CSV or Parquet file")
-    return _read_any(_File(path, name), encoding, tuple(text_columns)), name
+    return _read_any(_File(path, name), encoding, tuple(text_columns), tuple(dictionary_columns)), name
 
 
 def regular_file(path: str | os.PathLike, name: str, *, what: str) -> int:
@@ -138,7 +140,8 @@ class _Bytes:
         return io.BytesIO(self.data)
 
 
-def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...]) -> pa.Table:
+def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...],
+              dictionary_columns: tuple[str, ...] = ()) -> pa.Table:
     name = src.name
     if src.size() == 0:
         raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
@@ -146,7 +149,7 @@ def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...
     bar = _bar(src)
     if head[:4] == b"PAR1" or src.suffix in (".parquet", ".pq"):
         with bar or nullcontext():
-            table = _read_parquet(src, name, bar)
+            table = _read_parquet(src, name, bar, dictionary_columns)
         return _checked(table, name)
     with bar or nullcontext():
         table = _read_csv(src, name, head, encoding, text_columns, bar)
@@ -222,10 +225,58 @@ def _csv_source(src: "_File | _Bytes", bar: ProgressBar | None):
     return nullcontext(src.arrow())
 
 
-def _read_parquet(src: "_File | _Bytes", name: str, bar: ProgressBar | None = None) -> pa.Table:
+_DICTIONARY_MARK = {b"diagnose.read_as_dictionary": b"text"}
+
+
+def read_as_dictionary(field: pa.Field) -> bool:
+    """Whether a column was text in its file, read dictionary-encoded on request
+    (``read_table(..., dictionary_columns=...)``), rather than a file's own categories.
+
+    >>> read_as_dictionary(pa.field("split", pa.dictionary(pa.int32(), pa.string())))
+    False
+    """
+    return pa.types.is_dictionary(field.type) and (field.metadata or {}).get(b"diagnose.read_as_dictionary") == b"text"
+
+
+def _with_dictionaries(src: "_File | _Bytes", columns: tuple[str, ...], bar: ProgressBar | None) -> pa.Table | None:
+    """The Parquet file with those of ``columns`` it holds as text read dictionary-encoded and
+    marked (row group by row group when ``bar`` shows it, as ``read_row_groups``); ``None``
+    when none is, or on any failure (the plain read then gives its message)."""
     import pyarrow.parquet as pq
 
     try:
+        schema = pq.read_schema(src.arrow())
+        text = [c for c in columns if "." not in c and schema.get_field_index(c) >= 0
+                and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+        if not text:
+            return None
+        if bar is None or not isinstance(src, _File):
+            table = pq.read_table(src.arrow(), read_dictionary=text)
+        else:
+            file = pq.ParquetFile(src.path, read_dictionary=text)
+            total, rows, parts = max(file.metadata.num_rows, 1), 0, []
+            for i in range(file.num_row_groups):
+                parts.append(file.read_row_group(i))
+                rows += parts[-1].num_rows
+                bar.update((bar.total or 0) * rows / total, rows=rows)
+            table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
+    except (pa.ArrowException, OSError):
+        return None
+    for i, field in enumerate(table.schema):
+        if field.name in text and pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.with_metadata({**(field.metadata or {}), **_DICTIONARY_MARK}),
+                                     table.column(i))
+    return table
+
+
+def _read_parquet(src: "_File | _Bytes", name: str, bar: ProgressBar | None = None,
+                  dictionary_columns: tuple[str, ...] = ()) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    try:
+        table = _with_dictionaries(src, dictionary_columns, bar) if dictionary_columns else None
+        if table is not None:
+            return table
         if bar is not None and isinstance(src, _File):
             return read_row_groups(src.path, bar)
         return pq.read_table(src.arrow())

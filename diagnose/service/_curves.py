@@ -36,7 +36,7 @@ from ..ingest import (
     read_table,
     task_type,
 )
-from ..options import ReportOptions
+from ..options import Columns, ReportOptions
 
 
 def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, target: float | None = None,
@@ -57,7 +57,8 @@ def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, 
     if len(sources) == 1 and isinstance(sources[0], Runs):
         return learning_curve_from_runs(sources[0], baselines=baselines, options=opts, target=target)
     cols = opts.column_names
-    tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols)) for s in sources]
+    tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols),
+                         dictionary_columns=_split_codes_only(cols, cols.train_size)) for s in sources]
     if is_curve_summary(tables[0][0]):
         if len(tables) > 1:
             raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
@@ -89,13 +90,23 @@ def validation_curve(*sources: Any, param: str, tie: str = "smallest", options: 
     if len(sources) == 1 and isinstance(sources[0], Runs):
         runs = sources[0]  # validated already (the store's runs)
     else:
-        tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols)) for s in sources]
         by = cols.param_prefix + name
+        tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols),
+                             dictionary_columns=_split_codes_only(cols, by)) for s in sources]
         coded = _coded(tables, by, opts, ("train", "cv", "test"))
         if coded is not None:
             return validation_curve_from_coded(coded, param=name, by=by, options=opts, tie=tie)
         runs = load_runs(tables, by=by, task=opts.task, columns=cols, positive_label=opts.positive_label)
     return validation_curve_from_runs(runs, param=name, options=opts, tie=tie)
+
+
+def _split_codes_only(cols: Columns, by: str) -> tuple[str, ...]:
+    """The split column, which a Parquet file gives dictionary-encoded (only its few names are
+    coded; ``diagnose.ingest`` reads it as the text it is), unless it has another role too."""
+    roles = {v for k, v in vars(cols).items() if not k.endswith("_prefix") and k != "split"}
+    prefixes = (cols.prob_prefix, cols.true_prefix, cols.score_prefix, cols.param_prefix)
+    taken = cols.split in roles | {by, "train_error", "cv_error", "n_train", "n_cv"} or cols.split.startswith(prefixes)
+    return () if taken else (cols.split,)
 
 
 def _coded(tables: list, by: str, opts: ReportOptions, splits: tuple[str, ...]) -> CodedRows | None:
