@@ -20,6 +20,7 @@ from ._arrays import binary_arrays
 from ._checks import Checker, check_same_rows, natural_key
 from ._groups import CodedRows, coded_rows
 from ._keys import HASH_SCHEME, mix64, sample_keys
+from ._numpy import to_numpy
 from ._parse import (
                      RawTable,
                      infer_task,
@@ -32,7 +33,7 @@ from ._parse import (
                      read_split,
 )
 from ._progress import ProgressBar, progress_note, progress_shown, quiet_progress, tracked_batches
-from ._read import read_table, regular_file, to_numpy
+from ._read import read_table, regular_file
 from ._rules import read_rule_file
 from ._runs import (
                      CurveSummary,

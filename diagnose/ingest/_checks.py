@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from ..exceptions import InputError
 from ..options import Columns
-from ._read import to_numpy
+from ._numpy import to_numpy
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions
 
 

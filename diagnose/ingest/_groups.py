@@ -26,8 +26,9 @@ import pyarrow.compute as pc
 
 from ..options import Columns
 from ._checks import Checker
+from ._numpy import to_numpy
 from ._parse import RawTable, infer_task, parse_splits
-from ._read import read_as_dictionary, to_numpy
+from ._read import read_as_dictionary
 from ._tasks import task_type
 from ._values import SPLITS, Predictions
 

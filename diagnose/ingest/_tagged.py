@@ -9,8 +9,9 @@ import pyarrow.compute as pc
 
 from ..options import Columns
 from ._checks import Checker
+from ._numpy import to_numpy
 from ._parse import load_predictions
-from ._read import read_table, to_numpy
+from ._read import read_table
 from ._values import Predictions, Source
 
 # constant columns `diagnose errors sample` writes so that a tally can scale up

@@ -67,7 +67,7 @@ class Predictions:
         """Any other column of the input (slice, tags, parameters) as a numpy array."""
         if self.table is None or name not in self.table.column_names:
             raise KeyError(name)
-        from ._read import to_numpy
+        from ._numpy import to_numpy
 
         return to_numpy(self.table.column(name))
 

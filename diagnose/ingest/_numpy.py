@@ -1,0 +1,36 @@
+"""Arrow columns as numpy arrays, numeric ones straight from their buffers (pyarrow's own
+``to_numpy`` imports pandas, a third of a second at the command line)."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_NUMPY_TYPES = {
+    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32, pa.uint64(): np.uint64,
+    pa.float32(): np.float32, pa.float64(): np.float64,
+}
+
+
+def to_numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Arrow column -> numpy; numeric columns without nulls straight from their buffers.
+
+    (pyarrow's own ``to_numpy`` imports pandas, a third of a second at the CLI.)
+
+    >>> to_numpy(pa.chunked_array([[1, 2], [3]])).tolist(), to_numpy(pa.array([1.5, None])).tolist()
+    ([1, 2, 3], [1.5, nan])
+    """
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    dtype = _NUMPY_TYPES.get(col.type)
+    if dtype is not None and col.null_count == 0:
+        parts = [np.frombuffer(ch.buffers()[1], dtype=dtype, count=len(ch), offset=ch.offset * np.dtype(dtype).itemsize)
+                 for ch in chunks if len(ch)]
+        if not parts:
+            return np.empty(0, dtype=dtype)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    if pa.types.is_boolean(col.type) and col.null_count == 0:
+        return to_numpy(pc.cast(col, pa.int8())).astype(bool)
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    return col.to_numpy(zero_copy_only=False)
