@@ -218,13 +218,7 @@ def first_rows(source: Input, columns: list[str], cols: Columns, rows: int = 8) 
     """
     try:
         if source.local_parquet:
-            import pyarrow.parquet as pq
-
-            wanted = [c for c in columns if c in source.names(cols)]
-            for path in source.files:
-                file = pq.ParquetFile(path, pre_buffer=False)
-                if not all(c in file.schema_arrow.names for c in wanted):
-                    break
+            for _, file, wanted in _whole_parquet_files(source, columns, cols):
                 for batch in file.iter_batches(batch_size=rows, columns=wanted):
                     if batch.num_rows:
                         return pa.Table.from_batches([batch])
@@ -242,6 +236,20 @@ def first_rows(source: Input, columns: list[str], cols: Columns, rows: int = 8) 
         raise read_error(source.name, exc) from None
 
 
+def _whole_parquet_files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, Any, list[str]]]:
+    """(path, ``pyarrow.parquet.ParquetFile``, the columns to read) of the local Parquet files of
+    ``source`` in order, up to the first that lacks one of the columns (the dataset scanner
+    reads that one and the rest, the missing column as nulls)."""
+    import pyarrow.parquet as pq
+
+    wanted = [c for c in columns if c in source.names(cols)]
+    for path in source.files:
+        file = pq.ParquetFile(path, pre_buffer=False)
+        if not all(c in file.schema_arrow.names for c in wanted):
+            return
+        yield path, file, wanted
+
+
 def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, Iterator[pa.RecordBatch]]]:
     """(file, its batches) of every file of ``source``. A local Parquet file is read row
     group by row group with ``pyarrow.parquet`` and one batch of read-ahead: the dataset
@@ -251,16 +259,10 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
     lacks a column (as nulls)."""
     done = 0
     if source.local_parquet:
-        import pyarrow.parquet as pq
-
-        wanted = [c for c in columns if c in source.names(cols)]
-        for path in source.files:
-            file = pq.ParquetFile(path, pre_buffer=False)
-            if not all(c in file.schema_arrow.names for c in wanted):
-                break
+        for path, file, wanted in _whole_parquet_files(source, columns, cols):
             yield path, _read_ahead(row_groups(file, wanted))
             done += 1
-        else:
+        if done == len(source.files):
             return
     if source.local_csv:
         schema = source.csv_schema(cols)
