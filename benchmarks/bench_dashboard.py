@@ -461,20 +461,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "bench.db"
         url = f"sqlite:///{db}"
-        if db.exists():
-            print(f"reusing {db} ({db.stat().st_size / 1e6:.0f} MB)", flush=True)
-        else:
-            print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) ...",
-                  flush=True)
-            child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
-                                    str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
-            if child.returncode != 0:
-                raise SystemExit(child.stderr)
-            stored = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.2f} s ({stored['verdict']}; error rates "
-                  + ", ".join(f"{k} {v:.3f}" for k, v in stored["error_rates"].items())
-                  + f"); curve runs {stored['curve_runs_s']:.2f} s; storing process peak RSS "
-                  f"{stored['peak_rss_mb']:.0f} MB; database {db.stat().st_size / 1e6:.1f} MB", flush=True)
+        _store_or_reuse(db, url, args)
 
         os.environ["DIAGNOSE_DATABASE_URL"] = url
         if args.profile:
@@ -506,24 +493,31 @@ def main() -> None:
                       f"{r['click_median']:.3f} s | {r['click_max']:.3f} s |")
 
 
+def _store_or_reuse(db: Path, url: str, args) -> None:
+    """Store the benchmark's runs into ``db`` in a child process (its time and peak memory
+    apart from the dashboard's), or reuse the database a ``--db`` run left."""
+    if db.exists():
+        print(f"reusing {db} ({db.stat().st_size / 1e6:.0f} MB)", flush=True)
+    else:
+        print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) ...",
+              flush=True)
+        child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
+                                str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
+        if child.returncode != 0:
+            raise SystemExit(child.stderr)
+        stored = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.2f} s ({stored['verdict']}; error rates "
+              + ", ".join(f"{k} {v:.3f}" for k, v in stored["error_rates"].items())
+              + f"); curve runs {stored['curve_runs_s']:.2f} s; storing process peak RSS "
+              f"{stored['peak_rss_mb']:.0f} MB; database {db.stat().st_size / 1e6:.1f} MB", flush=True)
+
+
 def server_main(args) -> None:
     """--server: store (or reuse) the runs, then :func:`server_pages`."""
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "bench.db"
         url = f"sqlite:///{db}"
-        if not db.exists():
-            print(f"storing {args.rows:,} rows per split (+{args.curve_runs} curve runs, diagnose demo) into {db} ...",
-                  flush=True)
-            child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--curve-runs",
-                                    str(args.curve_runs), "--store-into", url], capture_output=True, text=True)
-            if child.returncode != 0:
-                raise SystemExit(child.stderr)
-            stored = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"  stored run {PROJECT}/{RUN} in {stored['store_s']:.1f} s ({stored['verdict']}); curve runs "
-                  f"{stored['curve_runs_s']:.1f} s; storing process peak RSS {stored['peak_rss_mb']:.0f} MB; "
-                  f"database {db.stat().st_size / 1e6:.0f} MB", flush=True)
-        else:
-            print(f"reusing {db} ({db.stat().st_size / 1e6:.0f} MB)", flush=True)
+        _store_or_reuse(db, url, args)
         result = server_pages(url, args.rerenders)
         print("\n| page | first load | new-session median | max | small run median | ratio | Streamlit RSS after "
               "| peak RSS so far |")
