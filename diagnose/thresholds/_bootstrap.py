@@ -1,8 +1,10 @@
 """How stable a threshold choice is, and what it is worth on unseen data.
 
-The bootstrap gives every cv row a Poisson(1) weight per replicate, drawn from a keyed hash
-of (seed, id, replicate) (scheme ``poisson-hash-v1``, see :mod:`._replicates`), and applies
-the rule again to each replicate. Two kinds of figure come out:
+The bootstrap gives every cv row a Poisson(1) weight per replicate and applies the rule
+again to each replicate. Without sample weights the replicates are drawn per cell of counts
+(scheme ``poisson-cells-v1``: per group of scores and label, the multinomial numbers of rows
+of each weight); with weights, each row's weight comes from a keyed hash of (seed, id,
+replicate) (scheme ``poisson-hash-v1``); see :mod:`._replicates`. Two kinds of figure come out:
 
 * in-sample: the 2.5% and 97.5% percentiles of the chosen threshold and of its F1 on the
   replicate it was chosen on (the cost rule: also of its expected cost per row). That F1 is
@@ -31,15 +33,26 @@ import numpy as np
 from ..options import DEFAULT_SEED, DEFAULT_THRESHOLD_RULE, Bootstrap
 from ..values import json_number
 from ._histogram import ScoreGrid
-from ._replicates import BOOTSTRAP_SCHEME, CountReplicates, ReplicateCounts, score_groups
+from ._replicates import (
+    BOOTSTRAP_SCHEME,
+    CELLS_SCHEME,
+    CountReplicates,
+    FindLows,
+    GroupLows,
+    ReplicateCounts,
+    cell_replicates,
+    score_groups,
+)
 from ._rules import ThresholdRule
 from ._search import GRID_BITS, candidate_sweep
 from ._sweep import Sweep, pick_index
 
 BOOTSTRAP_REPS = 200
-# bootstrap="auto": each replicate costs about 15 ns per cv row (see benchmarks/RESULTS.md),
-# so large cv sets get fewer replicates (budget / rows, at most BOOTSTRAP_REPS), but never
-# fewer than MIN_BOOTSTRAP_REPS; an explicit number is always honoured
+# bootstrap="auto" with sample weights: each replicate costs about 10 ns per cv row (see
+# benchmarks/RESULTS.md), so large weighted cv sets get fewer replicates (budget / rows, at
+# most BOOTSTRAP_REPS), but never fewer than MIN_BOOTSTRAP_REPS (without weights a replicate
+# costs a few microseconds whatever the rows: always BOOTSTRAP_REPS); an explicit number is
+# always honoured
 BOOTSTRAP_BUDGET = 20_000_000
 MIN_BOOTSTRAP_REPS = 20
 CHUNK_ROWS = 1 << 20  # rows per chunk of the in-memory pass (the replicates' weights: reps x chunk bytes)
@@ -50,7 +63,7 @@ _NAN = math.nan
 @dataclass(frozen=True)
 class BootstrapInterval:
     """95% percentile intervals over bootstrap replicates of cv (``sampling``: the scheme
-    that draws them, ``poisson-hash-v1``).
+    that draws them, ``poisson-cells-v1`` without sample weights, ``poisson-hash-v1`` with).
 
     In-sample: ``value_low``/``value_high`` of the chosen threshold and ``f1_low``/``f1_high``
     of its F1 on the replicate it was chosen on (optimistic, like the cv F1). ``failed``
@@ -143,14 +156,19 @@ def _out_of_bag(oob: np.ndarray, rule: ThresholdRule, cv_f1: float) -> dict:
     return out
 
 
-def bootstrap_reps(n: int, reps: Bootstrap = "auto") -> int:
+def bootstrap_reps(n: int, reps: Bootstrap = "auto", *, weighted: bool = False) -> int:
     """The replicates :func:`bootstrap_threshold` draws for ``n`` cv rows: ``reps`` itself, or
-    for ``"auto"`` ``BOOTSTRAP_BUDGET / n`` between ``MIN_BOOTSTRAP_REPS`` and ``BOOTSTRAP_REPS``.
+    for ``"auto"`` ``BOOTSTRAP_REPS``, and with sample weights (``weighted``)
+    ``BOOTSTRAP_BUDGET / n`` between ``MIN_BOOTSTRAP_REPS`` and ``BOOTSTRAP_REPS``.
 
-    >>> bootstrap_reps(1000), bootstrap_reps(10_000_000), bootstrap_reps(10_000_000, 50)
-    (200, 20, 50)
+    >>> bootstrap_reps(10_000_000), bootstrap_reps(1000, weighted=True), bootstrap_reps(10_000_000, weighted=True)
+    (200, 200, 20)
+    >>> bootstrap_reps(10_000_000, 50, weighted=True)
+    50
     """
     if reps == "auto":
+        if not weighted:
+            return BOOTSTRAP_REPS
         return max(MIN_BOOTSTRAP_REPS, min(BOOTSTRAP_REPS, BOOTSTRAP_BUDGET // max(n, 1)))
     return int(reps)
 
@@ -186,8 +204,34 @@ def replicate_job(bucket_rows: np.ndarray, grid: ScoreGrid, *, reps: int, seed: 
     return CountReplicates(grid, score_groups(bucket_rows), reps, seed)
 
 
+def cell_counts(grid: ScoreGrid, total: np.ndarray, positive: np.ndarray, scan, *, reps: int,
+                seed: int) -> Optional[ReplicateCounts]:
+    """The replicates of unweighted cv rows (scheme ``poisson-cells-v1``) from their rows
+    ``total`` and positives ``positive`` per bucket of ``grid``, and ``scan``, a pass that
+    applies a job to every chunk of cv (for each group's lowest score); ``None`` without rows.
+
+    >>> y, s = np.array([1, 0, 1, 0]), np.array([0.1, 0.2, 0.6, 0.9])
+    >>> grid = ScoreGrid(bits=2)
+    >>> k = grid.keys(s)
+    >>> total, positive = np.bincount(k, minlength=4), np.bincount(k[y == 1], minlength=4)
+    >>> c = cell_counts(grid, total, positive, lambda job: [job(y, s, None)], reps=3, seed=0)
+    >>> c.inbag.shape, c.low.tolist(), (c.oob <= [[1, 1], [0, 1], [1, 0]]).all().item()
+    ((3, 3, 2), [0.1, 0.6, 0.9], True)
+    """
+    group = score_groups(total)
+    lows: Optional[GroupLows] = None
+    for part in scan(FindLows.of(grid, group, total)):
+        lows = part if lows is None else lows.merge(part)
+    if lows is None:
+        return None
+    g = lows.low.shape[0]
+    rows = np.stack([np.bincount(group, total - positive, g), np.bincount(group, positive, g)], axis=1)
+    inbag, oob = cell_replicates(rows.astype(np.int64), reps, seed)
+    return ReplicateCounts(inbag, oob, lows.low)
+
+
 def bootstrap_from_counts(counts: ReplicateCounts, rule: ThresholdRule, cv_f1: float, *,
-                          seed: int = DEFAULT_SEED) -> BootstrapInterval:
+                          seed: int = DEFAULT_SEED, sampling: str = BOOTSTRAP_SCHEME) -> BootstrapInterval:
     """The interval from the merged counts of every chunk's replicates (:class:`ReplicateCounts`)
     and the cv F1 at the threshold chosen on cv (for the optimism).
 
@@ -226,26 +270,29 @@ def bootstrap_from_counts(counts: ReplicateCounts, rule: ThresholdRule, cv_f1: f
         oob.append([o_pos[r, j], o_tot[r, j], o_pos[r, 0], o_tot[r, 0]])
     if not values:
         return BootstrapInterval(reps, seed, nan, nan, nan, nan, reps, cost_low=no_cost, cost_high=no_cost,
-                                 oob_cost=no_cost, oob_cost_low=no_cost, oob_cost_high=no_cost)
+                                 oob_cost=no_cost, oob_cost_low=no_cost, oob_cost_high=no_cost, sampling=sampling)
     (vlo, vhi), (flo, fhi) = np.percentile(values, [2.5, 97.5]), np.percentile(f1s, [2.5, 97.5])
     clo, chi = (float(c) for c in np.percentile(costs, [2.5, 97.5])) if costs else (None, None)
     return BootstrapInterval(reps, seed, float(vlo), float(vhi), float(flo), float(fhi), reps - len(values),
-                             cost_low=clo, cost_high=chi, **_out_of_bag(np.asarray(oob, dtype=np.float64), rule, cv_f1))
+                             cost_low=clo, cost_high=chi, sampling=sampling,
+                             **_out_of_bag(np.asarray(oob, dtype=np.float64), rule, cv_f1))
 
 
 def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = DEFAULT_THRESHOLD_RULE, sample_weight=None,
                         reps: Bootstrap = "auto", seed: int = DEFAULT_SEED,
                         ids=None) -> Optional[BootstrapInterval]:
-    """Draw ``reps`` replicates of the rows (Poisson(1) weights from a keyed hash of the
-    seed, the row's id and the replicate: scheme ``poisson-hash-v1``), redo the choice on
-    each and judge it on the rows of weight 0 (out of bag).
+    """Draw ``reps`` replicates of the rows (Poisson(1) weights), redo the choice on each and
+    judge it on the rows of weight 0 (out of bag).
 
-    ``ids``: the rows' ids (default: their numbers, 1 = the first row), which the weights
-    follow: a row keeps its weights whatever the order of the rows. Each replicate chooses
-    among the lowest scores of about 1,024 groups of adjacent cv scores (see
-    :mod:`._replicates`); the same counts as the streaming engines, chunk by chunk.
-    ``reps="auto"``: 200, fewer on large inputs, at least 20 (see :func:`bootstrap_reps`);
-    ``0``: no bootstrap (``None``).
+    Without ``sample_weight`` (scheme ``poisson-cells-v1``) each replicate draws, per group of
+    scores and label, how many rows get each weight: the replicates depend only on the
+    counts, not on the rows' order or ids. With weights (scheme ``poisson-hash-v1``) each
+    row's weights come from a keyed hash of the seed, its id and the replicate; ``ids``: the
+    rows' ids (default: their numbers, 1 = the first row), which the weights follow. Each
+    replicate chooses among the lowest scores of about 1,024 groups of adjacent cv scores
+    (see :mod:`._replicates`); the same counts as the streaming engines, chunk by chunk.
+    ``reps="auto"``: 200 (with weights fewer on large inputs, at least 20: see
+    :func:`bootstrap_reps`); ``0``: no bootstrap (``None``).
 
     >>> from diagnose.thresholds import threshold_search
     >>> rng = np.random.default_rng(0)
@@ -253,12 +300,16 @@ def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = DEFAULT_
     >>> b = bootstrap_threshold(y, s, reps=50)
     >>> r = threshold_search(y, s, bootstrap=0)
     >>> b.reps, b.sampling, b.value_low <= r.value <= b.value_high, b.oob_f1_low < b.oob_f1 < b.oob_f1_high
-    (50, 'poisson-hash-v1', True, True)
+    (50, 'poisson-cells-v1', True, True)
     >>> round(r.cv.f1 - b.oob_f1, 12) == round(b.optimism, 12)  # the cv F1 overstates unseen data
     True
-    >>> shuffled = rng.permutation(500)  # the same ids in another order: the same replicates
-    >>> bootstrap_threshold(y[shuffled], s[shuffled], reps=50, ids=shuffled + 1) == b
+    >>> shuffled = rng.permutation(500)  # the rows in another order: the same replicates
+    >>> bootstrap_threshold(y[shuffled], s[shuffled], reps=50) == b
     True
+    >>> w = np.full(500, 2.0)  # weighted: each row's weights follow its id
+    >>> h = bootstrap_threshold(y, s, reps=50, sample_weight=w)
+    >>> h.sampling, bootstrap_threshold(y[shuffled], s[shuffled], reps=50, sample_weight=w, ids=shuffled + 1) == h
+    ('poisson-hash-v1', True)
     """
     rule = ThresholdRule.parse(rule)
     y_score = np.asarray(y_score, dtype=np.float64)
@@ -274,8 +325,16 @@ def bootstrap_threshold(y_true, y_score, *, rule: str | ThresholdRule = DEFAULT_
     # scores in [0, 1] (every validated binary score): the streaming engines' grid
     inside = bool(y_score.min() >= 0.0 and y_score.max() <= 1.0)
     grid = _UNIT if inside else ScoreGrid.spanning(y_score, GRID_BITS) or _UNIT
-    job = replicate_job(np.bincount(grid.keys(y_score), minlength=grid.buckets), grid,
-                        reps=bootstrap_reps(n, reps), seed=seed)
+    keys_of = grid.keys(y_score)
+    bucket_rows = np.bincount(keys_of, minlength=grid.buckets)
+    count = bootstrap_reps(n, reps, weighted=w is not None)
+    if w is None:  # poisson-cells-v1: from the counts per bucket, the same pass as the streaming engines
+        positive = np.bincount(keys_of[y_true == 1], minlength=grid.buckets)
+        cells = cell_counts(grid, bucket_rows, positive, lambda find: [find(y_true, y_score, None)],
+                            reps=count, seed=seed)
+        assert cells is not None
+        return bootstrap_from_counts(cells, rule, cv_f1, seed=seed, sampling=CELLS_SCHEME)
+    job = replicate_job(bucket_rows, grid, reps=count, seed=seed)
     keys = np.arange(1, n + 1) if ids is None else np.asarray(ids)
     counts: Optional[ReplicateCounts] = None
     for a in range(0, n, CHUNK_ROWS):  # the streaming engines' kernel, on chunks of the arrays

@@ -1,4 +1,4 @@
-"""The bootstrap's replicates as keyed Poisson(1) weights, counted per group of scores.
+"""The bootstrap's replicates: Poisson(1) weights, drawn per cell of counts or keyed per row.
 
 Sampling scheme ``poisson-hash-v1`` (:data:`BOOTSTRAP_SCHEME`):
 
@@ -13,6 +13,19 @@ Sampling scheme ``poisson-hash-v1`` (:data:`BOOTSTRAP_SCHEME`):
   ``round(2**32 * P(X <= j))`` at or below it (:data:`POISSON_CUTS`). Each weight value
   therefore has its Poisson(1) probability to within 2**-32, and the tail above
   :data:`POISSON_CAP` (probability 1e-10) is folded into it.
+
+Scheme ``poisson-cells-v1`` (:data:`CELLS_SCHEME`), for rows without sample weights: a
+replicate's figures depend on the rows only through, per group and label, the in-bag weight
+(the sum of the rows' Poisson(1) weights) and the out-of-bag rows (those of weight 0). For
+``n`` rows each drawn alone, the numbers of rows of weight 0, 1, ..., 12 are multinomial
+(``n``; the Poisson(1) probabilities, the tail folded into 12 as above), and the cells are
+independent. So each replicate draws those multinomial counts per cell
+(:func:`cell_replicates`, seeded by (seed, replicate) alone): the same joint distribution as
+the hash scheme's, from the counts of the exact search's histogram instead of a hash per row
+and replicate, and the same figures on every engine (the counts are exact integers). A
+replicate's draws do not depend on how many replicates are drawn, nor on the rows' order or
+ids. Weighted rows keep ``poisson-hash-v1`` (a sum of weights times Poisson counts has no
+such closed form).
 
 Poisson weights (Hanley & MacGibbon 2006; Chamandy et al. 2012) are the streaming form of
 the resample with replacement: each row's weight is drawn alone, so any chunk of rows, in
@@ -39,6 +52,8 @@ from ..ingest import mix64, sample_keys
 from ._histogram import ScoreGrid
 
 BOOTSTRAP_SCHEME = "poisson-hash-v1"  # how a seed draws the replicates: changes only with a new name
+CELLS_SCHEME = "poisson-cells-v1"  # the same for rows without weights, from counts per cell
+_CELLS_TAG = 0x63656C6C  # the first word of every poisson-cells-v1 seed sequence
 REPLICATE_GROUPS = 1024  # at most this many candidate thresholds per replicate
 POISSON_CAP = 12  # the largest weight (P(X > 12) is 1e-10 under Poisson(1))
 _PAIR = np.uint64(0xD1B54A32D192ED03)  # an odd constant: pair p hashes key + (p + 1) * _PAIR
@@ -59,6 +74,15 @@ def _poisson_cuts() -> np.ndarray:
 
 
 POISSON_CUTS = _poisson_cuts()
+
+
+def _poisson_probabilities() -> np.ndarray:
+    """P(X = j) for X ~ Poisson(1), j = 0 .. POISSON_CAP, the tail above the cap folded into it."""
+    p = [math.exp(-1.0) / math.factorial(j) for j in range(POISSON_CAP)]
+    return np.array([*p, max(0.0, 1.0 - math.fsum(p))])
+
+
+POISSON_PROBABILITIES = _poisson_probabilities()
 
 
 def _poisson_table() -> np.ndarray:
@@ -220,3 +244,74 @@ class CountReplicates:
                         inbag[r] += per @ times  # in the bag: the sum of weight value x rows
                         oob[r] += per[:, :, 0]  # out of the bag: the rows of weight 0
         return ReplicateCounts(inbag, oob, low)
+
+
+def cell_replicates(rows: np.ndarray, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scheme ``poisson-cells-v1``: per replicate and cell of ``rows`` (integer rows per
+    cell, any shape), the in-bag weight and the out-of-bag rows of a Poisson(1) resample of
+    the rows; arrays of shape ``(reps, *rows.shape)``. Replicate ``r`` is drawn from the
+    seed sequence (tag, seed, r) alone.
+
+    >>> inbag, oob = cell_replicates(np.array([[100_000, 0], [3, 2]]), 200, seed=0)
+    >>> inbag.shape, int(inbag[:, 0, 1].max()), int(oob[:, 0, 1].max())  # an empty cell stays empty
+    ((200, 2, 2), 0, 0)
+    >>> # per row: weight mean 1 and variance 1, out of the bag with probability e**-1 (0.368)
+    >>> x = inbag[:, 0, 0] / 100_000
+    >>> round(float(x.mean()), 2), 0.8 < float(x.var() * 100_000) < 1.2, round(float(oob[:, 0, 0].mean() / 100_000), 3)
+    (1.0, True, 0.368)
+    >>> three, two = cell_replicates(np.array([7, 9]), 3, seed=5), cell_replicates(np.array([7, 9]), 2, seed=5)
+    >>> bool((three[0][:2] == two[0]).all())  # replicate r: the same draws however many are drawn
+    True
+    """
+    n = np.asarray(rows, dtype=np.int64)
+    inbag = np.zeros((reps, *n.shape), np.int64)
+    oob = np.zeros((reps, *n.shape), np.int64)
+    times = np.arange(POISSON_CAP + 1, dtype=np.int64)
+    for r in range(reps):  # a loop over replicates: each draws one multinomial per cell
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([_CELLS_TAG, seed % 2**64, r])))
+        drawn = rng.multinomial(n, POISSON_PROBABILITIES)
+        inbag[r] = drawn @ times
+        oob[r] = drawn[..., 0]
+    return inbag, oob
+
+
+@dataclass(frozen=True, eq=False)
+class GroupLows:
+    """The lowest score of every group of buckets (inf where none); chunks merge by the minimum."""
+
+    low: np.ndarray
+
+    def merge(self, other: GroupLows) -> GroupLows:
+        return GroupLows(np.minimum(self.low, other.low))
+
+
+@dataclass(frozen=True)
+class FindLows:
+    """Job: the :class:`GroupLows` of a chunk of rows. ``group``: the group of every bucket of
+    ``grid``; ``first``: true for the first bucket of each group that holds a row (its
+    rows are below the group's other rows, so only they are looked at).
+
+    >>> job = FindLows.of(ScoreGrid(bits=2), np.array([0, 0, 1, 1]), np.array([0, 3, 1, 1]))
+    >>> job(None, np.array([0.3, 0.26, 0.6, 0.9, 0.45]), None).low.tolist()
+    [0.26, 0.6]
+    """
+
+    grid: ScoreGrid
+    group: np.ndarray
+    first: np.ndarray
+
+    @classmethod
+    def of(cls, grid: ScoreGrid, group: np.ndarray, bucket_rows: np.ndarray) -> FindLows:
+        occupied = np.flatnonzero(np.asarray(bucket_rows) > 0)
+        g = group[occupied]
+        first = np.zeros(group.shape[0], bool)
+        first[occupied[np.r_[True, g[1:] != g[:-1]]] if occupied.shape[0] else occupied] = True
+        return cls(grid, group, first)
+
+    def __call__(self, y, s, w) -> GroupLows:
+        s = np.asarray(s, dtype=np.float64)
+        keys = self.grid.keys(s)
+        at = np.flatnonzero(self.first[keys])
+        low = np.full(int(self.group[-1]) + 1 if self.group.shape[0] else 0, np.inf)
+        np.minimum.at(low, self.group[keys[at]], s[at])
+        return GroupLows(low)

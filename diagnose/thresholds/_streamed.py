@@ -28,11 +28,12 @@ from typing import Any, Optional
 import numpy as np
 
 from ..options import DEFAULT_SEED, Bootstrap
-from ._bootstrap import bootstrap_from_counts, bootstrap_reps, bootstrap_without_rows, replicate_job
+from ._bootstrap import bootstrap_from_counts, bootstrap_reps, bootstrap_without_rows, cell_counts, replicate_job
 from ._choice import DEFAULT_THRESHOLD, TEST_HARD_NOTE, ThresholdResult, infeasible_message, threshold_result
 from ._decision import DEFAULT_DECISION_THRESHOLDS, curve_from_counts
 from ._heldout import ThresholdCells
 from ._histogram import MAX_BITS, ScoreGrid, ScoreHistogram
+from ._replicates import CELLS_SCHEME
 from ._rules import ThresholdRule
 from ._search import GRID_BITS, REFINE_BITS, Bounds, exact_sweep, offsets
 from ._sweep import PRF, Sweep, pick_index
@@ -276,29 +277,40 @@ def streamed_threshold(rule: str | ThresholdRule, cv: ScoreStats, scan_cv: Scan,
                        seed: int = DEFAULT_SEED, test_hard: bool = False,
                        scan_keyed: Optional[Scan] = None) -> tuple[ThresholdResult, list[str]]:
     """The binary threshold section from merged statistics and passes over the chunks, and
-    the keys left out (``curve`` always; ``bootstrap`` when no ``scan_keyed`` is given and
-    its answer depends on the rows, see :func:`~diagnose.thresholds.bootstrap_without_rows`).
-    Every figure given equals :func:`~diagnose.thresholds.choose_threshold`'s.
-    ``scan_keyed``: a pass over cv that gives a job whose ``keyed`` is true the rows' ids as
-    a fourth argument (their row numbers, counted from 1 over the whole input, without an id
-    column), for the bootstrap's replicates (one more pass). ``test_hard``: test is given but
-    holds only hard predictions (the result says so, as in memory).
+    the keys left out (``curve`` always; ``bootstrap`` for weighted cv rows when no
+    ``scan_keyed`` is given and its answer depends on the rows, see
+    :func:`~diagnose.thresholds.bootstrap_without_rows`). Every figure given equals
+    :func:`~diagnose.thresholds.choose_threshold`'s. The bootstrap of unweighted rows takes
+    one more pass over cv (each group's lowest score); of weighted rows, ``scan_keyed``: a
+    pass over cv that gives a job whose ``keyed`` is true the rows' ids as a fourth argument
+    (their row numbers, counted from 1 over the whole input, without an id column), for the
+    replicates' keyed weights. ``test_hard``: test is given but holds only hard predictions
+    (the result says so, as in memory).
 
     >>> y = np.array([0, 0, 1, 1]); s = np.array([0.1, 0.4, 0.35, 0.8])
     >>> scan = lambda job: [job(y, s, None, np.arange(1, 5)) if getattr(job, "keyed", False) else job(y, s, None)]
     >>> r, left_out = streamed_threshold("f1", ScoreStats.of(y, s), scan, ScoreStats.of(y, s), scan, bootstrap=20)
-    >>> r.value, round(r.cv.f1, 3), round(r.test.f1, 3), left_out
-    (0.35, 0.8, 0.8, ['curve', 'bootstrap'])
-    >>> r, left_out = streamed_threshold("f1", ScoreStats.of(y, s), scan, bootstrap=20, scan_keyed=scan)
     >>> from diagnose.thresholds import threshold_search
-    >>> r.bootstrap == threshold_search(y, s, bootstrap=20).bootstrap, left_out
+    >>> r.value, round(r.cv.f1, 3), round(r.test.f1, 3), left_out
+    (0.35, 0.8, 0.8, ['curve'])
+    >>> r.bootstrap == threshold_search(y, s, bootstrap=20).bootstrap
+    True
+    >>> w = np.array([1.0, 2.0, 1.0, 1.0])
+    >>> wscan = lambda job: [job(y, s, w, np.arange(1, 5)) if getattr(job, "keyed", False) else job(y, s, w)]
+    >>> streamed_threshold("f1", ScoreStats.of(y, s, w), wscan, bootstrap=20)[1]
+    ['curve', 'bootstrap']
+    >>> r, left_out = streamed_threshold("f1", ScoreStats.of(y, s, w), wscan, bootstrap=20, scan_keyed=wscan)
+    >>> r.bootstrap == threshold_search(y, s, weight_cv=w, bootstrap=20).bootstrap, left_out
     (True, ['curve'])
     """
     rule = ThresholdRule.parse(rule)
     sw = streamed_sweep(cv, rule, scan_cv)
     known, boot = bootstrap_without_rows(cv.rows, rule=rule, reps=bootstrap, seed=seed)
-    if not known and scan_keyed is not None:
-        known, boot = True, _bootstrap(cv, sw, rule, scan_keyed, reps=bootstrap_reps(cv.rows, bootstrap), seed=seed)
+    weighted = not np.issubdtype(cv.hist.total.dtype, np.integer)
+    if not known and (scan_keyed is not None or not weighted):
+        reps = bootstrap_reps(cv.rows, bootstrap, weighted=weighted)
+        scan = scan_keyed if weighted and scan_keyed is not None else scan_cv
+        known, boot = True, _bootstrap(cv, sw, rule, scan, reps=reps, seed=seed, weighted=weighted)
 
     def at_test(value: float):
         assert scan_test is not None
@@ -323,13 +335,18 @@ def streamed_threshold(rule: str | ThresholdRule, cv: ScoreStats, scan_cv: Scan,
     return result, ["curve"] + ([] if known else ["bootstrap"])
 
 
-def _bootstrap(cv: ScoreStats, sw: Sweep, rule: ThresholdRule, scan_keyed: Scan, *, reps: int, seed: int):
+def _bootstrap(cv: ScoreStats, sw: Sweep, rule: ThresholdRule, scan: Scan, *, reps: int, seed: int,
+               weighted: bool):
     """The bootstrap of :func:`~diagnose.thresholds.bootstrap_threshold` by one pass over cv:
-    the same groups of scores (from the cv rows per bucket of :data:`SCORE_GRID`), the same
-    keyed weights, the same counts."""
+    the same groups of scores (from the cv rows per bucket of :data:`SCORE_GRID`) and the
+    same counts; unweighted, the groups' lowest scores (``scan`` over cv) and replicates
+    drawn per cell of the histogram; weighted, the same keyed weights (``scan`` gives ids)."""
     chosen = pick_index(sw, rule) if sw.positives > 0 else None
     cv_f1 = float(sw.fbeta(chosen)) if chosen is not None else float("nan")
-    counts = _sums(scan_keyed(replicate_job(cv.bucket_rows, SCORE_GRID, reps=reps, seed=seed)))
+    if not weighted:
+        cells = cell_counts(SCORE_GRID, cv.hist.total, cv.hist.positive, scan, reps=reps, seed=seed)
+        return None if cells is None else bootstrap_from_counts(cells, rule, cv_f1, seed=seed, sampling=CELLS_SCHEME)
+    counts = _sums(scan(replicate_job(cv.bucket_rows, SCORE_GRID, reps=reps, seed=seed)))
     if counts is None:
         return None
     return bootstrap_from_counts(counts, rule, cv_f1, seed=seed)

@@ -42,3 +42,39 @@ def poisson_resamples(n, seed, reps):
 
     weights = replicate_weights(row_keys(None, n, seed), reps)
     return [np.repeat(np.arange(n), c) for c in weights]
+
+
+def cell_resamples(y, s, seed, reps):
+    """The unweighted bootstrap's replicates (scheme poisson-cells-v1) as explicit resamples of
+    row indices, for scores whose every distinct value is its own group (up to 1,024 rows).
+
+    Each replicate draws, per (score, label) cell of n rows, the in-bag weight K and the
+    out-of-bag rows z; a resample with those totals leaves the cell's first z rows out and
+    gives the others counts 1, ..., 1, K - (n - z - 1) (each in-bag row has a weight >= 1, so
+    K >= n - z). The figures depend only on the totals, so any such resample is an oracle."""
+    from diagnose.thresholds import ScoreGrid
+    from diagnose.thresholds._replicates import cell_replicates, score_groups
+
+    y, s = np.asarray(y), np.asarray(s, dtype=np.float64)
+    keys = ScoreGrid(0.0, 1.0, 16).keys(s)
+    group = score_groups(np.bincount(keys, minlength=1 << 16))
+    row_group = group[keys]
+    g = int(group[-1]) + 1
+    assert all(len(np.unique(s[row_group == k])) <= 1 for k in range(g)), "a group holds two scores"
+    cell = row_group * 2 + (y == 1)
+    rows = np.bincount(cell, minlength=2 * g).reshape(g, 2)
+    inbag, oob = cell_replicates(rows, reps, seed)
+    out = []
+    for r in range(reps):
+        counts = np.zeros(len(s), np.int64)
+        for c in np.flatnonzero(rows.ravel()):
+            members = np.flatnonzero(cell == c)
+            z, k = int(oob[r].ravel()[c]), int(inbag[r].ravel()[c])
+            kept = members[z:]
+            if kept.shape[0]:
+                counts[kept] = 1
+                counts[kept[-1]] = k - (kept.shape[0] - 1)
+            else:
+                assert k == 0
+        out.append(np.repeat(np.arange(len(s)), counts))
+    return out

@@ -18,7 +18,7 @@ from diagnose.thresholds import (
     choose_threshold,
     threshold_search,
 )
-from tests.thresholds.helpers import SKEWED, load, poisson_resamples, sk_best, sk_curve, tied_data
+from tests.thresholds.helpers import SKEWED, cell_resamples, load, sk_best, sk_curve, tied_data
 
 
 def test_skewed_sample_threshold_chosen_on_cv_reported_on_test():
@@ -67,7 +67,7 @@ def test_bootstrap_equals_explicit_resampling(rng):
     # oracle: each replicate's Poisson counts as an explicit resample of the rows, and
     # scikit-learn's curve on it (300 rows: every distinct score is its own group)
     values, f1s = [], []
-    for idx in poisson_resamples(300, 7, 30):
+    for idx in cell_resamples(y, s, 7, 30):
         v, f = sk_best(y[idx], s[idx])
         values.append(v)
         f1s.append(f)
@@ -158,10 +158,14 @@ def test_cli_unreachable_precision_message(tmp_path):
 def test_auto_bootstrap_scales_with_rows(rng):
     y, s = tied_data(rng, 1000)
     assert bootstrap_threshold(y, s).reps == 200
-    # no cap: large cv sets get fewer replicates, never fewer than 20 (one pass each)
-    assert bootstrap_reps(600_000) == BOOTSTRAP_BUDGET // 600_000 and bootstrap_reps(10**9) == 20
+    # no cap: large weighted cv sets get fewer replicates, never fewer than 20 (one pass each);
+    # without weights a replicate costs nothing per row: always 200
+    assert bootstrap_reps(600_000, weighted=True) == BOOTSTRAP_BUDGET // 600_000
+    assert bootstrap_reps(10**9, weighted=True) == 20 and bootstrap_reps(10**9) == 200
     big = np.linspace(0, 1, 600_000)
-    assert bootstrap_threshold((big > 0.5).astype(np.int8), big).reps == BOOTSTRAP_BUDGET // 600_000
+    big_y = (big > 0.5).astype(np.int8)
+    assert bootstrap_threshold(big_y, big).reps == 200
+    assert bootstrap_threshold(big_y, big, sample_weight=np.ones(600_000)).reps == BOOTSTRAP_BUDGET // 600_000
     assert bootstrap_threshold(y, s, reps=0) is None
     assert bootstrap_threshold(y, s, reps=7).reps == 7  # an explicit number is honoured
 

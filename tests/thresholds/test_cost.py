@@ -17,7 +17,7 @@ from diagnose.thresholds import (
     choose_threshold,
     threshold_search,
 )
-from tests.thresholds.helpers import load, poisson_resamples, tied_data
+from tests.thresholds.helpers import cell_resamples, load, tied_data
 
 # ----------------------------------------------------------------------------- the oracle
 
@@ -177,7 +177,7 @@ def test_bootstrap_of_the_cost_rule_equals_explicit_resampling(rng):
     c = dict(fp=1.0, fn=3.0, tp=0.0, tn=0.0)
     b = bootstrap_threshold(y, s, rule="cost:fp=1,fn=3", reps=30, seed=3)
     values, costs = [], []
-    for idx in poisson_resamples(300, 3, 30):  # the replicates' Poisson counts, as explicit resamples
+    for idx in cell_resamples(y, s, 3, 30):  # the replicates' Poisson counts, as explicit resamples
         v, cost, *_ = brute_force(y[idx], s[idx], None, c)
         values.append(v)
         costs.append(cost)

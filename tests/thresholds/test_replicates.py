@@ -1,5 +1,7 @@
-"""The threshold bootstrap's replicates (scheme poisson-hash-v1): Poisson(1) weights from a
-keyed hash of (seed, id, replicate), counted per group of scores, the same on every engine."""
+"""The threshold bootstrap's replicates: with sample weights (scheme poisson-hash-v1)
+Poisson(1) weights from a keyed hash of (seed, id, replicate), counted per group of scores;
+without (scheme poisson-cells-v1) the multinomial counts of each weight drawn per cell of
+rows; the same on every engine."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +12,7 @@ from diagnose.thresholds import REPLICATE_GROUPS, ScoreGrid, bootstrap_threshold
 from diagnose.thresholds._replicates import (
     POISSON_CAP,
     POISSON_CUTS,
+    cell_replicates,
     poisson_weights,
     replicate_weights,
     row_keys,
@@ -106,7 +109,8 @@ def test_a_hand_worked_example():
     assert replicate_weights(row_keys(None, 6, 0), 2).tolist() == [[0, 0, 1, 0, 1, 1], [2, 0, 0, 1, 4, 1]]
     y = np.array([1, 0, 1, 0, 1, 0])
     s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
-    b = bootstrap_threshold(y, s, reps=2, seed=0)
+    b = bootstrap_threshold(y, s, reps=2, seed=0, sample_weight=np.ones(6))  # weights of 1: keyed weights
+    assert b.sampling == "poisson-hash-v1"
     # replicate 0: in the bag 0.7 (+), 0.5 (+), 0.4 (-) once each: F1 2/3 at 0.7, 1 at 0.5, 4/5 at 0.4
     #   -> 0.5; out of the bag 0.9 (+), 0.8 (-), 0.6 (-): all called positive, TP 1, PP 3, P 1
     # replicate 1: 0.9 (+) x2, 0.6 (-) x1, 0.5 (+) x4, 0.4 (-) x1; P 6: F1 at 0.9 4/8, at 0.6 4/9,
@@ -126,13 +130,19 @@ def test_the_weights_follow_the_ids_not_the_row_order(rng):
     y = (rng.random(n) < 0.3).astype(np.int8)
     s = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), 4)
     ids = rng.permutation(10 * n)[:n]
-    b = bootstrap_threshold(y, s, reps=30, seed=4, ids=ids)
+    w = rng.integers(1, 4, n) / 2.0  # weighted rows: poisson-hash-v1
+    b = bootstrap_threshold(y, s, reps=30, seed=4, ids=ids, sample_weight=w)
     order = rng.permutation(n)
-    assert bootstrap_threshold(y[order], s[order], reps=30, seed=4, ids=ids[order]) == b
-    assert bootstrap_threshold(y, s, reps=30, seed=4) != b  # row numbers are other keys
+    assert bootstrap_threshold(y[order], s[order], reps=30, seed=4, ids=ids[order], sample_weight=w[order]) == b
+    assert bootstrap_threshold(y, s, reps=30, seed=4, sample_weight=w) != b  # row numbers are other keys
     text_ids = ids.astype(str).astype(object)  # text ids: pandas' keyed SipHash, as the error sample's
-    assert bootstrap_threshold(y[order], s[order], reps=30, seed=4, ids=text_ids[order]) == bootstrap_threshold(
-        y, s, reps=30, seed=4, ids=text_ids)
+    assert bootstrap_threshold(y[order], s[order], reps=30, seed=4, ids=text_ids[order],
+                               sample_weight=w[order]) == bootstrap_threshold(y, s, reps=30, seed=4, ids=text_ids,
+                                                                              sample_weight=w)
+    # unweighted rows (poisson-cells-v1): the replicates follow the counts, not ids or order
+    c = bootstrap_threshold(y, s, reps=30, seed=4)
+    assert c.sampling == "poisson-cells-v1" and bootstrap_threshold(y[order], s[order], reps=30, seed=4) == c
+    assert bootstrap_threshold(y, s, reps=30, seed=5) != c
 
 
 def test_groups_hold_about_a_share_of_the_rows_and_never_split_a_bucket():
@@ -159,7 +169,7 @@ def test_on_many_distinct_scores_each_replicate_chooses_among_the_lowest_scores_
     assert len(lows) > 900  # about 1,024 candidates, far fewer than the 5,000 scores
     values, f1s = [], []
     above = s[None, :] >= lows[:, None]  # (candidates, rows): called positive at each candidate
-    for c in replicate_weights(row_keys(None, n, seed), reps).astype(np.float64):
+    for c in replicate_weights(row_keys(None, n, seed), reps).astype(np.float64):  # weights of 1: keyed
         # brute force: the replicate's weighted counts at every candidate it holds weight in
         tp, pp = above @ (c * y), above @ c
         held = np.array([c[group == g].sum() > 0 for g in np.unique(group)])
@@ -167,9 +177,23 @@ def test_on_many_distinct_scores_each_replicate_chooses_among_the_lowest_scores_
         best = np.flatnonzero(f >= f.max() - 1e-12)
         values.append(lows[best].max())
         f1s.append(f.max())
-    b = bootstrap_threshold(y, s, reps=reps, seed=seed)
+    b = bootstrap_threshold(y, s, reps=reps, seed=seed, sample_weight=np.ones(n))
     assert (b.value_low, b.value_high) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])))
     assert (b.f1_low, b.f1_high) == pytest.approx(tuple(np.percentile(f1s, [2.5, 97.5])))
+    # without weights the same candidates: the in-bag weights drawn per cell of (group, label)
+    inbag, _ = cell_replicates(np.bincount(group * 2 + y, minlength=2 * (int(group.max()) + 1)).reshape(-1, 2),
+                               reps, seed)
+    values, f1s = [], []
+    for c in inbag.astype(np.float64):  # c: (groups, 2): the replicate's weight per group and label
+        tp, pp = np.cumsum(c[::-1, 1])[::-1], np.cumsum(c.sum(axis=1)[::-1])[::-1]
+        held = c.sum(axis=1) > 0
+        f = np.where(held, 2 * tp / (pp + c[:, 1].sum()), -1.0)
+        best = np.flatnonzero(f >= f.max() - 1e-12)
+        values.append(lows[best].max())
+        f1s.append(f.max())
+    u = bootstrap_threshold(y, s, reps=reps, seed=seed)
+    assert (u.value_low, u.value_high) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])))
+    assert (u.f1_low, u.f1_high) == pytest.approx(tuple(np.percentile(f1s, [2.5, 97.5])))
     # the cv threshold itself stays exact (any score), only the replicates use the groups
     assert threshold_search(y, s, bootstrap=0).value in s
 
@@ -177,5 +201,42 @@ def test_on_many_distinct_scores_each_replicate_chooses_among_the_lowest_scores_
 def test_auto_draws_at_least_twenty_replicates_on_any_size():
     from diagnose.thresholds import BOOTSTRAP_BUDGET, MIN_BOOTSTRAP_REPS, bootstrap_reps
 
-    assert bootstrap_reps(1000) == 200 and bootstrap_reps(10_000_000) == MIN_BOOTSTRAP_REPS
-    assert bootstrap_reps(BOOTSTRAP_BUDGET // 50) == 50 and bootstrap_reps(10**10, 3) == 3
+    assert bootstrap_reps(1000, weighted=True) == 200
+    assert bootstrap_reps(10_000_000, weighted=True) == MIN_BOOTSTRAP_REPS
+    assert bootstrap_reps(BOOTSTRAP_BUDGET // 50, weighted=True) == 50 and bootstrap_reps(10**10, 3) == 3
+    assert bootstrap_reps(10**10) == 200  # unweighted: a replicate's cost does not grow with the rows
+
+
+def test_cell_draws_have_the_joint_law_of_per_row_poisson_weights():
+    # oracle: scipy's laws. n rows of iid Poisson(1) weights: the out-of-bag rows are
+    # Binomial(n, e**-1); the in-bag weight is Poisson(n) (the cap at 12 moves it by 1e-10);
+    # their covariance is -n e**-1 (E[w 1{w = 0}] = 0), a correlation of -sqrt(e**-1 / (1 - e**-1));
+    # independent cells are uncorrelated
+    n, reps = 40, 20_000
+    inbag, oob = cell_replicates(np.array([n, n]), reps, seed=21)
+    a, z = inbag[:, 0], oob[:, 0]
+    assert stats.chisquare(*_binned(z, stats.binom(n, np.exp(-1.0)))).pvalue > 1e-4
+    assert stats.chisquare(*_binned(a, stats.poisson(n))).pvalue > 1e-4
+    rho = -np.sqrt(np.exp(-1.0) / (1 - np.exp(-1.0)))
+    assert abs(np.corrcoef(a, z)[0, 1] - rho) < 5 * (1 - rho**2) / np.sqrt(reps)  # five standard errors
+    assert abs(np.corrcoef(a, inbag[:, 1])[0, 1]) < 5 / np.sqrt(reps)
+    # the same seed and replicate: the same draws; another seed: others
+    assert np.array_equal(cell_replicates(np.array([n, n]), 3, seed=21)[0], inbag[:3])
+    assert not np.array_equal(cell_replicates(np.array([n, n]), 3, seed=22)[0], inbag[:3])
+
+
+def _binned(x, law):
+    """Observed and expected counts of ``x`` under ``law`` over bins of expected count >= 5."""
+    k = np.arange(x.max() + 2)
+    p = law.pmf(k)
+    p[0] += law.cdf(-1)
+    p[-1] += law.sf(k[-1])
+    keep = np.cumsum(p) * len(x)  # merge bins from the left until each holds >= 5 expected
+    edges = [0]
+    for i in range(1, len(k)):
+        if (keep[i - 1] - (keep[edges[-1] - 1] if edges[-1] else 0)) >= 5 and len(x) * p[i:].sum() >= 5:
+            edges.append(i)
+    bins = np.searchsorted(edges, np.minimum(x, k[-1]), side="right") - 1
+    observed = np.bincount(bins, minlength=len(edges))
+    expected = np.add.reduceat(p, edges) * len(x)
+    return observed, expected * observed.sum() / expected.sum()

@@ -14,7 +14,7 @@ from diagnose.ingest import load_predictions
 from diagnose.metrics import wilson_interval
 from diagnose.thresholds import bootstrap_threshold, heldout_interval, metrics_at, threshold_search
 
-from .helpers import poisson_resamples, sk_best, tied_data
+from .helpers import cell_resamples, poisson_resamples, sk_best, tied_data
 
 POS, NEG = (4.0, 2.0), (2.0, 4.0)  # scores of positives ~ Beta(4, 2), of negatives ~ Beta(2, 4)
 
@@ -31,9 +31,10 @@ def true_f1(t, prevalence):
     return 2 * tp / (pp + prevalence)
 
 
-def resample(s, seed, reps):
-    """The bootstrap's replicates as explicit resamples of row indices (Poisson(1) counts)."""
-    return poisson_resamples(len(s), seed, reps)
+def resample(y, s, seed, reps, weighted=False):
+    """The bootstrap's replicates as explicit resamples of row indices (Poisson(1) counts):
+    per row from its hash with weights, per (score, label) cell without."""
+    return poisson_resamples(len(s), seed, reps) if weighted else cell_resamples(y, s, seed, reps)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -42,7 +43,7 @@ def test_out_of_bag_figures_of_one_resample_equal_a_direct_computation(rng, weig
     w = rng.integers(1, 5, 300) / 2.0 if weighted else None
     ones = np.ones(300) if w is None else w
     b = bootstrap_threshold(y, s, sample_weight=w, reps=1, seed=5)
-    (drawn,) = resample(s, 5, 1)
+    (drawn,) = resample(y, s, 5, 1, weighted)
     # oracle: the rule on the drawn rows (scikit-learn's curve), judged on the rows never drawn
     t, _ = sk_best(y[drawn], s[drawn], w=ones[drawn])
     out = np.bincount(drawn, minlength=300) == 0
@@ -60,7 +61,7 @@ def test_out_of_bag_pools_counts_and_takes_percentiles_over_resamples(rng):
     y, s = tied_data(rng, 300, decimals=2)
     b = bootstrap_threshold(y, s, rule="cost:fp=1,fn=3", reps=8, seed=2)
     counts, f1s, costs = np.zeros(4), [], []
-    for drawn in resample(s, 2, 8):
+    for drawn in resample(y, s, 2, 8):
         out = np.bincount(drawn, minlength=300) == 0
         idx = np.flatnonzero(out)
         from diagnose.thresholds import best_threshold
@@ -191,7 +192,7 @@ def test_a_failed_bootstrap_has_null_out_of_bag_keys():
     b = bootstrap_threshold(y, np.linspace(0, 1, 600), rule="cost:fp=1,fn=2", reps=20)
     d = json.loads(json.dumps(b.to_dict(), allow_nan=False))
     assert d["reps"] == 20 and d["failed"] == 20 and d["oob_f1"] is None and d["oob_cost"] is None
-    assert d["oob_reps"] == 0 and d["sampling"] == "poisson-hash-v1"
+    assert d["oob_reps"] == 0 and d["sampling"] == "poisson-cells-v1"
 
 
 def test_multilabel_gives_each_label_its_out_of_bag_and_test_lines(sample_dir):
