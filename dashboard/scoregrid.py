@@ -6,26 +6,35 @@ interval of scores, so at the lower edge of a bucket (the smallest score that fa
 the rows with score >= the edge are exactly the rows of that bucket and the ones above:
 the counts there are exact, with no row read. Between two edges the histogram cannot tell
 where a row lies, so the page moves its slider on the edges and says which edge the counts
-are at; it never interpolates.
+are at; it never interpolates. A report computed by streaming stores no precision/recall
+curve: the page then draws it from the histogram too, at the occupied buckets' lower edges
+(:meth:`EdgeCounts.curve`).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Optional
 
 import numpy as np
 
-from diagnose.thresholds import PRF, SCORE_GRID, ScoreStats
+from diagnose.thresholds import (
+    PRF,
+    SCORE_GRID,
+    ScoreHistogram,
+    ScoreStats,
+    ThresholdCurve,
+    ThresholdRule,
+    grid_edges,
+    histogram_curve,
+)
 
 BUCKETS = SCORE_GRID.buckets
 STEP = 1.0 / BUCKETS  # the slider's step: slider value k * STEP stands for edge k
 
 
-@lru_cache(maxsize=1)
 def edges() -> np.ndarray:
     """The lower edge of every bucket: the smallest float64 score whose bucket is k (edge 0
-    is 0.0, the lowest binary score).
+    is 0.0, the lowest binary score); :func:`diagnose.thresholds.grid_edges` of the grid.
 
     >>> e = edges()
     >>> len(e), float(e[0]), bool(np.all(SCORE_GRID.keys(e) == np.arange(len(e))))
@@ -33,23 +42,7 @@ def edges() -> np.ndarray:
     >>> bool(np.all(SCORE_GRID.keys(np.nextafter(e[1:], -1.0)) == np.arange(len(e) - 1)))  # just under: one lower
     True
     """
-    k = np.arange(BUCKETS, dtype=np.int64)
-    # the grid's scale (as ScoreGrid.keys computes it for [0, 1]); the edge lies a few ulps from k / scale
-    scale = math.ldexp(1.0 - 2.0**-40, SCORE_GRID.bits)
-    e = k.astype(np.float64) / scale
-    for _ in range(64):  # step up while the score still falls below bucket k
-        low = SCORE_GRID.keys(e) < k
-        if not low.any():
-            break
-        e[low] = np.nextafter(e[low], np.inf)
-    for _ in range(64):  # step down while the score just under is still in bucket k or above
-        under = np.nextafter(e, -np.inf)
-        high = (SCORE_GRID.keys(under) >= k) & (k > 0)
-        if not high.any():
-            break
-        e[high] = under[high]
-    e[0] = 0.0
-    return e
+    return grid_edges(SCORE_GRID)
 
 
 def nearest_edge(value: float) -> int:
@@ -64,7 +57,7 @@ def nearest_edge(value: float) -> int:
 @dataclass(frozen=True, eq=False)
 class EdgeCounts:
     """Per edge k: the rows (or weight) ``pp`` and positives ``tp`` with score >= edge k, of
-    one split's stored :class:`~diagnose.thresholds.ScoreStats`.
+    one split's stored :class:`~diagnose.thresholds.ScoreStats` (its histogram: ``hist``).
 
     >>> from diagnose.thresholds import sweep
     >>> y, s = np.array([0, 1, 1, 0, 1]), np.array([0.1, 0.5, 0.7, 0.7, 1.0])
@@ -79,13 +72,34 @@ class EdgeCounts:
     pp: np.ndarray
     positives: float
     total: float
+    hist: ScoreHistogram
 
     @classmethod
     def of(cls, stats: ScoreStats) -> EdgeCounts:
         hist = stats.hist
         suffix = lambda a: np.cumsum(a[::-1])[::-1]  # noqa: E731
-        return cls(suffix(hist.positive), suffix(hist.total), float(hist.positives), float(hist.rows))
+        return cls(suffix(hist.positive), suffix(hist.total), float(hist.positives), float(hist.rows), hist)
 
     def at(self, k: int) -> PRF:
         """Precision, recall, F1 and the confusion counts at edge ``k`` (scores >= the edge positive)."""
         return PRF.from_counts(self.tp[k], self.pp[k], self.positives, self.total)
+
+    def curve(self, chosen: Optional[float], rule: Optional[str] = None) -> ThresholdCurve:
+        """The precision/recall curve and F1 by threshold at the occupied buckets' lower edges
+        (exact there; :func:`diagnose.thresholds.histogram_curve`), with as many points as a
+        report's curve and the chosen threshold's bucket; ``rule``: the report's rule (the
+        cost rule adds the ``cost`` column, as in a report).
+
+        >>> from diagnose.thresholds import sweep
+        >>> y, s = np.array([0, 1, 1, 0, 1]), edges()[[5, 9, 9, 30000, 65535]]
+        >>> c, exact = EdgeCounts.of(ScoreStats.of(y, s)).curve(float(s[1]), "cost:fp=1,fn=2"), sweep(y, s)
+        >>> c.threshold.tolist() == exact.thresholds.tolist(), c.f1.tolist() == exact.fbeta().tolist(), c.cost is None
+        (True, True, False)
+        """
+        costs = None
+        if rule is not None:
+            try:
+                costs = ThresholdRule.parse(rule).costs
+            except ValueError:  # a rule this version does not read: the curve without costs
+                costs = None
+        return histogram_curve(self.hist, chosen=chosen, costs=costs)

@@ -4,6 +4,8 @@ matrix at the slider's threshold, and the threshold chosen on cv with its test m
 A binary run stored with its statistics is drawn from its score histograms, with no row
 read: the slider moves on the histogram's bucket edges, where the counts are exact (see
 :mod:`dashboard.scoregrid`), and the chosen threshold's figures are the stored report's.
+A report computed by streaming stores no precision/recall curve: the charts are then drawn
+from the cv histogram, at its occupied buckets' lower edges (exact there).
 Multi-label runs, and runs stored before diagnose kept statistics, read their rows and
 sweep every distinct score exactly."""
 import pandas as pd
@@ -111,6 +113,9 @@ def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
     at_cv = cv.at(k)
     picked_cv = result.get("cv") or {}
     curve = pd.DataFrame(result.get("curve") or [])
+    from_histogram = curve.empty and cv.total > 0
+    if from_histogram:  # a streamed report stores no curve: draw it from the cv histogram
+        curve = cv.curve(chosen, rule=result.get("rule")).to_frame()
     if not curve.empty:
         left, right = st.columns(2)
         chosen_point = None
@@ -119,6 +124,11 @@ def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
         left.altair_chart(present.pr_chart(curve, chosen=chosen_point, current={
             "threshold": t, "precision": at_cv.precision, "recall": at_cv.recall}))
         right.altair_chart(present.threshold_chart(curve, chosen=chosen, current=t))
+        if from_histogram:
+            st.caption(f"The stored report holds no precision/recall curve (it was computed by streaming), so "
+                       f"both charts are drawn from the run's stored cv score histogram ({scoregrid.BUCKETS:,} "
+                       f"buckets over [0, 1]): each of their {len(curve):,} points is at the lower edge of an "
+                       f"occupied bucket, where it is exact. No row is read.")
 
     st.subheader(f"At the slider's threshold {t:.5g}")
     st.caption(f"Counted from the run's stored score histograms ({scoregrid.BUCKETS:,} buckets over [0, 1]): exact "

@@ -37,6 +37,7 @@ from ._choice import (
 from ._costs import COST_HELP, Costs, ThresholdCost
 from ._decision import DEFAULT_DECISION_THRESHOLDS, DecisionCurve, curve_from_counts, decision_curve
 from ._heldout import HeldOutInterval, ThresholdCells, heldout_interval
+from ._hist_curve import edge_sweep, grid_edges, histogram_curve
 from ._histogram import ScoreGrid, ScoreHistogram
 from ._replicates import BOOTSTRAP_SCHEME, REPLICATE_GROUPS
 from ._rules import RULES_HELP, TIE_TOL, ThresholdRule
@@ -63,4 +64,5 @@ __all__ = [
     "bootstrap_threshold", "bootstrap_without_rows", "candidate_sweep", "choose_threshold", "curve_from_counts",
     "decision_curve", "heldout_interval", "infeasible_message", "metrics_at", "pick_index", "streamed_sweep",
     "streamed_threshold", "sweep", "sweep_sorted", "threshold_result", "threshold_search",
+    "edge_sweep", "grid_edges", "histogram_curve",
 ]

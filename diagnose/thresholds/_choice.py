@@ -34,8 +34,13 @@ TEST_HARD_NOTE = ("test has only hard predictions (y_pred), so the threshold cho
 MAX_CURVE_POINTS = DEFAULT_CURVE_POINTS
 
 
-def _downsample(m: int, keep: Optional[int], max_points: int) -> np.ndarray:
-    """At most ``max_points`` indices of 0..m-1, evenly spread, always holding ``keep``."""
+def curve_points(m: int, keep: Optional[int], max_points: int) -> np.ndarray:
+    """At most ``max_points`` indices of 0..m-1, evenly spread, always holding ``keep``: the
+    points of a plotted curve (the first and the last included).
+
+    >>> curve_points(10, 5, 4).tolist(), curve_points(3, None, 4).tolist()
+    ([0, 4, 5, 9], [0, 1, 2])
+    """
     if m <= max_points:
         return np.arange(m)
     idx = np.unique(np.linspace(0, m - 1, max(max_points - 1, 2)).round().astype(np.int64))
@@ -147,7 +152,7 @@ def threshold_search(y_cv, score_cv, *, y_test=None, score_test=None, weight_cv=
                     if have_test else None)
 
     def curve(i: Optional[int]) -> ThresholdCurve:
-        idx = _downsample(sw.thresholds.shape[0], i, max_points)
+        idx = curve_points(sw.thresholds.shape[0], i, max_points)
         return ThresholdCurve(sw.thresholds[idx], sw.precision(idx), sw.recall(idx), sw.fbeta(idx),
                               None if rule.costs is None else rule.costs.per_row(sw.tp[idx], sw.pp[idx],
                                                                                  sw.positives, sw.total))
