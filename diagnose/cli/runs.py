@@ -58,7 +58,8 @@ def _submit_streamed(project, run_name, params, train_size, fmt, engine, values)
     opts = collect(ReportOptions, values)
     with prepare_streamed(values.pop("train"), values.pop("cv"), values.pop("test"), data=values.pop("data"),
                           baselines=parse_pairs(values.pop("baseline"), what="--baseline", number=True),
-                          options=opts, db_url=database_url()) as prepared:
+                          options=opts, db_url=database_url(), project=project, run=run_name, params=params,
+                          train_size=train_size) as prepared:  # (the run's name is checked before the passes)
         with session() as s, s.begin():
             submit_prepared_stream(s, prepared, project=project, run=run_name, params=params, train_size=train_size)
     note(f"stored run '{run_name}' in project '{project}' ({shown_url()})")

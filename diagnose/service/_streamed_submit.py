@@ -9,7 +9,11 @@ the split's ids are unique (:class:`~._ids.UniqueIds`, bounded memory) and which
 ``train_size``/``param_<name>`` columns of train hold one value. A ``--data`` file gives one
 table per split. Nothing is stored until :func:`submit_prepared_stream`, which places the
 files and writes the rows in the caller's transaction (the crash-safety order of
-``store._artifacts``); a refusal anywhere before leaves no row and no file.
+``store._artifacts``); a refusal anywhere before leaves no row and no file. Given the run's
+project and name, :func:`prepare_streamed` first asks the store whether it would take them
+(``store.check_new_run``: a name the project holds already, an over-long name, a bad
+``--train-size``), before its first pass rather than minutes later at the commit, which
+checks again (a concurrent submit may take the name meanwhile).
 """
 from __future__ import annotations
 
@@ -235,9 +239,15 @@ def _reread_ids(source: Input, split: str, split_column: bool,
 
 
 def prepare_streamed(train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,
-                     options: ReportOptions | None = None, db_url: Any = None, **overrides: Any) -> PreparedStream:
+                     options: ReportOptions | None = None, db_url: Any = None, project: str | None = None,
+                     run: str | None = None, params: Mapping[str, Any] | None = None,
+                     train_size: float | None = None, **overrides: Any) -> PreparedStream:
     """Validate the files, compute the report and statistics and write the tables to staging
-    files, streaming (paths, folders or globs of CSV/Parquet); nothing is stored yet.
+    files, streaming (paths, folders or globs of CSV/Parquet); nothing is stored yet. With
+    ``project`` and ``run`` (and the ``params``/``train_size`` to be given to
+    :func:`submit_prepared_stream`), the store at ``db_url`` is opened as the commit opens it
+    and asked first whether it takes the run (:func:`~diagnose.store.check_new_run`): a taken
+    name is refused before any file is read.
 
     >>> import os, tempfile, pandas as pd
     >>> folder = tempfile.mkdtemp()
@@ -253,6 +263,8 @@ def prepare_streamed(train=None, cv=None, test=None, *, data=None, baselines: Ma
     from ._statistics import encode_statistics
 
     opts = ReportOptions.of(options, **overrides)
+    if project is not None or run is not None:
+        _check_up_front(db_url, project or "", run or "", baselines=baselines, params=params, train_size=train_size)
     sources = {"train": train, "cv": cv, "test": test, "data": data}
     inputs = {split: Input.of(src) for split, src in sources.items() if src is not None}
     _preflight(inputs, opts)
@@ -280,6 +292,27 @@ def prepare_streamed(train=None, cv=None, test=None, *, data=None, baselines: Ma
     return PreparedStream(report=report, task=plan.task, classes=tuple(plan.classes), tables=tables,
                           statistics=statistics, baselines=given, columns=opts.column_map,
                           positive_label=opts.positive_label, constants=constants, writers=writers)
+
+
+def _check_up_front(db_url: Any, project: str, run: str, **values: Any) -> None:
+    """The store's refusals of the run that need none of its rows, on the store the commit
+    writes to (opened as the commit opens it): read, then let go. A SQLite store that does
+    not exist yet holds no run: only the names and values are checked, and no file is
+    created (a refused input leaves nothing behind)."""
+    from ..store import check_new_run, check_run_values, sqlite_path
+    from ._stored import session
+
+    if db_url is not None and not isinstance(db_url, str):  # an engine's URL object
+        db_url = db_url.render_as_string(hide_password=False)
+    path = sqlite_path(db_url)
+    if path is not None and not path.exists():
+        if not project or not run:
+            check_new_run(None, project, run)  # its message for a missing name
+        check_run_values(project, run, values.get("baselines") or {}, values.get("params") or {},
+                         values.get("train_size"))
+        return
+    with session(db_url) as s:
+        check_new_run(s, project, run, **values)
 
 
 def submit_prepared_stream(session: Session, prepared: PreparedStream, *, project: str, run: str,
@@ -327,6 +360,11 @@ def submit_streamed(session: Session, *, project: str, run: str, params: Mapping
         raise UsageError("--baseline-file needs the rows themselves (its ids are joined to cv's): use "
                          "--engine memory, or give its cv error as --baseline (engine arrow)")
     sources.pop("baseline_files", None)
+    from ..store import check_new_run
+
+    # before the passes, on a connection of its own (the session's first statement must be a write)
+    with session.get_bind().engine.connect() as conn:
+        check_new_run(conn, project, run, baselines=sources.get("baselines"), params=params, train_size=train_size)
     with prepare_streamed(db_url=session.get_bind().engine.url, **sources) as prepared:
         summary = submit_prepared_stream(session, prepared, project=project, run=run, params=params,
                                          train_size=train_size)

@@ -46,7 +46,8 @@ _LAZY = {
     "CurveTables": "_curves", "curve_rows": "_curves", "curve_tables": "_curves", "project_runs": "_curves",
     "StoredSplit": "_curves", "stored_split": "_curves", "curve_baselines": "_curves", "curve_reading": "_curves",
     "current_revision": "_engine", "database_errors": "_engine", "head_revision": "_engine",
-    "make_engine": "_engine", "upgrade": "_engine",
+    "make_engine": "_engine", "upgrade": "_engine", "sqlite_path": "_engine", "check_new_run": "_checks",
+    "check_run_values": "_checks",
     "delete_run": "_runs", "find_project": "_runs", "prune_blobs": "_runs", "submit_run": "_runs",
     "delete_project": "_runs", "rename_run": "_runs", "project_summaries": "_queries",
     "count_rows": "_queries", "get_run": "_queries", "list_projects": "_queries", "list_runs": "_queries",
@@ -61,6 +62,7 @@ _LAZY = {
 }
 if TYPE_CHECKING:
     from ._artifacts import artifact_root, read_table, table_size_limit
+    from ._checks import check_new_run, check_run_values
     from ._codec import MAX_BLOB_BYTES, check_blob_size, decode_table, encode_table
     from ._curves import (
         CurveTables,
@@ -72,7 +74,7 @@ if TYPE_CHECKING:
         project_runs,
         stored_split,
     )
-    from ._engine import current_revision, database_errors, head_revision, make_engine, upgrade
+    from ._engine import current_revision, database_errors, head_revision, make_engine, sqlite_path, upgrade
     from ._keys import create_key, list_keys, revoke_key, verify_key
     from ._models import Base
     from ._params import run_parameters
@@ -102,7 +104,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Base", "CurveTables", "Encoded", "KeyInfo", "KeyList", "RunList", "RunSummary", "StoredRun", "SubmissionInfo",
-    "MAX_BLOB_BYTES", "artifact_root", "check_blob_size", "table_size_limit",
+    "MAX_BLOB_BYTES", "artifact_root", "check_blob_size", "check_new_run", "check_run_values",
+    "sqlite_path", "table_size_limit",
     "count_rows", "current_revision", "curve_rows", "curve_tables",
     "database_errors", "decode_table",
     "delete_run", "delete_tags", "encode_table", "find_project", "get_run", "get_tags", "head_revision",

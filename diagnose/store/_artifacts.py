@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from .. import settings
 from ..exceptions import DiagnoseError
 from ._dialects import artifact_lock
+from ._holds import held
 from ._locations import artifact_root, filesystem, location_for, resolve, without_secrets
 from ._models import Blob
 
@@ -268,7 +269,9 @@ def _remove_unused(engine: Engine, items: list[tuple[str, str]]) -> None:
 
 def orphans(session: Session) -> list[tuple[str, str]]:
     """Files under the current root that no blob row refers to (left by crashed or rolled-back
-    writers), and stale temporary files, as (hash, location) pairs."""
+    writers), and stale temporary files, as (hash, location) pairs; a file a live writer holds
+    (:func:`~._holds.hold`: a streamed submit's staging file, however old, and what it placed from it
+    by a hard link) is not one of them."""
     db_url = _engine(session).url
     root = artifact_root(db_url)
     if root is None:
@@ -276,6 +279,7 @@ def orphans(session: Session) -> list[tuple[str, str]]:
     fs, path = filesystem(root)
     now = time.time()
     found: dict[str, str] = {}
+    names: dict[str, str] = {}
     if fs is None:
         folder = Path(path)
         entries = [(p.name, p.stat().st_mtime) for p in folder.iterdir()] if folder.is_dir() else []
@@ -286,15 +290,16 @@ def orphans(session: Session) -> list[tuple[str, str]]:
         entries = [(i.base_name, i.mtime.timestamp() if i.mtime else now) for i in infos]
     for name, mtime in entries:
         if _NAME.match(name):
-            found[name[:64]] = location_for(root, name, db_url)
+            found[name[:64]], names[name[:64]] = location_for(root, name, db_url), name
         elif name.startswith(".") and name.endswith(".tmp") and now - mtime > _STALE_TEMP_SECONDS:
-            found[name] = location_for(root, name, db_url)  # (no row has a temporary name as hash)
+            found[name], names[name] = location_for(root, name, db_url), name  # (no row has a temporary name as hash)
     for content_hash in pending_removal(session):
         found.pop(content_hash, None)
     if not found:
         return []
     known = set(session.scalars(select(Blob.content_hash).where(Blob.content_hash.in_(list(found)))))
-    return [(h, loc) for h, loc in found.items() if h not in known]
+    return [(h, loc) for h, loc in found.items()
+            if h not in known and not (fs is None and held(str(Path(path) / names[h])))]
 
 
 def place(session: Session, tables: Mapping[str, tuple[Any, Any]]) -> dict[str, str | None]:

@@ -71,12 +71,34 @@ def make_engine(url: str | None = None, *, migrate: bool = True, create: bool = 
     return engine
 
 
-def _check_sqlite_file(parsed, where: str) -> None:
-    """For reading: a SQLite file that does not exist is a mistake to report, not a file to create."""
+def sqlite_path(url: str | None = None) -> Path | None:
+    """The file of a SQLite store at ``url`` (default: the ``DIAGNOSE_DATABASE_URL``
+    setting); ``None`` for another database, an in-memory one or a URL that does not parse
+    (opening the store then says what is wrong).
+
+    >>> sqlite_path("sqlite:////tmp/runs.db"), sqlite_path("postgresql+psycopg://db/runs")
+    (PosixPath('/tmp/runs.db'), None)
+    """
+    url = settings.expand_url(url) if url else settings.database_url()
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any unparsable URL: make_engine words the error
+        return None
+    return _sqlite_file(parsed)
+
+
+def _sqlite_file(parsed) -> Path | None:
     database = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _check_sqlite_file(parsed, where: str) -> None:
+    """For reading: a SQLite file that does not exist is a mistake to report, not a file to create."""
+    path = _sqlite_file(parsed)
+    if path is None:
         return
-    path = Path(database).expanduser()
     if not path.is_file():
         state = "is a folder" if path.is_dir() else "does not exist"
         raise UsageError(f"no run store at {path}: the file {state} (from {where}). Check the path; "

@@ -30,7 +30,6 @@ the frozen values of :mod:`diagnose.store` (``RunSummary``, ``StoredRun``); read
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 from ..exceptions import UsageError
 from ..ingest import Columns, Splits
 from . import _artifacts as artifacts
+from ._checks import check_length, check_run_values, check_text, duplicate
 from ._codec import encode_table
 from ._dialects import claim_write_lock, insert_ignore
 from ._models import ApiKey, Baseline, Blob, Project, Run, RunStatistics, StoredReport, Submission, Tag, utcnow
@@ -123,7 +123,7 @@ def store_run(session: Session, *, project: str, run: str, task: str, classes: t
         baselines = {k: v for k, v in report.to_dict().get("baselines", {}).items()
                      if k != "trivial" and v is not None}
     params = dict(params or {})
-    _check_run_values(project, run, baselines, params, train_size)
+    check_run_values(project, run, baselines, params, train_size)
     report_dict = report.to_dict()
     text, markdown = rendered or (report.to_text(), report.to_markdown())
     # the artifact files first (a crash leaves files without rows, for prune), then the rows
@@ -132,7 +132,7 @@ def store_run(session: Session, *, project: str, run: str, task: str, classes: t
     claim_write_lock(session)
     project_id = find_project(session, project, create=True)
     if session.scalar(select(Run.id).where(Run.project_id == project_id, Run.name == run)) is not None:
-        raise _duplicate(project, run)
+        raise duplicate(project, run)
     cv_error = report_dict["splits"]["cv"]["error"]
     row = Run(project_id=project_id, name=run, task=task, metric=report_dict["metric"],
               ingest={"columns": dict(columns or {}), "positive_label": positive_label,
@@ -142,7 +142,7 @@ def store_run(session: Session, *, project: str, run: str, task: str, classes: t
     try:
         session.flush()
     except IntegrityError:  # another writer created the same run name meanwhile
-        raise _duplicate(project, run) from None
+        raise duplicate(project, run) from None
     for name, (source, enc) in tables.items():
         _store_blob(session, enc, locations[enc.content_hash])
         session.add(Submission(run_id=row.id, split=name, n_rows=enc.n_rows,
@@ -156,44 +156,6 @@ def store_run(session: Session, *, project: str, run: str, task: str, classes: t
                                        if locations[enc.content_hash] is not None})
     _store_report(session, row.id, report_dict, text, markdown)
     return run_summary(row, project)
-
-
-def _duplicate(project: str, run: str) -> UsageError:
-    return UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
-
-
-def check_text(what: str, value: str) -> None:
-    """Refuse a name that is not UTF-8 text (bytes passed through as surrogates), which no
-    database could store or look up."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        shown = repr(value.encode("utf-8", "surrogateescape"))[2:-1]
-        raise UsageError(f"{what} '{shown}' is not UTF-8 text; give it as UTF-8 text") from None
-
-
-def check_length(what: str, value: str, column) -> None:
-    check_text(what, value)
-    limit = column.type.length
-    if len(value) > limit:
-        raise UsageError(f"{what} '{value[:40]}...' has {len(value)} characters; the store keeps at most {limit}")
-
-
-def _check_run_values(project: str, run: str, baselines: Mapping[str, float], params: Mapping[str, Any],
-                      train_size: float | None) -> None:
-    """Refuse, before any write, what the database would reject (PostgreSQL: over-long names,
-    NaN in JSON) or could store but not give back as JSON (NaN, infinity)."""
-    check_length("project name", project, Project.__table__.c.name)
-    check_length("run name", run, Run.__table__.c.name)
-    for name, value in baselines.items():
-        check_length("baseline name", name, Baseline.__table__.c.name)
-        if not math.isfinite(float(value)):
-            raise UsageError(f"baseline '{name}' is {value}; give a finite number")
-    for name, value in params.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise UsageError(f"parameter '{name}' is {value}; give a finite number or a word")
-    if train_size is not None and not (math.isfinite(train_size) and train_size > 0):
-        raise UsageError(f"train size {train_size} is not a training-set size; give a positive number")
 
 
 def _store_blob(session: Session, enc: Encoded, location: str | None) -> None:

@@ -8,7 +8,9 @@ is a rename on one file system; a temporary folder otherwise). Its ``finish`` gi
 :func:`~diagnose.store.store_run` places as ``<sha256>.parquet`` before it writes the rows,
 as for a table encoded in memory (``_artifacts``: file first, then rows). The temporary file
 is named as the artifact store's temporary files are (``.<name>.tmp``), so that
-:func:`~diagnose.store.prune_blobs` removes it after a crash.
+:func:`~diagnose.store.prune_blobs` removes it after a crash; while its writer lives (until
+``discard``) it holds the file (``_holds``: a lock the system drops when the process ends), so
+that a prune never removes it, however long the submit's other passes take.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from ._codec import MAX_BLOB_BYTES, check_blob_size, writer_options
+from ._holds import hold, release
 from ._values import Encoded
 
 
@@ -32,6 +35,7 @@ class _HashingFile:
         # always a new file (O_EXCL: never one a symbolic link planted in a shared folder points at);
         # its mode is the umask's, as the artifact it becomes is read by whoever reads the store
         self._file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+        self.mark = hold(self._file.fileno())  # the file is a live writer's until ``let_go``
         self.sha = hashlib.sha256()
         self.size = 0
         self.closed = False
@@ -58,6 +62,11 @@ class _HashingFile:
             os.fsync(self._file.fileno())
             self._file.close()
             self.closed = True
+
+    def let_go(self) -> None:
+        """Drop the writer's hold on the file (once it is removed)."""
+        release(self.mark)
+        self.mark = None
 
 
 class StreamedTable:
@@ -87,6 +96,7 @@ class StreamedTable:
         self.path = str(Path(folder) / f".streamed-{split}.{uuid.uuid4().hex}.tmp")
         self.schema, self.source, self.split, self.limit = schema, source, split, limit
         self.rows = 0
+        self._done: Encoded | None = None
         self._sink = _HashingFile(self.path)
         try:
             self._writer = pq.ParquetWriter(self._sink, schema, **writer_options(schema))
@@ -95,7 +105,6 @@ class StreamedTable:
         except BaseException:
             self.discard()
             raise
-        self._done: Encoded | None = None
 
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.schema != self.schema:
@@ -134,6 +143,7 @@ class StreamedTable:
             self._sink.close()
         finally:
             Path(self.path).unlink(missing_ok=True)
+            self._sink.let_go()
 
 
 def staging_folder(db_url: Any = None) -> tuple[str, int | None]:
