@@ -228,8 +228,8 @@ class ReportOptions(ReadOptions):
                                     "Classes count as skewed when the minority share of train is below this.",
                                     kind=float, show_default=True)
     bootstrap: Bootstrap = _option("auto", "Bootstrap resamples of cv for the interval of the chosen "
-                                   "threshold (0: none). Default: 200, fewer for cv sets over 100,000 rows, "
-                                   "never fewer than 20.", kind="count")
+                                   "threshold (0: none). Default: 200; with sample weights fewer for cv sets over "
+                                   "100,000 rows, never fewer than 20.", kind="count")
     seed: int = _option(DEFAULT_SEED, "Seed of the bootstrap.", kind=int, show_default=True)
     curve_points: int = _option(DEFAULT_CURVE_POINTS,
                                 "At most this many points of the precision/recall curve in JSON.",

@@ -6,7 +6,7 @@ import click
 from ..options import ReportOptions
 from ._options import baseline_options, collect, emit, format_option, options, parse_pairs, setting_option
 
-SPLIT_FILE = click.Path(dir_okay=False)
+SPLIT_FILE = click.Path()  # a file, a folder of parts or a glob
 
 
 def run_files(f):
