@@ -160,8 +160,31 @@ def read_table(session: Session, content_hash: str, data: bytes, location: str |
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    source, fs = verified_source(session, content_hash, data, location, what=what)
+    if isinstance(source, pa.Buffer):
+        return pq.read_table(pa.BufferReader(source), columns=columns)
+    try:
+        return pq.read_table(source, filesystem=fs, columns=columns, pre_buffer=False)
+    except (OSError, FileNotFoundError):
+        raise _missing(str(resolve(str(location), _engine(session).url)), what) from None
+
+
+def verified_source(session: Session, content_hash: str, data: bytes, location: str | None, *,
+                    what: str) -> tuple[Any, Any]:
+    """Where to read a blob row's verified Parquet from: ``(path, filesystem)`` for an
+    artifact file (hashed in chunks, never held whole; filesystem ``None``: a local file),
+    or ``(buffer, None)``, an Arrow buffer of the bytes in the row.
+
+    >>> from diagnose.store._codec import encode_table
+    >>> import pyarrow as pa
+    >>> enc = encode_table(pa.table({"y": [1, 2]}))
+    >>> type(verified_source(None, enc.content_hash, enc.data, None, what="demo/r1:cv")[0]).__name__
+    'Buffer'
+    """
+    import pyarrow as pa
+
     if location is None:
-        return pq.read_table(pa.BufferReader(verified(data, content_hash, what=what)), columns=columns)
+        return pa.py_buffer(verified(data, content_hash, what=what)), None
     target = resolve(location, _engine(session).url)
     fs, path = filesystem(target)
     digest = hashlib.sha256()
@@ -169,12 +192,12 @@ def read_table(session: Session, content_hash: str, data: bytes, location: str |
         with (open(path, "rb") if fs is None else fs.open_input_stream(path)) as f:
             while chunk := f.read(CHUNK):
                 digest.update(chunk)
-        if digest.hexdigest() != content_hash:
-            raise DiagnoseError(f"the stored table of {what} in {without_secrets(target)} does not match its "
-                                "hash (it changed after it was stored); restore it from a backup, or delete the run")
-        return pq.read_table(path, filesystem=fs, columns=columns, pre_buffer=False)
     except (OSError, FileNotFoundError):
         raise _missing(target, what) from None
+    if digest.hexdigest() != content_hash:
+        raise DiagnoseError(f"the stored table of {what} in {without_secrets(target)} does not match its "
+                            "hash (it changed after it was stored); restore it from a backup, or delete the run")
+    return path, fs
 
 
 def _exists(target: str) -> bool:

@@ -13,10 +13,10 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..exceptions import UsageError
+from ..exceptions import DiagnoseError, UsageError
 from ..ingest import RawTable
 from ..options import Columns
-from ._artifacts import table_bytes
+from ._artifacts import table_bytes, verified_source
 from ._codec import decode_table
 from ._models import Blob, Run, Submission
 from ._runs import find_project, run_row
@@ -163,7 +163,9 @@ def curve_baselines(chosen: Mapping[Any, Run]) -> dict[str, float]:
 @dataclass(frozen=True)
 class StoredSplit:
     """One stored split of a run, to read in record batches without decoding it whole: how
-    the run was read (task, column names, positive label, classes) and its Parquet bytes."""
+    the run was read (task, column names, positive label, classes) and where its verified
+    Parquet is: ``source``, an artifact file's path on ``filesystem`` (``None``: local),
+    read from there by row groups, or an Arrow buffer of the bytes kept in the database."""
 
     task: str
     columns: Columns
@@ -171,7 +173,8 @@ class StoredSplit:
     classes: tuple[str, ...]
     name: str
     n_rows: int
-    data: bytes
+    source: Any
+    filesystem: Any = None
 
     def batches(self, columns: Sequence[str] | None = None, batch_rows: int = 1 << 20) -> Iterator[pa.RecordBatch]:
         """The split's rows in record batches of at most ``batch_rows``, with only ``columns``
@@ -206,7 +209,6 @@ class StoredSplit:
         ...     stored_split(s, "demo", "r1", "cv").take(np.array([1, 38])).column("y_score").to_pylist()
         [0.025, 0.95]
         """
-        import pyarrow.parquet as pq
 
         names = [n for n in self.names if columns is None or n in columns]
         schema = self._file().schema_arrow
@@ -214,7 +216,7 @@ class StoredSplit:
         # built for the rows not taken), and are decoded for the rows taken
         text = [n for n in names if pa.types.is_string(schema.field(n).type) or
                 pa.types.is_large_string(schema.field(n).type)]
-        f = pq.ParquetFile(pa.BufferReader(self.data), read_dictionary=text)
+        f = self._file(read_dictionary=text)
         meta = f.metadata
         starts = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
         group = np.searchsorted(starts, rows, side="right") - 1
@@ -223,10 +225,16 @@ class StoredSplit:
         table = pa.concat_tables(parts) if parts else schema.empty_table().select(names)
         return table.cast(pa.schema([schema.field(n) for n in names])) if text else table
 
-    def _file(self):
+    def _file(self, **options: Any):
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(pa.BufferReader(self.data))
+        if isinstance(self.source, pa.Buffer):
+            return pq.ParquetFile(pa.BufferReader(self.source), **options)
+        try:
+            return pq.ParquetFile(self.source, filesystem=self.filesystem, **options)
+        except (OSError, FileNotFoundError):
+            raise DiagnoseError(f"the stored table of {self.name} is missing from the artifact store; restore "
+                                "the file from a backup, or delete the run") from None
 
 
 def stored_split(session: Session, project: str, run: str, split: str) -> StoredSplit:
@@ -249,6 +257,6 @@ def stored_split(session: Session, project: str, run: str, split: str) -> Stored
         raise UsageError(f"run '{run}' of project '{project}' has no {split} split stored")
     what = f"{project}/{run}:{split}"
     opts = row.ingest or {}
+    source, fs = verified_source(session, found.content_hash, found.data, found.location, what=what)
     return StoredSplit(row.task, Columns.from_mapping(opts.get("columns")), opts.get("positive_label"),
-                       tuple(opts.get("classes") or ()), what, int(found.n_rows),
-                       table_bytes(session, found.content_hash, found.data, found.location, what=what))
+                       tuple(opts.get("classes") or ()), what, int(found.n_rows), source, fs)
