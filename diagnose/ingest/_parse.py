@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
 from ..options import Columns, ReadOptions
-from ._checks import Checker, natural_key, parse_numbers, same_number_spellings
+from ._checks import Checker, natural_key, parse_numbers
+from ._classes import multiclass_classes, name_binary_classes, same_labels
 from ._read import read_table
 from ._tasks import multilabel_labels, task_type
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions, Source, Splits
@@ -220,14 +221,14 @@ def parse_splits(
                 f"looks like a {other} table while the {first.split} split looks {inferred}",
                 file=raw.name, fix="Give every split the same columns, or force the task with --task")
     if inferred == "multiclass":
-        classes = _multiclass_classes(raws, columns, classes)
+        classes = multiclass_classes(raws, columns, classes)
     out: dict[K, Predictions] = {}
     for split, raw in raws.items():
         out[split] = _parse_one(raw, inferred, columns, positive_label, classes)
     if inferred == "binary" and positive_label is not None:
-        out = _name_binary_classes(raws, out, columns, str(positive_label))
+        out = name_binary_classes(raws, out, columns, str(positive_label))
     if inferred == "multilabel":
-        _same_labels(raws, out, columns)
+        same_labels(raws, out, columns)
     train = [pred for split, pred in out.items() if split == "train"]  # only when keyed by split name
     if inferred == "multiclass" and train:
         assert classes is not None  # named by _multiclass_classes above
@@ -243,90 +244,6 @@ def parse_splits(
                     f"{pred.source}: class(es) {', '.join(names_)} appear in {split} "
                     f"({int(unseen.sum())} rows) but never in train; the model cannot have learned them")
     return out, warnings
-
-
-def _same_labels(raws: Mapping[K, RawTable], out: Mapping[K, Predictions], columns: Columns) -> None:
-    """Every split of a multi-label run scores the same labels."""
-    keys = list(out)
-    first = out[keys[0]]
-    for key in keys[1:]:
-        pred = out[key]
-        if pred.classes != first.classes:
-            missing = [label for label in first.classes if label not in pred.classes]
-            extra = [label for label in pred.classes if label not in first.classes]
-            what = (f"lacks label(s) {', '.join(missing)} that {first.source} has" if missing else
-                    f"has label(s) {', '.join(extra)} that {first.source} lacks")
-            column = columns.true_prefix + (missing or extra)[0] if (missing or extra) else None
-            raise InputError(f"{what} (the {raws[key].split} split)", file=pred.source, column=column,
-                             fix=f"Give every split the same {columns.true_prefix}<label> and "
-                             f"{columns.score_prefix}<label> columns")
-
-
-def _name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], columns: Columns,
-                         positive: str) -> dict[K, Predictions]:
-    """Check that the positive label occurs, and name the other class after its label."""
-    from dataclasses import replace
-
-    seen: set[str] = set()
-    for raw in raws.values():
-        # the labels were validated while parsing; read only their distinct values again
-        distinct = pa.table({columns.y_true: pc.unique(raw.table.column(columns.y_true))})
-        seen.update(Checker(distinct, raw.name).labels(columns.y_true).tolist())
-    if positive not in seen:
-        first = next(iter(raws.values()))
-        found = ", ".join(repr(v) for v in sorted(seen, key=natural_key)[:6])
-        raise InputError(f"the positive label '{positive}' never occurs in column '{columns.y_true}'",
-                         file=first.name, column=columns.y_true,
-                         fix=f"Give one of the labels it holds: {found}")
-    others = sorted(seen - {positive}, key=natural_key)
-    if len(others) != 1:
-        return out
-    return {split: replace(pred, classes=(others[0], positive)) for split, pred in out.items()}
-
-
-def _multiclass_classes(raws, columns: Columns, given) -> tuple[str, ...]:
-    if given:
-        return tuple(given)
-    first = next(iter(raws.values()))
-    prob_cols = [c for c in first.table.column_names if c.startswith(columns.prob_prefix)]
-    if prob_cols:
-        classes = tuple(c[len(columns.prob_prefix):] for c in prob_cols)
-        for raw in raws.values():
-            other = tuple(c[len(columns.prob_prefix):] for c in raw.table.column_names
-                          if c.startswith(columns.prob_prefix))
-            if other != classes:
-                raise InputError(
-                    f"has probability columns for classes {', '.join(other)} but {first.name} "
-                    f"has {', '.join(classes)}", file=raw.name,
-                    fix="Give every split the same y_prob_<class> columns in the same order")
-        return classes
-    seen: set[str] = set()
-    for raw in raws.values():
-        checker = Checker(raw.table, raw.name, raw.row_numbers)
-        seen.update(checker.labels(columns.y_true).tolist())
-        if columns.y_pred in raw.table.column_names:
-            seen.update(checker.labels(columns.y_pred).tolist())
-    _refuse_two_spellings(raws, columns, seen)
-    return tuple(sorted(seen, key=natural_key))
-
-
-def _refuse_two_spellings(raws, columns: Columns, seen: set[str]) -> None:
-    """Labels are text: ``1`` and ``01`` (or ``1.0``) in one run would be two classes, which is
-    almost surely a mistake; refuse it, naming the rows of the second spelling."""
-    pair = same_number_spellings(sorted(seen))
-    if pair is None:
-        return
-    first, second = pair
-    for raw in raws.values():
-        checker = Checker(raw.table, raw.name, raw.row_numbers)
-        for column in (columns.y_true, columns.y_pred):
-            if column in raw.table.column_names:
-                labels = checker.labels(column)
-                mask = labels == second
-                if mask.any():
-                    checker.fail(f"column '{column}' writes one class two ways, '{first}' and '{second}' "
-                                 "(labels are compared as text)", column=column, mask=mask, values=labels,
-                                 fix=f"Write each class the same way in every row and file, e.g. '{first}'")
 
 
 def _parse_one(raw: RawTable, task: str, cols: Columns, positive_label, classes) -> Predictions:
