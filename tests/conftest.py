@@ -114,3 +114,14 @@ def store_engine(db_url):
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """The address of a real Dask LocalCluster of 2 in-process workers (the [dask] extra, which
+    the test extra installs: missing, this fails rather than skips)."""
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address

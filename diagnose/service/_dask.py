@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..exceptions import UsageError
+from ..exceptions import DiagnoseError, UsageError
 from ..ingest import label_columns, progress_note, progress_shown
 from ..stats import Plan
 from ._partials import Found, found_in, job_in
@@ -151,12 +151,25 @@ def _frame(source, plan: Plan):
     names = source.dataset(plan.columns).schema.names if "://" not in source.name else None
     paths = list(source.files)
     if source.format == "csv":
-        head = dd.read_csv(paths, dtype={c: "string" for c in label_columns(plan.columns)}, blocksize="64MB")
-        columns = needed_columns(names or list(head.columns), plan.columns, split_column=True)
-        return head[columns]
+        # only the columns the statistics read: a column they do not read (an id that is a number
+        # for the first rows and text later) is not parsed, so its types cannot clash
+        wanted = needed_columns(names, plan.columns, split_column=True) if names else None
+        head = dd.read_csv(paths, dtype={c: "string" for c in label_columns(plan.columns)}, blocksize="64MB",
+                           usecols=wanted)
+        return head[needed_columns(list(head.columns), plan.columns, split_column=True)]
     frame = dd.read_parquet(paths)
     columns = needed_columns(names or list(frame.columns), plan.columns, split_column=True)
     return frame[columns]
+
+
+def _by_arrow(exc: ValueError, source, read: Any) -> Any:
+    """The pass ``read`` by the arrow engine, when pandas refused a local CSV whose column
+    changes kind after the rows dask sampled for its types (a number, then text): the arrow
+    engine's reader types columns by the whole file, as the memory engine does, so it gives
+    the same figures, or the memory engine's message for the rows that hold text."""
+    if isinstance(exc, DiagnoseError) or not source.local_csv:
+        raise exc
+    return read()
 
 
 def _dashboard_link(client: Any) -> str | None:
@@ -176,6 +189,8 @@ def dask_runner(scheduler: str | None) -> Iterator:
     _import_dask()
     import dask
     from distributed import Client, LocalCluster
+
+    from ._engines import arrow_scan, arrow_statistics
 
     address = scheduler or settings.get("scheduler")
     cluster = None
@@ -217,7 +232,10 @@ def dask_runner(scheduler: str | None) -> Iterator:
         level = list(parts.to_delayed())
         while len(level) > 1:
             level = [dask.delayed(_merge)(level[i:i + SPLIT_EVERY]) for i in range(0, len(level), SPLIT_EVERY)]
-        result = client.compute(level[0]).result() if level else {}
+        try:
+            result = client.compute(level[0]).result() if level else {}
+        except ValueError as exc:
+            return _by_arrow(exc, source, lambda: arrow_statistics(source, plan, split))
         return result if isinstance(result, dict) else _merge([result])
 
     def scan(source, plan: Plan, split: str, job) -> list:
@@ -229,7 +247,10 @@ def dask_runner(scheduler: str | None) -> Iterator:
             return [found for part in done for found in part]
         frame = _frame(source, plan)
         parts = frame.map_partitions(_job, plan, split, source.name, job, meta=(None, object))
-        return [r for r in client.compute(parts).result() if r is not None]
+        try:
+            return [r for r in client.compute(parts).result() if r is not None]
+        except ValueError as exc:
+            return _by_arrow(exc, source, lambda: arrow_scan(source, plan, split, job))
 
     try:
         yield run, scan

@@ -65,11 +65,12 @@ class UniqueIds:
         self._folder: str | None = None
         self.rows = 0
 
-    def add(self, ids: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> None:
-        """One batch's ids and their row numbers in the file (for messages)."""
+    def add(self, ids: pa.Array | pa.ChunkedArray, rows: np.ndarray, part: str | None = None) -> None:
+        """One batch's ids and their row numbers in the file (for messages); ``part``: the
+        file of a folder or glob they come from (its rows are counted from its own start)."""
         if ids.null_count:
             empty = np.flatnonzero(np.asarray(ids.is_null().to_numpy(zero_copy_only=False)))
-            raise InputError(f"column '{self.column}' has empty ids", file=self.source, column=self.column,
+            raise InputError(f"column '{self.column}' has empty ids", file=part or self.source, column=self.column,
                              rows=rows[empty[:SHOWN]].tolist(), values=[None] * min(SHOWN, len(empty)),
                              n_bad=len(empty), fix="Give every row an id")
         keys = keys_of(ids)
@@ -112,34 +113,41 @@ class UniqueIds:
                 found.append(np.unique(keys[1:][same]))
         return np.concatenate(found) if found else np.zeros(0, np.uint64)
 
-    def check(self, reread: Callable[[], Iterator[tuple[np.ndarray, pa.Array]]]) -> None:
-        """Raise if an id repeats; ``reread`` gives the column again as (row numbers, ids) for
-        the rows of the message (and to confirm hashed ids), only when keys repeat."""
+    def check(self, reread: Callable[[], Iterator[tuple]]) -> None:
+        """Raise if an id repeats; ``reread`` gives the column again as (row numbers, ids) or
+        (row numbers, ids, part file) for the rows of the message (and to confirm hashed ids),
+        only when keys repeat. Rows of several parts are named by part file and row:
+        ``cv/part-0.csv row 7, cv/part-1.csv row 7 hold 7, 7``."""
         try:
             repeated = self._repeated()
         finally:
             self.close()
         if not repeated.size:
             return
-        rows: list[int] = []
-        values: list = []
         seen: dict = {}
-        for numbers, ids in reread():
+        parts: dict[str, int] = {}  # part file -> its place in the input
+        for numbers, ids, *part in reread():
+            at = parts.setdefault(part[0] if part else self.source, len(parts))
             hit = np.flatnonzero(np.isin(keys_of(ids), repeated))
             for i in hit.tolist():
-                value = ids[i].as_py()
-                seen.setdefault(value, []).append(int(numbers[i]))
-        dup = {v: r for v, r in seen.items() if len(r) > 1}
+                seen.setdefault(ids[i].as_py(), []).append((at, int(numbers[i])))
+        dup = sorted((where, value) for value, where in seen.items() if len(where) > 1)
         if not dup:
             return  # different ids whose hashes met
-        for value, where in sorted(dup.items(), key=lambda item: item[1][0]):
-            for r in where:
-                rows.append(r)
-                values.append(value)
-        order = np.argsort(rows, kind="stable")[:SHOWN]
-        raise InputError(f"column '{self.column}' has duplicate ids", file=self.source, column=self.column,
-                         rows=[rows[i] for i in order], values=[values[i] for i in order], n_bad=len(rows),
-                         fix="Give each row of a split its own id")
+        found = sorted((place, value) for where, value in dup for place in where)  # (part, row) order
+        shown = found[:SHOWN]
+        fix = "Give each row of a split its own id"
+        if len(parts) == 1 and self.source in parts:
+            raise InputError(f"column '{self.column}' has duplicate ids", file=self.source, column=self.column,
+                             rows=[row for (_, row), _ in shown], values=[v for _, v in shown], n_bad=len(found),
+                             fix=fix)
+        names = list(parts)
+        where = ", ".join(f"{names[p]} row {row}" for (p, row), _ in shown)
+        held = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
+                         for _, v in shown)
+        more = f" ({len(found)} rows in all)" if len(found) > len(shown) else ""
+        raise InputError(f"column '{self.column}' has duplicate ids: {where} hold {held}{more}", file=self.source,
+                         column=self.column, n_bad=len(found), fix=fix)
 
     def close(self) -> None:
         if self._folder is not None:

@@ -14,6 +14,7 @@ import pyarrow as pa
 from .. import settings
 from ..exceptions import InputError, UsageError
 from ..ingest import Columns, label_columns
+from ._retype import CsvTypes, contains, conversion_error, header, known_types, loosened
 from ._spill import Spill
 
 BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
@@ -25,10 +26,13 @@ READ_AHEAD = {"batch_readahead": 1, "fragment_readahead": 1}
 
 def pick_engine(engine: str | None, sources: Mapping[str, Any]) -> str:
     """The engine to run: the one asked for (or ``DIAGNOSE_ENGINE``), ``auto`` resolved by
-    the size of the input files (DataFrames and Arrow tables are already in memory).
+    the size of the input files (DataFrames and Arrow tables are already in memory); a
+    folder or a glob of parts is streamed whatever its size (the memory engine reads files).
 
     >>> pick_engine("auto", {"cv": "no-such-file.csv"}), pick_engine("arrow", {})
     ('memory', 'arrow')
+    >>> pick_engine("auto", {"cv": "parts/*.csv"})
+    'arrow'
     """
     chosen = settings.get("engine") if engine is None else str(engine).lower()
     if chosen not in settings.ENGINES:
@@ -37,8 +41,15 @@ def pick_engine(engine: str | None, sources: Mapping[str, Any]) -> str:
         return chosen
     if not all(isinstance(s, (str, os.PathLike)) for s in sources.values()):
         return "memory"
+    if any(_parts(str(s)) for s in sources.values()):
+        return "arrow"
     size = sum(os.path.getsize(p) for s in sources.values() for p in _local_files(str(s)) if os.path.isfile(p))
     return "arrow" if size > float(settings.get("stream_above_mb")) * 1e6 else "memory"
+
+
+def _parts(path: str) -> bool:
+    """``path`` names a local folder or a glob of files (not a file whose name holds ``*?[``)."""
+    return "://" not in path and (os.path.isdir(path) or (any(c in path for c in "*?[") and not os.path.exists(path)))
 
 
 def _local_files(path: str) -> list[str]:
@@ -71,6 +82,8 @@ class Input:
     format: str
     # the batches of this input's earlier passes, for the next ones (see ._spill)
     spill: Spill = field(default_factory=Spill, compare=False, repr=False)
+    # a CSV input's types where they differ from its first block's (see ._retype)
+    types: CsvTypes = field(default_factory=CsvTypes, compare=False, repr=False)
 
     @classmethod
     def of(cls, source: Any) -> Input:
@@ -82,9 +95,13 @@ class Input:
             return cls(name, (name,), _format([name.rstrip("/")], name) if "." in name.rsplit("/", 1)[-1]
                        else "parquet")
         files = _local_files(name)
+        if not files and os.path.isdir(name):
+            raise InputError("is a folder holding no file", file=name,
+                             fix="Give a CSV or Parquet file, or a folder of .csv or .parquet parts")
         if not files or not all(os.path.isfile(f) for f in files):
             raise InputError("no such file, folder or glob", file=name, fix="Check the path")
-        return cls(name, tuple(files), _format(list(files), name))
+        kind = _format(list(files), name)
+        return cls(name, tuple(files), kind, types=known_types(tuple(files)) if kind == "csv" else CsvTypes())
 
     @property
     def local_parquet(self) -> bool:
@@ -121,6 +138,11 @@ class Input:
                 self.spill.schema = reader.schema
         return self.spill.schema
 
+    def csv_type(self, column: str, columns: Columns) -> pa.DataType:
+        """The type a CSV column is read with: its first block's, loosened where a later
+        value needed (as the memory engine types it, by the whole file; see ._retype)."""
+        return self.types.loosened.get(column) or self.csv_schema(columns).field(column).type
+
     def dataset(self, columns: Columns):
         import pyarrow.dataset as ds
 
@@ -154,15 +176,53 @@ def _csv_convert(columns: Columns, types: Mapping[str, pa.DataType] | None = Non
                               include_missing_columns=True)
 
 
-def _csv_batches(path: str, types: Mapping[str, pa.DataType], cols: Columns,
-                 block_size: int | None = None) -> Iterator[pa.RecordBatch]:
+def _csv_batches(source: Input, path: str, columns: list[str], cols: Columns, block_size: int | None = None,
+                 also: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The batches of ``columns`` of one CSV file of ``source`` (``also``: columns converted
+    too, to find their types, but not given). A value that the column's type refuses
+    loosens the type (see ._retype) and the reading goes on from the first row not given."""
     from pyarrow import csv
 
-    with csv.open_csv(path, read_options=csv.ReadOptions(block_size=block_size or CSV_BLOCK),
-                      convert_options=_csv_convert(cols, types)) as reader:
-        for block in reader:  # a block of very short rows: at most BATCH_ROWS a batch (slices, no copy)
-            for start in range(0, block.num_rows, BATCH_ROWS):
-                yield block.slice(start, BATCH_ROWS)
+    done = 0  # rows given
+    while True:
+        types = {c: source.csv_type(c, cols) for c in [*columns, *(also or [])]}
+        options = csv.ReadOptions(block_size=block_size or CSV_BLOCK, skip_rows_after_names=done)
+        try:
+            with csv.open_csv(path, read_options=options, convert_options=_csv_convert(cols, types)) as reader:
+                for block in reader:  # a block of very short rows: at most BATCH_ROWS a batch (slices, no copy)
+                    block = block.select(columns) if also else block
+                    for start in range(0, block.num_rows, BATCH_ROWS):
+                        yield block.slice(start, BATCH_ROWS)
+                    done += block.num_rows
+            return
+        except pa.ArrowInvalid as exc:
+            if not _loosen(source, path, exc, cols):
+                raise
+
+
+def _loosen(source: Input, path: str, exc: BaseException, cols: Columns) -> bool:
+    """Loosen the type of the column whose value ``exc`` (a CSV conversion error) names, as
+    the memory engine's whole-file inference would; ``False`` for any other error."""
+    found = conversion_error(exc)
+    names = header(path) if found is not None else []
+    if found is None or found[0] >= len(names) or names[found[0]] in label_columns(cols):
+        return False
+    column, value = names[found[0]], found[1]
+    old = source.csv_type(column, cols)
+    new = loosened(old, value)
+    source.types.loosened[column] = new
+    source.types.checked.discard(column)
+    if not contains(new, old):  # the rows before were read with a type the new one does not hold
+        _check_types(source, [column], cols)
+    return True
+
+
+def _check_types(source: Input, columns: list[str], cols: Columns) -> None:
+    """Read ``columns`` of every file of a CSV input once, to find their types (no row kept)."""
+    for path in source.files:
+        for _ in _csv_batches(source, path, columns, cols):
+            pass
+    source.types.checked.update(columns)
 
 
 def read_error(name: str, exc: BaseException) -> InputError:
@@ -224,12 +284,12 @@ def first_rows(source: Input, columns: list[str], cols: Columns, rows: int = 8) 
                         return pa.Table.from_batches([batch])
         if source.local_csv:
             schema = source.csv_schema(cols)
-            types = {c: schema.field(c).type for c in columns if c in schema.names}
+            wanted = [c for c in columns if c in schema.names]
             for path in source.files:
-                for batch in _csv_batches(path, types, cols, block_size=1 << 20):  # types fixed: pyarrow's own block
+                for batch in _csv_batches(source, path, wanted, cols, block_size=1 << 20):  # pyarrow's own block
                     if batch.num_rows:
                         return pa.Table.from_batches([batch.slice(0, rows)])
-            return schema.empty_table().select(list(types))
+            return pa.schema([(c, source.csv_type(c, cols)) for c in wanted]).empty_table()
         dataset = source.dataset(cols)
         return dataset.head(rows, columns=[c for c in columns if c in dataset.schema.names], **READ_AHEAD)
     except (pa.ArrowException, OSError) as exc:
@@ -255,8 +315,13 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
     group by row group with ``pyarrow.parquet`` and one batch of read-ahead: the dataset
     scanner reads ahead of a slow consumer without bound (0.5 GB of a 100M-row file behind
     the kernel). Local CSV is read by ``pyarrow.csv`` with the types of the first block
-    (see :meth:`Input.csv_schema`). The scanner reads the rest, and a Parquet part that
-    lacks a column (as nulls)."""
+    (see :meth:`Input.csv_schema`), loosened as a later value needs (the memory engine's types,
+    see ._retype): a statistics pass reads on with the looser type (its rows so far stay
+    right: an integer read as float is the same number, a number where the memory engine
+    reads text is refused by the kernel), and also converts the id column to find its type;
+    any other pass first reads the columns whose type is not yet known over the whole input
+    (a pass of ids or whole rows must not change type midway). The scanner reads the rest,
+    and a Parquet part that lacks a column (as nulls)."""
     done = 0
     if source.local_parquet:
         for path, file, wanted in _whole_parquet_files(source, columns, cols):
@@ -265,10 +330,18 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
         if done == len(source.files):
             return
     if source.local_csv:
-        schema = source.csv_schema(cols)
-        types = {c: schema.field(c).type for c in columns if c in schema.names}
+        names = source.csv_schema(cols).names
+        wanted = [c for c in columns if c in names]
+        unknown = [c for c in wanted if c not in source.types.checked and c not in label_columns(cols)]  # text
+        also: list[str] = []
+        if needed_columns(wanted, cols, split_column=True) != wanted:  # ids or whole rows
+            if unknown:
+                _check_types(source, unknown, cols)
+        elif cols.id in names and cols.id not in source.types.checked:
+            also = [cols.id]
         for path in source.files:
-            yield path, _read_ahead(_csv_batches(path, types, cols))
+            yield path, _read_ahead(_csv_batches(source, path, wanted, cols, also=also))
+        source.types.checked.update(wanted + also)
         return
     dataset = source.dataset(cols)
     for fragment in list(dataset.get_fragments())[done:]:

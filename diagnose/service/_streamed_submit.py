@@ -192,8 +192,8 @@ def _write_tables(inputs: Mapping[str, Input], cols: Columns, db_url: Any) -> tu
                         writers[split] = stream_table(part.schema, source=source.name, split=split, db_url=db_url)
                     writers[split].write(part)
                     if cols.id in part.schema.names:
-                        shown = path if len(source.files) == 1 else source.name  # (rows: within each part)
-                        ids.setdefault(split, UniqueIds(shown, cols.id)).add(part.column(cols.id), at)
+                        shown = path if len(source.files) == 1 else source.name  # (a part: named by part=)
+                        ids.setdefault(split, UniqueIds(shown, cols.id)).add(part.column(cols.id), at, part=path)
                     constants.setdefault(split, _Constants(keep, cols, source.name)).add(part)
             for split, check in ids.items():
                 check.check(functools.partial(_reread_ids, source, split, split_column, cols))
@@ -226,8 +226,8 @@ def _by_split(batch: pa.RecordBatch, given: str, path: str, numbers: np.ndarray,
 
 
 def _reread_ids(source: Input, split: str, split_column: bool,
-                cols: Columns) -> Iterator[tuple[np.ndarray, pa.Array]]:
-    """(row numbers, ids) of ``split`` again, for a message or to confirm hashed ids."""
+                cols: Columns) -> Iterator[tuple[np.ndarray, pa.Array, str]]:
+    """(row numbers, ids, part file) of ``split`` again, for a message or to confirm hashed ids."""
     wanted = [cols.id, cols.split] if split_column else [cols.id]
     for path, first, batch in batches(source, wanted, cols):
         numbers = np.arange(first, first + batch.num_rows)
@@ -235,7 +235,7 @@ def _reread_ids(source: Input, split: str, split_column: bool,
             mask = Checker(pa.Table.from_batches([batch]), path, numbers).split_labels(
                 cols, "train, cv or test on every row") == split
             batch, numbers = batch.filter(pa.array(mask)), numbers[mask]
-        yield numbers, batch.column(cols.id)
+        yield numbers, batch.column(cols.id), path
 
 
 def prepare_streamed(train=None, cv=None, test=None, *, data=None, baselines: Mapping[str, float] | None = None,

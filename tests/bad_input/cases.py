@@ -213,7 +213,7 @@ SPECIAL_CASES = [
     Case("cv is a FIFO", {"train.csv": GOOD, "cv.csv": FIFO}, submit("train.csv", "cv.csv"),
          ("cv.csv", "named pipe (FIFO)", "not a regular file")),
     Case("train is a folder", {"train.csv": FOLDER, "cv.csv": GOOD}, submit("train.csv", "cv.csv"),
-         ("train.csv", "is a directory")),
+         ("train.csv", "is a folder holding no file")),
     Case("cv is a symbolic link loop", {"train.csv": GOOD, "cv.csv": LOOP}, submit("train.csv", "cv.csv"),
          ("cv.csv", "points back to itself")),
     Case("cv is a dangling link", {"train.csv": GOOD, "cv.csv": DANGLING}, submit("train.csv", "cv.csv"),

@@ -23,14 +23,6 @@ RUNS = ("breast_cancer", "digits", "diabetes_linear", "diabetes_poly", "high_bia
 SECTION_WARNINGS = {"skew": ("cv accuracy",), "threshold": ("threshold:",),
                     "calibration": ("cv scores are", "test scores are"), "shift": ("why test differs",)}
 
-@pytest.fixture(scope="module")
-def scheduler():
-    import distributed  # the [dask] extra, which the test extra installs: missing, this fails rather than skips
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        yield cluster.scheduler_address
-
-
 @pytest.fixture
 def small_batches(monkeypatch):
     from diagnose.service import _inputs
