@@ -72,7 +72,14 @@ def check_length(what: str, value: str, column) -> None:
 def check_run_values(project: str, run: str, baselines: Mapping[str, float], params: Mapping[str, Any],
                      train_size: float | None) -> None:
     """Refuse, before any write, what the database would reject (PostgreSQL: over-long names,
-    NaN in JSON) or could store but not give back as JSON (NaN, infinity)."""
+    NaN in JSON) or could store but not give back as JSON (NaN, infinity).
+
+    >>> check_run_values("demo", "r1", {"human": 0.05}, {"C": 1.0}, 0.5)  # nothing to refuse
+    >>> check_run_values("demo", "r1", {}, {"C": float("nan")}, None)
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: parameter 'C' is nan; give a finite number or a word
+    """
     check_length("project name", project, Project.__table__.c.name)
     check_length("run name", run, Run.__table__.c.name)
     for name, value in baselines.items():

@@ -203,7 +203,7 @@ def test_reading_a_big_file_draws_a_bar_and_reads_the_same_table(tmp_path, rng, 
     assert table.equals(plain) and table.schema.equals(plain.schema, check_metadata=True)
     lines = drawn(out.getvalue())
     assert lines and all(line.startswith(f"reading {path}") for line in lines)
-    assert "(100%)" in lines[-1] and ("rows/s" in lines[-1] if fmt == "parquet" else "MB/s" in lines[-1])
+    assert "(100%)" in lines[-1] and ("rows/s" in lines[-1] if fmt == "parquet" else "B/s" in lines[-1])
     if fmt == "parquet":  # one redraw per row group: 4000 rows each, 2000 in the last
         shares = [re.search(r"\((\d+)%\)", line).group(1) for line in lines]
         assert shares == [f"{100 * min(4_000 * k, 30_000) / 30_000:.0f}" for k in range(1, 9)]
