@@ -1,7 +1,7 @@
 """Benchmark: `diagnose curve learning` on one multi-run file vs reading that file alone.
 
 Run: .venv/bin/python benchmarks/bench_curves.py [--rows N] [--repeat R] [--format csv|grouped|parquet|all]
-     [--before FOLDER] [--data FOLDER] [--command learning|validation]
+     [--before FOLDER] [--data FOLDER] [--command learning|validation] [--no-pandas]
 
 Data (never committed) is written to a temporary folder under /tmp (or to ``--data FOLDER``,
 kept and reused by later runs of the same size): one learning-curve file of N rows (default
@@ -16,7 +16,7 @@ RSS of each are kept):
 (a) pyarrow reads the file and nothing else (the floor);
 (b) ``diagnose curve learning FILE`` (or ``curve validation``);
 (c) pandas reads it (pyarrow engine) and takes the mean per-row error per
-    (train_size, split) with a groupby;
+    (train_size, split) with a groupby (left out with ``--no-pandas``);
 (b1) with ``--dictionary-prototype``: (b) with pyarrow's readers patched to return the
     split column dictionary-encoded (the prototype of what ``read_table(...,
     dictionary_columns=...)`` now gives a Parquet file on the curve path).
@@ -179,6 +179,7 @@ def main() -> None:
                         help="also run (b1): the command with the split column read dictionary-encoded")
     parser.add_argument("--data", metavar="FOLDER", help="write the files here and keep them (reused if present)")
     parser.add_argument("--show", action="store_true", help="print the CLI's output once")
+    parser.add_argument("--no-pandas", action="store_true", help="leave out (c), the pandas read + groupby")
     args = parser.parse_args()
     formats = ("csv", "grouped", "parquet") if args.format == "all" else (args.format,)
     cli = str(Path(sys.executable).with_name("diagnose"))
@@ -195,8 +196,9 @@ def main() -> None:
             sides = {
                 "(a) pyarrow read only": [sys.executable, "-c", READ_ONLY, str(path)],
                 f"(b) diagnose curve {args.command}": [cli, "curve", args.command, str(path), *extra],
-                "(c) pandas read + groupby": [sys.executable, "-c", PANDAS_GROUPBY, str(path), by],
             }
+            if not args.no_pandas:
+                sides["(c) pandas read + groupby"] = [sys.executable, "-c", PANDAS_GROUPBY, str(path), by]
             envs: dict[str, dict[str, str] | None] = {label: None for label in sides}
             if args.before:
                 sides["(b0) the same, before"] = [sys.executable, "-c", CLI, "curve", args.command, str(path), *extra]
@@ -225,17 +227,28 @@ def main() -> None:
                 print(f"  {label:30s} {min(times[label]):7.2f} s  {cpu:7.2f} s CPU  {peak[label]:8,.0f} MB")
             ca, cb = (np.array(cpus[k]) for k in list(sides)[:2])
             print(f"  CPU, paired: b/a = {_spread(cb / ca)}")
-            a, b, c = (np.array(times[k]) for k in list(sides)[:3])
-            print(f"  best: b/a = {b.min() / a.min():.2f}x   b/c = {b.min() / c.min():.2f}x")
-            print(f"  paired, round by round: b/a = {_spread(b / a)}   b/c = {_spread(b / c)}")
+            a, b = (np.array(times[k]) for k in list(sides)[:2])
+            print(f"  best: b/a = {b.min() / a.min():.2f}x")
+            print(f"  paired, round by round: b/a = {_spread(b / a)}")
+            if not args.no_pandas:
+                c = np.array(times["(c) pandas read + groupby"])
+                print(f"  pandas: best b/c = {b.min() / c.min():.2f}x, paired b/c = {_spread(b / c)}")
+            print(f"  each round's b/a: wall {_rounds(b / a)}; CPU {_rounds(cb / ca)}")
             if args.before:
                 b0 = np.array(times["(b0) the same, before"])
+                c0 = np.array(cpus["(b0) the same, before"])
                 print(f"  before: b0/a = {_spread(b0 / a)}   b0/b = {_spread(b0 / b)} (paired)")
+                print(f"  before, CPU: b0/a = {_spread(c0 / ca)}   b0/b = {_spread(c0 / cb)} (paired)")
             if args.dictionary_prototype:
                 b1 = np.array(times["(b1) split read as dictionary"])
                 print(f"  prototype: b1/a = {_spread(b1 / a)}   b1/b = {_spread(b1 / b)} (paired)")
             if args.show:
                 print(shown)
+
+
+def _rounds(ratios: np.ndarray) -> str:
+    """Every round's ratio, in the order run."""
+    return " ".join(f"{r:.2f}" for r in ratios)
 
 
 def _spread(ratios: np.ndarray) -> str:

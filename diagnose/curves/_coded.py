@@ -19,11 +19,12 @@ as :func:`learning_curve_from_runs` does; the curve is therefore the curve of
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from ..ingest import CodedRows, task_type
+from ..ingest import CHUNK_ROWS, CodedRows, Predictions, task_type
 from ..metrics import (
     PROPORTION,
     Moments,
@@ -48,20 +49,10 @@ class _GroupErrors:
     def __init__(self, coded: CodedRows, metric_name: str) -> None:
         self.coded, self.name = coded, metric_name
         pred = coded.pred
-        with np.errstate(over="ignore", invalid="ignore"):  # too large: split_error_from refuses the J
-            losses = per_sample_loss(pred, metric_name)
-        groups = len(coded.counts)
         if metric(metric_name, pred.task).interval == PROPORTION and not task_type(pred.task).multi_output:
-            # 0/1 losses: the errors of each group are all its statistic
-            errors = np.bincount(coded.group, weights=losses, minlength=groups)
-            self.moments = [Moments.of_counts(int(errors[g]), int(coded.counts[g])) for g in range(groups)]
-        else:  # each group's losses in file order: the sums its own rows give
-            order = np.argsort(coded.group, kind="stable")
-            ordered = losses[order]
-            del losses, order
-            ends, counts = np.cumsum(coded.counts).tolist(), coded.counts.tolist()
-            with np.errstate(over="ignore", invalid="ignore"):
-                self.moments = [Moments.of(ordered[end - n:end]) for end, n in zip(ends, counts)]
+            self.moments = _rate_moments(coded, metric_name)
+        else:
+            self.moments = _ordered_moments(coded, metric_name)
         self._done: dict[int, SplitError] = {}
 
     def __call__(self, key_index: int, split: str) -> SplitError | None:
@@ -75,6 +66,48 @@ class _GroupErrors:
         return self._done[g]
 
 
+def _rate_moments(coded: CodedRows, metric_name: str) -> list[Moments]:
+    """0/1 losses: a group's errors and rows are all its statistic. The losses are counted a
+    million rows at a time (no loss column as long as the table); whole-number sums of 0/1
+    values are exact, so every count equals the whole column's ``bincount``."""
+    groups = len(coded.counts)
+    errors = np.zeros(groups)
+    for start in range(0, coded.pred.n, CHUNK_ROWS):
+        stop = start + CHUNK_ROWS
+        with np.errstate(over="ignore", invalid="ignore"):
+            losses = per_sample_loss(_rows(coded.pred, start, stop), metric_name)
+        errors += np.bincount(coded.group[start:stop], weights=losses, minlength=groups)
+    return [Moments.of_counts(int(errors[g]), int(coded.counts[g])) for g in range(groups)]
+
+
+def _ordered_moments(coded: CodedRows, metric_name: str) -> list[Moments]:
+    """Any other loss: each group's losses in file order (one stable sort of the small codes
+    and one gather), the sums its own rows give."""
+    with np.errstate(over="ignore", invalid="ignore"):  # too large: split_error_from refuses the J
+        losses = per_sample_loss(coded.pred, metric_name)
+    order = np.argsort(coded.group, kind="stable")
+    ordered = losses[order]
+    del losses, order
+    ends, counts = np.cumsum(coded.counts).tolist(), coded.counts.tolist()
+    with np.errstate(over="ignore", invalid="ignore"):
+        return [Moments.of(ordered[end - n:end]) for end, n in zip(ends, counts)]
+
+
+def _rows(pred: Predictions, start: int, stop: int) -> Predictions:
+    """Rows ``[start, stop)`` of ``pred`` as their own predictions (views, no copy), with
+    only what a loss reads (labels, scores, hard predictions, classes).
+
+    >>> p = Predictions("binary", np.array([0, 1, 1], np.int8), y_score=np.array([0.2, 0.4, 0.9]))
+    >>> _rows(p, 1, 3).decision.tolist()
+    [0, 1]
+    """
+    def part(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values[start:stop]
+
+    return replace(pred, y_true=pred.y_true[start:stop], y_score=part(pred.y_score), y_pred=part(pred.y_pred),
+                   ids=None, weight=part(pred.weight), table=None, slice_columns=(), row_numbers=None)
+
+
 def _points(errors: _GroupErrors) -> list[CurvePoint]:
     out = []
     for i, key in enumerate(errors.coded.keys):
@@ -84,15 +117,28 @@ def _points(errors: _GroupErrors) -> list[CurvePoint]:
     return out
 
 
-def _unseen_warnings(coded: CodedRows, by: str) -> list[str]:
-    """:func:`~diagnose.ingest.runs_from_groups`' warning: cv rows of classes a run's train
-    rows never show, from the rows of each (group, class)."""
+def _class_cells(coded: CodedRows) -> np.ndarray | None:
+    """The rows of each (group, class), shape (groups, classes), counted a million rows at a
+    time; ``None`` for tasks whose labels are not one class a row (regression, multi-label)."""
     pred = coded.pred
-    if not pred.kind.one_of_classes:
+    if not (pred.kind.one_of_classes or pred.task == "binary"):
+        return None
+    k = len(pred.classes) if pred.kind.one_of_classes else 2
+    cells = np.zeros(len(coded.counts) * k, np.int64)
+    for start in range(0, pred.n, CHUNK_ROWS):
+        stop = start + CHUNK_ROWS
+        cells += np.bincount(coded.group[start:stop].astype(np.int64) * k + pred.y_true[start:stop],
+                             minlength=len(cells))
+    return cells.reshape(len(coded.counts), k)
+
+
+def _unseen_warnings(coded: CodedRows, by: str, cells: np.ndarray | None = None) -> list[str]:
+    """:func:`~diagnose.ingest.runs_from_groups`' warning: cv rows of classes a run's train
+    rows never show, from the rows of each (group, class) (``cells``, counted when not given)."""
+    if not coded.pred.kind.one_of_classes:
         return []
-    k = len(pred.classes)
-    cells = np.bincount(coded.group.astype(np.int64) * k + pred.y_true, minlength=len(coded.counts) * k)
-    cells = cells.reshape(len(coded.counts), k)
+    cells = _class_cells(coded) if cells is None else cells
+    assert cells is not None  # one class a row
     out = []
     for i, key in enumerate(coded.keys):
         seen = cells[coded.code(i, "train")] > 0
@@ -100,6 +146,32 @@ def _unseen_warnings(coded: CodedRows, by: str) -> list[str]:
         if unseen:
             out.append(f"{by} = {key}: {unseen} cv rows belong to classes the training rows of this run never show")
     return out
+
+
+def _trivial_error(coded: CodedRows, name: str, cells: np.ndarray | None) -> float:
+    """J_cv of the trivial model of the largest run (fit on its train rows, applied to its cv
+    rows), as :func:`~diagnose.metrics.trivial_predictions` and ``split_error`` give it. The
+    error rate of a majority class needs only the rows of each class (``cells``): the class
+    the trivial model decides is the one its prior picks, computed as the task computes it,
+    and the cv rows of other classes are its errors; other metrics read the two groups' rows.
+    """
+    pred = coded.pred
+    last = len(coded.keys) - 1
+    g_train, g_cv = coded.code(last, "train"), coded.code(last, "cv")
+    if name == "error_rate" and cells is not None and pred.weight is None:
+        if pred.kind.one_of_classes:  # the first most frequent class (argmax of the prior)
+            prior = cells[g_train].astype(np.float64)
+            prior /= prior.sum()
+            decided = int(np.argmax(prior))
+        else:  # binary: positive when the prior score, nudged off 0.5, reaches 0.5
+            prior = float(cells[g_train, 1]) / float(coded.counts[g_train])
+            decided = int((prior if prior != 0.5 else 0.5 - 1e-12) >= 0.5)
+        n_cv = int(coded.counts[g_cv])
+        moments = Moments.of_counts(n_cv - int(cells[g_cv, decided]), n_cv)
+        return split_error_from(moments, None, metric_name=name, task=pred.task, split="cv",
+                                source=pred.source).error
+    train, cv = coded.rows_of(g_train), coded.rows_of(g_cv)
+    return split_error(trivial_predictions(train, cv), name, split="cv").error
 
 
 def learning_curve_from_coded(coded: CodedRows, *, by: str = "train_size",
@@ -128,10 +200,9 @@ def learning_curve_from_coded(coded: CodedRows, *, by: str = "train_size",
     name = metric_for(opts.metric, pred).name  # what it reads (task, scores or not) is the table's
     errors = _GroupErrors(coded, name)
     points = _points(errors)
-    warnings = _unseen_warnings(coded, by)
-    last = len(coded.keys) - 1
-    train, cv = (coded.rows_of(coded.code(last, s)) for s in ("train", "cv"))
-    trivial = split_error(trivial_predictions(train, cv), name, split="cv").error
+    cells = _class_cells(coded) if name == "error_rate" or pred.kind.one_of_classes else None
+    warnings = _unseen_warnings(coded, by, cells)
+    trivial = _trivial_error(coded, name, cells)
     if points[-1].cv.error >= trivial:
         warnings.append(f"J_cv at the largest training set ({points[-1].cv.error:.4g}) is no better than "
                         f"the trivial baseline ({trivial_name(pred.task, name)}: {trivial:.4g})")

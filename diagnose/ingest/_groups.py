@@ -73,12 +73,16 @@ def split_codes(check: Checker, columns: Columns, role: str, splits: Sequence[st
     # as Checker.labels: it trims text, not categories
     trim = was_text or not pa.types.is_dictionary(col.type)
 
+    seen: dict[tuple, np.ndarray | None] = {}  # a CSV's hundreds of blocks share a few dictionaries
+
     def lookup(dictionary: pa.Array) -> np.ndarray | None:
-        text = (pc.utf8_trim_whitespace(dictionary) if trim else dictionary).to_pylist()
-        names = np.char.lower(np.array(text, dtype=str)).tolist()  # numpy's lower, as row by row
-        if not all(n in SPLITS for n in names):
-            return None  # a bad name: the row-by-row check names its rows
-        return table[[SPLITS.index(n) for n in names]]
+        key = tuple(dictionary.to_pylist())
+        if key not in seen:
+            text = (pc.utf8_trim_whitespace(dictionary) if trim else dictionary).to_pylist()
+            names = np.char.lower(np.array(text, dtype=str)).tolist()  # numpy's lower, as row by row
+            # a bad name: None, and the row-by-row check names its rows
+            seen[key] = table[[SPLITS.index(n) for n in names]] if all(n in SPLITS for n in names) else None
+        return seen[key]
 
     codes = _dictionary_codes(col, lookup) if _is_text(col.type) else None
     if codes is None:
@@ -170,6 +174,36 @@ def group_slices(table: pa.Table, group: np.ndarray) -> Iterator[tuple[int, pa.T
         yield int(g), ordered.slice(start, stop - start), order[start:stop]
 
 
+CHUNK_ROWS = 1 << 20  # a pass over 1M rows at a time: its temporaries stay in the cache
+
+
+def chunked_bincount(codes: np.ndarray, minlength: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """``np.bincount(codes, weights, minlength)`` a million rows at a time: small codes are
+    widened to intp (and weights summed) per chunk, not in one array as long as the column.
+    Counts are exact; weighted sums are added chunk by chunk, so they equal the whole-array
+    ``bincount`` whenever each sum is exact (0/1 weights, whole numbers below 2**53).
+
+    >>> chunked_bincount(np.array([2, 0, 2], np.int16), 4).tolist()
+    [1, 0, 2, 0]
+    >>> import unittest.mock
+    >>> with unittest.mock.patch(f"{__name__}.CHUNK_ROWS", 2):
+    ...     chunked_bincount(np.array([1, 0, 4], np.int16), 2).tolist()
+    [1, 1, 0, 0, 1]
+    """
+    if len(codes) <= CHUNK_ROWS:
+        return np.bincount(codes, weights=weights, minlength=minlength)
+    total = np.bincount(codes[:CHUNK_ROWS], weights=None if weights is None else weights[:CHUNK_ROWS],
+                        minlength=minlength)
+    for start in range(CHUNK_ROWS, len(codes), CHUNK_ROWS):
+        stop = start + CHUNK_ROWS
+        part = np.bincount(codes[start:stop], weights=None if weights is None else weights[start:stop],
+                           minlength=len(total))
+        if len(part) > len(total):  # a code above any seen so far
+            total = np.concatenate([total, np.zeros(len(part) - len(total), total.dtype)])
+        total += part
+    return total
+
+
 def _indices(order: np.ndarray) -> pa.Array:
     """An int64 numpy array as an Arrow array without a copy (``pa.array`` would import pandas)."""
     order = np.ascontiguousarray(order, dtype=np.int64)
@@ -243,13 +277,15 @@ def coded_rows(table: pa.Table, name: str, *, by: str, columns: Columns, task: s
     if fast is None:
         return None
     keys, inverse = fast
-    group = np.where(code >= 0, inverse * len(splits) + code, -1).astype(inverse.dtype, copy=False)
+    group = inverse  # run index * splits + split index, in place: no 20M-row temporaries
+    group *= len(splits)
+    group += code
     row_numbers = None
     table = table.drop_columns([cols.split])  # coded: not taken, not parsed
-    if len(group) and group.min() < 0:  # rows of other splits: left out before anything is inferred
-        kept = np.flatnonzero(group >= 0)
+    if len(code) and code.min() < 0:  # rows of other splits: left out before anything is inferred
+        kept = np.flatnonzero(code >= 0)
         table, group, row_numbers = table.take(_indices(kept)), group[kept], kept + 1
-    counts = np.bincount(group, minlength=len(keys) * len(splits))
+    counts = chunked_bincount(group, minlength=len(keys) * len(splits))
     per_run = counts.reshape(len(keys), len(splits))
     needed = [splits.index(s) for s in ("train", "cv") if s in splits]
     if len(keys) < 2 or len(needed) < 2 or not per_run[:, needed].all():

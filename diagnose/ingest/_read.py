@@ -250,7 +250,9 @@ def _with_dictionaries(src: "_File | _Bytes", columns: tuple[str, ...], bar: Pro
         if not text:
             return None
         if bar is None or not isinstance(src, _File):
-            table = pq.read_table(src.arrow(), read_dictionary=text)
+            # the file's own reader, not read_table: no pyarrow.dataset (which imports pandas)
+            with pq.ParquetFile(src.arrow(), read_dictionary=text) as file:
+                table = file.read()
         else:
             file = pq.ParquetFile(src.path, read_dictionary=text)
             total, rows, parts = max(file.metadata.num_rows, 1), 0, []

@@ -10,20 +10,12 @@ predictions go through :mod:`diagnose.ingest` like any file, so the result is th
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..curves import (
-    LearningCurve,
-    ValidationCurve,
-    learning_curve_from_coded,
-    learning_curve_from_runs,
-    learning_curve_from_summary,
-    validation_curve_from_coded,
-    validation_curve_from_runs,
-)
 from ..exceptions import InputError, UsageError
 from ..ingest import (
     CodedRows,
@@ -37,6 +29,14 @@ from ..ingest import (
     task_type,
 )
 from ..options import Columns, ReportOptions
+
+if TYPE_CHECKING:  # diagnose.curves (and scipy behind it) loads while the files are read
+    from ..curves import LearningCurve, ValidationCurve
+
+# what a curve needs after its files are read, imported on a thread during the read; a
+# learning curve's power-law fit also needs scipy.optimize
+_COMPUTE_MODULES = ("diagnose.curves", "diagnose.present", "scipy.special")
+_FIT_MODULES = ("scipy.optimize",)
 
 
 def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, target: float | None = None,
@@ -55,10 +55,13 @@ def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, 
     if not sources:
         raise UsageError("give at least one table of learning-curve runs")
     if len(sources) == 1 and isinstance(sources[0], Runs):
+        from ..curves import learning_curve_from_runs
+
         return learning_curve_from_runs(sources[0], baselines=baselines, options=opts, target=target)
     cols = opts.column_names
-    tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols),
-                         dictionary_columns=_split_codes_only(cols, cols.train_size)) for s in sources]
+    tables = _read_tables(sources, opts, cols.train_size, _COMPUTE_MODULES + _FIT_MODULES)
+    from ..curves import learning_curve_from_coded, learning_curve_from_runs, learning_curve_from_summary
+
     if is_curve_summary(tables[0][0]):
         if len(tables) > 1:
             raise UsageError(f"{tables[0][1]} is a summary table (train_error, cv_error); give it alone")
@@ -91,13 +94,60 @@ def validation_curve(*sources: Any, param: str, tie: str = "smallest", options: 
         runs = sources[0]  # validated already (the store's runs)
     else:
         by = cols.param_prefix + name
-        tables = [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols),
-                             dictionary_columns=_split_codes_only(cols, by)) for s in sources]
+        tables = _read_tables(sources, opts, by, _COMPUTE_MODULES)
+        from ..curves import validation_curve_from_coded
+
         coded = _coded(tables, by, opts, ("train", "cv", "test"))
         if coded is not None:
             return validation_curve_from_coded(coded, param=name, by=by, options=opts, tie=tie)
         runs = load_runs(tables, by=by, task=opts.task, columns=cols, positive_label=opts.positive_label)
+    from ..curves import validation_curve_from_runs
+
     return validation_curve_from_runs(runs, param=name, options=opts, tie=tie)
+
+
+def _read_tables(sources: Sequence[Any], opts: ReportOptions, by: str,
+                 modules: Sequence[str] = _COMPUTE_MODULES) -> list[tuple[Any, str]]:
+    """Read every source (the split column dictionary-encoded where it can be) while a thread
+    imports ``modules``, what the curve computes with: Arrow's readers release the GIL, so
+    those imports take little wall time of their own on a big file.
+
+    >>> tables = _read_tables(["sample_data/curves/validation_lambda.csv"], ReportOptions(), "param_lambda")
+    >>> [(name, table.num_rows) for table, name in tables]
+    [('sample_data/curves/validation_lambda.csv', 3536)]
+    """
+    cols = opts.column_names
+    warm = _import_in_background(modules)
+    try:
+        return [read_table(s, encoding=opts.encoding, text_columns=label_columns(cols),
+                           dictionary_columns=_split_codes_only(cols, by)) for s in sources]
+    finally:
+        warm.join()  # no import runs on when the caller goes on (or the read failed)
+
+
+def _import_in_background(modules: Sequence[str]) -> threading.Thread:
+    """A started thread that imports ``modules`` (any failure is left to the caller's own
+    import, which then raises it where it is used).
+
+    >>> import sys
+    >>> _import_in_background(["json"]).join(); "json" in sys.modules
+    True
+    """
+    import pyarrow.csv  # noqa: F401  (the readers' modules load here first, never on both threads)
+    import pyarrow.parquet  # noqa: F401
+
+    def run() -> None:
+        from importlib import import_module
+
+        for module in modules:
+            try:
+                import_module(module)
+            except Exception:  # noqa: BLE001  (raised again, with its message, where it is used)
+                return
+
+    thread = threading.Thread(target=run, name="diagnose-curve-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 def _split_codes_only(cols: Columns, by: str) -> tuple[str, ...]:
