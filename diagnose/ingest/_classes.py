@@ -21,7 +21,20 @@ K = TypeVar("K", bound=Hashable)
 
 
 def same_labels(raws: Mapping[K, RawTable], out: Mapping[K, Predictions], columns: Columns) -> None:
-    """Every split of a multi-label run scores the same labels."""
+    """Every split of a multi-label run scores the same labels.
+
+    >>> import numpy as np
+    >>> from diagnose.ingest._parse import RawTable
+    >>> def pred(labels, source):
+    ...     return Predictions("multilabel", np.zeros((1, len(labels)), int), np.zeros((1, len(labels))),
+    ...                        classes=tuple(labels), source=source)
+    >>> raws = {s: RawTable(pa.table({"x": [0]}), f"{s}.csv", s) for s in ("train", "cv")}
+    >>> both = {"train": pred("ab", "train.csv"), "cv": pred("a", "cv.csv")}
+    >>> same_labels(raws, both, Columns())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: cv.csv: lacks label(s) b that train.csv has (the cv split). Give every split ...
+    """
     keys = list(out)
     first = out[keys[0]]
     for key in keys[1:]:
@@ -39,7 +52,15 @@ def same_labels(raws: Mapping[K, RawTable], out: Mapping[K, Predictions], column
 
 def name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], columns: Columns,
                          positive: str) -> dict[K, Predictions]:
-    """Check that the positive label occurs, and name the other class after its label."""
+    """Check that the positive label occurs, and name the other class after its label.
+
+    >>> import numpy as np
+    >>> from diagnose.ingest._parse import RawTable
+    >>> raws = {"cv": RawTable(pa.table({"y_true": ["spam", "ham", "spam"]}), "cv.csv", "cv")}
+    >>> out = {"cv": Predictions("binary", np.array([1, 0, 1]), np.array([0.9, 0.2, 0.6]), source="cv.csv")}
+    >>> name_binary_classes(raws, out, Columns(), "spam")["cv"].classes
+    ('ham', 'spam')
+    """
     from dataclasses import replace
 
     seen: set[str] = set()
@@ -60,6 +81,14 @@ def name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], c
 
 
 def multiclass_classes(raws, columns: Columns, given) -> tuple[str, ...]:
+    """A multiclass run's classes: ``given``, else its probability columns' (the same in every
+    split), else every label its splits hold, in natural order.
+
+    >>> from diagnose.ingest._parse import RawTable
+    >>> raws = {"train": RawTable(pa.table({"y_true": ["10", "9"], "y_pred": ["2", "9"]}), "train.csv", "train")}
+    >>> multiclass_classes(raws, Columns(), None)
+    ('2', '9', '10')
+    """
     if given:
         return tuple(given)
     first = next(iter(raws.values()))

@@ -42,7 +42,7 @@ def sample_keys(ids: np.ndarray, seed: int) -> np.ndarray:
     >>> bool(sample_keys(np.array([1]), 0)[0] != sample_keys(np.array([1]), 1)[0])
     True
     """
-    key = mix64(np.array([np.uint64(seed % 2**64)]) + _GOLDEN)[0]
+    key = mix64(np.array([np.uint64(int(seed) % 2**64)]) + _GOLDEN)[0]
     ids = np.asarray(ids)
     with np.errstate(over="ignore"):
         if ids.dtype.kind in "iub":

@@ -143,8 +143,7 @@ class UniqueIds:
                              fix=fix)
         names = list(parts)
         where = ", ".join(f"{names[p]} row {row}" for (p, row), _ in shown)
-        held = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
-                         for _, v in shown)
+        held = ", ".join(repr(v) if isinstance(v, (str, float)) else str(v) for _, v in shown)
         more = f" ({len(found)} rows in all)" if len(found) > len(shown) else ""
         raise InputError(f"column '{self.column}' has duplicate ids: {where} hold {held}{more}", file=self.source,
                          column=self.column, n_bad=len(found), fix=fix)

@@ -186,10 +186,16 @@ def _csv_batches(source: Input, path: str, columns: list[str], cols: Columns, bl
     done = 0  # rows given
     while True:
         types = {c: source.csv_type(c, cols) for c in [*columns, *(also or [])]}
-        options = csv.ReadOptions(block_size=block_size or CSV_BLOCK, skip_rows_after_names=done)
+        # a restart reads from the top and drops the rows given (pyarrow's skip_rows_after_names
+        # would count the blank lines among them: rows would then be given twice)
+        skip = done
+        options = csv.ReadOptions(block_size=block_size or CSV_BLOCK)
         try:
             with csv.open_csv(path, read_options=options, convert_options=_csv_convert(cols, types)) as reader:
                 for block in reader:  # a block of very short rows: at most BATCH_ROWS a batch (slices, no copy)
+                    if skip:
+                        cut = min(skip, block.num_rows)
+                        block, skip = block.slice(cut), skip - cut
                     block = block.select(columns) if also else block
                     for start in range(0, block.num_rows, BATCH_ROWS):
                         yield block.slice(start, BATCH_ROWS)

@@ -49,12 +49,23 @@ def check_new_run(conn: Any, project: str, run: str, *, baselines: Mapping[str, 
 
 
 def duplicate(project: str, run: str) -> UsageError:
+    """The refusal of a run name its project holds already.
+
+    >>> str(duplicate("demo", "r1"))
+    "run 'r1' already exists in project 'demo'; give the run another name (--run)"
+    """
     return UsageError(f"run '{run}' already exists in project '{project}'; give the run another name (--run)")
 
 
 def check_text(what: str, value: str) -> None:
     """Refuse a name that is not UTF-8 text (bytes passed through as surrogates), which no
-    database could store or look up."""
+    database could store or look up.
+
+    >>> check_text("run name", "r" + chr(0xDCFF))  # the byte 0xff, passed through as a surrogate
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: run name 'r\\xff' is not UTF-8 text; give it as UTF-8 text
+    """
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -63,6 +74,13 @@ def check_text(what: str, value: str) -> None:
 
 
 def check_length(what: str, value: str, column) -> None:
+    """Refuse a name longer than its database ``column`` keeps (or not UTF-8 text).
+
+    >>> check_length("run name", "x" * 300, Run.__table__.c.name)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.UsageError: run name 'xxx...' has 300 characters; the store keeps at most ...
+    """
     check_text(what, value)
     limit = column.type.length
     if len(value) > limit:

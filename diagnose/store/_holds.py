@@ -39,21 +39,29 @@ def hold(fd: int) -> int | None:
 
 
 def release(mark: int | None) -> None:
-    """Let go of a file :func:`hold` marked (``mark``: what it returned)."""
+    """Let go of a file :func:`hold` marked (``mark``: what it returned; None: nothing to do).
+
+    >>> release(None)
+    """
     if mark is not None:
         os.close(mark)
 
 
 def held(path: str) -> bool:
     """Whether a live writer holds the local file at ``path`` (:func:`hold`; also through a
-    hard link to it, as a placed artifact is). A file that cannot be asked counts as not held."""
+    hard link to it, as a placed artifact is). A file that cannot be asked counts as not held.
+
+    >>> held("/no/such/file.tmp")
+    False
+    """
     try:
         import fcntl
     except ImportError:
         return False
     for mode in (os.O_RDONLY, os.O_WRONLY):  # (a network file system may lock only files open for writing)
         try:
-            fd = os.open(path, mode | getattr(os, "O_NOFOLLOW", 0))
+            # O_NONBLOCK: a named pipe planted under a staging name must not block the prune
+            fd = os.open(path, mode | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             continue
         try:

@@ -51,7 +51,7 @@ BOOTSTRAP_REPS = 200
 # bootstrap="auto" with sample weights: each replicate costs about 10 ns per cv row (see
 # benchmarks/RESULTS.md), so large weighted cv sets get fewer replicates (budget / rows, at
 # most BOOTSTRAP_REPS), but never fewer than MIN_BOOTSTRAP_REPS (without weights a replicate
-# costs a few microseconds whatever the rows: always BOOTSTRAP_REPS); an explicit number is
+# costs about a millisecond whatever the rows: always BOOTSTRAP_REPS); an explicit number is
 # always honoured
 BOOTSTRAP_BUDGET = 20_000_000
 MIN_BOOTSTRAP_REPS = 20

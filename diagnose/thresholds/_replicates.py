@@ -27,17 +27,24 @@ replicate's draws do not depend on how many replicates are drawn, nor on the row
 ids. Weighted rows keep ``poisson-hash-v1`` (a sum of weights times Poisson counts has no
 such closed form).
 
+The draws of ``poisson-cells-v1`` are numpy's (``PCG64`` and ``Generator.multinomial``):
+numpy keeps a generator's stream from release to release but does not promise it, so the
+scheme is pinned to that algorithm; ``tests/thresholds/test_replicates.py`` holds a few draws
+by value and fails if a numpy release changes them.
+
 Poisson weights (Hanley & MacGibbon 2006; Chamandy et al. 2012) are the streaming form of
-the resample with replacement: each row's weight is drawn alone, so any chunk of rows, in
-any order, on any engine, gets the same weights. The out-of-bag rows of a replicate are its
-rows of weight 0 (a share of e**-1, as in the multinomial bootstrap).
+the resample with replacement: each row's weight is drawn alone. With ``poisson-hash-v1``,
+any chunk of rows, in any order, on any engine, gets the same weights. The out-of-bag rows
+of a replicate are its rows of weight 0 (a share of e**-1, as in the multinomial bootstrap).
 
 Each replicate's threshold is chosen among :data:`REPLICATE_GROUPS` (at most) thresholds:
 the lowest cv score of each group of adjacent score buckets (the 2**16 buckets of the exact
-search) holding about ``1 / REPLICATE_GROUPS`` of the cv rows. Per replicate, a chunk of rows
-gives, per group and label, the in-bag weight and the out-of-bag weight
-(:class:`ReplicateCounts`); chunks merge by adding, so every engine gets the same counts
-(exactly, without sample weights).
+search) holding about ``1 / REPLICATE_GROUPS`` of the cv rows. Per replicate, with
+``poisson-hash-v1``, a chunk of rows gives, per group and label, the in-bag weight and the
+out-of-bag weight (:class:`CountReplicates`); chunks merge by adding, so every engine gets
+the same counts. With ``poisson-cells-v1`` the counts are drawn once, from the merged
+histogram (:func:`cell_replicates`), and a pass finds each group's lowest score
+(:class:`FindLows`).
 """
 from __future__ import annotations
 
@@ -268,7 +275,7 @@ def cell_replicates(rows: np.ndarray, reps: int, seed: int) -> tuple[np.ndarray,
     oob = np.zeros((reps, *n.shape), np.int64)
     times = np.arange(POISSON_CAP + 1, dtype=np.int64)
     for r in range(reps):  # a loop over replicates: each draws one multinomial per cell
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([_CELLS_TAG, seed % 2**64, r])))
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([_CELLS_TAG, int(seed) % 2**64, r])))
         drawn = rng.multinomial(n, POISSON_PROBABILITIES)
         inbag[r] = drawn @ times
         oob[r] = drawn[..., 0]
