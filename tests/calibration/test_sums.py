@@ -149,3 +149,28 @@ def test_uniform_bins_are_those_of_a_binary_search_of_the_edges(bins):
     for s in (np.arange(10 * bins + 1) / (10 * bins), np.round(rng.random(20_000), 3), rng.random(20_000),
               np.nextafter(edges, 2).clip(0, 1), np.nextafter(edges, -1).clip(0, 1), edges):
         assert assign(s, edges).tolist() == np.searchsorted(edges[1:-1], s, side="right").tolist()
+
+
+@pytest.mark.parametrize("decimals, weighted", [(None, False), (3, False), (3, True), (5, False)])
+def test_the_slope_sample_of_a_big_chunk_is_the_k_smallest_keys_by_brute_force(decimals, weighted):
+    # a chunk past 2**18 rows: the prefilter of the key range and pyarrow's hash table of the
+    # distinct scores must give what a plain computation gives: np.unique of every score, the
+    # SLOPE_SCORES distinct scores of smallest key, their rows and weights of 1 and 0 outcomes
+    from diagnose.calibration._sums import HASHED_ROWS, SLOPE_SCORES, SlopeSample, score_keys
+
+    rng = np.random.default_rng(5)
+    n = HASHED_ROWS + 40_000
+    y = rng.integers(0, 2, n).astype(np.float64)
+    s = np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1)
+    s = s if decimals is None else np.round(s, decimals)
+    s[:7] = -0.0 if decimals else s[:7]  # -0.0 counts as 0.0
+    w = rng.choice([0.5, 1.0, 3.0], n) if weighted else None
+    got = SlopeSample.of(s, y, w, seed=11)
+    scores, codes = np.unique(s + 0.0, return_inverse=True)
+    keys = score_keys(scores, 11)
+    pick = np.argsort(keys)[:SLOPE_SCORES]
+    ww = np.ones(n) if w is None else w
+    assert got.key.tolist() == keys[pick].tolist() and got.score.tolist() == scores[pick].tolist()
+    np.testing.assert_array_equal(got.rows, np.bincount(codes, minlength=len(scores))[pick])
+    np.testing.assert_allclose(got.weight1, np.bincount(codes, ww * y, len(scores))[pick], rtol=1e-12)
+    np.testing.assert_allclose(got.weight0, np.bincount(codes, ww * (1 - y), len(scores))[pick], rtol=1e-12)
