@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..options import Columns
 from ._arrays import binary_arrays
 from ._checks import Checker, check_same_rows, natural_key
+from ._files import regular_file
 from ._groups import CHUNK_ROWS, CodedRows, chunked_bincount, coded_rows
 from ._keys import HASH_SCHEME, mix64, sample_keys
 from ._numpy import to_numpy
@@ -33,7 +34,7 @@ from ._parse import (
                      read_split,
 )
 from ._progress import ProgressBar, progress_note, progress_shown, quiet_progress, tracked_batches
-from ._read import read_table, regular_file
+from ._read import read_table
 from ._rules import read_rule_file
 from ._runs import (
                      CurveSummary,

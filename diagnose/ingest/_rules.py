@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from ..exceptions import InputError, UsageError
-from ._read import regular_file
+from ._files import regular_file
 
 # a rule file is a short list of rules: anything far larger or deeper is not one
 MAX_RULE_FILE_BYTES = 1_000_000
