@@ -24,13 +24,13 @@ from tests.fixtures import ROOT
 PACKAGE = ROOT / "diagnose"
 DASHBOARD = ROOT / "dashboard"
 
-BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy"}
+BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy", "_threads"}
 COMPUTE = {"metrics", "stats", "thresholds", "bias_variance", "curves", "error_analysis", "gate", "paired",
            "calibration"}
 # what each unit of diagnose may import, besides itself and the base
 ALLOWED: dict[str, set[str]] = {
     "exceptions": set(), "options": {"exceptions"}, "settings": {"exceptions"}, "values": {"exceptions"},
-    "_compat": set(), "_lazy": set(),
+    "_compat": set(), "_lazy": set(), "_threads": set(),
     "ingest": set(),
     "metrics": {"ingest"},
     "stats": {"ingest", "metrics"},

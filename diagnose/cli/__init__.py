@@ -86,6 +86,9 @@ def _not_utf8(ctx: click.Context) -> str:
 @click.pass_context
 def main(ctx: click.Context, quiet: bool) -> None:
     """Diagnose a model from its predictions: bias or variance, curves, errors, thresholds."""
+    from .._threads import one_blas_thread
+
+    ctx.with_resource(one_blas_thread())  # sums over rows: a second BLAS thread only waits for a core
     if quiet:
         from ..ingest import quiet_progress
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._threads import one_blas_thread
 from ..bias_variance import Report
 from ..exceptions import UsageError
 from ..ingest import Source
@@ -38,19 +39,20 @@ def report(
     >>> r.verdict.verdict, r.splits["cv"].error
     ('high_variance', 0.5)
     """
-    from ._inputs import pick_engine
+    with one_blas_thread():  # sums over rows: a second BLAS thread only waits for a core
+        from ._inputs import pick_engine
 
-    sources = {"train": train, "cv": cv, "test": test, "data": data}
-    chosen = pick_engine(engine, {k: v for k, v in sources.items() if v is not None})
-    if chosen != "memory":
-        if baseline_files:
-            raise UsageError(f"--baseline-file needs the rows themselves (its ids are joined to cv's): use "
-                             f"--engine memory, or give its cv error as --baseline (engine {chosen})")
-        from ._engines import streamed_report
+        sources = {"train": train, "cv": cv, "test": test, "data": data}
+        chosen = pick_engine(engine, {k: v for k, v in sources.items() if v is not None})
+        if chosen != "memory":
+            if baseline_files:
+                raise UsageError(f"--baseline-file needs the rows themselves (its ids are joined to cv's): use "
+                                 f"--engine memory, or give its cv error as --baseline (engine {chosen})")
+            from ._engines import streamed_report
 
-        return streamed_report(sources, engine=chosen, baselines=baselines,
-                               options=ReportOptions.of(options, **overrides), scheduler=scheduler)
-    from ._submit import prepare_run  # the memory engine's reading (not the streamed report's)
+            return streamed_report(sources, engine=chosen, baselines=baselines,
+                                   options=ReportOptions.of(options, **overrides), scheduler=scheduler)
+        from ._submit import prepare_run  # the memory engine's reading (not the streamed report's)
 
-    return prepare_run(train, cv, test, data=data, baselines=baselines, baseline_files=baseline_files,
-                       options=options, encode=False, **overrides).report
+        return prepare_run(train, cv, test, data=data, baselines=baselines, baseline_files=baseline_files,
+                           options=options, encode=False, **overrides).report
