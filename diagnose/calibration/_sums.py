@@ -44,8 +44,9 @@ def bin_edges(scores, bins: int, strategy: str) -> np.ndarray:
 
 def assign(scores, edges: np.ndarray) -> np.ndarray:
     """The bin of each score: ``i`` where ``edges[i] <= s < edges[i + 1]`` (the last bin closed).
-    On uniform edges, ``floor(s * bins)`` corrected by one comparison with each neighbouring
-    edge (the same bins as a binary search of the edges, in a few linear passes).
+    On uniform edges, ``floor(s * bins)``, which is that bin unless ``s * bins`` lies within a
+    rounding of a whole number: those few rows (a score on or next to an edge) by a binary
+    search of the edges. The same bins as a binary search of every score, in a few linear passes.
 
     >>> assign(np.array([0.0, 0.29, 0.5, 1.0]), np.linspace(0, 1, 101)).tolist()
     [0, 29, 50, 99]
@@ -55,11 +56,15 @@ def assign(scores, edges: np.ndarray) -> np.ndarray:
     if nb < 2 or not np.array_equal(edges, np.linspace(0.0, 1.0, nb + 1)) or not len(s) or not (
             0.0 <= s.min() and s.max() <= 1.0):
         return np.searchsorted(edges[1:-1], s, side="right")
-    upper = np.append(edges[1:-1], np.inf)  # bin i's upper edge; the last bin closed
-    idx = (s * nb).astype(np.intp)
+    scaled = s * nb
+    idx = scaled.astype(np.intp)  # floor: the scores are not negative
     np.minimum(idx, nb - 1, out=idx)
-    idx += s >= upper[idx]
-    idx -= s < edges[idx]
+    scaled -= idx  # in [0, 1], and 1 only for s = 1 (the last bin closed)
+    scaled -= 0.5
+    np.abs(scaled, out=scaled)
+    # s * bins and the edges k / bins are each within a few units in the last place of exact
+    near = np.flatnonzero(scaled > 0.5 - max(1e-9, nb * 1e-12))
+    idx[near] = np.searchsorted(edges[1:-1], s[near], side="right")
     return idx
 
 
