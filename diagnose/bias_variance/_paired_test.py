@@ -30,6 +30,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..metrics import fair_coin_tail
 from ..stats import Agreement
 
 EXACT_MCNEMAR = "exact_mcnemar"
@@ -50,19 +51,17 @@ class AccuracyTest:
 
 def mcnemar_p(better: float, worse: float) -> float:
     """One-sided p of ``better`` wins vs ``worse`` losses under a fair coin: the exact
-    binomial tail P(X >= better), X ~ Bin(better + worse, 1/2), as the regularised
-    incomplete beta function I_1/2(better, worse + 1) (constant time and memory, however
-    many discordant pairs). Meant for whole counts (others are rounded).
+    binomial tail P(X >= better), X ~ Bin(better + worse, 1/2) (:func:`~diagnose.metrics.fair_coin_tail`:
+    constant memory and milliseconds, however many discordant pairs). Meant for whole counts
+    (others are rounded).
 
     >>> round(mcnemar_p(3, 0), 3), round(mcnemar_p(10, 2), 4)
     (0.125, 0.0193)
     """
-    from scipy.special import betainc
-
     b, n = int(round(better)), int(round(better + worse))
     if n <= 0 or b <= 0:
         return 1.0
-    return float(min(1.0, betainc(b, n - b + 1, 0.5)))
+    return min(1.0, fair_coin_tail(b, n))
 
 
 def paired_z(d: np.ndarray, weight: Optional[np.ndarray] = None) -> tuple[float, float, float]:

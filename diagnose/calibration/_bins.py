@@ -120,12 +120,10 @@ def spiegelhalter_from(num: float, var: float) -> tuple[float, float]:
     >>> spiegelhalter_from(0.0, 0.0)
     (nan, 1.0)
     """
-    from scipy.special import ndtr
-
     if var <= 0:  # scores all 0, 1/2 or 1: no spread under the null
         return math.nan, 1.0 if num == 0 else 0.0
     z = num / math.sqrt(var)
-    return z, float(2.0 * ndtr(-abs(z)))
+    return z, math.erfc(abs(z) / math.sqrt(2.0))  # 2 P(Z > |z|)
 
 
 # a calibration slope (or its standard error) beyond this means the scores separate the outcomes
@@ -141,8 +139,6 @@ def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, fl
     >>> round(a, 4), round(b, 4) + 0.0
     (0.6309, 0.0)
     """
-    from scipy.special import expit
-
     # elementwise sums only (a 2x2 system solved by hand): no BLAS call on the long arrays
     x = logit(s)
     a, b = 1.0, 0.0
@@ -155,7 +151,8 @@ def logistic_fit(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, fl
     h = (1.0, 0.0, 1.0)
     converged = False
     for _ in range(100):
-        p = expit(a * x + b)
+        with np.errstate(over="ignore"):  # exp(-eta) overflows to inf: p = 0, as scipy's expit gives
+            p = 1.0 / (1.0 + np.exp(-(a * x + b)))
         r, v = w * (y - p), w * p * (1.0 - p)
         g_a, g_b = float((r * x).sum()), float(r.sum())
         h = (float((v * x * x).sum()), float((v * x).sum()), float(v.sum()))

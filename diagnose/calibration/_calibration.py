@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 
 import numpy as np
 
@@ -106,12 +107,10 @@ def _check_options(bins: int, strategy: str, reps: int, alpha: float) -> None:
 
 
 def _verdict(p_value: float, slope: float, se: float, alpha: float) -> str:
-    from scipy.special import ndtri
-
     if not p_value < alpha:
         return "calibrated"
     z = (slope - 1.0) / se if se > 0 else math.nan
-    crit = float(ndtri(1.0 - alpha / 2.0))
+    crit = NormalDist().inv_cdf(1.0 - alpha / 2.0)
     return "overconfident" if z < -crit else "underconfident" if z > crit else "miscalibrated"
 
 

@@ -14,6 +14,7 @@ is one :func:`register` call; see docs/architecture.md.
 """
 from __future__ import annotations
 
+from ._binomial import fair_coin_tail
 from ._intervals import Z95, exact_bounds, rate_bounds, rate_interval, strata_interval, wilson_bounds, wilson_interval
 from ._losses import LOG_EPS
 from ._means import MeanInterval, mean_interval, moments_interval, weighted_mean_var
@@ -48,7 +49,8 @@ REGRESSION_METRICS = metrics_for("regression")
 
 __all__ = [
     "CLASSIFICATION_METRICS", "LOG_EPS", "MEAN", "METRICS", "MeanInterval", "Metric", "PROPORTION",
-    "REGRESSION_METRICS", "SplitError", "Z95", "default_metric", "exact_bounds", "mean_interval", "metric",
+    "REGRESSION_METRICS", "SplitError", "Z95", "default_metric", "exact_bounds", "fair_coin_tail", "mean_interval",
+    "metric",
     "metric_for", "metric_help", "metrics_for", "per_sample_loss", "rate_bounds", "rate_error", "rate_interval",
     "register", "MAX_STRATA", "Moments", "WeightStrata", "moments_interval", "split_error_from", "strata_interval",
     "thin_strata",

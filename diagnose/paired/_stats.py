@@ -15,6 +15,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..metrics import fair_coin_tail
 from ..values import json_number
 
 _NORMAL = NormalDist()
@@ -122,9 +123,8 @@ def mcnemar_p(n01: int, n10: int) -> float:
     >>> mcnemar_p(0, 0), round(mcnemar_p(5, 0), 4), round(mcnemar_p(3, 12), 4)
     (1.0, 0.0625, 0.0352)
     """
-    from scipy.stats import binom
-
-    return float(min(1.0, 2.0 * float(binom.cdf(min(n01, n10), n01 + n10, 0.5))))
+    n = n01 + n10  # P(X <= min) = P(X >= n - min) for a fair coin
+    return min(1.0, 2.0 * fair_coin_tail(n - min(n01, n10), n))
 
 
 def mcnemar(wrong_a: np.ndarray, wrong_b: np.ndarray, wrong_means: str = "the decision differs from the label"
