@@ -14,6 +14,7 @@ import pyarrow as pa
 from .. import settings
 from ..exceptions import InputError, UsageError
 from ..ingest import Columns, label_columns
+from ._chunks import coalesced
 from ._retype import CsvTypes, contains, conversion_error, header, known_types, loosened
 from ._spill import Spill
 
@@ -331,7 +332,7 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
     done = 0
     if source.local_parquet:
         for path, file, wanted in _whole_parquet_files(source, columns, cols):
-            yield path, _read_ahead(row_groups(file, wanted))
+            yield path, _read_ahead(coalesced(row_groups(file, wanted), BATCH_ROWS))
             done += 1
         if done == len(source.files):
             return
@@ -346,7 +347,7 @@ def _files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[s
         elif cols.id in names and cols.id not in source.types.checked:
             also = [cols.id]
         for path in source.files:
-            yield path, _read_ahead(_csv_batches(source, path, wanted, cols, also=also))
+            yield path, _read_ahead(coalesced(_csv_batches(source, path, wanted, cols, also=also), BATCH_ROWS))
         source.types.checked.update(wanted + also)
         return
     dataset = source.dataset(cols)
