@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from ..exceptions import InputError
 from ..options import Columns
-from ._numpy import to_numpy
+from ._numpy import one_digit_bits, to_numpy
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions
 
 
@@ -187,7 +187,9 @@ class Checker:
                           "another task with --task")
             return arr.astype(np.int8)
         if positive_label is None and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            if col.null_count == 0 and len(col):  # the usual 0/1 text first: one cast in Arrow
+            if (bits := one_digit_bits(col)) is not None:  # the usual one-character 0/1 text: no parsing
+                return bits
+            if col.null_count == 0 and len(col):  # other 0/1 text (" 1", "01"): one cast in Arrow
                 try:
                     small = pc.cast(col, pa.int8())
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -34,3 +34,35 @@ def to_numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     return col.to_numpy(zero_copy_only=False)
+
+
+def one_digit_bits(col: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+    """The 0/1 labels of a text column whose every value is the one character ``0`` or ``1``
+    (a CSV's labels, read as text), as int8, straight from the Arrow buffers: the same as
+    casting the text to int8, at a small fraction of the cost. ``None`` for any other column
+    (nulls, other values or lengths): the caller then casts.
+
+    >>> one_digit_bits(pa.chunked_array([["0", "1"], ["1"]])).tolist(), one_digit_bits(pa.array(["1", "01"]))
+    ([0, 1, 1], None)
+    """
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or col.null_count:
+        return None
+    offset_type = np.int32 if pa.types.is_string(col.type) else np.int64
+    parts = []
+    for ch in col.chunks if isinstance(col, pa.ChunkedArray) else [col]:
+        n = len(ch)
+        if not n:
+            continue
+        _, offsets_buffer, data = ch.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=n + 1,
+                                offset=ch.offset * np.dtype(offset_type).itemsize)
+        start = int(offsets[0])
+        if int(offsets[-1]) - start != n or np.any(np.diff(offsets) != 1):  # one byte each
+            return None
+        chars = np.frombuffer(data, dtype=np.uint8, count=n, offset=start)
+        if np.any((chars | 1) != ord("1")):  # "0" is 48, "1" is 49: nothing else
+            return None
+        parts.append((chars & 1).astype(np.int8))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from click.testing import CliRunner
 
@@ -319,3 +321,21 @@ def test_uploads_validate_into_splits(sample_dir):
     files = {s: _upload((folder / f"{s}.csv").read_bytes(), f"{s}.csv") for s in ("train", "cv")}
     splits = load_splits(files["train"], files["cv"])
     assert splits.cv.source == "cv.csv" and splits.cv.n == len(pd.read_csv(folder / "cv.csv"))
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_one_character_labels_read_from_the_buffers_equal_arrows_cast(kind):
+    from diagnose.ingest._numpy import one_digit_bits
+
+    rng = np.random.default_rng(7)
+    text = rng.integers(0, 2, 5000).astype(str)
+    col = pa.array(text.tolist(), kind)
+    want = pc.cast(col, pa.int8()).to_numpy()
+    assert one_digit_bits(col).tolist() == want.tolist()
+    # slices (an offset into the buffers) and several chunks
+    assert one_digit_bits(col.slice(17, 300)).tolist() == want[17:317].tolist()
+    assert one_digit_bits(pa.chunked_array([col.slice(0, 10), col.slice(10, 90)])).tolist() == want[:100].tolist()
+    # anything else is left to the cast (and its messages): other digits, blanks, padding, nulls
+    for values in (["0", "2"], ["0", " "], ["1", " 1"], ["01", "1"], ["", "11"], ["1", None], ["a", "1"]):
+        assert one_digit_bits(pa.array(values, kind)) is None, values
+    assert one_digit_bits(pa.array([0, 1])) is None
