@@ -15,27 +15,25 @@ import pyarrow as pa
 
 
 def coalesced(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
-    """``batches`` in order, consecutive ones joined until they hold at least ``rows`` rows
-    (or the schema changes: a CSV column loosened to a wider type starts a new chunk). Empty
-    batches are dropped.
+    """``batches`` in order, consecutive ones joined as long as they hold at most ``rows`` rows
+    together (a batch of ``rows`` or more passes alone, uncopied), and only while the schema
+    stays the same (a CSV column loosened to a wider type starts a new chunk). Empty batches
+    are dropped.
 
     >>> parts = [pa.record_batch({"y": [i] * 3}) for i in range(5)]
     >>> [b.column(0).to_pylist() for b in coalesced(iter(parts), 7)]
-    [[0, 0, 0, 1, 1, 1, 2, 2, 2], [3, 3, 3, 4, 4, 4]]
+    [[0, 0, 0, 1, 1, 1], [2, 2, 2, 3, 3, 3], [4, 4, 4]]
     """
     group: list[pa.RecordBatch] = []
     count = 0
     for batch in batches:
         if not batch.num_rows:
             continue
-        if group and not batch.schema.equals(group[0].schema):
+        if group and (count + batch.num_rows > rows or not batch.schema.equals(group[0].schema)):
             yield joined(group)
             group, count = [], 0
         group.append(batch)
         count += batch.num_rows
-        if count >= rows:
-            yield joined(group)
-            group, count = [], 0
     if group:
         yield joined(group)
 
