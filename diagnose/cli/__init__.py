@@ -86,9 +86,10 @@ def _not_utf8(ctx: click.Context) -> str:
 @click.pass_context
 def main(ctx: click.Context, quiet: bool) -> None:
     """Diagnose a model from its predictions: bias or variance, curves, errors, thresholds."""
-    from .._threads import one_blas_thread
+    from .._threads import blas_threads_for_process, one_blas_thread
 
-    ctx.with_resource(one_blas_thread())  # sums over rows: a second BLAS thread only waits for a core
+    blas_threads_for_process()  # sums over rows: a second BLAS thread only waits for a core
+    ctx.with_resource(one_blas_thread())  # and a BLAS loaded already (the command line in process)
     if quiet:
         from ..ingest import quiet_progress
 

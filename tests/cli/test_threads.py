@@ -57,3 +57,58 @@ def test_every_command_runs_on_one_blas_thread(two_blas_threads, monkeypatch, tm
     assert result.exit_code == 0, result.output
     assert seen and set(seen[0]) == {1}
     assert set(blas_threads()) == {2}
+
+
+def test_a_fresh_command_line_process_loads_its_blas_with_one_thread(tmp_path):
+    # numpy is not loaded when the command line starts: the thread count must be asked for
+    # before it loads (threadpoolctl only reaches libraries already loaded)
+    import os
+    import subprocess
+    import sys
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: BLAS starts one thread anyway")
+    path = tmp_path / "cv.csv"
+    pd.DataFrame({"y_true": [0, 1] * 20, "y_score": np.tile([0.2, 0.7], 20)}).to_csv(path, index=False)
+    code = ("import sys\nfrom diagnose.cli import main\n"
+            f"main(['threshold', '--cv', {str(path)!r}], standalone_mode=False)\n"
+            "from threadpoolctl import threadpool_info\n"
+            "print(sorted({lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas'}))\n")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[1]"
+
+
+def test_reports_on_two_threads_share_one_limit_and_restore_it_after_the_last():
+    # (no outer threadpool_limits here: OpenBLAS ignores a limit set on another thread while
+    # the main thread holds one of its own)
+    import threading
+
+    from diagnose._threads import one_blas_thread
+
+    before = blas_threads()
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with one_blas_thread():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b():
+        a_in.wait(5)
+        with one_blas_thread():
+            b_in.set()
+            a_out.wait(5)  # a has left: b still computes on one thread
+            seen["b"] = blas_threads()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert set(seen["b"]) == {1}
+    assert blas_threads() == before
