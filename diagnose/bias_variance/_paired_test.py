@@ -52,8 +52,7 @@ class AccuracyTest:
 def mcnemar_p(better: float, worse: float) -> float:
     """One-sided p of ``better`` wins vs ``worse`` losses under a fair coin: the exact
     binomial tail P(X >= better), X ~ Bin(better + worse, 1/2) (:func:`~diagnose.metrics.fair_coin_tail`:
-    constant memory and milliseconds, however many discordant pairs). Meant for whole counts
-    (others are rounded).
+    milliseconds for a billion discordant pairs). Meant for whole counts (others are rounded).
 
     >>> round(mcnemar_p(3, 0), 3), round(mcnemar_p(10, 2), 4)
     (0.125, 0.0193)

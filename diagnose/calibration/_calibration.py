@@ -110,7 +110,8 @@ def _verdict(p_value: float, slope: float, se: float, alpha: float) -> str:
     if not p_value < alpha:
         return "calibrated"
     z = (slope - 1.0) / se if se > 0 else math.nan
-    crit = NormalDist().inv_cdf(1.0 - alpha / 2.0)
+    upper = 1.0 - alpha / 2.0  # rounds to 1 for alpha below about 1e-16: an infinite critical value
+    crit = NormalDist().inv_cdf(upper) if upper < 1.0 else math.inf
     return "overconfident" if z < -crit else "underconfident" if z > crit else "miscalibrated"
 
 

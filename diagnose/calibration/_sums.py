@@ -63,8 +63,12 @@ def assign(scores, edges: np.ndarray) -> np.ndarray:
     scaled -= 0.5
     np.abs(scaled, out=scaled)
     # s * bins and the edges k / bins are each within a few units in the last place of exact
-    near = np.flatnonzero(scaled > 0.5 - max(1e-9, nb * 1e-12))
-    idx[near] = np.searchsorted(edges[1:-1], s[near], side="right")
+    near = scaled > 0.5 - max(1e-9, nb * 1e-12)
+    if np.count_nonzero(near) > len(s) >> 6:  # many scores of exactly 0 or 1 (hard scores): bins right already
+        near &= s != 0.0
+        near &= s != 1.0
+    at = np.flatnonzero(near)
+    idx[at] = np.searchsorted(edges[1:-1], s[at], side="right")
     return idx
 
 

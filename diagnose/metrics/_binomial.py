@@ -52,7 +52,8 @@ def _log_fair_pmf(k: int, n: int) -> float:
 
 def _upper(k: int, n: int) -> float:
     """P(X >= k) for ``k`` above the middle (``2k > n``): the first term's probability times
-    1 + r1 + r1 r2 + ..., ``r`` the ratios of neighbouring terms, which fall below 1 from here."""
+    1 + r1 + r1 r2 + ..., ``r`` the ratios of neighbouring terms, which fall below 1 from here
+    (at most 40 sqrt(n) + 60 of them: memory grows as the square root of the tosses)."""
     if k == n:
         return math.ldexp(1.0, -n)
     first = math.exp(_log_fair_pmf(k, n))
@@ -78,6 +79,8 @@ def fair_coin_tail(k: int, n: int) -> float:
         return 1.0
     if k > n:
         return 0.0
+    if 2 * k == n + 1:  # the upper half of an odd number of tosses: one half exactly
+        return 0.5
     if 2 * k > n:
         return _upper(k, n)
     # at or below the middle: 1 - P(X <= k - 1) = 1 - P(X >= n - k + 1), by symmetry

@@ -166,3 +166,13 @@ def test_bootstrap_is_seeded_and_the_json_is_complete(data):
 def test_bad_input_is_refused(pred, options, message):
     with pytest.raises(UsageError, match=message):
         calibration(pred, **options)
+
+
+def test_a_tiny_alpha_gives_an_infinite_critical_value_not_an_error():
+    # 1 - alpha / 2 rounds to 1 below alpha ~ 1e-16: the normal quantile is then infinite
+    from diagnose.calibration import calibration
+    from diagnose.ingest import Predictions
+
+    y = np.random.default_rng(0).integers(0, 2, 20_000).astype(np.int8)
+    result = calibration(Predictions("binary", y, y_score=np.where(y == 1, 0.05, 0.95)), alpha=1e-17, reps=0)
+    assert result.p_value == 0.0 and result.verdict == "miscalibrated"

@@ -147,7 +147,9 @@ def test_uniform_bins_are_those_of_a_binary_search_of_the_edges(bins):
     edges = np.linspace(0, 1, bins + 1)
     rng = np.random.default_rng(bins)
     for s in (np.arange(10 * bins + 1) / (10 * bins), np.round(rng.random(20_000), 3), rng.random(20_000),
-              np.nextafter(edges, 2).clip(0, 1), np.nextafter(edges, -1).clip(0, 1), edges):
+              np.nextafter(edges, 2).clip(0, 1), np.nextafter(edges, -1).clip(0, 1), edges,
+              rng.integers(0, 2, 20_000).astype(float),  # hard scores: most exactly on the outer edges
+              np.r_[rng.integers(0, 2, 20_000).astype(float), edges, np.nextafter(edges, 2).clip(0, 1)]):
         assert assign(s, edges).tolist() == np.searchsorted(edges[1:-1], s, side="right").tolist()
 
 

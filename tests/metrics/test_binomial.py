@@ -52,3 +52,9 @@ def test_both_mcnemar_tests_are_the_textbook_values():
     assert mcnemar_p(10, 2) == pytest.approx(79 / 4096, rel=1e-14)
     assert two_sided_mcnemar_p(3, 12) == pytest.approx(2 * (1 + 15 + 105 + 455) / 2**15, rel=1e-14)
     assert two_sided_mcnemar_p(5, 5) == 1.0
+
+
+def test_the_middle_of_an_odd_number_of_tosses_is_one_half_exactly():
+    # P(X >= (n + 1) / 2) = 1/2 by symmetry: McNemar's two-sided p of a 4-5 split is 1, not 1 - 5e-15
+    assert all(fair_coin_tail((n + 1) // 2, n) == 0.5 for n in (1, 3, 9, 10**6 + 1))
+    assert two_sided_mcnemar_p(4, 5) == 1.0 and two_sided_mcnemar_p(5000, 5001) == 1.0
