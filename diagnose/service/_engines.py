@@ -189,7 +189,11 @@ def collect_statistics(inputs: Mapping[str, Input], plan: Plan, run: Runner) -> 
         fit = trivial_fit(stats["train"].stats)
         for split in ("cv", "test"):
             if split in inputs:
-                stats[split] = run(inputs[split], plan.with_trivial(fit), split)[split]
+                found = run(inputs[split], plan.with_trivial(fit), split)
+                if split not in found:  # a header and no rows: the memory engine's message
+                    raise InputError("has a header but no rows", file=inputs[split].name,
+                                     fix="Add at least one row of predictions")
+                stats[split] = found[split]
     for split, s in stats.items():
         _check_weights(s.stats, inputs.get(split, inputs.get("data")), plan.columns)
     return {split: stats[split] for split in ("train", "cv", "test") if split in stats}

@@ -168,3 +168,19 @@ def test_small_batches_reach_the_kernels_joined_into_chunks_of_batch_rows(tmp_pa
     whole = pa.Table.from_batches([batch for _, _, batch in got]).to_pandas()
     assert whole["y_score"].tolist() == frame["y_score"].tolist()
     assert whole["y_true"].astype(int).tolist() == frame["y_true"].tolist()  # a CSV's labels are read as text
+
+
+@pytest.mark.parametrize("empty", ["cv", "test"])
+def test_a_streamed_split_file_with_a_header_and_no_rows_gets_the_memory_engines_message(tmp_path, empty):
+    from click.testing import CliRunner
+
+    from diagnose.cli import main
+
+    args = []
+    for split in ("train", "cv", "test"):
+        path = tmp_path / f"{split}.csv"
+        (_frame(0) if split == empty else _frame(200, seed=5)).to_csv(path, index=False)
+        args += [f"--{split}", str(path)]
+    result = CliRunner().invoke(main, ["report", *args, "--engine", "arrow"])
+    assert result.exit_code == 2, result.output
+    assert f"{empty}.csv: has a header but no rows" in result.output and "Traceback" not in result.output
