@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from ._coded import learning_curve_from_coded, validation_curve_from_coded
 from ._extrapolation import (
-                             B_MAX,
-                             B_MIN,
                              FLAT_B,
                              MIN_POINTS,
                              POOR_R2,
@@ -35,12 +33,13 @@ from ._learning import (
                              summary_points,
 )
 from ._points import CurvePoint, check_metric, long_frame, run_points
+from ._powerfit import B_MAX, B_MIN
 from ._statistics import (
-    curve_metric,
-    curve_statistics_usable,
-    learning_curve_from_statistics,
-    ordered_keys,
-    validation_curve_from_statistics,
+                             curve_metric,
+                             curve_statistics_usable,
+                             learning_curve_from_statistics,
+                             ordered_keys,
+                             validation_curve_from_statistics,
 )
 from ._validation import (
                              TIE_RULES,

@@ -7,8 +7,9 @@ asymptote (the error more data alone cannot remove), ``b`` how fast the curve be
 The fit is bounded (``a >= 0``, ``0 < b <= 3``, ``c >= 0``) and robust (``soft_l1`` loss,
 residuals in units of each point's standard error when known), so one noisy point does
 not drag the asymptote. Sizes are scaled by the largest one before fitting, which keeps
-``a`` of order J whatever ``b`` is. A few starting values of ``b`` are tried and the
-lowest-cost fit kept.
+``a`` of order J whatever ``b`` is. The fit (:mod:`._powerfit`) solves ``c, a`` exactly for
+each ``b`` and searches ``b`` over its whole range, so it finds the least deviance, not a
+local one; where ``a = 0`` fits best, ``b`` is reported as its lower bound.
 
 An answer is only as good as its interval (:mod:`._uncertainty`): a curve not shown to
 fall is ``flat`` (no extrapolation); the target is ``unreachable`` only when the
@@ -24,11 +25,10 @@ import numpy as np
 
 from ..exceptions import UsageError
 from ..values import json_number
+from ._powerfit import power_fit
 from ._uncertainty import LEVEL, Trend, deviance_through, grid_interval, m_grid, rho, threshold, trend_test
 
 MIN_POINTS = 3
-B_MAX = 3.0
-B_MIN = 1e-3
 # solving for m further than this multiple of the largest size is a guess, not an estimate
 SPECULATIVE_FACTOR = 10.0
 # below these the fitted asymptote says little: the curve is too noisy or too flat
@@ -250,7 +250,7 @@ def fit_power_law(
     m_max = float(m.max())
     x = m / m_max
     sigma, known = _sigma(j, se)
-    c, a_scaled, b = _least_squares(x, j, sigma)
+    c, a_scaled, b = power_fit(x, j, sigma)
     a = a_scaled * m_max ** b  # back to unscaled sizes: a' x^-b = a' m_max^b m^-b
     fitted = c + a_scaled * x ** (-b)
     resid = fitted - j
@@ -290,34 +290,6 @@ def fit_power_law(
     if math.isinf(m_ci[1]) or status == "unreachable":
         return replace(fit, status="cannot_tell", m_target=None, speculative=False, m_target_ci=m_ci)
     return replace(fit, m_target_ci=m_ci)
-
-
-def _least_squares(x: np.ndarray, j: np.ndarray, sigma: np.ndarray) -> tuple[float, float, float]:
-    """The bounded robust fit ``(c, a', b)`` of ``c + a' x^-b`` (sizes scaled by the largest)."""
-    from scipy.optimize import least_squares
-
-    def residuals(p):
-        c, a, b = p
-        return (c + a * x ** (-b) - j) / sigma
-
-    def jacobian(p):
-        _, a, b = p
-        xb = x ** (-b)
-        return np.stack([1 / sigma, xb / sigma, -a * xb * np.log(x) / sigma], axis=1)
-
-    lower, upper = [0.0, 0.0, B_MIN], [np.inf, np.inf, B_MAX]
-    best = None
-    for b0 in (0.3, 0.7, 1.5):
-        c0 = max(0.0, float(j.min()) * 0.5)
-        a0 = max(float(j[np.argmin(x)] - c0) * float(x.min()) ** b0, 1e-12)
-        # f_scale = 2: residuals beyond two standard errors count linearly, not squared
-        res = least_squares(residuals, [c0, a0, b0], jac=jacobian, bounds=(lower, upper), loss="soft_l1",
-                            f_scale=2.0, x_scale="jac", max_nfev=2000)
-        if best is None or res.cost < best.cost:
-            best = res
-    assert best is not None  # the loop above ran
-    c, a, b = (float(v) for v in best.x)
-    return c, a, b
 
 
 def _size_interval(fit: Extrapolation, m_min: float, target: float, c_lo: float,

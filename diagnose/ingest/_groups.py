@@ -107,7 +107,8 @@ def run_codes(col: pa.ChunkedArray, *, whole_at_least_1: bool) -> tuple[np.ndarr
     or ``None`` when the column has empty cells, values that are not finite, or (for
     training-set sizes, ``whole_at_least_1``) values that are not whole numbers of 1 or
     more: the row-by-row checks then name the rows. Whole numbers come back as int64.
-    One hash pass: each chunk is dictionary-encoded once and its few values are checked.
+    Integers in a compact range are ranked through a table (no hash); otherwise one hash
+    pass: each chunk is dictionary-encoded once and its few values are checked.
 
     >>> keys, inverse = run_codes(pa.chunked_array([[20, 10], [20, 30]]), whole_at_least_1=True)
     >>> keys.tolist(), inverse.tolist()
@@ -118,6 +119,10 @@ def run_codes(col: pa.ChunkedArray, *, whole_at_least_1: bool) -> tuple[np.ndarr
     t = col.type
     if col.null_count or not (pa.types.is_integer(t) or pa.types.is_floating(t)):
         return None
+    if pa.types.is_integer(t) and len(col):
+        counted = _compact_integer_codes(col)
+        if counted is not None:
+            return None if whole_at_least_1 and counted[0][0] < 1 else counted
     parts = []
     for chunk in col.chunks:
         if len(chunk):
@@ -134,6 +139,54 @@ def run_codes(col: pa.ChunkedArray, *, whole_at_least_1: bool) -> tuple[np.ndarr
     codes = [np.searchsorted(keys, values).astype(dtype)[indices] for values, indices in parts]
     inverse = codes[0] if len(codes) == 1 else np.concatenate(codes) if codes else np.empty(0, dtype)
     return (keys.astype(np.int64) if whole else keys), inverse
+
+
+SAMPLE_ROWS = 1 << 16  # rows whose values are looked up first, as a guess at the distinct values
+
+
+def _compact_integer_codes(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`run_codes` of an integer column whose values span no more than its rows (or 64K)
+    and fit a float exactly, without a hash: the values index a table of ranks. The distinct
+    values are guessed from a strided sample and the bounds, then every row is looked up; a
+    row the guess missed (its rank -1) has every value marked instead. ``None``: another
+    column, for the hash.
+
+    >>> keys, inverse = _compact_integer_codes(pa.chunked_array([[20, 10], [20, 30]]))
+    >>> keys.tolist(), inverse.tolist()
+    ([10, 20, 30], [1, 0, 1, 2])
+    >>> import unittest.mock
+    >>> with unittest.mock.patch(f"{__name__}.SAMPLE_ROWS", 1):  # a sample that misses 5 and 6
+    ...     [a.tolist() for a in _compact_integer_codes(pa.chunked_array([[-7, 5, 6, 9, 9]]))]
+    [[-7, 5, 6, 9], [0, 1, 2, 3, 3]]
+    """
+    bounds = pc.min_max(col)
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    if lo < -(1 << 53) or hi > 1 << 53 or hi - lo >= max(len(col), 1 << 16):
+        return None  # far apart (a table as long as the rows or 64K at most), or not exact as floats
+    base = 0 if lo >= 0 and hi < max(len(col), 1 << 16) else lo  # values index the table as they are
+    values = [to_numpy(c) for c in col.chunks if len(c)]
+    if base:
+        values = [v.astype(np.int64) - base for v in values]
+    seen = np.zeros(hi - base + 1, bool)
+    seen[[lo - base, hi - base]] = True
+    step = max(1, len(col) // SAMPLE_ROWS)
+    for v in values:
+        seen[v[::step]] = True
+    for guess in (True, False):
+        if not guess:  # a value the sample missed: mark them all
+            for v in values:
+                seen[v] = True
+        n_keys = int(np.count_nonzero(seen))
+        dtype = np.int16 if n_keys < np.iinfo(np.int16).max // 4 else np.int64  # as run_codes
+        rank = np.where(seen, np.cumsum(seen) - 1, -1).astype(dtype)
+        inverse = np.empty(len(col), dtype)
+        start = 0
+        for v in values:  # every value is in the table: "clip" clips nothing, and unlike "raise"
+            np.take(rank, v, out=inverse[start:start + len(v)], mode="clip")  # writes straight to out
+            start += len(v)
+        if not guess or inverse.min() >= 0:
+            break
+    return np.flatnonzero(seen).astype(np.int64) + base, inverse
 
 
 def group_slices(table: pa.Table, group: np.ndarray) -> Iterator[tuple[int, pa.Table, np.ndarray]]:

@@ -33,10 +33,9 @@ from ..options import Columns, ReportOptions
 if TYPE_CHECKING:  # diagnose.curves (and scipy behind it) loads while the files are read
     from ..curves import LearningCurve, ValidationCurve
 
-# what a curve needs after its files are read, imported on a thread during the read; a
-# learning curve's power-law fit also needs scipy.optimize
+# what a curve needs after its files are read, imported on a thread during the read (the
+# power-law fit of a learning curve is numpy's: no scipy.optimize)
 _COMPUTE_MODULES = ("diagnose.curves", "diagnose.present", "scipy.special")
-_FIT_MODULES = ("scipy.optimize",)
 
 
 def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, target: float | None = None,
@@ -59,7 +58,7 @@ def learning_curve(*sources: Any, baselines: Mapping[str, float] | None = None, 
 
         return learning_curve_from_runs(sources[0], baselines=baselines, options=opts, target=target)
     cols = opts.column_names
-    tables = _read_tables(sources, opts, cols.train_size, _COMPUTE_MODULES + _FIT_MODULES)
+    tables = _read_tables(sources, opts, cols.train_size, _COMPUTE_MODULES)
     from ..curves import learning_curve_from_coded, learning_curve_from_runs, learning_curve_from_summary
 
     if is_curve_summary(tables[0][0]):
