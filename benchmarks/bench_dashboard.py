@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_dashboard.py [--rows N] [--rerenders K] [--curve-runs C] [--browser]
      .venv/bin/python benchmarks/bench_dashboard.py --server --rows 10000000 [--db FILE]   (issue 15)
+     .venv/bin/python benchmarks/bench_dashboard.py --browser --browser-only --baseline FOLDER --db FILE
 
 ``--server`` (issue 15): per page, the first load of the big run in a fresh ``diagnose
 dashboard`` driven by headless Chromium, and the Streamlit process's resident memory after
@@ -30,7 +31,12 @@ With ``--browser`` the pages are also timed in headless Chromium (selenium) agai
 ``diagnose dashboard`` server: a warm-up load of each page on the demo run, then per page a
 first load of ``bench/big`` (its caches are cold in that server), K loads in new sessions
 (a shared link opened) and K in-app visits (the page's sidebar link clicked), each timed
-until the page's last section is drawn and Streamlit shows no running script.
+until the page is drawn (:data:`DRAWN_JS`: its last section's text is there, Streamlit shows
+no running script, and every chart and table has drawn itself). ``--baseline FOLDER`` adds
+paired new-session loads against a second server whose ``dashboard`` package comes from
+FOLDER (``git -C REPO archive HEAD dashboard | tar -x -C FOLDER``), round by round, with the
+ratio of each pair (instead of the loads and clicks above); ``--browser-only`` skips the AppTest
+part.
 """
 from __future__ import annotations
 
@@ -248,20 +254,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Whether the page is drawn: its last section's text (``arguments[0]``) is there, no script runs,
+# no element still waits for its code (Streamlit's skeleton) and every chart and table frame holds
+# its drawing (a Vega-Lite chart's svg or canvas, a dataframe's canvas). One cheap query a poll:
+# WebDriver's own visible-text read walks the page with computed styles and, polled every 20 ms,
+# took a large share of the browser's main thread on the chart pages (0.7 s of a 3 s load in a
+# CPU profile), slowing the very load it timed; it also stopped before the charts were drawn.
+DRAWN_JS = """
+const body = document.body;
+if (!body || !body.textContent.includes(arguments[0])) return false;
+if (document.querySelector("[data-testid='stStatusWidget']")) return false;
+if (document.querySelector("[data-testid='stElementContainer'] [data-testid='stSkeleton']")) return false;
+for (const f of document.querySelectorAll("[data-testid='stElementContainer'] > [data-testid='stFullScreenFrame']"))
+  if (!f.querySelector("svg.marks, canvas, table")) return false;
+return true;
+"""
+
+
 @contextmanager
-def dashboard_and_browser(url: str, command: list[str], wait_s: float):
+def dashboard_and_browser(url: str, command: list[str], wait_s: float, extra_env: dict[str, str] | None = None,
+                          cwd: str | None = None):
     """A fresh ``diagnose dashboard`` on the store at ``url`` (started by ``command``) and a
     headless Chromium: yields (server process, port, driver, drawn), where ``drawn(start, what,
     marker)`` waits until the page shows ``marker`` and no script runs, and returns (seconds
     since ``start``, whether the page shows an error). Both are stopped afterwards."""
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     port = free_port()
-    env = {**os.environ, "DIAGNOSE_DATABASE_URL": url}
+    env = {**os.environ, "DIAGNOSE_DATABASE_URL": url, **(extra_env or {})}
     server = subprocess.Popen([*command, "dashboard", "--port", str(port), "--address", "127.0.0.1"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd=cwd)
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for a in ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
@@ -280,10 +305,13 @@ def dashboard_and_browser(url: str, command: list[str], wait_s: float):
 
         def drawn(start: float, what: str, marker: str) -> tuple[float, bool]:
             while time.perf_counter() - start < wait_s:
-                body = browser.find_element(By.TAG_NAME, "body").text
-                busy = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
-                if marker in body and not busy:
+                try:
+                    done = browser.execute_script(DRAWN_JS, marker)
+                except WebDriverException:  # the page is being replaced (a new session loading)
+                    done = False
+                if done:
                     took = time.perf_counter() - start
+                    body = browser.find_element(By.TAG_NAME, "body").text
                     failed = bool(browser.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")) or \
                         "Something went wrong" in body
                     return took, failed
@@ -342,6 +370,54 @@ def browser_pages(url: str, loads: int) -> list[dict]:
             print(f"  {r['page']:<26} first {r['first']:7.3f} s   load median {r['median']:.3f} s  max "
                   f"{r['max']:.3f} s   sidebar click median {r['click_median']:.3f} s  max {r['click_max']:.3f} s",
                   flush=True)
+        return rows
+
+
+def paired_pages(url: str, loads: int, baseline: Path) -> list[dict]:
+    """New-session loads of each page of ``bench/big`` on two fresh ``diagnose dashboard``
+    servers, this checkout's and one whose ``dashboard`` package comes from ``baseline`` (a folder
+    holding a ``dashboard/``, e.g. ``git archive HEAD dashboard | tar -x -C FOLDER``), each with
+    its own headless Chromium; round by round, page by page, one load on each (which goes first
+    alternates). Returns per page both medians and the median of the per-round ratios."""
+    command = [sys.executable, "-c", "from diagnose.cli import main; main()"]
+    # out of the checkout: `python -c` and `-m` put the working folder first on the path, where
+    # this checkout's dashboard/ would shadow the baseline's
+    neutral, baseline_env = tempfile.gettempdir(), {"PYTHONPATH": str(baseline)}
+    for side, env in (("this", {}), ("baseline", baseline_env)):
+        find = "import importlib.util as u; print(u.find_spec('dashboard').origin)"
+        where = subprocess.run([sys.executable, "-c", find], env={**os.environ, **env}, cwd=neutral,
+                               capture_output=True, text=True).stdout.strip()
+        print(f"  {side}: dashboard from {where}", flush=True)
+    with dashboard_and_browser(url, command, 300, cwd=neutral) as (_, port_a, driver_a, shown_a), \
+            dashboard_and_browser(url, command, 300, baseline_env, cwd=neutral) as (_, port_b, driver_b, shown_b):
+        sides = {"this": (port_a, driver_a, shown_a), "baseline": (port_b, driver_b, shown_b)}
+
+        def load(side: str, path: str, marker: str, project: str = PROJECT, run: str = RUN) -> float:
+            port, driver, shown = sides[side]
+            start = time.perf_counter()
+            driver.get(f"http://127.0.0.1:{port}/{path}?project={project}&run={run}")
+            took, failed = shown(start, f"{side} {path}", marker)
+            if failed:
+                print(f"  !! {side} {path}: the page shows an error", flush=True)
+            return took
+
+        for side in sides:  # imports and caches: each page once on the demo run and once on the big run
+            for _, path, _, marker in PAGES:
+                load(side, path, marker, WARM_PROJECT, WARM_RUN)
+                load(side, path, BIG_MARKERS.get(path, marker))
+        times: dict = {(side, path): [] for side in sides for _, path, _, _ in PAGES}
+        for i in range(loads):
+            for _, path, _, marker in PAGES:
+                for side in (("this", "baseline") if i % 2 == 0 else ("baseline", "this")):
+                    times[side, path].append(load(side, path, BIG_MARKERS.get(path, marker)))
+        rows = []
+        for _, path, _, _ in PAGES:
+            a, b = times["this", path], times["baseline", path]
+            rows.append({"page": path, "this": statistics.median(a), "this_max": max(a),
+                         "baseline": statistics.median(b), "baseline_max": max(b),
+                         "ratio": statistics.median(x / y for x, y in zip(a, b))})
+            print(f"  {path:<16} this {rows[-1]['this']:.3f} s (max {max(a):.3f})  baseline "
+                  f"{rows[-1]['baseline']:.3f} s (max {max(b):.3f})  ratio {rows[-1]['ratio']:.2f}", flush=True)
         return rows
 
 
@@ -448,6 +524,10 @@ def main() -> None:
                         "Chromium) and read the server's peak RSS; no AppTest")
     parser.add_argument("--db", type=Path, default=None,
                         help="a SQLite file to store the runs in, kept (and reused when it exists)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="with --browser: time new-session loads against a dashboard served from this folder's "
+                        "dashboard/ package instead (paired, round by round), e.g. a `git archive HEAD dashboard`")
+    parser.add_argument("--browser-only", action="store_true", help="with --browser: skip the AppTest part")
     parser.add_argument("--store-into", help=argparse.SUPPRESS)  # the child process that stores the runs
     args = parser.parse_args()
 
@@ -464,6 +544,9 @@ def main() -> None:
         _store_or_reuse(db, url, args)
 
         os.environ["DIAGNOSE_DATABASE_URL"] = url
+        if args.browser and args.browser_only:
+            browser_main(url, args)
+            return
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
         print(f"AppTest, {args.rerenders} re-renders per page:", flush=True)
@@ -483,14 +566,40 @@ def main() -> None:
             print(f"\n{len(issues)} problem(s) shown by the pages; see above")
 
         if args.browser:
-            print(f"\nbrowser (headless Chromium): per page a first load, then {args.rerenders} loads "
-                  f"(new sessions), then {args.rerenders} rounds of sidebar clicks:", flush=True)
-            brows = browser_pages(url, args.rerenders)
-            print("\n| page | first load | new-session load median | max | sidebar click median | max |")
-            print("|---|---|---|---|---|---|")
-            for r in brows:
-                print(f"| {r['page']} | {r['first']:.3f} s | {r['median']:.3f} s | {r['max']:.3f} s | "
-                      f"{r['click_median']:.3f} s | {r['click_max']:.3f} s |")
+            browser_main(url, args)
+
+
+def browser_main(url: str, args) -> None:
+    """--browser: the pages in headless Chromium; with --baseline, paired new-session loads instead."""
+    if args.baseline:
+        paired_main(url, args)
+        return
+    print(f"\nbrowser (headless Chromium): per page a first load, then {args.rerenders} loads "
+          f"(new sessions), then {args.rerenders} rounds of sidebar clicks; load average {_load()}", flush=True)
+    brows = browser_pages(url, args.rerenders)
+    print("\n| page | first load | new-session load median | max | sidebar click median | max |")
+    print("|---|---|---|---|---|---|")
+    for r in brows:
+        print(f"| {r['page']} | {r['first']:.3f} s | {r['median']:.3f} s | {r['max']:.3f} s | "
+              f"{r['click_median']:.3f} s | {r['click_max']:.3f} s |")
+
+
+
+def paired_main(url: str, args) -> None:
+    """--browser --baseline: :func:`paired_pages` and its table."""
+    print(f"\npaired new-session loads, this checkout against {args.baseline} ({args.rerenders} rounds; "
+          f"load average {_load()}):", flush=True)
+    pairs = paired_pages(url, args.rerenders, args.baseline.resolve())
+    print(f"load average after: {_load()}")
+    print("\n| page | this: median (max) | baseline: median (max) | ratio (median of rounds) |")
+    print("|---|---|---|---|")
+    for r in pairs:
+        print(f"| {r['page']} | {r['this']:.3f} s ({r['this_max']:.3f} s) | {r['baseline']:.3f} s "
+              f"({r['baseline_max']:.3f} s) | {r['ratio']:.2f} |")
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _store_or_reuse(db: Path, url: str, args) -> None:

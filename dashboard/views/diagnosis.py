@@ -44,5 +44,7 @@ def render(project: str, run: str) -> None:
     st.dataframe(present.gap_table(report), hide_index=True)
     st.subheader("Per split")
     st.dataframe(present.metrics_frame(report), hide_index=True)
-    with st.expander("The full report as text"):
-        st.code(stored.text, language=None)
+    # sent only once opened (a rerun): the browser highlights a long code block even in a closed expander
+    with st.expander("The full report as text", on_change="rerun", key="report_text") as shown:
+        if shown.open:
+            st.code(stored.text, language=None)

@@ -11,7 +11,7 @@ sweep every distinct score exactly."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, scoregrid, ui
+from dashboard import charts, data, scoregrid, ui
 from diagnose import present
 from diagnose.ingest import task_type
 
@@ -69,14 +69,12 @@ def render(project: str, run: str) -> None:
         at_cv = cv_sweep.at(t)
         curve = pd.DataFrame(result.get("curve") or [])
         if not curve.empty:
-            left, right = st.columns(2)
             chosen_point = None
             if chosen is not None:
                 cm = cv_sweep.at(chosen)
                 chosen_point = {"threshold": chosen, "precision": cm.precision, "recall": cm.recall}
-            left.altair_chart(present.pr_chart(curve, chosen=chosen_point, current={
-                "threshold": t, "precision": at_cv.precision, "recall": at_cv.recall}))
-            right.altair_chart(present.threshold_chart(curve, chosen=chosen, current=t))
+            _curve_charts(curve, chosen, chosen_point, {"threshold": t, "precision": at_cv.precision,
+                                                        "recall": at_cv.recall})
 
         st.subheader(f"At the slider's threshold {t:.5g}")
         rows = [metrics_row("cv", t, at_cv)]
@@ -117,13 +115,11 @@ def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
     if from_histogram:  # a streamed report stores no curve: draw it from the cv histogram
         curve = cv.curve(chosen, rule=result.get("rule")).to_frame()
     if not curve.empty:
-        left, right = st.columns(2)
         chosen_point = None
         if chosen is not None and picked_cv.get("precision") is not None:
             chosen_point = {"threshold": chosen, "precision": picked_cv["precision"], "recall": picked_cv["recall"]}
-        left.altair_chart(present.pr_chart(curve, chosen=chosen_point, current={
-            "threshold": t, "precision": at_cv.precision, "recall": at_cv.recall}))
-        right.altair_chart(present.threshold_chart(curve, chosen=chosen, current=t))
+        _curve_charts(curve, chosen, chosen_point, {"threshold": t, "precision": at_cv.precision,
+                                                    "recall": at_cv.recall})
         if from_histogram:
             st.caption(f"The stored report holds no precision/recall curve (it was computed by streaming), so "
                        f"both charts are drawn from the run's stored cv score histogram ({scoregrid.BUCKETS:,} "
@@ -145,6 +141,18 @@ def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
         col.table(present.confusion_frame(m))
     _chosen(result, chosen, has_test=test is not None)
     _decision_curve(report, None)
+
+
+def _curve_charts(curve: pd.DataFrame, chosen, chosen_point: dict | None, current: dict) -> None:
+    """The precision/recall curve and the measures by threshold, side by side: the curve's rows
+    thinned to what the pixels show (:func:`dashboard.charts.thin_curve`), the marked points exact."""
+    drawn = charts.thin_curve(curve, keep=[] if chosen is None else [chosen])
+    left, right = st.columns(2)
+    left.altair_chart(present.pr_chart(drawn, chosen=chosen_point, current=current))
+    right.altair_chart(present.threshold_chart(drawn, chosen=chosen, current=current["threshold"]))
+    if len(drawn) < len(curve):
+        st.caption(f"Each line is drawn through {len(drawn):,} of the curve's {len(curve):,} points (their exact "
+                   "values) and passes within half a pixel of the others: what the chart's pixels can show.")
 
 
 def _chosen(result: dict, chosen, *, has_test: bool) -> None:

@@ -155,6 +155,21 @@ def test_diagnosis_page_shows_the_verdict_chart_and_remedies(demo):
     assert gaps.loc["variance", "status"] == "counts"
 
 
+def test_diagnosis_page_draws_the_full_report_text_once_its_expander_is_opened(demo):
+    """The report as text is the page's costliest element for the browser (a long code block):
+    it is sent only once the reader opens its expander (a rerun), then exactly as stored."""
+    at = open_page("diagnosis", project="samples", run="high_variance")
+    assert_clean(at)
+    assert "The full report as text" in [e.label for e in at.expander]
+    assert not at.code
+    at.session_state["report_text"] = True  # what opening it does (Streamlit keeps its state under the key)
+    at.run()
+    assert_clean(at)
+    with service.session(demo) as s:
+        text = store.get_run(s, "samples", "high_variance").text
+    assert [c.value.strip() for c in at.code] == [text.strip()] and "error_rate" in text
+
+
 # ------------------------------------------------------------------------------------ Thresholds
 
 

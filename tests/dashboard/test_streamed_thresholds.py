@@ -99,10 +99,22 @@ def test_a_stored_curve_is_drawn_as_stored(tmp_path, rng, monkeypatch):
         service.submit_files(s, project="p", run="memory", train=str(paths["train"]), cv=str(paths["cv"]),
                              test=str(paths["test"]))
     with service.session(url) as s:
-        stored = store.get_run(s, "p", "memory").report["threshold"]["curve"]
+        result = store.get_run(s, "p", "memory").report["threshold"]
+    stored, chosen = result["curve"], result["value"]
     monkeypatch.setenv("DIAGNOSE_DATABASE_URL", url)
     at = open_page("thresholds", project="p", run="memory")
     assert_clean(at)
     assert charts(at) == 3 and CAPTION not in texts(at)
-    curve = _chart_frames(at)["Precision/recall curve (cv)"][0]
-    assert curve["threshold"].tolist() == [point["threshold"] for point in stored]
+    frames = _chart_frames(at)
+    curve = frames["Precision/recall curve (cv)"][0]
+    # drawn through some of the stored points, exactly as stored (thinned to the pixels:
+    # tests/dashboard/test_charts.py checks the half-pixel bound), both charts the same points,
+    # the first, the last and the chosen threshold's among them
+    whole = pd.DataFrame(stored)[["threshold", "precision", "recall", "f1"]]
+    assert 2 <= len(curve) < len(whole)
+    picked = whole.set_index("threshold").loc[curve["threshold"]].reset_index()
+    pd.testing.assert_frame_equal(curve.reset_index(drop=True), picked, check_exact=True)
+    assert {whole["threshold"].iloc[0], whole["threshold"].iloc[-1], chosen} <= set(curve["threshold"])
+    by_threshold = frames["Precision, recall and F1 by threshold (cv)"][0]
+    assert sorted(set(by_threshold["threshold"])) == curve["threshold"].tolist()
+    assert f"drawn through {len(curve):,} of the curve's {len(whole):,} points" in texts(at)
