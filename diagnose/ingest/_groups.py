@@ -45,7 +45,7 @@ def _dictionary_codes(col: pa.ChunkedArray, lookup: Callable[[pa.Array], np.ndar
         codes = lookup(encoded.dictionary)
         if codes is None:
             return None
-        parts.append(codes[to_numpy(encoded.indices)])
+        parts.append(codes.take(to_numpy(encoded.indices)))  # take: no intp copy of the indices
     return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
 

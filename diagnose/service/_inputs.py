@@ -15,11 +15,12 @@ from .. import settings
 from ..exceptions import InputError, UsageError
 from ..ingest import Columns, label_columns
 from ._chunks import coalesced
+from ._csvtext import TEXT_BLOCK, csv_tables
 from ._retype import CsvTypes, contains, conversion_error, header, known_types, loosened
 from ._spill import Spill
 
 BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
-CSV_BLOCK = 1 << 22  # bytes of CSV text per batch (the scanner cuts CSV by bytes, not rows)
+CSV_BLOCK = 1 << 22  # bytes of CSV text per batch of the dataset scanner (remote CSV: it cuts by bytes, not rows)
 # batches the scanner decodes ahead of the one being computed on: pyarrow's default (16
 # batches, 4 files) holds hundreds of MB of decoded columns while the kernel is the slow side
 READ_AHEAD = {"batch_readahead": 1, "fragment_readahead": 1}
@@ -180,27 +181,18 @@ def _csv_convert(columns: Columns, types: Mapping[str, pa.DataType] | None = Non
 def _csv_batches(source: Input, path: str, columns: list[str], cols: Columns, block_size: int | None = None,
                  also: list[str] | None = None) -> Iterator[pa.RecordBatch]:
     """The batches of ``columns`` of one CSV file of ``source`` (``also``: columns converted
-    too, to find their types, but not given). A value that the column's type refuses
-    loosens the type (see ._retype) and the reading goes on from the first row not given."""
-    from pyarrow import csv
-
-    done = 0  # rows given
+    too, to find their types, but not given), parsed a block of text at a time on every core
+    (see ._csvtext; ``block_size``: its bytes). A value that the column's type refuses
+    loosens the type (see ._retype) and the reading goes on from the block that held it."""
+    start = 0  # the byte of the first block not given
+    names = header(path)
     while True:
         types = {c: source.csv_type(c, cols) for c in [*columns, *(also or [])]}
-        # a restart reads from the top and drops the rows given (pyarrow's skip_rows_after_names
-        # would count the blank lines among them: rows would then be given twice)
-        skip = done
-        options = csv.ReadOptions(block_size=block_size or CSV_BLOCK)
         try:
-            with csv.open_csv(path, read_options=options, convert_options=_csv_convert(cols, types)) as reader:
-                for block in reader:  # a block of very short rows: at most BATCH_ROWS a batch (slices, no copy)
-                    if skip:
-                        cut = min(skip, block.num_rows)
-                        block, skip = block.slice(cut), skip - cut
-                    block = block.select(columns) if also else block
-                    for start in range(0, block.num_rows, BATCH_ROWS):
-                        yield block.slice(start, BATCH_ROWS)
-                    done += block.num_rows
+            for end, table in csv_tables(path, _csv_convert(cols, types), names, block_size or TEXT_BLOCK, start):
+                table = table.select(columns) if also else table
+                yield from table.to_batches(max_chunksize=BATCH_ROWS)
+                start = end
             return
         except pa.ArrowInvalid as exc:
             if not _loosen(source, path, exc, cols):

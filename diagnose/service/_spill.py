@@ -82,35 +82,45 @@ class Spill:
     def passing(self, columns: Iterable[str], batches: Batches) -> Batches:
         """``batches``, written to a spill file as they pass; the spill counts for
         :meth:`replay` once the pass is complete (a pass stopped early, or whose batches
-        change schema, is dropped)."""
+        change schema, is dropped). The writes run on a thread of their own, one batch
+        behind the caller at most (Arrow writes without the GIL), beside the caller's kernel."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         key = tuple(columns)
         path = None if key in self._done else self._new_file()
         if path is None:
             yield from batches
             return
         where: list[tuple[str, int]] = []
-        writer = None
+        writer: list = []  # the IPC writer, once the first batch gives the schema
+        failed = False
+
+        def write(batch: pa.RecordBatch) -> None:
+            if not writer:
+                writer.append(pa.ipc.new_file(path, batch.schema))
+            writer[0].write_batch(batch)
+
+        pending: Future | None = None
+        pool = ThreadPoolExecutor(1, thread_name_prefix="diagnose-spill")
         try:
             for item in batches:
-                source, first, batch = item
-                if path is not None:
-                    try:
-                        if writer is None:
-                            writer = pa.ipc.new_file(path, batch.schema)
-                        writer.write_batch(batch)
-                        where.append((source, first))
-                    except (pa.ArrowException, OSError):  # another schema, a full disk: stop spilling
-                        writer, path = _drop(writer, path)
+                if pending is not None and not failed:
+                    failed = pending.exception() is not None  # another schema, a full disk: stop spilling
+                if not failed:
+                    pending = pool.submit(write, item[2])
+                    where.append(item[:2])
                 yield item
-            if writer is not None and path is not None:
-                writer.close()
-                writer = None
+            if pending is not None and not failed:
+                failed = pending.exception() is not None
+            if writer and not failed:
+                writer.pop().close()
                 self._done[key] = (path, where)
-            elif path is not None and not where:  # no rows at all
-                _drop(None, path)
+            elif not where or failed:  # no rows at all, or a write failed
+                _drop(writer.pop() if writer else None, path)
         finally:
-            if writer is not None:  # stopped early or failed: not a whole pass
-                _drop(writer, path)
+            pool.shutdown(wait=True)  # a pass stopped early: its last write ends before the file goes
+            if writer:  # stopped early or failed: not a whole pass
+                _drop(writer.pop(), path)
 
     def close(self) -> None:
         """Remove the spill files now."""

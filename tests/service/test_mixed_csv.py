@@ -4,8 +4,8 @@ them (text in every row, hashed by their text), so the reports and the stored ru
 memory engine's; a score column that turns to text gets the memory engine's message; a
 duplicate id across the parts of a folder is named by part file and row.
 
-The streaming reader's first block is cut to 4 KiB here, so that a few thousand rows hold
-many blocks and the first ones hold integers only."""
+The streaming reader's first block (which types the columns) and its blocks of text are cut
+to 4 KiB here, so that a few thousand rows hold many blocks and the first ones hold integers only."""
 from __future__ import annotations
 
 import numpy as np
@@ -30,6 +30,7 @@ TAIL = 100
 @pytest.fixture
 def small_blocks(monkeypatch):
     monkeypatch.setattr(_inputs, "CSV_BLOCK", 1 << 12)  # 4 KiB: the first block holds ~150 rows
+    monkeypatch.setattr(_inputs, "TEXT_BLOCK", 1 << 12)  # and the text is parsed 4 KiB at a time
     monkeypatch.setattr(_inputs, "BATCH_ROWS", 97)
 
 

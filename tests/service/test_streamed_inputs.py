@@ -156,7 +156,7 @@ def test_small_batches_reach_the_kernels_joined_into_chunks_of_batch_rows(tmp_pa
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=1000)
     else:
         frame.to_csv(path, index=False)
-        monkeypatch.setattr(inputs, "CSV_BLOCK", 1 << 13)  # 8 KB blocks: about 400 rows each
+        monkeypatch.setattr(inputs, "TEXT_BLOCK", 1 << 13)  # 8 KB blocks of text: about 400 rows each
     monkeypatch.setattr(inputs, "BATCH_ROWS", 2500)
     got = list(batches(Input.of(str(path)), COLUMNS, Columns()))
     sizes = [batch.num_rows for _, _, batch in got]
