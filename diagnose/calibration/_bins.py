@@ -12,7 +12,149 @@ import numpy as np
 from ..metrics import wilson_bounds
 from ..options import CALIBRATION_STRATEGIES
 from ..values import json_value
-from ._sums import KEEP_ROWS, assign, bin_sums
+
+# the rows of a split are kept (for the exact bootstrap of the ECE) up to this many
+KEEP_ROWS = 100_000
+# the sums per bin, in this order (rows as a float: exact up to 2^53)
+BIN_SUMS = ("rows", "weight", "weight_score", "weight_label", "weight2", "weight2_resid2", "weight2_resid")
+
+
+def bin_edges(scores, bins: int, strategy: str) -> np.ndarray:
+    """``uniform``: ``bins`` equal widths on [0, 1]; ``quantile``: equal counts of rows
+    (unweighted quantiles of the scores, first and last edges 0 and 1, repeated edges merged).
+
+    >>> bin_edges(np.array([0.1, 0.2, 0.3, 0.9]), 2, "quantile").tolist()
+    [0.0, 0.25, 1.0]
+    """
+    if strategy == "uniform":
+        return np.linspace(0.0, 1.0, bins + 1)
+    edges = np.quantile(np.asarray(scores, dtype=np.float64), np.linspace(0.0, 1.0, bins + 1))
+    edges[0], edges[-1] = 0.0, 1.0
+    return np.unique(edges)
+
+
+# rows per block of a scan: a block's temporaries stay in the caches (L2, L3), not in main memory
+BLOCK = 1 << 16
+
+
+def uniform_edges(edges: np.ndarray) -> bool:
+    """Whether ``edges`` are those of ``uniform`` bins (2 or more): then :func:`assign` multiplies.
+
+    >>> uniform_edges(np.linspace(0, 1, 16)), uniform_edges(np.array([0.0, 0.3, 1.0]))
+    (True, False)
+    """
+    nb = len(edges) - 1
+    return nb >= 2 and bool(np.array_equal(edges, np.linspace(0.0, 1.0, nb + 1)))
+
+
+def block_bins(s: np.ndarray, edges: np.ndarray, uniform: bool) -> np.ndarray:
+    """:func:`assign` of one block of scores (``uniform``: :func:`uniform_edges` of ``edges``).
+
+    >>> block_bins(np.array([0.0, 0.29, 1.0]), np.linspace(0, 1, 101), True).tolist()
+    [0, 29, 99]
+    """
+    nb = len(edges) - 1
+    if not uniform or not len(s) or not (0.0 <= s.min() and s.max() <= 1.0):
+        return np.searchsorted(edges[1:-1], s, side="right")
+    scaled = s * nb
+    idx = scaled.astype(np.intp)  # floor: the scores are not negative; nb for s = 1, which is near an edge
+    scaled -= idx  # in [0, 1)
+    scaled -= 0.5
+    np.abs(scaled, out=scaled)
+    # s * bins and the edges k / bins are each within a few units in the last place of exact
+    near = scaled > 0.5 - max(1e-9, nb * 1e-12)
+    if np.count_nonzero(near) > len(s) >> 6:  # many scores of exactly 0 or 1 (hard scores): bins right already
+        np.minimum(idx, nb - 1, out=idx)
+        near &= s != 0.0
+        near &= s != 1.0
+    at = np.flatnonzero(near)
+    if len(at):
+        idx[at] = np.searchsorted(edges[1:-1], s[at], side="right")
+    return idx
+
+
+def assign(scores, edges: np.ndarray) -> np.ndarray:
+    """The bin of each score: ``i`` where ``edges[i] <= s < edges[i + 1]`` (the last bin closed).
+    On uniform edges, ``floor(s * bins)``, which is that bin unless ``s * bins`` lies within a
+    rounding of a whole number: those few rows (a score on or next to an edge) by a binary
+    search of the edges. The same bins as a binary search of every score, in a few linear
+    passes over each block of :data:`BLOCK` rows.
+
+    >>> assign(np.array([0.0, 0.29, 0.5, 1.0]), np.linspace(0, 1, 101)).tolist()
+    [0, 29, 50, 99]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    uniform = uniform_edges(edges)
+    if len(s) <= BLOCK:
+        return block_bins(s, edges, uniform)
+    out = np.empty(len(s), np.intp)
+    for lo in range(0, len(s), BLOCK):
+        out[lo:lo + BLOCK] = block_bins(s[lo:lo + BLOCK], edges, uniform)
+    return out
+
+
+class BinAdder:
+    """The sums :data:`BIN_SUMS` by bin on ``edges``, added a block of rows at a time, each
+    sum in row order from the first block on (``np.add.at``): the sums of one ``np.bincount``
+    of every row, bit for bit. Two sums share each ``np.add.at``, as the real and imaginary
+    parts of complex numbers (added part by part, exactly as two float sums): weighted,
+    (w, w s), (w y, w^2), (w^2 (y - s)^2, w^2 (y - s)); unweighted, (s, y) and ((y - s)^2, y - s).
+
+    >>> adder = BinAdder(np.linspace(0, 1, 3), weighted=False)
+    >>> _ = adder.add(np.array([0.2, 0.8, 0.9]), np.array([0.0, 1.0, 0.0]), None)
+    >>> adder.sums()[:4].tolist()
+    [[1.0, 2.0], [1.0, 2.0], [0.2, 1.7000000000000002], [0.0, 1.0]]
+    """
+
+    def __init__(self, edges: np.ndarray, weighted: bool, rows: int = BLOCK) -> None:
+        self.edges, self.uniform, self.weighted = edges, uniform_edges(edges), weighted
+        self.rows = np.zeros(len(edges) - 1, np.intp)
+        self.acc = np.zeros((3, len(edges) - 1), np.complex128)
+        self.pairs = np.empty((3, min(rows, BLOCK)), np.complex128)  # a block's pairs (``rows``: at most)
+
+    def add(self, s: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Add a block of at most :data:`BLOCK` rows; returns its y - s and w^2 (``None`` unweighted)."""
+        idx = block_bins(s, self.edges, self.uniform)
+        self.rows += np.bincount(idx, minlength=len(self.rows))
+        parts = self.pairs[:, :len(s)].view(np.float64)  # each pair's real then imaginary part
+        if w is None:
+            resid = np.subtract(y, s, out=parts[2, 1::2])
+            parts[0, 0::2], parts[0, 1::2] = s, y
+            np.multiply(resid, resid, out=parts[2, 0::2])
+            w2 = None
+        else:
+            resid = y - s
+            parts[0, 0::2] = w
+            np.multiply(w, s, out=parts[0, 1::2])
+            np.multiply(w, y, out=parts[1, 0::2])
+            w2 = np.multiply(w, w, out=parts[1, 1::2])
+            np.multiply(w2, resid, out=parts[2, 1::2])  # w^2 (y - s), then times (y - s): as w2 * resid * resid
+            np.multiply(parts[2, 1::2], resid, out=parts[2, 0::2])
+        for j in range(3) if w is not None else (0, 2):
+            np.add.at(self.acc[j], idx, self.pairs[j, :len(s)])
+        return resid, w2
+
+    def sums(self) -> np.ndarray:
+        """The sums :data:`BIN_SUMS`, (7, bins)."""
+        rows = self.rows.astype(np.float64)
+        (a, b), (c, d), (e, f) = ((x.real, x.imag) for x in self.acc)
+        return np.stack([rows, a, b, c, d, e, f] if self.weighted else [rows, rows, a, b, rows, e, f])
+
+
+def bin_sums(s: np.ndarray, y: np.ndarray, w: np.ndarray | None, edges: np.ndarray) -> np.ndarray:
+    """The sums :data:`BIN_SUMS` of each bin: an array (7, bins); ``w`` ``None``: every weight 1.
+    Each sum adds its rows in row order (as one ``np.bincount`` of every row), block by block.
+
+    >>> bin_sums(np.array([0.2, 0.8, 0.9]), np.array([0.0, 1.0, 0.0]), None, np.linspace(0, 1, 3))[:4].tolist()
+    [[1.0, 2.0], [1.0, 2.0], [0.2, 1.7000000000000002], [0.0, 1.0]]
+    """
+    s, y = np.asarray(s, np.float64), np.asarray(y, np.float64)
+    w = None if w is None else np.asarray(w, np.float64)
+    adder = BinAdder(edges, w is not None, len(s))
+    for lo in range(0, len(s), BLOCK):
+        adder.add(s[lo:lo + BLOCK], y[lo:lo + BLOCK], None if w is None else w[lo:lo + BLOCK])
+    return adder.sums()
+
 
 EPS = 1e-12  # scores are clipped to [EPS, 1 - EPS] before a logit or a log
 STRATEGIES = CALIBRATION_STRATEGIES
@@ -68,7 +210,7 @@ def figures(s: np.ndarray, y: np.ndarray, w: np.ndarray, edges: np.ndarray) -> d
 
 def figures_from(edges: np.ndarray, sums: np.ndarray, brier_sum: float) -> dict[str, Any]:
     """ECE, MCE, Brier and its binned decomposition, and the bins, from the bin sums
-    (:func:`~diagnose.calibration._sums.bin_sums`) and ``brier_sum`` = sum w (s - y)^2. With bin
+    (:func:`bin_sums`) and ``brier_sum`` = sum w (s - y)^2. With bin
     shares ``W_b / W``, mean score ``c_b``, observed rate ``o_b`` and overall rate ``o``:
     ECE = sum W_b/W |o_b - c_b|; MCE = max |o_b - c_b| over non-empty bins; reliability =
     sum W_b/W (c_b - o_b)^2; resolution = sum W_b/W (o_b - o)^2; uncertainty = o (1 - o);
@@ -221,7 +363,7 @@ def exact_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.
 
 def normal_eces(sums: list[np.ndarray], reps: int, seed: int) -> np.ndarray:
     """The bootstrap ECEs of each problem from its bin sums
-    (:func:`~diagnose.calibration._sums.bin_sums`): per bin, the pair (S, W) = (sum of
+    (:func:`bin_sums`): per bin, the pair (S, W) = (sum of
     w (y - s), sum of w) drawn from the normal limit of the Poisson bootstrap, mean the data's
     sums, covariance from the bin's sums of w^2 (y - s)^2, w^2 (y - s) and w^2; one seeded
     generator draws the problems in turn. An array (reps, problems).

@@ -22,7 +22,8 @@ from ._bins import (
     normal_eces,
     spiegelhalter_from,
 )
-from ._sums import SLOPE_SCORES, CalibrationSums, ProblemSums, SlopeSample, problems_of
+from ._slope import SLOPE_SCORES, SlopeSample
+from ._sums import CalibrationSums, ProblemSums, problems_of
 
 ALPHA = 0.01
 TEST = "Spiegelhalter z (1986); direction by the calibration slope (Cox 1958)"
@@ -121,7 +122,7 @@ SLOPE_ROWS = SLOPE_SCORES
 
 def slope_from(sample: SlopeSample) -> tuple[float, float, float]:
     """The calibration slope, intercept and the slope's standard error from the slope's
-    sample (:class:`~diagnose.calibration._sums.SlopeSample`): every row of at most
+    sample (:class:`~diagnose.calibration._slope.SlopeSample`): every row of at most
     ``SLOPE_ROWS`` distinct scores, those of smallest seeded hash (all of them when there are
     no more). A score's rows are kept or left together, whatever their outcomes, so the
     sample does not select on the outcome; the slope only says which way a rejected split

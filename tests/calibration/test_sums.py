@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagnose.calibration import CalibrationSums, _sums, calibration, calibration_from_sums
+from diagnose.calibration import CalibrationSums, _slope, calibration, calibration_from_sums
 from diagnose.ingest import Predictions
 
 CLASSES = {"binary": (), "multiclass": ("a", "b", "c"), "multilabel": ("x", "y", "z")}
@@ -69,7 +69,7 @@ def test_the_sums_of_chunks_merge_to_the_sums_of_the_whole(task, n, seed, chunks
     order = rng.permutation(n)  # chunks of shuffled rows, merged in a shuffled tree
     cuts = np.sort(rng.integers(0, n + 1, chunks - 1))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_sums, "SLOPE_SCORES", slope_scores)  # the bottom-k sample truncated, or not
+        mp.setattr(_slope, "SLOPE_SCORES", slope_scores)  # the bottom-k sample truncated, or not
         whole = CalibrationSums.of(pred, bins=bins, seed=seed % 7)
         parts = [CalibrationSums.of(part(pred, rows), bins=bins, seed=seed % 7)
                  for rows in np.split(order, cuts) if len(rows)]
@@ -142,7 +142,7 @@ def test_sums_on_different_bins_do_not_merge():
 
 @pytest.mark.parametrize("bins", [2, 3, 7, 10, 15, 100, 1000])
 def test_uniform_bins_are_those_of_a_binary_search_of_the_edges(bins):
-    from diagnose.calibration._sums import assign
+    from diagnose.calibration._bins import assign
 
     edges = np.linspace(0, 1, bins + 1)
     rng = np.random.default_rng(bins)
@@ -158,7 +158,7 @@ def test_the_slope_sample_of_a_big_chunk_is_the_k_smallest_keys_by_brute_force(d
     # a chunk past 2**18 rows: the prefilter of the key range and pyarrow's hash table of the
     # distinct scores must give what a plain computation gives: np.unique of every score, the
     # SLOPE_SCORES distinct scores of smallest key, their rows and weights of 1 and 0 outcomes
-    from diagnose.calibration._sums import HASHED_ROWS, SLOPE_SCORES, SlopeSample, score_keys
+    from diagnose.calibration._slope import HASHED_ROWS, SLOPE_SCORES, SlopeSample, score_keys
 
     rng = np.random.default_rng(5)
     n = HASHED_ROWS + 40_000

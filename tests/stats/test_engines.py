@@ -346,10 +346,10 @@ def test_calibration_from_bin_sums_and_a_truncated_slope_sample(run, small_batch
     """Past the rows the exact bootstrap resamples, the ECE interval comes from the bin sums'
     normal limit; past SLOPE_SCORES distinct scores, the slope from the merged bottom-k sample:
     both made small here, so that every engine takes those paths on a sample run."""
-    from diagnose.calibration import _bins, _sums
+    from diagnose.calibration import _bins, _slope
 
     monkeypatch.setattr(_bins, "EXACT_BOOTSTRAP_ROWS", 50)
-    monkeypatch.setattr(_sums, "SLOPE_SCORES", 40)
+    monkeypatch.setattr(_slope, "SLOPE_SCORES", 40)
     memory = report(**files(run), engine="memory")
     for engine in ("arrow", "dask"):
         streamed = report(**files(run), engine=engine, scheduler=scheduler)
