@@ -8,7 +8,6 @@ Install it with ``pip install 'diagnose[dask]'``.
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -179,6 +178,33 @@ def _dashboard_link(client: Any) -> str | None:
         return None
 
 
+# what a local cluster's worker imports before it is forked from the fork server
+WORKER_MODULES = ("distributed", "pyarrow.parquet", "diagnose.service._dask", "diagnose.service._partials")
+
+
+def _worker_start() -> str:
+    """How a local cluster's workers start: from a fork server where there is one (Linux,
+    macOS), a clean process that imports :data:`WORKER_MODULES` once and forks each worker
+    from there, so a worker starts in a fraction of a second without a new interpreter
+    importing them again. The server is started here, at once: it imports while this process
+    imports Dask and starts the scheduler. Not forked from this process: it runs threads
+    (Dask's event loop logs to stderr from one), and a fork that catches one holding a lock
+    (stderr's buffer) leaves the worker waiting on it forever: the cluster never starts.
+
+    >>> _worker_start() in ("forkserver", "spawn")
+    True
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    # distributed's own preload list (pandas among them) comes later: the server runs by then
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_MODULES))
+    forkserver.ensure_running()
+    return "forkserver"
+
+
 @contextmanager
 def dask_runner(scheduler: str | None) -> Iterator:
     """A runner for :func:`._engines.collect_statistics` and a scanner for the later passes
@@ -186,13 +212,14 @@ def dask_runner(scheduler: str | None) -> Iterator:
     local cluster started for the command."""
     from .. import settings
 
+    address = scheduler or settings.get("scheduler")
+    method = None if address else _worker_start()  # the workers' server imports while this process does
     _import_dask()
     import dask
     from distributed import Client, LocalCluster
 
     from ._engines import arrow_scan, arrow_statistics
 
-    address = scheduler or settings.get("scheduler")
     cluster = None
     if address:
         try:
@@ -200,11 +227,6 @@ def dask_runner(scheduler: str | None) -> Iterator:
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
     else:
-        # the workers are forked from this process where fork exists (Linux): it has imported
-        # Dask, pyarrow and diagnose already, so a worker starts in a fraction of a second
-        # instead of a new interpreter importing them again (spawn: about 3 s to start and 1 s
-        # to close 2 workers on the loaded benchmark machine, fork: 0.5 s and 0.1 s)
-        method = "fork" if sys.platform == "linux" else dask.config.get("distributed.worker.multiprocessing-method")
         with dask.config.set({"distributed.worker.multiprocessing-method": method}):
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)

@@ -138,13 +138,16 @@ def test_other_columns_that_change_kind(tmp_path, small_blocks):
 
 
 @pytest.mark.parametrize("engine", ["memory", "arrow", "dask"])
-def test_a_score_that_turns_to_text_gets_the_memory_message(tmp_path, small_blocks, engine):
+def test_a_score_that_turns_to_text_gets_the_memory_message(tmp_path, small_blocks, scheduler, engine):
     rng = np.random.default_rng(2)
     y = rng.integers(0, 2, N)
     frame = pd.DataFrame({"id": np.arange(N), "y_true": y, "y_score": [str(v) for v in y[:-TAIL]] + ["cat"] * TAIL})
     frame.to_csv(tmp_path / "t.csv", index=False)
+    # the dask engine on the fixture's cluster: a local cluster's workers start from a fork server,
+    # which runs this process's __main__ again (tests/cli/test_local_cluster.py runs one from a clean process)
+    address = ["--scheduler", scheduler] if engine == "dask" else []
     result = CliRunner().invoke(main, ["report", "--train", str(tmp_path / "t.csv"), "--cv", str(tmp_path / "t.csv"),
-                                       "--engine", engine])
+                                       "--engine", engine, *address])
     assert result.exit_code == 2, result.output
     assert (f"t.csv: column 'y_score' must hold a probability on every row, but holds text; "
             f"rows {', '.join(str(r) for r in range(N - TAIL + 1, N - TAIL + 6))} hold 'cat'") in result.output
