@@ -4,7 +4,7 @@
 ``read_csv`` parses on every core but holds the whole file. :func:`csv_tables` cuts the
 file's text into blocks of about :data:`TEXT_BLOCK` bytes that end at a line's end and hands
 each to ``read_csv`` (the first with the header, the others with the header's names): the
-parse runs on every core, and memory stays bounded by a block (about 400,000 rows of a
+parse runs on every core, and memory stays bounded by a block (or its longest line) (about 400,000 rows of a
 binary file). Cutting at newlines is what pyarrow does itself unless told that values may
 hold newlines (``ParseOptions(newlines_in_values=True)``, which diagnose does not use), so
 every block parses to the rows the whole file would give, with the same messages.
@@ -20,29 +20,42 @@ import pyarrow as pa
 TEXT_BLOCK = 8 << 20
 
 
+def _line_end(data: bytes) -> int:
+    """The position after the last line end (``\\n`` or a bare ``\\r``, both of which end a
+    line for pyarrow) in ``data``, or 0 when there is none."""
+    return max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+
+
 def text_blocks(path: str, size: int = TEXT_BLOCK, start: int = 0) -> Iterator[tuple[int, pa.Buffer]]:
     """(byte offset, text) of consecutive blocks of the file from byte ``start``: each block
-    ends with a newline (the last: where the file ends) and holds about ``size`` bytes, more
-    when one line is longer. Nothing is copied after the read (the bytes after a block's
-    last newline are read again, with the next block).
+    ends at a line's end (``\\n``, or ``\\r`` alone; the last block: where the file ends) and
+    holds about ``size`` bytes, more when one line is longer. A cut between the ``\\r`` and
+    the ``\\n`` of a Windows line end leaves an empty line, which pyarrow skips. Nothing is
+    copied after the read (the bytes after a block's last line end are read again, with the
+    next block; a line longer than a block is read on in pieces and joined once).
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
-    >>> _ = open(path, "wb").write(b"a,b\\n1,2\\n3,4\\n55555,6")
+    >>> _ = open(path, "wb").write(b"a,b\\n1,2\\r3,4\\n55555,6")
     >>> [(at, block.to_pybytes()) for at, block in text_blocks(path, size=6)]
-    [(0, b'a,b\\n'), (4, b'1,2\\n'), (8, b'3,4\\n'), (12, b'55555,6')]
+    [(0, b'a,b\\n'), (4, b'1,2\\r'), (8, b'3,4\\n'), (12, b'55555,6')]
     """
     with open(path, "rb") as f:
         f.seek(start)
         at = start
         while data := f.read(size):
             cut = len(data)
-            if len(data) == size:  # more may follow: end at the last newline
-                cut = data.rfind(b"\n") + 1
-                while not cut:  # a line longer than a block: read on to its end
-                    more = f.read(size)
-                    data += more
-                    cut = data.rfind(b"\n") + 1 if more else len(data)
+            if len(data) == size:  # more may follow: end at the last line end
+                cut = _line_end(data)
+                if not cut:  # a line longer than a block: read on to its end
+                    pieces, length = [data], len(data)
+                    while not cut and (more := f.read(size)):
+                        pieces.append(more)
+                        found = _line_end(more)
+                        cut = length + found if found else 0
+                        length += len(more)
+                    data = b"".join(pieces)
+                    cut = cut or len(data)
             yield at, pa.py_buffer(memoryview(data)[:cut])
             at += cut
             f.seek(at)
@@ -69,4 +82,13 @@ def csv_tables(path: str, convert, names: list[str], size: int = TEXT_BLOCK, sta
     for at, block in text_blocks(path, size, start):
         options = csv.ReadOptions(use_threads=True, block_size=max(1 << 20, size // 8),
                                   column_names=None if at == 0 else names)
-        yield at + block.size, csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
+        try:
+            table = csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            if "straddling" not in str(exc):
+                raise
+            # a line longer than pyarrow's own block (1 MB): the text block parsed as one
+            options = csv.ReadOptions(use_threads=False, block_size=block.size + 1,
+                                      column_names=None if at == 0 else names)
+            table = csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
+        yield at + block.size, table

@@ -113,9 +113,13 @@ class Spill:
             if pending is not None and not failed:
                 failed = pending.exception() is not None
             if writer and not failed:
-                writer.pop().close()
-                self._done[key] = (path, where)
-            elif not where or failed:  # no rows at all, or a write failed
+                try:
+                    writer[0].close()  # the footer: a full disk fails here too
+                    writer.pop()
+                    self._done[key] = (path, where)
+                except (pa.ArrowException, OSError):
+                    failed = True
+            if failed or not where:  # a write failed, or no rows at all
                 _drop(writer.pop() if writer else None, path)
         finally:
             pool.shutdown(wait=True)  # a pass stopped early: its last write ends before the file goes
