@@ -35,8 +35,8 @@ until the page is drawn (:data:`DRAWN_JS`: its last section's text is there, Str
 no running script, and every chart and table has drawn itself). ``--baseline FOLDER`` adds
 paired new-session loads against a second server whose ``dashboard`` package comes from
 FOLDER (``git -C REPO archive HEAD dashboard | tar -x -C FOLDER``), round by round, with the
-ratio of each pair (instead of the loads and clicks above); ``--browser-only`` skips the AppTest
-part.
+ratio of each pair (instead of the loads and clicks above), ``--pages diagnosis,curves`` for some
+pages only; ``--browser-only`` skips the AppTest part.
 """
 from __future__ import annotations
 
@@ -366,19 +366,22 @@ def browser_pages(url: str, loads: int) -> list[dict]:
             for _, path, title, marker in PAGES[1:] + PAGES[:1]:
                 clicks[path].append(click(title, marker))
         for r in rows:
-            r["click_median"], r["click_max"] = statistics.median(clicks[r["page"]]), max(clicks[r["page"]])
+            mine = clicks[str(r["page"])]
+            r["click_median"], r["click_max"] = statistics.median(mine), max(mine)
             print(f"  {r['page']:<26} first {r['first']:7.3f} s   load median {r['median']:.3f} s  max "
                   f"{r['max']:.3f} s   sidebar click median {r['click_median']:.3f} s  max {r['click_max']:.3f} s",
                   flush=True)
         return rows
 
 
-def paired_pages(url: str, loads: int, baseline: Path) -> list[dict]:
+def paired_pages(url: str, loads: int, baseline: Path, only: list[str] | None = None) -> list[dict]:
     """New-session loads of each page of ``bench/big`` on two fresh ``diagnose dashboard``
     servers, this checkout's and one whose ``dashboard`` package comes from ``baseline`` (a folder
     holding a ``dashboard/``, e.g. ``git archive HEAD dashboard | tar -x -C FOLDER``), each with
     its own headless Chromium; round by round, page by page, one load on each (which goes first
-    alternates). Returns per page both medians and the median of the per-round ratios."""
+    alternates). ``only``: these pages' url paths alone (default: every page). Returns per page
+    both medians and the median of the per-round ratios."""
+    pages = [p for p in PAGES if only is None or p[1] in only]
     command = [sys.executable, "-c", "from diagnose.cli import main; main()"]
     # out of the checkout: `python -c` and `-m` put the working folder first on the path, where
     # this checkout's dashboard/ would shadow the baseline's
@@ -402,16 +405,16 @@ def paired_pages(url: str, loads: int, baseline: Path) -> list[dict]:
             return took
 
         for side in sides:  # imports and caches: each page once on the demo run and once on the big run
-            for _, path, _, marker in PAGES:
+            for _, path, _, marker in pages:
                 load(side, path, marker, WARM_PROJECT, WARM_RUN)
                 load(side, path, BIG_MARKERS.get(path, marker))
-        times: dict = {(side, path): [] for side in sides for _, path, _, _ in PAGES}
+        times: dict = {(side, path): [] for side in sides for _, path, _, _ in pages}
         for i in range(loads):
-            for _, path, _, marker in PAGES:
+            for _, path, _, marker in pages:
                 for side in (("this", "baseline") if i % 2 == 0 else ("baseline", "this")):
                     times[side, path].append(load(side, path, BIG_MARKERS.get(path, marker)))
         rows = []
-        for _, path, _, _ in PAGES:
+        for _, path, _, _ in pages:
             a, b = times["this", path], times["baseline", path]
             rows.append({"page": path, "this": statistics.median(a), "this_max": max(a),
                          "baseline": statistics.median(b), "baseline_max": max(b),
@@ -528,6 +531,8 @@ def main() -> None:
                         help="with --browser: time new-session loads against a dashboard served from this folder's "
                         "dashboard/ package instead (paired, round by round), e.g. a `git archive HEAD dashboard`")
     parser.add_argument("--browser-only", action="store_true", help="with --browser: skip the AppTest part")
+    parser.add_argument("--pages", default=None,
+                        help="with --baseline: only these pages (comma-separated url paths, e.g. diagnosis,curves)")
     parser.add_argument("--store-into", help=argparse.SUPPRESS)  # the child process that stores the runs
     args = parser.parse_args()
 
@@ -589,7 +594,7 @@ def paired_main(url: str, args) -> None:
     """--browser --baseline: :func:`paired_pages` and its table."""
     print(f"\npaired new-session loads, this checkout against {args.baseline} ({args.rerenders} rounds; "
           f"load average {_load()}):", flush=True)
-    pairs = paired_pages(url, args.rerenders, args.baseline.resolve())
+    pairs = paired_pages(url, args.rerenders, args.baseline.resolve(), args.pages.split(",") if args.pages else None)
     print(f"load average after: {_load()}")
     print("\n| page | this: median (max) | baseline: median (max) | ratio (median of rounds) |")
     print("|---|---|---|---|")

@@ -7,8 +7,9 @@ tables are computed apart, and the line drawn passes within half a pixel of ever
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -102,3 +103,46 @@ def thin_curve(curve: pd.DataFrame, *, keep: Sequence[float] = (), width: int = 
     ordered = curve.sort_values("threshold", kind="stable")
     wanted = ordered["threshold"].isin(list(keep)).to_numpy()
     return ordered[pixel_rows(ordered, lines, width=width, height=height, keep=wanted)]
+
+
+# the function of streamlit.elements.vega_charts that st.altair_chart converts a chart with
+CONVERTER = "_convert_altair_to_vega_lite_spec"
+
+
+def vega_spec(chart: Any) -> Any:
+    """What Streamlit sends the browser for an Altair ``chart``: its Vega-Lite spec, made by
+    Streamlit's own conversion (the one ``st.altair_chart`` runs: each dataset serialized to
+    Arrow), so that a page can build it once and draw it with :func:`draw` at every load
+    instead of building and validating the chart again (most of a chart page's script time).
+    A Streamlit without that conversion (or whose conversion fails or gives something other
+    than a spec) gets the chart back, which :func:`draw` draws as it is.
+
+    >>> import altair as alt, pandas as pd
+    >>> spec = vega_spec(alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_line().encode(x="x:Q"))
+    >>> spec["mark"]["type"], [type(d).__name__ for d in spec["datasets"].values()]
+    ('line', ['bytes'])
+    """
+    try:  # a private function of Streamlit's: anything unexpected, and the chart is drawn as it is
+        from streamlit.elements import vega_charts
+
+        spec = getattr(vega_charts, CONVERTER)(chart)
+    except Exception:  # noqa: BLE001
+        return chart
+    return spec if isinstance(spec, dict) else chart
+
+
+def draw(spec: Any, where: Any = None) -> None:
+    """Draw a :func:`vega_spec` in ``where`` (a Streamlit container; default the page) as
+    ``st.altair_chart`` draws the chart it came from (the same element, spec and data).
+
+    >>> draw.__name__  # drawn on a page: tests/dashboard/test_charts.py compares the elements
+    'draw'
+    """
+    import streamlit as st
+
+    where = st if where is None else where
+    if isinstance(spec, dict):  # a copy: Streamlit takes the datasets out of the spec it is given and patches it
+        copied = copy.deepcopy({k: v for k, v in spec.items() if k != "datasets"})
+        where.vega_lite_chart(dict(copied, datasets=dict(spec.get("datasets") or {})))
+    else:
+        where.altair_chart(spec)

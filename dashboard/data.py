@@ -358,3 +358,34 @@ def paired(project: str, a: str, b: str):
     """The paired comparison of two stored runs, a sample of the cv rows exactly one gets right
     (with their count), or why they cannot be paired."""
     return _paired(url(), project, a, b, version(project, a), version(project, b))
+
+
+# ----------------------------------------------------------------------------- drawings
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _drawing(database_url: str, key: tuple, _build):
+    return _build()
+
+
+# the drawings that follow a slider (one per position): a cache of their own, so that moving a
+# slider does not push every other run's drawings out
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _moving_drawing(database_url: str, key: tuple, _build):
+    return _build()
+
+
+def run_drawing(project: str, run: str, name: tuple, build, *, moving: bool = False):
+    """What ``build()`` returns (charts as :func:`dashboard.charts.vega_spec`, and what goes with
+    them), built once per stored run and ``name``, which must hold everything else the drawing
+    depends on (the slider's threshold, the label): a new session's page then sends the same
+    charts without building and validating them again. ``moving``: the drawing follows a
+    slider (kept in a smaller cache of its own)."""
+    cache = _moving_drawing if moving else _drawing
+    return cache(url(), ("run", project, run, version(project, run), *name), build)
+
+
+def project_drawing(project: str, name: tuple, build):
+    """:func:`run_drawing` for a drawing of the project's runs (a curve): built again when a run
+    of the project is stored or deleted."""
+    return _drawing(url(), ("project", project, _signature(project), *name), build)

@@ -1,6 +1,7 @@
 """Pieces every page uses: the error guard, the project and run pickers, the verdict card."""
 from __future__ import annotations
 
+import html
 import logging
 import re
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ WORD_JOINER = "\u2060"
 def literal(text: str) -> str:
     """Text with every Markdown and HTML character escaped, for Streamlit elements that render
     Markdown (warnings, captions, errors): names and values from users show as they are, and
-    a control character shows as its escape (``\\x1b``) instead of acting. Addresses in the
+    a control character shows as its escape (``\\x1b``, :func:`visible`) instead of acting. Addresses in the
     text stay text (a word joiner, invisible, keeps Markdown from linking them).
 
     >>> print(literal("region=**north** <b>"))
@@ -44,10 +45,72 @@ def literal(text: str) -> str:
     >>> print(literal("see http://x.org").replace(WORD_JOINER, "|"))
     see http|\\:\\/\\/x\\.org
     """
-    visible = _HIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                          else f"\\u{ord(m.group()):04x}", str(text))
-    unlinked = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, visible)
+    unlinked = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, visible(text))
     return _MARKDOWN.sub(r"\\\1", unlinked)
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character (tab and newline aside) and bidirectional override
+    written as its escape (``\\x1b``, ``\\u202e``), so that none acts or reorders what follows.
+
+    >>> print(visible("a\\x1b[31mb \\u202ec"))
+    a\\x1b[31mb \\u202ec
+    """
+    return _HIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", str(text))
+
+
+# a block like st.code's, in the theme's code font; the background shows in light and dark themes
+_PRE_STYLE = ("font-family: 'Source Code Pro', monospace; font-size: 0.875rem; line-height: 1.5; white-space: pre; "
+              "overflow-x: auto; margin: 0; padding: 1rem; border-radius: 0.5rem; "
+              "background-color: rgba(151, 166, 195, 0.15); color: inherit")
+
+
+def preformatted(text: str, where=None) -> None:
+    """Show ``text`` as st.code shows it (monospace, every space kept, in a block) in ``where``
+    (default: the page), without st.code's syntax highlighter, whose script costs a new session
+    0.2-0.3 s in the browser (benchmarks/RESULTS.md). The text stays text: every character HTML
+    gives a meaning to is escaped (:func:`html.escape`), control characters and bidirectional
+    overrides show as their escapes (:func:`visible`); st.html renders no Markdown.
+
+    >>> preformatted.__name__  # drawn on a page: tests/dashboard/test_pages.py reads it back
+    'preformatted'
+    """
+    where = st if where is None else where
+    # st.html dedents its body, which empties a line of only spaces or tabs, and a browser drops a
+    # newline right after <pre>: such lines keep their blanks as character references, and the
+    # block is a <div> whose style keeps every space and line (white-space: pre)
+    body = re.sub(r"(?m)^[ \t]+$", lambda m: m.group().replace(" ", "&#32;").replace("\t", "&#9;"),
+                  html.escape(visible(text)))
+    where.html(f'<div class="diagnose-text" style="{_PRE_STYLE}">{body}</div>')
+
+
+def markdown_table(frame, where=None) -> None:
+    """Draw a small table (its index as the first column) as one Markdown table in ``where``
+    (default: the page): far cheaper for the browser than st.table, which draws every cell as
+    Markdown of its own (a new session 0.1 s for two 2x2 matrices, benchmarks/RESULTS.md). Each
+    header and cell is its value's text, escaped with :func:`literal` (a line break shows as
+    ``\\n``, a ``|`` stays in its cell; Markdown trims a cell's leading and trailing spaces, so
+    it is for counts and fixed labels, as the confusion matrices hold, not for user text).
+
+    >>> import pandas as pd
+    >>> print(_table_markdown(pd.DataFrame({"n": [86, 4]}, index=["a|b", "c*"])))
+    |  | n |
+    |---|---|
+    | a\\|b | 86 |
+    | c\\* | 4 |
+    """
+    (st if where is None else where).markdown(_table_markdown(frame))
+
+
+def _table_markdown(frame) -> str:
+    """The Markdown :func:`markdown_table` draws for ``frame``."""
+    def cell(value) -> str:
+        return literal(str(value).replace("\n", "\\n"))
+
+    rows = [["", *map(cell, frame.columns)], ["---"] * (len(frame.columns) + 1)]
+    rows += [[cell(i), *map(cell, r)] for i, r in zip(frame.index, frame.itertuples(index=False))]
+    return "\n".join("| " + " | ".join(r) + " |" if r[0] != "---" else "|" + "---|" * len(r) for r in rows)
 
 
 def plain(exc: BaseException) -> str:

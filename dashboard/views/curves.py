@@ -1,7 +1,7 @@
 """Curves: the learning curve and validation curves built from the project's stored runs."""
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import charts, data, ui
 from diagnose import present
 
 
@@ -21,9 +21,9 @@ def render(project: str, run: str) -> None:
                 "`diagnose submit --train-size M`) to see whether more data would help.")
     else:
         with ui.guard():  # a learning curve that cannot be drawn leaves the validation curve be
-            curve = data.learning_curve(project)
-            st.altair_chart(present.curve_chart(curve))
-            st.code(present.render(curve, "text"), language=None)  # as text: it holds run and parameter names
+            chart, text = data.project_drawing(project, ("learning",), lambda: _drawn(data.learning_curve(project)))
+            charts.draw(chart)
+            ui.preformatted(text)  # as text: it holds run and parameter names
 
     st.subheader("Validation curve")
     if not params:
@@ -32,6 +32,13 @@ def render(project: str, run: str) -> None:
     else:
         param = st.selectbox("Parameter", params, key="curve_param")
         with ui.guard():
-            curve = data.validation_curve(project, param)
-            st.altair_chart(present.curve_chart(curve))
-            st.code(present.render(curve, "text"), language=None)  # as text: it holds run and parameter names
+            chart, text = data.project_drawing(project, ("validation", param),
+                                               lambda: _drawn(data.validation_curve(project, param)))
+            charts.draw(chart)
+            ui.preformatted(text)  # as text: it holds run and parameter names
+
+
+def _drawn(curve) -> tuple:
+    """The curve's chart (:func:`dashboard.charts.vega_spec`) and its text, built once per state of
+    the project's runs (the chart's band is refitted each time it is built)."""
+    return charts.vega_spec(present.curve_chart(curve)), present.render(curve, "text")

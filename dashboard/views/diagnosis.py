@@ -1,7 +1,7 @@
 """Diagnosis: the verdict card, where the error sits, what to try, warnings."""
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import charts, data, ui
 from diagnose import present
 
 
@@ -13,7 +13,8 @@ def render(project: str, run: str) -> None:
     st.caption(f"project {ui.literal(project)}, run {ui.literal(run)}, task {ui.literal(str(report.get('task')))}, "
                f"submitted {stored.summary.created_at:%Y-%m-%d %H:%M} UTC")
     ui.verdict_card(report)
-    st.altair_chart(present.levels_chart(report))
+    # built once per run (building and validating a chart is most of the script's time)
+    charts.draw(data.run_drawing(project, run, ("levels",), lambda: charts.vega_spec(present.levels_chart(report))))
     far = present.other_baselines(report, shown=False)
     if far:
         st.caption("Not drawn, far above the errors: " + ", ".join(f"{ui.literal(k)} {v:.4g}" for k, v in far.items()))
@@ -35,7 +36,8 @@ def render(project: str, run: str) -> None:
     if calibration:
         st.subheader("Calibration")
         st.dataframe(present.calibration_frame(calibration), hide_index=True)
-        st.altair_chart(present.reliability_chart(calibration))
+        charts.draw(data.run_drawing(project, run, ("reliability",),
+                                     lambda: charts.vega_spec(present.reliability_chart(calibration))))
         st.caption("Each bin's observed rate (with its 95% interval) against its mean score; on the diagonal the "
                    "scores are the rates they claim. Verdicts by Spiegelhalter's z-test; diagnose calibrate fits "
                    "and judges a recalibration.")

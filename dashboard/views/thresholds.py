@@ -67,14 +67,19 @@ def render(project: str, run: str) -> None:
         t = st.slider("Threshold", min_value=low, max_value=high, value=min(max(start, low), high),
                       step=0.001, format="%.5f", key=f"threshold_{run}_{label}")
         at_cv = cv_sweep.at(t)
-        curve = pd.DataFrame(result.get("curve") or [])
-        if not curve.empty:
+
+        def build() -> tuple | None:
+            curve = pd.DataFrame(result.get("curve") or [])
+            if curve.empty:
+                return None
             chosen_point = None
             if chosen is not None:
                 cm = cv_sweep.at(chosen)
                 chosen_point = {"threshold": chosen, "precision": cm.precision, "recall": cm.recall}
-            _curve_charts(curve, chosen, chosen_point, {"threshold": t, "precision": at_cv.precision,
-                                                        "recall": at_cv.recall})
+            return _curve_drawing(curve, chosen, chosen_point, {"threshold": t, "precision": at_cv.precision,
+                                                                "recall": at_cv.recall})
+
+        _curve_charts(data.run_drawing(project, run, ("rows", label, t), build, moving=True))
 
         st.subheader(f"At the slider's threshold {t:.5g}")
         rows = [metrics_row("cv", t, at_cv)]
@@ -84,10 +89,10 @@ def render(project: str, run: str) -> None:
         cols = st.columns(len(rows))
         for col, row, sw in zip(cols, rows, (cv_sweep, test_sweep)):
             col.markdown(f"**Confusion matrix, {row['split']}**")
-            col.table(present.confusion_frame(sw.at(t)))
+            ui.markdown_table(present.confusion_frame(sw.at(t)), col)
 
         _chosen(result, chosen, has_test=has_test)
-        _decision_curve(report, label)
+        _decision_curve(project, run, report, label)
 
 
 def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
@@ -110,21 +115,27 @@ def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
     t = float(scoregrid.edges()[k])
     at_cv = cv.at(k)
     picked_cv = result.get("cv") or {}
-    curve = pd.DataFrame(result.get("curve") or [])
-    from_histogram = curve.empty and cv.total > 0
-    if from_histogram:  # a streamed report stores no curve: draw it from the cv histogram
-        curve = cv.curve(chosen, rule=result.get("rule")).to_frame()
-    if not curve.empty:
+
+    def build() -> tuple[bool, tuple | None]:
+        curve = pd.DataFrame(result.get("curve") or [])
+        from_histogram = curve.empty and cv.total > 0
+        if from_histogram:  # a streamed report stores no curve: draw it from the cv histogram
+            curve = cv.curve(chosen, rule=result.get("rule")).to_frame()
+        if curve.empty:
+            return from_histogram, None
         chosen_point = None
         if chosen is not None and picked_cv.get("precision") is not None:
             chosen_point = {"threshold": chosen, "precision": picked_cv["precision"], "recall": picked_cv["recall"]}
-        _curve_charts(curve, chosen, chosen_point, {"threshold": t, "precision": at_cv.precision,
-                                                    "recall": at_cv.recall})
-        if from_histogram:
-            st.caption(f"The stored report holds no precision/recall curve (it was computed by streaming), so "
-                       f"both charts are drawn from the run's stored cv score histogram ({scoregrid.BUCKETS:,} "
-                       f"buckets over [0, 1]): each of their {len(curve):,} points is at the lower edge of an "
-                       f"occupied bucket, where it is exact. No row is read.")
+        return from_histogram, _curve_drawing(curve, chosen, chosen_point,
+                                              {"threshold": t, "precision": at_cv.precision, "recall": at_cv.recall})
+
+    from_histogram, drawing = data.run_drawing(project, run, ("histogram", k), build, moving=True)
+    _curve_charts(drawing)
+    if drawing is not None and from_histogram:
+        st.caption(f"The stored report holds no precision/recall curve (it was computed by streaming), so "
+                   f"both charts are drawn from the run's stored cv score histogram ({scoregrid.BUCKETS:,} "
+                   f"buckets over [0, 1]): each of their {drawing[3]:,} points is at the lower edge of an "
+                   f"occupied bucket, where it is exact. No row is read.")
 
     st.subheader(f"At the slider's threshold {t:.5g}")
     st.caption(f"Counted from the run's stored score histograms ({scoregrid.BUCKETS:,} buckets over [0, 1]): exact "
@@ -138,20 +149,31 @@ def _from_histogram(project: str, run: str, report: dict, result: dict) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     for col, row, m in zip(st.columns(len(rows)), rows, counts):
         col.markdown(f"**Confusion matrix, {row['split']}**")
-        col.table(present.confusion_frame(m))
+        ui.markdown_table(present.confusion_frame(m), col)
     _chosen(result, chosen, has_test=test is not None)
-    _decision_curve(report, None)
+    _decision_curve(project, run, report, None)
 
 
-def _curve_charts(curve: pd.DataFrame, chosen, chosen_point: dict | None, current: dict) -> None:
-    """The precision/recall curve and the measures by threshold, side by side: the curve's rows
+def _curve_drawing(curve: pd.DataFrame, chosen, chosen_point: dict | None, current: dict) -> tuple:
+    """The precision/recall chart and the measures-by-threshold chart (as
+    :func:`dashboard.charts.vega_spec`), with the rows drawn and the curve's rows: the curve
     thinned to what the pixels show (:func:`dashboard.charts.thin_curve`), the marked points exact."""
     drawn = charts.thin_curve(curve, keep=[] if chosen is None else [chosen])
+    return (charts.vega_spec(present.pr_chart(drawn, chosen=chosen_point, current=current)),
+            charts.vega_spec(present.threshold_chart(drawn, chosen=chosen, current=current["threshold"])),
+            len(drawn), len(curve))
+
+
+def _curve_charts(drawing: tuple | None) -> None:
+    """A :func:`_curve_drawing`'s two charts side by side (nothing for a run without a curve)."""
+    if drawing is None:
+        return
+    pr, by_threshold, drawn, rows = drawing
     left, right = st.columns(2)
-    left.altair_chart(present.pr_chart(drawn, chosen=chosen_point, current=current))
-    right.altair_chart(present.threshold_chart(drawn, chosen=chosen, current=current["threshold"]))
-    if len(drawn) < len(curve):
-        st.caption(f"Each line is drawn through {len(drawn):,} of the curve's {len(curve):,} points (their exact "
+    charts.draw(pr, left)
+    charts.draw(by_threshold, right)
+    if drawn < rows:
+        st.caption(f"Each line is drawn through {drawn:,} of the curve's {rows:,} points (their exact "
                    "values) and passes within half a pixel of the others: what the chart's pixels can show.")
 
 
@@ -174,7 +196,7 @@ def _chosen(result: dict, chosen, *, has_test: bool) -> None:
         st.caption("The run has no test split: the chosen threshold's test metrics need one.")
 
 
-def _decision_curve(report: dict, label: str | None) -> None:
+def _decision_curve(project: str, run: str, report: dict, label: str | None) -> None:
     """Net benefit by threshold probability, against treating everyone or no one."""
     curves = (report.get("threshold") or {}).get("decision_curve")
     if not curves:
@@ -182,7 +204,8 @@ def _decision_curve(report: dict, label: str | None) -> None:
     if label is not None:
         curves = {split: c["labels"][label] for split, c in curves.items() if label in (c.get("labels") or {})}
     st.subheader("Decision curve")
-    st.altair_chart(present.decision_chart(curves))
+    charts.draw(data.run_drawing(project, run, ("decision", label),
+                                 lambda: charts.vega_spec(present.decision_chart(curves))))
     st.caption("Net benefit = TP/n - FP/n x p/(1 - p) when acting on the scores at threshold probability p; "
                "the model is worth using where its curve is above both treat all and treat none (Vickers & "
                "Elkin 2006).")

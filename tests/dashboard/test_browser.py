@@ -75,11 +75,16 @@ def server_log(artifacts) -> Path:
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory, server_log) -> str:
+def demo_db(tmp_path_factory) -> str:
+    """The URL of the fresh database the dashboard serves (the demo runs, stored by dashboard_url)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'demo.db'}"
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(demo_db, server_log) -> str:
     """Base address of a dashboard served over a fresh database holding the demo runs."""
     servers.browser_or_skip()  # no server without a browser to look at it
-    db = tmp_path_factory.mktemp("dashboard") / "demo.db"
-    env = {**os.environ, "DIAGNOSE_DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "DIAGNOSE_DATABASE_URL": demo_db}
     demo = subprocess.run(servers.diagnose("demo"), env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=180)
     assert demo.returncode == 0, f"diagnose demo failed:\n{demo.stdout}\n{demo.stderr}"
@@ -155,6 +160,24 @@ def test_dashboard_page_renders(driver, dashboard_url, artifacts, name, path, ti
     assert not dialogs, f"/{path} opened a dialog (\"Page not found\" for a wrong address): {dialogs}"
 
     assert shot.stat().st_size > MIN_SCREENSHOT_BYTES, f"{shot} is nearly empty"
+
+
+def test_the_curve_text_is_a_monospace_block_of_exactly_its_text(driver, dashboard_url, demo_db):
+    """The learning curve's text (ui.preformatted, not st.code): in the browser one block with no
+    element inside, in a monospace font with every space kept, whose text is the curve's text."""
+    from diagnose import present, service
+
+    driver.get(f"{dashboard_url}/curves?project=digits-learning")
+    wait_drawn(driver, "Curves", 1)
+    found = driver.execute_script(
+        "return Array.from(document.querySelectorAll('div.diagnose-text'), p => [p.textContent, "
+        "p.querySelectorAll('*').length, getComputedStyle(p).fontFamily, getComputedStyle(p).whiteSpace])")
+    with service.session(demo_db) as s:
+        expected = present.render(service.learning_curve_from_store(s, "digits-learning"), "text")
+    assert len(found) == 1, found
+    text, inside, font, space = found[0]
+    assert (inside, space) == (0, "pre") and "monospace" in font
+    assert text == expected and "Verdict: high_variance" in text
 
 
 def test_server_log_has_no_errors(dashboard_url, server_log):

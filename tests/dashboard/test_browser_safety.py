@@ -262,7 +262,7 @@ PAGES = [
     ("runs", "project", "Runs", 0, ["project", "run", "other_run"]),
     ("diagnosis", "run", "Diagnosis", 1, ["project", "run", "baseline"]),
     ("thresholds", "labels_run", "Thresholds", 2, ["project", "labels_run", "label"]),
-    ("curves", "project", "Curves", 2, ["project"]),
+    ("curves", "project", "Curves", 2, ["project", "param"]),
     ("error-analysis", "run", "Error analysis", 0, ["project", "run"]),
 ]
 
@@ -277,6 +277,11 @@ def test_hostile_names_show_as_text_on_every_page(driver, server, hostile, liste
     text = page_text(driver)
     assert_shows(text, [visible(getattr(names, n)) for n in shown], f"/{path}")
     assert_inert(driver, listener[0], listener[1], f"/{path}")
+    if path == "curves":  # the curves' text blocks (ui.preformatted): the names in them are text, nothing else
+        blocks = driver.execute_script("return Array.from(document.querySelectorAll('div.diagnose-text'), "
+                                       "p => [p.textContent, p.querySelectorAll('*').length])")
+        assert len(blocks) == 2 and all(inside == 0 for _, inside in blocks), blocks
+        assert visible(names.param) in blocks[1][0], blocks[1][0]
 
 
 def test_a_link_naming_a_missing_project_shows_its_name_as_text(driver, server, listener):

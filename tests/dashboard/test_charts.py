@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
+from diagnose import present
 
 
 def _pixels(frame: pd.DataFrame, x: str, y: str, width: int, height: int) -> np.ndarray:
@@ -106,3 +107,109 @@ def test_an_empty_or_flat_curve():
     assert charts.pixel_rows(empty, [("x", "y")], width=10, height=10).tolist() == []
     flat = pd.DataFrame({"x": [0.5] * 4, "y": [0.2] * 4})
     assert charts.pixel_rows(flat, [("x", "y")], width=10, height=10).tolist() == [True, False, False, True]
+
+
+# ------------------------------------------------------------------ drawn once, sent as st.altair_chart sends it
+
+
+def _both_ways(build_name: str) -> None:
+    """A page drawing the chart ``build_name`` makes twice: with st.altair_chart, and as the pages
+    draw it (its spec built once by charts.vega_spec, drawn by charts.draw)."""
+    import streamlit as st
+
+    from dashboard import charts
+    from tests.dashboard.test_charts import CHARTS
+
+    chart = CHARTS[build_name]()
+    st.altair_chart(chart)
+    spec = charts.vega_spec(chart)
+    charts.draw(spec)
+    left, _ = st.columns(2)
+    charts.draw(spec, left)  # drawn again from the same spec, in a column: the spec is not used up
+
+
+def _threshold_curve() -> pd.DataFrame:
+    t = np.linspace(0, 1, 501)
+    return pd.DataFrame({"threshold": t, "precision": 0.3 + 0.7 * t ** 2, "recall": 1 - t ** 3, "f1": t * (1 - t)})
+
+
+def _decision_curves() -> dict:
+    def curve(d: float) -> list[dict]:
+        return [{"threshold": p, "model": m + d, "treat_all": a, "treat_none": 0.0}
+                for p, m, a in ((0.05, 0.2, 0.26), (0.1, 0.15, 0.22), (0.2, 0.1, 0.12), (0.5, 0.02, -0.4))]
+    return {"cv": {"prevalence": 0.3, "curve": curve(0.0)}, "test": {"prevalence": 0.31, "curve": curve(0.01)}}
+
+
+def _levels():
+    from diagnose.service import report
+    from tests.fixtures import ROOT
+
+    r = report(str(ROOT / "sample_data/high_bias/train.csv"), str(ROOT / "sample_data/high_bias/cv.csv"),
+               baselines={"human": 0.01})
+    return present.levels_chart(r.to_dict())
+
+
+CHARTS = {
+    "threshold": lambda: present.threshold_chart(
+        _threshold_curve(), chosen=0.5, current=0.25),
+    "pr": lambda: present.pr_chart(
+        _threshold_curve(), chosen={"threshold": 0.5, "precision": 0.475, "recall": 0.875},
+        current={"threshold": 0.25, "precision": 0.34, "recall": 0.98}),
+    "decision": lambda: present.decision_chart(_decision_curves()),
+    "levels": _levels,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_a_chart_drawn_from_its_stored_spec_is_the_element_st_altair_chart_sends(name):
+    """Oracle: Streamlit's own st.altair_chart. The element the pages send from a spec built once
+    (spec, Arrow datasets, width, theme) is byte for byte the one st.altair_chart sends."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_both_ways, args=(name,), default_timeout=60).run()
+    assert not at.exception, at.exception
+    drawn = [e.proto for e in at.get("vega_lite_chart")]
+    assert len(drawn) == 3
+    reference = drawn[0].SerializeToString(deterministic=True)
+    assert drawn[0].datasets and len(drawn[0].spec) > 100  # the comparison compares something
+    for other in drawn[1:]:
+        assert other.SerializeToString(deterministic=True) == reference
+
+
+def test_without_streamlits_conversion_a_chart_is_drawn_as_it_is(monkeypatch):
+    """The conversion is a private function of Streamlit's: when it is missing (or fails, or
+    gives no spec), vega_spec gives the chart back and draw sends it with st.altair_chart, the
+    same element."""
+    import altair as alt
+
+    chart = CHARTS["threshold"]()
+    assert isinstance(charts.vega_spec(chart), dict)
+    monkeypatch.setattr(charts, "CONVERTER", "no_such_function")
+    assert charts.vega_spec(chart) is chart
+    monkeypatch.setattr(charts, "CONVERTER", "__name__")  # not callable: fails
+    assert charts.vega_spec(chart) is chart
+    assert isinstance(chart, alt.TopLevelMixin)
+
+
+def _drawn_as_it_is(name: str) -> None:
+    import streamlit as st
+
+    from dashboard import charts
+    from tests.dashboard.test_charts import CHARTS
+
+    chart = CHARTS[name]()
+    st.altair_chart(chart)
+    charts.CONVERTER = "no_such_function"
+    try:
+        charts.draw(charts.vega_spec(chart))
+    finally:
+        charts.CONVERTER = "_convert_altair_to_vega_lite_spec"
+
+
+def test_a_chart_drawn_without_the_conversion_is_the_same_element():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_drawn_as_it_is, args=("levels",), default_timeout=60).run()
+    assert not at.exception, at.exception
+    a, b = (e.proto.SerializeToString(deterministic=True) for e in at.get("vega_lite_chart"))
+    assert a == b and len(a) > 100

@@ -5,6 +5,7 @@ tagging and upload round trips are checked in the database.
 """
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -73,7 +74,21 @@ def texts(at: AppTest) -> str:
     parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning",
                                   "error", "code")
              for e in getattr(at, kind)]
-    return shown("\n".join(str(p) for p in parts))
+    return "\n".join([shown("\n".join(str(p) for p in parts)), *blocks(at)])
+
+
+PRE = re.compile(r'<div class="diagnose-text" style="[^"<>]*">(?P<text>[^<>]*)</div>')
+
+
+def blocks(at: AppTest) -> list[str]:
+    """The text of each ui.preformatted block, as the browser shows it (HTML's escapes undone);
+    the block must be one <div> holding nothing but escaped text."""
+    out = []
+    for h in at.html:
+        match = PRE.fullmatch(h.value)
+        assert match, f"not a text block: {h.value[:200]!r}"
+        out.append(html.unescape(match["text"]))
+    return out
 
 
 # CommonMark: a backslash before ASCII punctuation shows the punctuation itself
@@ -88,6 +103,37 @@ def shown(markdown: str) -> str:
 def tables(at: AppTest) -> list[pd.DataFrame]:
     """The read-only tables of the page (st.data_editor is listed with them, editable)."""
     return [d.value for d in at.dataframe if d.editing_mode == "read_only"]
+
+
+def markdown_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The page's Markdown tables (ui.markdown_table) read back as a reader sees them: the first
+    column as the index, each cell's escapes removed."""
+    out = []
+    for m in at.markdown:
+        lines = m.value.splitlines()
+        if len(lines) < 2 or not lines[1].startswith("|---"):
+            continue
+        rows = [[shown(c.strip()) for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])] for line in lines]
+        out.append(pd.DataFrame([r[1:] for r in rows[2:]], index=[r[0] for r in rows[2:]], columns=rows[0][1:]))
+    return out
+
+
+def _markdown_table(frame) -> None:
+    from dashboard import ui
+
+    ui.markdown_table(frame)
+
+
+def test_a_markdown_table_shows_each_cell_as_its_text():
+    """ui.markdown_table: Markdown characters, a '|' and a line break in a cell stay text."""
+    frame = pd.DataFrame({"**n**": [86, 2.5], "name": ["a|b <i>x</i>", "two\nlines `c`"]}, index=["r_1", "[l](h)"])
+    at = AppTest.from_function(_markdown_table, args=(frame,)).run()
+    assert_clean(at)
+    [back] = markdown_tables(at)
+    assert back.columns.tolist() == ["**n**", "name"] and back.index.tolist() == ["r_1", "[l](h)"]
+    assert back.to_numpy().tolist() == [["86.0", "a|b <i>x</i>"], ["2.5", "two\\nlines `c`"]]
+    source = at.markdown[0].value  # every character Markdown or HTML acts on is escaped
+    assert all(part in source for part in (r"\*\*n\*\*", r"a\|b \<i\>x\<\/i\>", r"\[l\]\(h\)", r"\`c\`"))
 
 
 def charts(at: AppTest) -> int:
@@ -198,7 +244,10 @@ def test_thresholds_page_metrics_at_the_slider_match_sklearn(demo):
         assert rows.loc[split, "precision"] == pytest.approx(precision_score(frame["y_true"], predicted))
         assert rows.loc[split, "recall"] == pytest.approx(recall_score(frame["y_true"], predicted))
         assert rows.loc[split, "F1"] == pytest.approx(f1_score(frame["y_true"], predicted))
-        shown = at.table[0 if split == "cv" else 1].value.to_numpy().astype(int)
+        matrix = markdown_tables(at)[0 if split == "cv" else 1]
+        assert matrix.index.tolist() == ["actual negative", "actual positive"]
+        assert matrix.columns.tolist() == ["predicted negative", "predicted positive"]
+        shown = matrix.to_numpy().astype(int)
         assert shown.tolist() == confusion_matrix(frame["y_true"], predicted).tolist()
 
 
@@ -246,6 +295,31 @@ def test_curves_page_draws_the_validation_curve(demo):
     assert "Chosen: lambda = 1000" in shown  # sample_data/README.md: the lowest J_cv is at 1000
     assert charts(at) == 1
     assert "has a training-set size" in shown
+
+
+def _text_block(text: str) -> None:
+    from dashboard import ui
+
+    ui.preformatted(text)
+
+
+def test_a_text_block_shows_its_text_as_text_with_every_space():
+    """ui.preformatted (the curves' text): HTML and Markdown characters escaped, not acted on;
+    control characters and a bidirectional override shown as escapes; spaces and lines kept."""
+    text = "a  <b>b0ld</b> & **x** `c` $y$ [l](http://h) <img src=x onerror=alert(1)>\x1b[31m\u202eev1l\n  two\n\nlast "
+    at = AppTest.from_function(_text_block, args=(text,)).run()
+    assert_clean(at)
+    assert blocks(at) == [text.replace("\x1b", "\\x1b").replace("\u202e", "\\u202e")]
+    assert at.html[0].value.count("<") == 2  # the <div> and its </div>: no tag from the text
+
+
+@pytest.mark.parametrize("text", ["a\n   \nb", "a\n\t\nb", "\nlead", "\n\ntwo", "  indented\n  all\n"])
+def test_a_text_block_keeps_blank_lines_of_spaces_and_a_leading_newline(text):
+    """st.html dedents its body (a line of only spaces or tabs came out empty) and a browser drops
+    a newline right after <pre> (found by a review): the block keeps both."""
+    at = AppTest.from_function(_text_block, args=(text,)).run()
+    assert_clean(at)
+    assert blocks(at) == [text]
 
 
 # ------------------------------------------------------------------------------------ Error analysis
