@@ -181,6 +181,9 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print the CLI's output once")
     parser.add_argument("--no-pandas", action="store_true", help="leave out (c), the pandas read + groupby")
     args = parser.parse_args()
+    from bench_engines import byte_compiled  # bytecode written first, as an install has it
+
+    byte_compiled(*([Path(__file__).resolve().parents[1] / "diagnose"] + ([Path(args.before)] if args.before else [])))
     formats = ("csv", "grouped", "parquet") if args.format == "all" else (args.format,)
     cli = str(Path(sys.executable).with_name("diagnose"))
     param = args.command == "validation"
