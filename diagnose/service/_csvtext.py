@@ -4,14 +4,15 @@
 ``read_csv`` parses on every core but holds the whole file. :func:`csv_tables` cuts the
 file's text into blocks of about :data:`TEXT_BLOCK` bytes that end at a line's end and hands
 each to ``read_csv`` (the first with the header, the others with the header's names): the
-parse runs on every core, and memory stays bounded by a block (or its longest line) (about 400,000 rows of a
-binary file). Cutting at newlines is what pyarrow does itself unless told that values may
-hold newlines (``ParseOptions(newlines_in_values=True)``, which diagnose does not use), so
-every block parses to the rows the whole file would give, with the same messages.
+parse runs on every core, and memory stays bounded by a block (about 400,000 rows of a
+binary file; more only for a line longer than a block). Cutting at newlines is what pyarrow
+does itself unless told that values may hold newlines (``ParseOptions(newlines_in_values=True)``,
+which diagnose does not use), so every block parses to the rows the whole file would give,
+with the same messages.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
@@ -61,10 +62,11 @@ def text_blocks(path: str, size: int = TEXT_BLOCK, start: int = 0) -> Iterator[t
             f.seek(at)
 
 
-def csv_tables(path: str, convert, names: list[str], size: int = TEXT_BLOCK, start: int = 0,
+def csv_tables(path: str, convert, names: Callable[[], list[str]], size: int = TEXT_BLOCK, start: int = 0,
                ) -> Iterator[tuple[int, pa.Table]]:
     """(the byte after the block, its rows) of a local CSV file, block by block (see the
-    module); ``names``: the file's columns as its header gives them; ``start``: the byte a
+    module); ``names()``: the file's columns as its header gives them (asked for only when a
+    block after the first is parsed: a small file is parsed once); ``start``: the byte a
     block starts at (0: the header's). ``convert``: pyarrow's ``ConvertOptions``. A block
     pyarrow cannot read raises its error (``pyarrow.ArrowInvalid``): reading on from the
     last offset given reads the blocks not yet given.
@@ -74,21 +76,21 @@ def csv_tables(path: str, convert, names: list[str], size: int = TEXT_BLOCK, sta
     >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
     >>> _ = open(path, "w").write("y_true,y_score\\n1,0.5\\n\\n0,0.25\\n1,0.75\\n")
     >>> opts = csv.ConvertOptions(column_types={"y_true": pa.string()})
-    >>> [(at, t.column("y_score").to_pylist()) for at, t in csv_tables(path, opts, ["y_true", "y_score"], size=22)]
+    >>> names = lambda: ["y_true", "y_score"]
+    >>> [(at, t.column("y_score").to_pylist()) for at, t in csv_tables(path, opts, names, size=22)]
     [(22, [0.5]), (36, [0.25, 0.75])]
     """
     from pyarrow import csv
 
     for at, block in text_blocks(path, size, start):
-        options = csv.ReadOptions(use_threads=True, block_size=max(1 << 20, size // 8),
-                                  column_names=None if at == 0 else names)
+        header = None if at == 0 else names()
+        options = csv.ReadOptions(use_threads=True, block_size=max(1 << 20, size // 8), column_names=header)
         try:
             table = csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
         except pa.ArrowInvalid as exc:
             if "straddling" not in str(exc):
                 raise
             # a line longer than pyarrow's own block (1 MB): the text block parsed as one
-            options = csv.ReadOptions(use_threads=False, block_size=block.size + 1,
-                                      column_names=None if at == 0 else names)
+            options = csv.ReadOptions(use_threads=False, block_size=block.size + 1, column_names=header)
             table = csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
         yield at + block.size, table

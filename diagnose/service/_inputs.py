@@ -185,11 +185,18 @@ def _csv_batches(source: Input, path: str, columns: list[str], cols: Columns, bl
     (see ._csvtext; ``block_size``: its bytes). A value that the column's type refuses
     loosens the type (see ._retype) and the reading goes on from the block that held it."""
     start = 0  # the byte of the first block not given
-    names = header(path)
+    names: list[str] = []  # the header's, read once a block after the first needs them
+
+    def columns_of_file() -> list[str]:
+        if not names:
+            names.extend(header(path))
+        return names
+
     while True:
         types = {c: source.csv_type(c, cols) for c in [*columns, *(also or [])]}
         try:
-            for end, table in csv_tables(path, _csv_convert(cols, types), names, block_size or TEXT_BLOCK, start):
+            for end, table in csv_tables(path, _csv_convert(cols, types), columns_of_file, block_size or TEXT_BLOCK,
+                                          start):
                 table = table.select(columns) if also else table
                 yield from table.to_batches(max_chunksize=BATCH_ROWS)
                 start = end
