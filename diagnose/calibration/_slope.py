@@ -30,7 +30,7 @@ class Hits:
         return hits.rows()
 
     def __init__(self, seed: int, cut: int) -> None:
-        self.mixed, self.cut = mix64(np.array([seed % 2**64], np.uint64))[0], np.uint64(cut)
+        self.mixed, self.cut = _seed_word(seed), np.uint64(cut)
         self.at: list[np.ndarray] = []
         self.keys: list[np.ndarray] = []
 
@@ -44,6 +44,11 @@ class Hits:
         if not self.at:
             return np.zeros(0, np.intp), np.zeros(0, np.uint64)
         return np.concatenate(self.at), np.concatenate(self.keys)
+
+
+def _seed_word(seed: int) -> np.uint64:
+    """The word every score's bits are xored with before the hash: the seed, mixed."""
+    return mix64(np.array([seed % 2**64], np.uint64))[0]
 
 
 def _keys(scores: np.ndarray, mixed: np.uint64) -> np.ndarray:
@@ -61,7 +66,7 @@ def score_keys(scores: np.ndarray, seed: int) -> np.ndarray:
     >>> bool(k[0] == k[3]), bool(k[1] == k[2]), bool(k[0] != score_keys(np.array([0.25]), seed=4)[0])
     (True, True, True)
     """
-    return _keys(scores, mix64(np.array([seed % 2**64], np.uint64))[0])
+    return _keys(scores, _seed_word(seed))
 
 
 HASHED_ROWS = 1 << 18  # from this many rows, distinct scores are found by a hash table
