@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from ..exceptions import InputError
 from ..options import Columns
-from ._numpy import one_digit_bits, to_numpy
+from ._numpy import one_digit_bits, to_numpy, zero_one_text
 from ._values import MAX_ROWS_SHOWN, SPLITS, Predictions
 
 
@@ -189,24 +189,15 @@ class Checker:
         if positive_label is None and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
             if (bits := one_digit_bits(col)) is not None:  # the usual one-character 0/1 text: no parsing
                 return bits
-            if col.null_count == 0 and len(col):  # other 0/1 text (" 1", "01"): one cast in Arrow
-                try:
-                    small = pc.cast(col, pa.int8())
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    small = None
-                if small is not None:
-                    bounds = pc.min_max(small)
-                    if bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= 1:
-                        return to_numpy(small)
-            numbers = _cast_numbers(col)
-            if numbers is not None:  # numbers written as text (a CSV's labels): 0/1 by value
-                bad = (numbers != 0) & (numbers != 1)
-                if bad.any():
-                    self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=bad,
-                              values=to_numpy(col),
-                              fix="Give 0/1 labels, or class names with --positive-label, or force "
-                              "another task with --task")
-                return numbers.astype(np.int8)
+            ones, known = zero_one_text(col)  # other spellings (" 1", "01", "1.0", "true"), value by value
+            if known.all():
+                return ones.astype(np.int8)
+            numbers = _cast_numbers(pc.utf8_trim_whitespace(col))
+            if numbers is not None:  # numbers written as text, some not 0 or 1
+                self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=~known,
+                          values=to_numpy(col),
+                          fix="Give 0/1 labels, or class names with --positive-label, or force "
+                          "another task with --task")
         labels = self.labels(column)
         if positive_label is not None:
             positive = str(positive_label)
@@ -218,17 +209,15 @@ class Checker:
                           f"({', '.join(values[:6])})", column=column, mask=mask, values=labels,
                           fix="Use the multiclass format (y_prob_<class> columns), or force it with --task multiclass")
             return (labels == positive).astype(np.int8)
-        lowered = np.char.lower(labels.astype(str))
-        ones = np.isin(lowered, ["1", "true", "yes", "1.0"])
-        zeros = np.isin(lowered, ["0", "false", "no", "0.0"])
-        if (ones | zeros).all():
+        ones, known = zero_one_text(pa.array(labels.tolist(), pa.string()))
+        if known.all():
             return ones.astype(np.int8)
         values = _distinct(labels)
         if len(values) <= 2:
             self.fail(f"column '{column}' holds class names ({', '.join(map(repr, values))}) "
                       "and it is not said which one is positive", column=column,
                       fix="Say which class is positive (--positive-label NAME), or give 0/1 labels")
-        self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=~(ones | zeros),
+        self.fail(f"column '{column}' must hold 0 or 1", column=column, mask=~known,
                   values=labels, fix="Give 0/1 labels, or force another task with --task")
 
     def unique_ids(self, column: str) -> np.ndarray:

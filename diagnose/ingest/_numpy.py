@@ -66,3 +66,25 @@ def one_digit_bits(col: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+# The text of a 0/1 label, trimmed and lower-cased: a decimal number worth exactly 0 or 1, or a
+# yes/no word. One rule for every value on its own, so that a row's reading never depends on
+# the other values of its column or batch (and so never on the engine).
+_ONE = r"^(\+?0*1(\.0*)?(e[+-]?0+)?|true|yes)$"
+_ZERO = r"^([+-]?(0+\.?0*|\.0+)(e[+-]?[0-9]+)?|false|no)$"
+
+
+def zero_one_text(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text column read as 0/1 labels, value by value: ``(ones, known)``, where ``known``
+    marks the values that spell 0 or 1 (``0``, ``1``, ``01``, ``1.0``, ``+1``, `` 1 ``, ``1e0``,
+    ``True``, ``no``...) and ``ones`` those worth 1. Empty cells are not known.
+
+    >>> ones, known = zero_one_text(pa.array(["1", " 01", "0.0", "TRUE", "no", "0x1", "1e5", None]))
+    >>> ones.astype(int).tolist(), known.astype(int).tolist()
+    ([1, 1, 0, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0, 0, 0])
+    """
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(col))
+    ones = to_numpy(pc.fill_null(pc.match_substring_regex(text, _ONE), False))
+    zeros = to_numpy(pc.fill_null(pc.match_substring_regex(text, _ZERO), False))
+    return ones, ones | zeros

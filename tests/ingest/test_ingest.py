@@ -7,6 +7,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import diagnose
 from diagnose.cli import main
@@ -339,3 +341,39 @@ def test_one_character_labels_read_from_the_buffers_equal_arrows_cast(kind):
     for values in (["0", "2"], ["0", " "], ["1", " 1"], ["01", "1"], ["", "11"], ["1", None], ["a", "1"]):
         assert one_digit_bits(pa.array(values, kind)) is None, values
     assert one_digit_bits(pa.array([0, 1])) is None
+
+
+def _zero_one_oracle(text: str) -> int | None:
+    """A 0/1 label's spelling by Python's Decimal: a decimal number worth 0 (any exponent) or
+    worth 1 with an exponent worth 0; yes/no words; surrounding blanks ignored, any case."""
+    from decimal import Decimal, InvalidOperation
+
+    t = text.strip().lower()
+    if t in ("true", "yes", "false", "no"):
+        return int(t in ("true", "yes"))
+    if not t or set(t) - set("0123456789+-.e"):
+        return None  # Decimal also reads nan, inf and underscores: not labels
+    mantissa, _, exponent = t.partition("e")
+    try:
+        m = Decimal(mantissa)
+        e = Decimal(exponent) if "e" in t else Decimal(0)
+    except InvalidOperation:
+        return None
+    if "." in exponent or "e" in exponent:  # one exponent, a whole number
+        return None
+    if m == 0:
+        return 0
+    return 1 if m == 1 and e == 0 and not mantissa.startswith("-") else None
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.one_of(st.text(alphabet="01 2.+-eE", max_size=7),
+                          st.sampled_from(["True", " no ", "YES", "false", "0x1", "nan", "inf", "1_0", "١"])),
+                min_size=1, max_size=30))
+def test_zero_one_text_agrees_with_decimal(values):
+    from diagnose.ingest._numpy import zero_one_text
+
+    ones, known = zero_one_text(pa.array(values, pa.string()))
+    want = [_zero_one_oracle(v) for v in values]
+    assert known.tolist() == [w is not None for w in want], values
+    assert [int(o) for o, w in zip(ones, want) if w is not None] == [w for w in want if w is not None], values

@@ -198,3 +198,27 @@ def test_blank_lines_before_a_loosened_column_are_not_rows_read_twice(tmp_path, 
     check(memory, arrow, "arrow")
     assert arrow.sections["threshold"].cv == memory.sections["threshold"].cv  # the weight of N rows, once each
     assert arrow.to_dict()["splits"]["cv"]["n"] == N
+
+
+@pytest.mark.parametrize("engine", ["memory", "arrow"])
+def test_label_spellings_are_read_value_by_value_on_every_engine(tmp_path, small_blocks, engine):
+    """A 0/1 label's spelling is read on its own: "01" in early batches and " 1" in late ones are
+    both 1, whether or not they share a batch (the arrow engine's batches hold 97 rows here,
+    the memory engine's table all of them), and "0x1" is refused wherever it is."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 2, N)
+    spelt = np.where(y == 1, "01", "0.0").astype(object)
+    spelt[-TAIL:] = np.where(y[-TAIL:] == 1, " 1", "False")
+    frame = pd.DataFrame({"y_true": spelt, "y_score": np.clip(0.3 * y + 0.7 * rng.random(N), 0, 1).round(3)})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.assign(y_true=y).to_csv(tmp_path / "plain.csv", index=False)
+    paths = {"train": str(tmp_path / "t.csv"), "cv": str(tmp_path / "t.csv")}
+    plain = {"train": str(tmp_path / "plain.csv"), "cv": str(tmp_path / "plain.csv")}
+    got, want = service.report(**paths, engine=engine), service.report(**plain, engine="memory")
+    assert got.to_dict()["splits"] == want.to_dict()["splits"]  # the same labels, so the same figures
+    check(want, got, engine)
+
+    frame.loc[N - 1, "y_true"] = "0x1"  # hexadecimal: Arrow's integer cast reads it, the rule does not
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InputError, match=rf"t.csv: column 'y_true' must hold 0 or 1.*row {N} holds '0x1'"):
+        service.report(**paths, engine=engine)
