@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -24,9 +24,10 @@ def read_table(source: Source, *, encoding: str = "utf-8", text_columns: Iterabl
     by that name. Returns the table and the name to use in messages. A CSV's
     ``text_columns`` (the labels) are read as text, so that class ``01`` stays ``01``.
     Every table is refused when two columns share a name, when it has no rows, or when
-    a column holds bytes that are not UTF-8 text. ``dictionary_columns`` (Parquet only):
-    those of them the file holds as text come dictionary-encoded, marked as text
-    (:func:`read_as_dictionary`); other sources ignore it.
+    a column holds bytes that are not UTF-8 text. ``dictionary_columns``: those of them a
+    Parquet file holds as text, and those of them a CSV holds (as text, whatever they look
+    like), come dictionary-encoded, marked as text (:func:`read_as_dictionary`); a
+    DataFrame or a table is taken as it is.
 
     >>> import io
     >>> upload = io.BytesIO(b"y_true,y_score\\n1,0.9\\n0,0.2\\n"); upload.name = "cv.csv"
@@ -113,7 +114,7 @@ def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...
             table = _read_parquet(src, name, bar, dictionary_columns)
         return _checked(table, name)
     with bar or nullcontext():
-        table = _read_csv(src, name, head, encoding, text_columns, bar)
+        table = _read_csv(src, name, head, encoding, text_columns, bar, dictionary_columns)
     _refuse_duplicates(table.column_names, name)
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:  # Arrow reads a column holding bytes that are not UTF-8 as binary
@@ -225,8 +226,13 @@ def _with_dictionaries(src: "_File | _Bytes", columns: tuple[str, ...], bar: Pro
             table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
     except (pa.ArrowException, OSError):
         return None
+    return _marked(table, text)
+
+
+def _marked(table: pa.Table, columns: Sequence[str]) -> pa.Table:
+    """``table`` with those of ``columns`` it holds dictionary-encoded marked as text read so."""
     for i, field in enumerate(table.schema):
-        if field.name in text and pa.types.is_dictionary(field.type):
+        if field.name in columns and pa.types.is_dictionary(field.type):
             table = table.set_column(i, field.with_metadata({**(field.metadata or {}), **_DICTIONARY_MARK}),
                                      table.column(i))
     return table
@@ -256,7 +262,8 @@ def _read_parquet(src: "_File | _Bytes", name: str, bar: ProgressBar | None = No
 
 
 def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
-              text_columns: tuple[str, ...] = (), bar: ProgressBar | None = None) -> pa.Table:
+              text_columns: tuple[str, ...] = (), bar: ProgressBar | None = None,
+              dictionary_columns: tuple[str, ...] = ()) -> pa.Table:
     from pyarrow import csv
 
     if b"\x00" in head:
@@ -269,11 +276,13 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
         _check_utf8(head, name)
     if not head.strip():
         raise InputError("the file is empty", file=name, fix="Give a CSV file with a header and rows")
-    convert = csv.ConvertOptions(strings_can_be_null=True,
-                                 column_types={c: pa.string() for c in text_columns})
+    coded = pa.dictionary(pa.int32(), pa.string())  # a few names, hashed by the parser: no string a row
+    types = {**{c: coded for c in dictionary_columns}, **{c: pa.string() for c in text_columns}}
+    convert = csv.ConvertOptions(strings_can_be_null=True, column_types=types)
     try:
         with _csv_source(src, bar) as source:
-            return csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
+            table = csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
+            return _marked(table, dictionary_columns)
     except pa.ArrowInvalid as exc:
         text = _first_line(exc)
         if "UTF8" not in text:
@@ -281,9 +290,10 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
             # line breaks unless told that values may hold them (slower, so only on need)
             try:
                 with _csv_source(src, bar) as source:
-                    return csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding),
-                                        parse_options=csv.ParseOptions(newlines_in_values=True),
-                                        convert_options=convert)
+                    table = csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding),
+                                         parse_options=csv.ParseOptions(newlines_in_values=True),
+                                         convert_options=convert)
+                    return _marked(table, dictionary_columns)
             except pa.ArrowInvalid as again:
                 text = _first_line(again)
         if "UTF8" in text or "utf8" in text or "utf-8" in text.lower():

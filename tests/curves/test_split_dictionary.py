@@ -1,5 +1,5 @@
-"""A Parquet file's split column read dictionary-encoded on the curve path (only its few
-names are coded) against the same file read as plain text.
+"""A file's split column read dictionary-encoded on the curve path (only its few names are
+coded), Parquet and CSV, against the same file read as plain text.
 
 Oracle: the same file read by ``read_table`` without the option (the split column as the
 text the file holds) and given to the same functions: curves equal to the last bit
@@ -26,7 +26,8 @@ from diagnose.service import learning_curve, validation_curve
 LABELS = np.array(["train", "Train", " TRAIN", "cv", "CV ", "Cv", "test", "Test"])
 
 
-def _write(tmp_path, split, by: str = "train_size", name: str = "runs.parquet", categories: bool = False):
+def _write(tmp_path, split, by: str = "train_size", name: str = "runs.parquet", categories: bool = False,
+           fmt: str = "parquet"):
     rng = np.random.default_rng(7)
     n = len(split)
     y = rng.integers(0, 2, n)
@@ -35,6 +36,12 @@ def _write(tmp_path, split, by: str = "train_size", name: str = "runs.parquet", 
                       by: np.array([100, 200, 400])[rng.integers(0, 3, n)],
                       "y_true": y, "y_score": np.clip(y * 0.3 + rng.random(n) * 0.7, 0, 1).round(4)})
     path = tmp_path / name
+    if fmt == "csv":
+        from pyarrow import csv
+
+        path = path.with_suffix(".csv")
+        csv.write_csv(table, path)
+        return path
     pq.write_table(table, path, row_group_size=700)
     return path
 
@@ -52,9 +59,14 @@ def test_read_option_gives_a_marked_dictionary_and_nothing_else_changes(tmp_path
     assert not read_as_dictionary(coded.schema.field("y_score"))  # not text: read as it is
     assert coded.column("split").cast(pa.string()).to_pylist() == plain.column("split").to_pylist()
     assert coded.drop_columns(["split"]).equals(plain.drop_columns(["split"]))
+    # a CSV's split column is read so too, whatever its values look like (numbers are text here)
     csv = tmp_path / "runs.csv"
-    csv.write_text("split,train_size,y_true,y_score\ntrain,1,0,0.5\n")
-    assert pa.types.is_string(read_table(csv, dictionary_columns=["split"])[0].schema.field("split").type)
+    csv.write_text("split,train_size,y_true,y_score\ntrain,1,0,0.5\n2,1,0,0.5\n,1,0,0.5\n")
+    coded, _ = read_table(csv, dictionary_columns=["split", "missing"])
+    assert read_as_dictionary(coded.schema.field("split"))
+    assert coded.column("split").cast(pa.string()).to_pylist() == ["train", "2", None]
+    assert pa.types.is_string(read_table(csv, text_columns=["split"], dictionary_columns=["split"])[0]
+                              .schema.field("split").type)  # text columns keep their kind
 
 
 def test_split_codes_of_the_dictionary_equal_the_text_path(tmp_path, monkeypatch):
@@ -73,23 +85,25 @@ def test_split_codes_of_the_dictionary_equal_the_text_path(tmp_path, monkeypatch
         assert np.array_equal(a.pred.row_numbers, b.pred.row_numbers)
 
 
-def test_curves_from_the_file_equal_the_plain_read(tmp_path):
-    path = _write(tmp_path, _split(3000))
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_curves_from_the_file_equal_the_plain_read(tmp_path, fmt):
+    path = _write(tmp_path, _split(3000), fmt=fmt)
     plain = read_table(path)
     for metric in ("error_rate", "log_loss"):
         runs = load_runs([plain], by="train_size", splits=("train", "cv"))
         assert learning_curve(path, metric=metric).to_dict() == learning_curve_from_runs(runs, metric=metric).to_dict()
-    vpath = _write(tmp_path, _split(3000, seed=4), by="param_lambda", name="val.parquet")
+    vpath = _write(tmp_path, _split(3000, seed=4), by="param_lambda", name="val.parquet", fmt=fmt)
     vplain, _ = read_table(vpath)
     assert validation_curve(vpath, param="lambda").to_dict() == validation_curve(vplain, param="lambda").to_dict()
 
 
-@pytest.mark.parametrize("bad", ["valid", " valid ", "", "   ", None])
-def test_bad_split_names_give_the_plain_message(tmp_path, bad):
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+@pytest.mark.parametrize("bad", ["valid", " valid ", "", "   ", None, "2"])
+def test_bad_split_names_give_the_plain_message(tmp_path, bad, fmt):
     split = _split(3000)
     for row in (4, 1500, 2999):  # 0-based: rows 5, 1501 and 3000 of the file
         split[row] = bad
-    path = _write(tmp_path, split)
+    path = _write(tmp_path, split, fmt=fmt)
     plain = read_table(path)
     with pytest.raises(InputError) as want:
         load_runs([plain], by="train_size", splits=("train", "cv"))
