@@ -513,6 +513,17 @@ BIG_MARKERS = {"error-analysis": "Read every cv row"}
 # ----------------------------------------------------------------------------- main
 
 
+def _page_paths(text: str) -> list[str]:
+    """--pages: the comma-separated url paths, each one of PAGES' (else argparse's error names them)."""
+    paths = [p.strip() for p in text.split(",")]
+    valid = [p[1] for p in PAGES]
+    unknown = [p for p in paths if p not in valid]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown page(s) {', '.join(map(repr, unknown))}; "
+                                         f"the pages are {', '.join(valid)}")
+    return paths
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per split of the big run")
@@ -531,8 +542,9 @@ def main() -> None:
                         help="with --browser: time new-session loads against a dashboard served from this folder's "
                         "dashboard/ package instead (paired, round by round), e.g. a `git archive HEAD dashboard`")
     parser.add_argument("--browser-only", action="store_true", help="with --browser: skip the AppTest part")
-    parser.add_argument("--pages", default=None,
-                        help="with --baseline: only these pages (comma-separated url paths, e.g. diagnosis,curves)")
+    parser.add_argument("--pages", default=None, type=_page_paths,
+                        help="with --baseline: only these pages (comma-separated url paths, e.g. diagnosis,curves; "
+                        f"any of {', '.join(p[1] for p in PAGES)})")
     parser.add_argument("--store-into", help=argparse.SUPPRESS)  # the child process that stores the runs
     args = parser.parse_args()
 
@@ -594,7 +606,7 @@ def paired_main(url: str, args) -> None:
     """--browser --baseline: :func:`paired_pages` and its table."""
     print(f"\npaired new-session loads, this checkout against {args.baseline} ({args.rerenders} rounds; "
           f"load average {_load()}):", flush=True)
-    pairs = paired_pages(url, args.rerenders, args.baseline.resolve(), args.pages.split(",") if args.pages else None)
+    pairs = paired_pages(url, args.rerenders, args.baseline.resolve(), args.pages)
     print(f"load average after: {_load()}")
     print("\n| page | this: median (max) | baseline: median (max) | ratio (median of rounds) |")
     print("|---|---|---|---|")

@@ -22,8 +22,14 @@ LINK_NOTE = "_link"   # (project, run, message): the address named a project or 
 
 # every character Markdown, Streamlit's extensions (:red[..], $..$) or HTML give a meaning to
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'/@])")
-# control characters (tab and newline aside) and the bidirectional overrides that reorder text
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# characters that act instead of showing: control characters (Cc, tab and newline aside), the
+# line and paragraph separators, and every format character (Cf: the bidirectional controls that
+# reorder text, zero-width spaces and joiners, the BOM, soft hyphen, tags...) of Unicode 14.0
+# (Python 3.11); tests/dashboard/test_pages.py checks the list against unicodedata.category
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+                     "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+                     "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                     "\U000e0001\U000e0020-\U000e007f]")
 
 
 # where GitHub Markdown turns bare text into a link (http://, www., name@host): escapes do not
@@ -35,8 +41,9 @@ WORD_JOINER = "\u2060"
 def literal(text: str) -> str:
     """Text with every Markdown and HTML character escaped, for Streamlit elements that render
     Markdown (warnings, captions, errors): names and values from users show as they are, and
-    a control character shows as its escape (``\\x1b``, :func:`visible`) instead of acting. Addresses in the
-    text stay text (a word joiner, invisible, keeps Markdown from linking them).
+    a control or format character shows as its escape (``\\x1b``, :func:`visible`) instead of
+    acting. Addresses in the text stay text (a word joiner, invisible, keeps Markdown from linking
+    them).
 
     >>> print(literal("region=**north** <b>"))
     region\\=\\*\\*north\\*\\* \\<b\\>
@@ -50,14 +57,20 @@ def literal(text: str) -> str:
 
 
 def visible(text: str) -> str:
-    """``text`` with each control character (tab and newline aside) and bidirectional override
-    written as its escape (``\\x1b``, ``\\u202e``), so that none acts or reorders what follows.
+    """``text`` with each control character (tab and newline aside), line or paragraph separator
+    and format character (bidirectional controls, zero-width spaces, the BOM...) written as its
+    escape (``\\x1b``, ``\\u202e``, ``\\U000e0041``), so that none acts, hides or reorders what follows.
 
-    >>> print(visible("a\\x1b[31mb \\u202ec"))
-    a\\x1b[31mb \\u202ec
+    >>> print(visible("a\\x1b[31mb \\u202ec \\u200bd\\ufeff"))
+    a\\x1b[31mb \\u202ec \\u200bd\\ufeff
     """
-    return _HIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                       else f"\\u{ord(m.group()):04x}", str(text))
+    return _HIDDEN.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A character as Python writes it in a string: ``\\x1b``, ``\\u202e``, ``\\U000e0041``."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 # a block like st.code's, in the theme's code font; the background shows in light and dark themes
@@ -70,8 +83,9 @@ def preformatted(text: str, where=None) -> None:
     """Show ``text`` as st.code shows it (monospace, every space kept, in a block) in ``where``
     (default: the page), without st.code's syntax highlighter, whose script costs a new session
     0.2-0.3 s in the browser (benchmarks/RESULTS.md). The text stays text: every character HTML
-    gives a meaning to is escaped (:func:`html.escape`), control characters and bidirectional
-    overrides show as their escapes (:func:`visible`); st.html renders no Markdown.
+    gives a meaning to is escaped (:func:`html.escape`), control and format characters
+    (bidirectional controls, zero-width spaces...) show as their escapes (:func:`visible`);
+    st.html renders no Markdown.
 
     >>> preformatted.__name__  # drawn on a page: tests/dashboard/test_pages.py reads it back
     'preformatted'

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -320,6 +322,56 @@ def test_a_text_block_keeps_blank_lines_of_spaces_and_a_leading_newline(text):
     at = AppTest.from_function(_text_block, args=(text,)).run()
     assert_clean(at)
     assert blocks(at) == [text]
+
+
+# every character Unicode gives a category to, and the ones that act or hide instead of showing:
+# control characters (tab and newline aside), line and paragraph separators, format characters
+EVERYTHING = "".join(map(chr, range(sys.maxunicode + 1)))
+UNSEEN = "".join(c for c in EVERYTHING if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c not in "\t\n")
+UNSEEN_SET = frozenset(UNSEEN)
+
+
+def as_python_writes_it(char: str) -> str:
+    """The escape Python's unicode_escape codec writes for ``char`` (\\x1b, \\u202e, \\U000e0041);
+    a carriage return as \\x0d, as the dashboard always wrote it, not \\r."""
+    return "\\x0d" if char == "\r" else char.encode("unicode_escape").decode("ascii")
+
+
+def test_the_unseen_characters_include_every_bidirectional_control():
+    """The oracle's own check: the categories cover the bidirectional embeddings, overrides and
+    isolates (by their bidi class), the three marks (LRM, RLM, ALM), zero-width spaces and the BOM."""
+    explicit = {c for c in EVERYTHING if unicodedata.bidirectional(c) in
+                ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI")}
+    assert len(explicit) == 9 and explicit <= UNSEEN_SET
+    assert set("\u200e\u200f\u061c\u200b\u2060\ufeff\u00ad\U000e0001") <= UNSEEN_SET
+
+
+def test_every_control_and_format_character_shows_as_its_escape():
+    """ui.visible against Unicode's categories (found by a review: U+061C, U+200B and U+FEFF
+    passed through): every code point is tried; each unseen one becomes the escape Python writes
+    for it, every other one (tab, newline, lone surrogates included) is left as it is."""
+    from dashboard import ui
+
+    wrong = {f"U+{ord(c):04X}": ui.visible(c) for c in UNSEEN if ui.visible(c) != as_python_writes_it(c)}
+    assert not wrong, f"not shown as their escapes: {wrong}"
+    assert ui.visible("\u061c\u200b\ufeff") == "\\u061c\\u200b\\ufeff"
+    assert ui.visible("a\x1b[31m\u202e\x9b\u2028\r") == "a\\x1b[31m\\u202e\\x9b\\u2028\\x0d"  # as before
+    seen = "".join(c for c in EVERYTHING if c not in UNSEEN_SET)
+    kept = ui.visible(seen)
+    assert kept == seen, f"changed: {[f'U+{ord(a):04X}' for a, b in zip(seen, kept) if a != b][:20]}"
+
+
+def test_every_format_character_shows_as_its_escape_in_markdown_and_in_a_text_block():
+    """ui.literal (Markdown) and ui.preformatted (a text block) show each unseen character as
+    :func:`ui.visible` writes it: none reaches the page as itself."""
+    from dashboard import ui
+
+    text = "name" + "x".join(UNSEEN) + "end"
+    markdown = ui.literal(text)
+    assert not set(markdown) & UNSEEN_SET and shown(markdown) == ui.visible(text)
+    at = AppTest.from_function(_text_block, args=(text,)).run()
+    assert_clean(at)
+    assert blocks(at) == [ui.visible(text)] and not set(at.html[0].value) & UNSEEN_SET
 
 
 # ------------------------------------------------------------------------------------ Error analysis
