@@ -10,6 +10,7 @@ import streamlit as st
 
 from diagnose.bias_variance import VERDICT_TITLES
 from diagnose.exceptions import DiagnoseError
+from diagnose.present import terminal_text
 
 from . import data
 
@@ -22,14 +23,6 @@ LINK_NOTE = "_link"   # (project, run, message): the address named a project or 
 
 # every character Markdown, Streamlit's extensions (:red[..], $..$) or HTML give a meaning to
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'/@])")
-# characters that act instead of showing: control characters (Cc, tab and newline aside), the
-# line and paragraph separators, and every format character (Cf: the bidirectional controls that
-# reorder text, zero-width spaces and joiners, the BOM, soft hyphen, tags...) of Unicode 14.0
-# (Python 3.11); tests/dashboard/test_pages.py checks the list against unicodedata.category
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
-                     "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-                     "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-                     "\U000e0001\U000e0020-\U000e007f]")
 
 
 # where GitHub Markdown turns bare text into a link (http://, www., name@host): escapes do not
@@ -58,19 +51,16 @@ def literal(text: str) -> str:
 
 def visible(text: str) -> str:
     """``text`` with each control character (tab and newline aside), line or paragraph separator
-    and format character (bidirectional controls, zero-width spaces, the BOM...) written as its
-    escape (``\\x1b``, ``\\u202e``, ``\\U000e0041``), so that none acts, hides or reorders what follows.
+    and format character (bidirectional controls, zero-width spaces, the BOM...) and each lone
+    surrogate written as its escape (``\\x1b``, ``\\u202e``, ``\\U000e0041``), so that none
+    acts, hides or reorders what follows: :func:`diagnose.present.terminal_text`, the one
+    definition the command line and the progress bar use too (a lone surrogate, which UTF-8
+    cannot encode, would stop the page).
 
     >>> print(visible("a\\x1b[31mb \\u202ec \\u200bd\\ufeff"))
     a\\x1b[31mb \\u202ec \\u200bd\\ufeff
     """
-    return _HIDDEN.sub(_escape, str(text))
-
-
-def _escape(match: re.Match[str]) -> str:
-    """A character as Python writes it in a string: ``\\x1b``, ``\\u202e``, ``\\U000e0041``."""
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return terminal_text(str(text))
 
 
 # a block like st.code's, in the theme's code font; the background shows in light and dark themes

@@ -3,7 +3,7 @@
 Every import in ``diagnose/`` and ``dashboard/`` is read from the syntax tree, function-local
 and ``TYPE_CHECKING`` imports included, and must go down the layers:
 
-    base (exceptions, options, settings, values)
+    base (exceptions, options, settings, values, _compat, _lazy, _text, _threads)
       -> ingest -> metrics -> stats -> thresholds, error_analysis -> bias_variance -> curves, gate
       -> store -> present -> service -> api -> cli, dashboard (and the facade, diagnose/__init__)
 
@@ -24,13 +24,13 @@ from tests.fixtures import ROOT
 PACKAGE = ROOT / "diagnose"
 DASHBOARD = ROOT / "dashboard"
 
-BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy", "_threads"}
+BASE = {"exceptions", "options", "settings", "values", "_compat", "_lazy", "_text", "_threads"}
 COMPUTE = {"metrics", "stats", "thresholds", "bias_variance", "curves", "error_analysis", "gate", "paired",
            "calibration"}
 # what each unit of diagnose may import, besides itself and the base
 ALLOWED: dict[str, set[str]] = {
     "exceptions": set(), "options": {"exceptions"}, "settings": {"exceptions"}, "values": {"exceptions"},
-    "_compat": set(), "_lazy": set(), "_threads": set(),
+    "_compat": set(), "_lazy": set(), "_text": set(), "_threads": set(),
     "ingest": set(),
     "metrics": {"ingest"},
     "stats": {"ingest", "metrics"},

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,6 +33,7 @@ from typing import IO, Any, TypeVar
 import pyarrow as pa
 
 from .. import settings
+from .._text import written_out
 
 EVERY = 0.1  # seconds between two redraws: at most ten a second
 BIG_READ = 64 * 10**6  # bytes: a file read whole draws a bar from this size (smaller ones take under a second)
@@ -41,22 +41,21 @@ BIG_READ = 64 * 10**6  # bytes: a file read whole draws a bar from this size (sm
 # CSV), so that the bar moves inside it; smaller parts (a glob of thousands) count when done
 COUNT_ROWS_ABOVE = 8 * 10**6
 _QUIET: ContextVar[bool] = ContextVar("diagnose_quiet_progress", default=False)
-# the characters diagnose.present.terminal_text writes out as escapes (C0, DEL, C1 controls and
-# lone surrogates; the bar is one line, so newline and tab too): ingest sits below present
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def terminal_safe(text: str) -> str:
-    """``text`` with control characters written out (``\\x1b``) instead of obeyed by the terminal.
+    """``text`` with every character that acts instead of showing written out (``\\x1b``,
+    ``\\u202e``) instead of obeyed by the terminal: control characters (the bar is one line, so
+    newline and tab too), bidirectional and zero-width characters, line and paragraph
+    separators, lone surrogates; the same definition as :func:`diagnose.present.visible`
+    (:mod:`diagnose._text`, a base module: ingest sits below present).
 
     >>> terminal_safe("cv\\x1b[2J.csv\\r")
     'cv\\\\x1b[2J.csv\\\\x0d'
+    >>> print(terminal_safe("report\\u202eslx.csv\\u200b"))
+    report\\u202eslx.csv\\u200b
     """
-    def show(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _CONTROLS.sub(show, text)
+    return written_out(text)
 
 
 @contextmanager

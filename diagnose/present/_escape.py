@@ -1,64 +1,55 @@
 """User text made safe for where it is shown: the terminal, Markdown, XML, a spreadsheet.
 
 Names of projects, runs, labels, slices and parameters come from users and files. Printed
-as they are, an escape code (``ESC[31m``, ``\\r``, ``\\b``) would drive the terminal, Markdown
-would render links, images and HTML, XML would not parse, and a spreadsheet would run a
-formula. Each function here shows the text as the same text instead: a control character
-is written out visibly (``\\x1b``), Markdown characters are backslash-escaped, a formula is
-turned into text.
+as they are, an escape code (``ESC[31m``, ``\\r``, ``\\b``) would drive the terminal, a
+bidirectional control (U+202E) would reorder the text after it, Markdown would render links,
+images and HTML, XML would not parse, and a spreadsheet would run a formula. Each function here
+shows the text as the same text instead: a control or format character is written out visibly
+(``\\x1b``, ``\\u202e``: :mod:`diagnose._text`, the one definition the progress bar and the
+dashboard use too), Markdown characters are backslash-escaped, a formula is turned into text.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-# C0 controls, DEL and C1 controls; lone surrogates (undecodable bytes that Python kept as
-# U+DC80..U+DCFF) and the two non-characters XML forbids
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# what XML 1.0 refuses: every C0 control but tab, newline and carriage return; surrogates; U+FFFE/F
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _show(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+from .._text import written_out
 
 
 def visible(text: str, *, keep: str = "") -> str:
-    """``text`` with every control character (C0, DEL, C1) and lone surrogate written out as an
-    escape (``\\x1b``, ``\\udcff``), except the characters in ``keep``.
+    """``text`` with every character that acts instead of showing written out as an escape, except
+    the characters in ``keep``: control characters (C0, DEL, C1: ``\\x1b``), format characters
+    (bidirectional controls, zero-width spaces, the BOM: ``\\u202e``, ``\\u200b``), line and
+    paragraph separators, lone surrogates (``\\udcff``) and U+FFFE/U+FFFF; above U+FFFF
+    ``\\U`` and 8 hex digits.
 
-    >>> print(visible("run\\x1b[31mred\\r\\n", keep="\\n"))
-    run\\x1b[31mred\\x0d
+    >>> print(visible("run\\x1b[31mred\\r\\u202eexe.txt\\u200b\\n", keep="\\n"))
+    run\\x1b[31mred\\x0d\\u202eexe.txt\\u200b
     <BLANKLINE>
     """
-    if keep:
-        return "".join(_show_unless(part, keep) for part in re.split(f"([{re.escape(keep)}])", text))
-    return _CONTROLS.sub(_show, text)
-
-
-def _show_unless(part: str, keep: str) -> str:
-    return part if len(part) == 1 and part in keep else _CONTROLS.sub(_show, part)
+    return written_out(text, keep)
 
 
 def terminal_text(text: str) -> str:
-    """Text for a terminal: control characters and escape codes shown, not obeyed (newlines and
-    tabs of the output itself stay).
+    """Text for a terminal: control characters, escape codes and bidirectional or zero-width
+    characters shown, not obeyed (newlines and tabs of the output itself stay).
 
-    >>> terminal_text("r1\\x1b]0;owned\\x07\\tok\\n")
-    'r1\\\\x1b]0;owned\\\\x07\\tok\\n'
+    >>> terminal_text("r1\\x1b]0;owned\\x07\\tok\\u202e\\n")
+    'r1\\\\x1b]0;owned\\\\x07\\tok\\\\u202e\\n'
     """
     return visible(text, keep="\n\t")
 
 
 def xml_text(value: Any) -> str:
-    """Text that XML 1.0 can hold: the characters it forbids (control characters other than tab,
-    newline and carriage return, lone surrogates, U+FFFE, U+FFFF) written out as escapes.
+    """Text that XML 1.0 can hold and a CI page shows as it is: the characters XML forbids
+    (control characters other than tab, newline and carriage return, lone surrogates, U+FFFE,
+    U+FFFF) and the others that act instead of showing (DEL, C1 controls, bidirectional and
+    zero-width characters, line and paragraph separators) written out as escapes.
 
-    >>> xml_text("rule\\x00\\x1b ok\\n")
-    'rule\\\\x00\\\\x1b ok\\n'
+    >>> xml_text("rule\\x00\\x1b\\u202e ok\\n")
+    'rule\\\\x00\\\\x1b\\\\u202e ok\\n'
     """
-    return _XML_FORBIDDEN.sub(_show, str(value))
+    return written_out(str(value), "\t\n\r")
 
 
 # characters Markdown gives a meaning to inside a line: code spans, emphasis, table cells,

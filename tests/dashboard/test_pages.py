@@ -325,40 +325,26 @@ def test_a_text_block_keeps_blank_lines_of_spaces_and_a_leading_newline(text):
 
 
 # every character Unicode gives a category to, and the ones that act or hide instead of showing:
-# control characters (tab and newline aside), line and paragraph separators, format characters
+# control characters (tab and newline aside), line and paragraph separators, format characters;
+# and lone surrogates, which UTF-8 cannot encode (a page given one stops), and U+FFFE, U+FFFF
 EVERYTHING = "".join(map(chr, range(sys.maxunicode + 1)))
-UNSEEN = "".join(c for c in EVERYTHING if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c not in "\t\n")
+UNSEEN = "".join(c for c in EVERYTHING if (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs")
+                                          or c in "\ufffe\uffff") and c not in "\t\n")
 UNSEEN_SET = frozenset(UNSEEN)
 
 
-def as_python_writes_it(char: str) -> str:
-    """The escape Python's unicode_escape codec writes for ``char`` (\\x1b, \\u202e, \\U000e0041);
-    a carriage return as \\x0d, as the dashboard always wrote it, not \\r."""
-    return "\\x0d" if char == "\r" else char.encode("unicode_escape").decode("ascii")
-
-
-def test_the_unseen_characters_include_every_bidirectional_control():
-    """The oracle's own check: the categories cover the bidirectional embeddings, overrides and
-    isolates (by their bidi class), the three marks (LRM, RLM, ALM), zero-width spaces and the BOM."""
-    explicit = {c for c in EVERYTHING if unicodedata.bidirectional(c) in
-                ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI")}
-    assert len(explicit) == 9 and explicit <= UNSEEN_SET
-    assert set("\u200e\u200f\u061c\u200b\u2060\ufeff\u00ad\U000e0001") <= UNSEEN_SET
-
-
-def test_every_control_and_format_character_shows_as_its_escape():
-    """ui.visible against Unicode's categories (found by a review: U+061C, U+200B and U+FEFF
-    passed through): every code point is tried; each unseen one becomes the escape Python writes
-    for it, every other one (tab, newline, lone surrogates included) is left as it is."""
+def test_the_dashboard_writes_out_what_the_command_line_does():
+    """ui.visible is the one definition (diagnose._text, checked against Unicode's categories over
+    every code point in tests/present/test_escape.py) as the terminal has it: tab and newline
+    kept. Every code point is tried, so the dashboard and the command line cannot drift apart."""
     from dashboard import ui
+    from diagnose.present import terminal_text
 
-    wrong = {f"U+{ord(c):04X}": ui.visible(c) for c in UNSEEN if ui.visible(c) != as_python_writes_it(c)}
-    assert not wrong, f"not shown as their escapes: {wrong}"
-    assert ui.visible("\u061c\u200b\ufeff") == "\\u061c\\u200b\\ufeff"
-    assert ui.visible("a\x1b[31m\u202e\x9b\u2028\r") == "a\\x1b[31m\\u202e\\x9b\\u2028\\x0d"  # as before
-    seen = "".join(c for c in EVERYTHING if c not in UNSEEN_SET)
-    kept = ui.visible(seen)
-    assert kept == seen, f"changed: {[f'U+{ord(a):04X}' for a, b in zip(seen, kept) if a != b][:20]}"
+    assert ui.visible(EVERYTHING) == terminal_text(EVERYTHING)
+    assert not set(ui.visible(UNSEEN)) & UNSEEN_SET
+    assert ui.visible("\u061c\u200b\ufeff\U000e0041") == "\\u061c\\u200b\\ufeff\\U000e0041"
+    assert ui.visible("a\x1b[31m\u202e\x9b\u2028\r\t\n") == "a\\x1b[31m\\u202e\\x9b\\u2028\\x0d\t\n"  # as before
+    assert ui.visible("run\udcff") == "run\\udcff"  # a lone surrogate no longer stops the page
 
 
 def test_every_format_character_shows_as_its_escape_in_markdown_and_in_a_text_block():

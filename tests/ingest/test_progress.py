@@ -113,10 +113,30 @@ def test_user_text_is_shown_not_obeyed(monkeypatch):
 
 
 @pytest.mark.parametrize("text", ["plain", "tab\there", "nl\n", "\x00\x1f\x7f\x80\x9f", "\ud800\udfff",
-                                  "\ufffe\uffff", "é ü ✓ 日本"])
+                                  "\ufffe\uffff", "é ü ✓ 日本", "\u202e\u2066\u2069\u061c\u200b\ufeff\u2028",
+                                  "tag\U000e0041"])
 def test_escapes_as_the_presenters_do(text):
-    # the presenters' visible() is the oracle: ingest sits below present, so it keeps its own copy
+    # one definition (diagnose._text, checked over every code point in tests/present/test_escape.py)
+    # for the bar and the presenters: ingest sits below present, the definition below both
     assert _progress.terminal_safe(text) == visible(text)
+
+
+def test_a_trojan_source_file_name_is_shown_in_its_stored_order(monkeypatch, tmp_path):
+    """A file name holding a right-to-left override and a zero-width space: the bar's line and the
+    note write them out (a terminal would show "cv_exe.csv" for "cv_\u202evsc.exe")."""
+    monkeypatch.setattr(_progress, "_columns", lambda stream: 500)
+    name = str(tmp_path / "cv_\u202evsc.exe\u200b.parquet")
+    pq.write_table(pa.table({"y": list(range(50))}), name, row_group_size=10)
+    out = Terminal()
+    batches = [(name, 1 + 10 * i, pa.record_batch({"y": list(range(10))})) for i in range(5)]
+    assert len(list(tracked_batches(batches, [name], f"reading {name}", stream=out, clock=ticking(1.0)))) == 5
+    progress_note(f"done: {name}", out)
+    text = out.getvalue()
+    assert "\u202e" not in text and "\u200b" not in text
+    shown = name.replace("\u202e", "\\u202e").replace("\u200b", "\\u200b")
+    *bars, note = drawn(text)
+    assert len(bars) == 5 and all(line.startswith(f"reading {shown}  ") for line in bars), bars
+    assert note == f"done: {shown}" and text.endswith(f"done: {shown}\n")
 
 
 def test_a_long_label_is_cut_in_the_middle_to_the_terminal_width(monkeypatch):
