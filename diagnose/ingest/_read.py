@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
+from ._csvhead import BOM, csv_header_offset
 from ._files import regular_file
 from ._progress import BIG_READ, CountedFile, ProgressBar, read_row_groups
 from ._values import Source
@@ -180,11 +181,27 @@ def _bar(src: "_File | _Bytes") -> ProgressBar | None:
     return bar if bar.active else None
 
 
-def _csv_source(src: "_File | _Bytes", bar: ProgressBar | None):
-    """What ``pyarrow.csv`` reads, for a ``with`` block: the file counted by ``bar`` when there is one."""
+def _csv_source(src: "_File | _Bytes", bar: ProgressBar | None, start: int = 0):
+    """What ``pyarrow.csv`` reads, for a ``with`` block: the file counted by ``bar`` when there
+    is one; from byte ``start`` (the header's, after blank lines) when it is not 0."""
+    if start:
+        stream = pa.OSFile(str(src.path)) if isinstance(src, _File) else pa.BufferReader(src.data)
+        stream.seek(start)
+        return stream
     if bar is not None and isinstance(src, _File):
         return CountedFile(src.path, bar)
     return nullcontext(src.arrow())
+
+
+def _header_start(src: "_File | _Bytes", head: bytes, encoding: str) -> int | None:
+    """The byte a UTF-8 CSV's header starts at when blank lines precede it (they may fill more
+    than pyarrow's first block, on which it finds no columns), 0 when none do, ``None`` when
+    the file holds nothing else (:func:`csv_header_offset`)."""
+    lead = head[len(BOM):] if head.startswith(BOM) else head
+    if lead[:1] not in (b"\r", b"\n") or encoding.lower().replace("-", "") != "utf8":
+        return 0
+    with src.binary() as fh:
+        return csv_header_offset(fh)
 
 
 _DICTIONARY_MARK = {b"diagnose.read_as_dictionary": b"text"}
@@ -274,13 +291,14 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
         )
     if encoding.lower().replace("-", "") in ("utf8",):
         _check_utf8(head, name)
-    if not head.strip():
+    start = _header_start(src, head, encoding)
+    if start is None or (not head.strip() and src.size() <= len(head)):
         raise InputError("the file is empty", file=name, fix="Give a CSV file with a header and rows")
     coded = pa.dictionary(pa.int32(), pa.string())  # a few names, hashed by the parser: no string a row
     types = {**{c: coded for c in dictionary_columns}, **{c: pa.string() for c in text_columns}}
     convert = csv.ConvertOptions(strings_can_be_null=True, column_types=types)
     try:
-        with _csv_source(src, bar) as source:
+        with _csv_source(src, bar, start) as source:
             table = csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
             return _marked(table, dictionary_columns)
     except pa.ArrowInvalid as exc:
@@ -289,7 +307,7 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
             # a quoted field holding a line break: Arrow splits a large file into blocks at
             # line breaks unless told that values may hold them (slower, so only on need)
             try:
-                with _csv_source(src, bar) as source:
+                with _csv_source(src, bar, start) as source:
                     table = csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding),
                                          parse_options=csv.ParseOptions(newlines_in_values=True),
                                          convert_options=convert)

@@ -8,13 +8,18 @@ parse runs on every core, and memory stays bounded by a block (about 400,000 row
 binary file; more only for a line longer than a block). Cutting at newlines is what pyarrow
 does itself unless told that values may hold newlines (``ParseOptions(newlines_in_values=True)``,
 which diagnose does not use), so every block parses to the rows the whole file would give,
-with the same messages.
+with the same messages. Blank lines are skipped by pyarrow wherever they are; those before
+the header, which may fill whole blocks, are skipped here (:func:`header_at`), so that the
+first block parsed holds the header.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
+
+from ..ingest import csv_header_offset
 
 # bytes of text parsed at once, in pyarrow blocks of 1 MB on its threads: 4-16 MB cost the same
 # CPU (about a tenth less than open_csv), 32 MB a tenth more
@@ -25,6 +30,64 @@ def _line_end(data: bytes) -> int:
     """The position after the last line end (``\\n`` or a bare ``\\r``, both of which end a
     line for pyarrow) in ``data``, or 0 when there is none."""
     return max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+
+
+def header_at(path: str) -> int:
+    """The byte the header starts at: after the blank lines (and a byte order mark before
+    them) that pyarrow skips before it, which may fill blocks of their own
+    (:func:`diagnose.ingest.csv_header_offset`); 0 when none precede it, or when the file holds
+    nothing else (pyarrow then refuses it as a whole).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> _ = open(path, "wb").write(b"\\xef\\xbb\\xbf\\r\\n\\n\\ra,b\\n1,2\\n")
+    >>> header_at(path)
+    7
+    """
+    with open(path, "rb") as f:
+        return csv_header_offset(f) or 0
+
+
+@contextmanager
+def open_csv(path: str, **options) -> Iterator:
+    """``pyarrow.csv.open_csv`` of a local file from its header (:func:`header_at`): its first
+    block holds rows, not only blank lines (on which pyarrow finds no columns).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> _ = open(path, "w").write("\\n" * 5000 + "a,b\\n1,2\\n")
+    >>> from pyarrow import csv
+    >>> with open_csv(path, read_options=csv.ReadOptions(block_size=1024)) as reader:
+    ...     reader.read_all().to_pydict()
+    {'a': [1], 'b': [2]}
+    """
+    from pyarrow import csv
+
+    at = header_at(path)
+    if not at:
+        with csv.open_csv(path, **options) as reader:
+            yield reader
+        return
+    with pa.OSFile(path) as source:
+        source.seek(at)
+        with csv.open_csv(source, **options) as reader:
+            yield reader
+
+
+def header(path: str) -> list[str]:
+    """The column names of a CSV file, as ``pyarrow.csv`` reads its header (after any
+    blank lines).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> _ = open(path, "w").write("\\n\\nid,y_true\\n1,0\\n")
+    >>> header(path)
+    ['id', 'y_true']
+    """
+    from pyarrow import csv
+
+    with open_csv(path, read_options=csv.ReadOptions(block_size=1 << 20)) as reader:
+        return reader.schema.names
 
 
 def text_blocks(path: str, size: int = TEXT_BLOCK, start: int = 0) -> Iterator[tuple[int, pa.Buffer]]:
@@ -67,9 +130,11 @@ def csv_tables(path: str, convert, names: Callable[[], list[str]], size: int = T
     """(the byte after the block, its rows) of a local CSV file, block by block (see the
     module); ``names()``: the file's columns as its header gives them (asked for only when a
     block after the first is parsed: a small file is parsed once); ``start``: the byte a
-    block starts at (0: the header's). ``convert``: pyarrow's ``ConvertOptions``. A block
-    pyarrow cannot read raises its error (``pyarrow.ArrowInvalid``): reading on from the
-    last offset given reads the blocks not yet given.
+    block starts at (0: the header's, after the blank lines before it: :func:`header_at`).
+    ``convert``: pyarrow's ``ConvertOptions``. A block without rows (blank lines, or the
+    header alone) gives nothing. A block pyarrow cannot read raises its error
+    (``pyarrow.ArrowInvalid``): reading on from the last offset given reads the blocks not
+    yet given.
 
     >>> import os, tempfile
     >>> from pyarrow import csv
@@ -82,8 +147,10 @@ def csv_tables(path: str, convert, names: Callable[[], list[str]], size: int = T
     """
     from pyarrow import csv
 
-    for at, block in text_blocks(path, size, start):
-        header = None if at == 0 else names()
+    # the header's block (-1: not read): it starts at the header, after the blank lines before it
+    first = -1 if start else header_at(path)
+    for at, block in text_blocks(path, size, max(start, first)):
+        header = None if at == first else names()
         options = csv.ReadOptions(use_threads=True, block_size=max(1 << 20, size // 8), column_names=header)
         try:
             table = csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
@@ -93,4 +160,5 @@ def csv_tables(path: str, convert, names: Callable[[], list[str]], size: int = T
             # a line longer than pyarrow's own block (1 MB): the text block parsed as one
             options = csv.ReadOptions(use_threads=False, block_size=block.size + 1, column_names=header)
             table = csv.read_csv(pa.BufferReader(block), read_options=options, convert_options=convert)
-        yield at + block.size, table
+        if table.num_rows:  # a block of blank lines (or the header alone) gives no table
+            yield at + block.size, table

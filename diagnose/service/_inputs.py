@@ -15,8 +15,8 @@ from .. import settings
 from ..exceptions import InputError, UsageError
 from ..ingest import Columns, label_columns
 from ._chunks import coalesced
-from ._csvtext import TEXT_BLOCK, csv_tables
-from ._retype import CsvTypes, contains, conversion_error, header, known_types, loosened
+from ._csvtext import TEXT_BLOCK, csv_tables, header, open_csv
+from ._retype import CsvTypes, contains, conversion_error, known_types, loosened
 from ._spill import Spill
 
 BATCH_ROWS = 1 << 20  # rows per record batch: about 25 MB of three float columns
@@ -135,8 +135,8 @@ class Input:
         from pyarrow import csv
 
         if self.spill.schema is None:
-            with csv.open_csv(self.files[0], read_options=csv.ReadOptions(block_size=CSV_BLOCK),
-                              convert_options=_csv_convert(columns)) as reader:
+            with open_csv(self.files[0], read_options=csv.ReadOptions(block_size=CSV_BLOCK),
+                          convert_options=_csv_convert(columns)) as reader:
                 self.spill.schema = reader.schema
         return self.spill.schema
 

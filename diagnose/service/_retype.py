@@ -78,21 +78,6 @@ def conversion_error(exc: BaseException) -> tuple[int, str] | None:
     return None if found is None else (int(found.group(1)), found.group(2))
 
 
-def header(path: str) -> list[str]:
-    """The column names of a CSV file, as ``pyarrow.csv`` reads its header.
-
-    >>> import tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
-    >>> _ = open(path, "w").write("id,y_true\\n1,0\\n")
-    >>> header(path)
-    ['id', 'y_true']
-    """
-    from pyarrow import csv
-
-    with csv.open_csv(path, read_options=csv.ReadOptions(block_size=1 << 20)) as reader:
-        return reader.schema.names
-
-
 def converts(value: str, type_: pa.DataType) -> bool:
     """Whether the CSV reader converts ``value`` (a cell's text) to ``type_``.
 

@@ -377,3 +377,24 @@ def test_zero_one_text_agrees_with_decimal(values):
     want = [_zero_one_oracle(v) for v in values]
     assert known.tolist() == [w is not None for w in want], values
     assert [int(o) for o, w in zip(ones, want) if w is not None] == [w for w in want if w is not None], values
+
+
+@pytest.mark.parametrize("lead", [b"\n" * 70_000, b"\xef\xbb\xbf" + b"\r\n" * 600_000, b"\r" * 10])
+def test_blank_lines_before_the_header_are_skipped_however_many(tmp_path, lead):
+    """pyarrow skips blank lines, but finds no header in a first block (1 MB) of them, and the
+    emptiness check looked at the first 64 kB only: the table is the one without them, from a
+    file and from an upload; a file of blank lines alone is empty."""
+    import io
+
+    from diagnose.ingest import read_table
+
+    body = b"y_true,y_score\n1,0.9\n\n0,0.2\n"
+    (tmp_path / "a.csv").write_bytes(lead + body)
+    want, _ = read_table(io.BytesIO(body))
+    assert read_table(tmp_path / "a.csv")[0].equals(want)
+    upload = io.BytesIO(lead + body)
+    upload.name = "up.csv"
+    assert read_table(upload)[0].equals(want)
+    (tmp_path / "b.csv").write_bytes(lead)
+    with pytest.raises(InputError, match="b.csv: the file is empty"):
+        read_table(tmp_path / "b.csv")

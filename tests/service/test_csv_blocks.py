@@ -114,3 +114,137 @@ def test_a_line_longer_than_pyarrows_own_block_is_read(tmp_path):
     path.write_text("y_true,y_score,note\n" + "1,0.5,x\n" * 100 + "0,0.25," + "y" * (2 << 20) + "\n" + "1,0.75,z\n")
     got = pa.Table.from_batches(list(_csv_batches(Input.of(str(path)), str(path), ["y_true", "y_score"], Columns())))
     assert got.column("y_score").to_pylist() == [0.5] * 100 + [0.25, 0.75]
+
+
+# blank lines that fill whole text blocks (issue: the first block, all blank, had no header for
+# pyarrow: "Empty CSV file or block"); the memory engine's read of the whole file skips them
+BLOCK = 1 << 12
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    from diagnose.service import _inputs
+
+    monkeypatch.setattr(_inputs, "CSV_BLOCK", BLOCK)  # the first block, which types the columns
+    monkeypatch.setattr(_inputs, "TEXT_BLOCK", BLOCK)  # the text parsed at a time
+    monkeypatch.setattr(_inputs, "BATCH_ROWS", 37)
+
+
+def _blank_lined(rng: np.random.Generator, layout: str, newline: bytes, n: int = 600,
+                 bad: int | None = None, lead: int = 15 * BLOCK) -> bytes:
+    """A binary split whose blank lines fill whole blocks where ``layout`` says: before the
+    header (``lead`` bytes), between the rows, after them; the ids are integers, then text
+    after the blank lines (a later block loosens their type); data row ``bad`` (from 1)
+    holds a score out of [0, 1]."""
+    rows = [b"%s,%d,%.3f" % (str(i).encode() if i < n - 50 else b"a-%d" % i, rng.integers(0, 2),
+                             1.5 if i + 1 == bad else rng.random()) for i in range(n)]
+    blank = {"lead": newline * (lead // len(newline)), "mid": newline * (3 * BLOCK // len(newline) + 5),
+             "tail": newline * (3 * BLOCK // len(newline) + 5)}
+    parts = [b"\xef\xbb\xbf" if "bom" in layout else b"", blank["lead"] if "lead" in layout else b"",
+             b"id,y_true,y_score", *rows[: n // 2], blank["mid"] if "mid" in layout else b"", *rows[n // 2:],
+             blank["tail"] if "tail" in layout else b""]
+    return parts[0] + parts[1] + newline.join(p for p in parts[2:] if p) + newline
+
+
+def _blank_blocks(path) -> list[int]:
+    """The text blocks (numbered from 0) that hold blank lines only."""
+    return [i for i, (_, b) in enumerate(text_blocks(str(path), size=BLOCK))
+            if not b.to_pybytes().removeprefix(b"\xef\xbb\xbf").strip(b"\r\n")]
+
+
+NEWLINES = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
+
+
+@pytest.mark.parametrize("layout", ["lead", "mid", "tail", "bom-lead-mid-tail"])
+@pytest.mark.parametrize("newline", NEWLINES)
+def test_blank_lines_filling_blocks_give_the_memory_engines_rows_and_report(tmp_path, small_blocks, layout, newline):
+    from diagnose.service import report
+    from tests.stats.test_engines import check
+
+    rng = np.random.default_rng(len(layout) + len(newline))
+    paths = {}
+    for split in ("train", "cv", "test"):
+        paths[split] = str(tmp_path / f"{split}.csv")
+        with open(paths[split], "wb") as f:
+            f.write(_blank_lined(rng, layout, NEWLINES[newline]))
+    blank = _blank_blocks(paths["cv"])
+    # the case that failed: a whole block of blank lines, the first one when they lead
+    assert blank and (0 in blank if "lead" in layout else 0 not in blank)
+    header = min(set(range(blank[-1] + 2)) - set(blank))  # the header's block
+    assert any(i > header for i in blank) == ("mid" in layout or "tail" in layout)
+    # the memory engine's read (labels as text): blank lines skipped
+    whole = csv.read_csv(paths["cv"], convert_options=csv.ConvertOptions(column_types={"y_true": pa.string()}))
+    assert whole.num_rows == 600 and whole.column_names == ["id", "y_true", "y_score"]
+    source = Input.of(paths["cv"])
+    got = list(_csv_batches(source, paths["cv"], ["id", "y_true", "y_score"], Columns()))
+    assert sum(b.num_rows for b in got) == 600 and all(b.num_rows for b in got)  # no empty batch
+    assert got[-1].schema.field("id").type == source.csv_type("id", Columns()) == pa.string()  # loosened later
+    for column in ("y_true", "y_score"):
+        assert [v for b in got for v in b.column(column).to_pylist()] == whole.column(column).to_pylist()
+    memory = report(**paths, engine="memory", bootstrap=40, seed=3)
+    check(memory, report(**paths, engine="arrow", bootstrap=40, seed=3), "arrow")
+
+
+@pytest.mark.parametrize("layout", ["lead", "mid", "lead-mid-tail"])
+@pytest.mark.parametrize("newline", NEWLINES)
+def test_a_bad_row_after_blank_blocks_is_named_by_the_memory_engines_row(tmp_path, small_blocks, layout, newline):
+    """Rows are numbered as the memory engine numbers them: data rows from 1, blank lines not counted."""
+    from diagnose.exceptions import InputError
+    from diagnose.service import report
+
+    rng = np.random.default_rng(7)
+    train, cv = tmp_path / "train.csv", tmp_path / "cv.csv"
+    train.write_bytes(_blank_lined(rng, "", b"\n"))
+    cv.write_bytes(_blank_lined(rng, layout, NEWLINES[newline], bad=431))  # after the middle's blank lines
+    messages = []
+    for engine in ("memory", "arrow"):
+        with pytest.raises(InputError) as caught:
+            report(str(train), str(cv), engine=engine, bootstrap=0)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "'y_score'" in messages[0] and "row 431 holds 1.5" in messages[0]
+
+
+@pytest.mark.parametrize("newline", NEWLINES)
+def test_a_header_followed_by_blank_blocks_only_gets_the_memory_engines_message(tmp_path, small_blocks, newline):
+    from diagnose.exceptions import InputError
+    from diagnose.service import report
+
+    train, cv = tmp_path / "train.csv", tmp_path / "cv.csv"
+    train.write_bytes(_blank_lined(np.random.default_rng(1), "", b"\n"))
+    cv.write_bytes(b"y_true,y_score" + NEWLINES[newline] * (3 * BLOCK))
+    assert _blank_blocks(cv)[:2] == [1, 2]
+    messages = []
+    for engine in ("memory", "arrow"):
+        with pytest.raises(InputError) as caught:
+            report(str(train), str(cv), engine=engine, bootstrap=0)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] == f"{cv}: has a header but no rows. Add at least one row of predictions"
+
+
+@pytest.mark.parametrize("newline", NEWLINES)
+def test_blank_lines_before_the_header_longer_than_every_block_at_the_real_sizes(tmp_path, newline):
+    """More blank lines before the header than a text block (8 MB), the first block that types
+    the columns (4 MB) and pyarrow's own block that reads the header (1 MB): the streamed
+    report is the memory engine's report of the same rows without them (pyarrow's read of a
+    whole file finds no header in a first 1 MB
+    block of blank lines) and of the file itself: the memory engine reads it from its header
+    too (it called such a file empty: its first 64 kB are blank)."""
+    from diagnose.service import _inputs, report
+    from diagnose.service._csvtext import header
+    from tests.stats.test_engines import check
+
+    rng = np.random.default_rng(11)
+    blank, clean = tmp_path / "blank", tmp_path / "clean"
+    blank.mkdir(), clean.mkdir()
+    for split in ("train", "cv"):
+        rows = _blank_lined(rng, "mid", NEWLINES[newline])
+        (clean / f"{split}.csv").write_bytes(rows)
+        (blank / f"{split}.csv").write_bytes(NEWLINES[newline] * ((_inputs.TEXT_BLOCK + 7) // len(newline)) + rows)
+    cv = str(blank / "cv.csv")
+    assert _inputs.TEXT_BLOCK > _inputs.CSV_BLOCK > 1 << 20
+    assert header(cv) == ["id", "y_true", "y_score"] == Input.of(cv).names(Columns())
+    memory = report(str(clean / "train.csv"), str(clean / "cv.csv"), engine="memory", bootstrap=0)
+    same = report(str(blank / "train.csv"), cv, engine="memory", bootstrap=0)
+    assert same.to_dict()["splits"] == memory.to_dict()["splits"]
+    check(memory, report(str(blank / "train.csv"), cv, engine="arrow", bootstrap=0), "arrow")
