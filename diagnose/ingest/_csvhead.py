@@ -4,9 +4,13 @@ pyarrow then finds no columns. Both engines start reading there, so a file's rea
 not depend on how many blank lines precede its header."""
 from __future__ import annotations
 
+import os
 from typing import BinaryIO
 
+from ..exceptions import InputError
+
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which pyarrow skips at the start of a file
+HEAD = 1 << 16  # the bytes a file is first looked at by (binary content, UTF-8, emptiness)
 
 
 def csv_header_offset(stream: BinaryIO, size: int = 1 << 16) -> int | None:
@@ -32,3 +36,25 @@ def csv_header_offset(stream: BinaryIO, size: int = 1 << 16) -> int | None:
             return at if at > bom else 0
         data = stream.read(size)
     return None
+
+
+def refuse_empty_csv(path: str, name: str) -> None:
+    """Raise the message of an empty file (no byte; or only blank lines, or only blanks in a
+    small file) as the whole-file read gives it, for the readers that read a file in parts.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "cv.csv")
+    >>> _ = open(path, "w").write("\\n\\n")
+    >>> refuse_empty_csv(path, "cv.csv")
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: cv.csv: the file is empty. Give a CSV file with a header and rows
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD)
+        fh.seek(0)
+        if (not head.strip() and size <= len(head)) or csv_header_offset(fh) is None:
+            raise InputError("the file is empty", file=name, fix="Give a CSV file with a header and rows")

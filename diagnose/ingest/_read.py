@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
-from ._csvhead import BOM, csv_header_offset
+from ._csvhead import BOM, HEAD, csv_header_offset
 from ._files import regular_file
 from ._progress import BIG_READ, CountedFile, ProgressBar, read_row_groups
 from ._values import Source
@@ -108,7 +108,7 @@ def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...
     name = src.name
     if src.size() == 0:
         raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
-    head = src.head(65536)
+    head = src.head(HEAD)
     bar = _bar(src)
     if head[:4] == b"PAR1" or src.suffix in (".parquet", ".pq"):
         with bar or nullcontext():

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .. import settings
 from ..exceptions import InputError, UsageError
-from ..ingest import Columns, label_columns
+from ..ingest import Columns, label_columns, refuse_empty_csv
 from ._chunks import coalesced
 from ._csvtext import TEXT_BLOCK, csv_tables, header, open_csv
 from ._retype import CsvTypes, contains, conversion_error, known_types, loosened
@@ -123,6 +123,7 @@ class Input:
 
                 return pq.read_schema(self.files[0]).names
             if self.local_csv:
+                refuse_empty_csv(self.files[0], self.name if len(self.files) == 1 else self.files[0])
                 return self.csv_schema(columns).names
             return self.dataset(columns).schema.names
         except (pa.ArrowException, OSError) as exc:  # an empty CSV, a file that is not Parquet

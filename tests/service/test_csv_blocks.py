@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from pyarrow import csv
 
+from diagnose.exceptions import InputError
 from diagnose.ingest import Columns
 from diagnose.service._csvtext import csv_tables, text_blocks
 from diagnose.service._inputs import Input, _csv_batches
@@ -248,3 +249,21 @@ def test_blank_lines_before_the_header_longer_than_every_block_at_the_real_sizes
     same = report(str(blank / "train.csv"), cv, engine="memory", bootstrap=0)
     assert same.to_dict()["splits"] == memory.to_dict()["splits"]
     check(memory, report(str(blank / "train.csv"), cv, engine="arrow", bootstrap=0), "arrow")
+
+
+@pytest.mark.parametrize("text", [b"", b"\n\n\n", b"\xef\xbb\xbf\r\n\r\n", b"   \n", b"\n" * 70_000])
+def test_an_empty_file_gets_the_same_message_on_every_engine(tmp_path, text):
+    """No byte, blank lines only (a BOM before them), blanks only: 'the file is empty', as the
+    memory engine says it (the streaming engines said pyarrow's 'Empty CSV file or block', or
+    that the column of blanks lacked y_true)."""
+    from diagnose.service import report
+
+    train, cv = tmp_path / "train.csv", tmp_path / "cv.csv"
+    train.write_bytes(b"y_true,y_score\n1,0.9\n0,0.2\n")
+    cv.write_bytes(text)
+    messages = []
+    for engine in ("memory", "arrow"):
+        with pytest.raises(InputError) as got:
+            report(str(train), str(cv), engine=engine)
+        messages.append(str(got.value))
+    assert messages[0] == messages[1] and messages[0].startswith(f"{cv}: the file is empty. Give a CSV")

@@ -127,8 +127,8 @@ def test_a_whole_table_read_is_not_spilled(tmp_path):
 
 
 @pytest.mark.parametrize("name, content, problem", [
-    ("empty.csv", b"", "Empty CSV file"),
-    ("fake.parquet", b"not parquet at all", "magic bytes"),
+    ("empty.csv", b"", "the file is empty. Give a CSV or Parquet file"),  # the memory engine's words
+    ("fake.parquet", b"not parquet at all", "cannot be read (Parquet magic bytes not found"),
 ])
 def test_an_unreadable_file_is_an_input_error_on_the_streaming_engines(tmp_path, name, content, problem):
     from click.testing import CliRunner
@@ -139,7 +139,7 @@ def test_an_unreadable_file_is_an_input_error_on_the_streaming_engines(tmp_path,
     path.write_bytes(content)
     result = CliRunner().invoke(main, ["report", "--train", str(path), "--cv", str(path), "--engine", "arrow"])
     assert result.exit_code == 2, result.output
-    assert f"{path}: cannot be read" in result.output and problem in result.output
+    assert f"{path}: " in result.output and problem in result.output
     assert "Traceback" not in result.output
 
 
