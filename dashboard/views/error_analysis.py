@@ -52,9 +52,10 @@ def render(project: str, run: str) -> None:
             done = [f"saved tags for {count} sample{'s' if count != 1 else ''}"] if count else []
             done += [f"cleared the tags of {cleared} sample{'s' if cleared != 1 else ''}"] if cleared else []
             st.success("; ".join(done).capitalize() + ".")
+            stored = data.tags(project, run)  # read again after this save (only then)
 
     st.subheader("Tally")
-    if data.tags(project, run).empty:
+    if stored.empty:
         st.info("No tags stored for this run yet.")
     else:
         tally = data.tally(project, run, sample)

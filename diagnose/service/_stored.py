@@ -41,7 +41,9 @@ from ..store import (
 from ._curves import learning_curve, validation_curve
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 OVERVIEW_COLUMNS = ("run", "created_at", "task", *(name for name, _ in KEY_NUMBERS), "train_size", "params")
 
@@ -232,8 +234,10 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
     scores, ids, and the slice columns ``within`` tests) and keeps the ``n`` errors of
     smallest sample key (scheme ``hash-v1``, a hash of seed and id: the rows do not depend on
     the batches); then only those rows are read whole and drawn from as the whole split is.
-    Memory: the stored bytes and one batch. A regression run's |error| cut, a quantile of
-    every row's, takes one more pass.
+    The ids, checked unique at submission, are converted for the error rows alone; the weight
+    column, which no sample shows, is not read. Memory: the stored bytes and one batch. A
+    regression run's |error| cut, a quantile of every row's, takes one more pass (over the
+    labels and predictions only).
 
     >>> import os, tempfile, numpy as np, pandas as pd
     >>> from diagnose.error_analysis import sample_errors
@@ -260,6 +264,9 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
     classes = split.classes if kind.one_of_classes else ()
     # binary labels named by a positive label: the other class is named after the label every split shows
     named = _binary_classes(session, project, run) if split.task == "binary" and split.positive_label else None
+    # weights take no part in a sample, and those of one batch (or of the rows drawn) may sum to
+    # 0, which a whole table's validation refuses: never read
+    names = [c for c in split.names if c != split.columns.weight]
 
     def parse(table: pa.Table, first: int) -> Predictions:
         rows = np.arange(first, first + table.num_rows)
@@ -268,24 +275,26 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
         return pred if named is None else replace(pred, classes=named)
 
     conditions = parse_slice(within) if within is not None else None
-    probe = parse(pa.Table.from_batches([next(split.batches(batch_rows=1))]), 1)
+    probe = parse(pa.Table.from_batches([next(split.batches(names, batch_rows=1))]), 1)
     tested = {c.column for c in conditions or ()}
-    needed = [c for c in split.names if c not in probe.slice_columns or c in tested]
+    needed = [c for c in names if c not in probe.slice_columns or c in tested]
+    id_column = split.columns.id if probe.ids is not None else None
 
-    def predictions():
+    def predictions(columns: list[str]) -> Iterator[tuple[pa.Table, Predictions]]:
         first = 1
-        for batch in split.batches(needed, batch_rows=batch_rows):
+        for batch in split.batches(columns, batch_rows=batch_rows):
             table = pa.Table.from_batches([batch])
-            yield table, parse(table, first)
+            yield table, parse(table.drop_columns([id_column]) if id_column in columns else table, first)
             first += batch.num_rows
 
     cut = None
     if not kind.classification:
-        cut = error_mask_cut(np.concatenate([np.abs(p.y_pred - p.y_true) for _, p in predictions()]))
+        labels = [c for c in needed if c != id_column and c not in tested]
+        cut = error_mask_cut(np.concatenate([np.abs(p.y_pred - p.y_true) for _, p in predictions(labels)]))
     # per batch, its errors of the n smallest keys (with their columns read so far) are the candidates
     keys, rows, tables = [], [], []
     errors = inside = 0
-    for table, pred in predictions():
+    for table, pred in predictions(needed):
         mask = error_mask(pred, cut=cut)[0]
         if conditions is not None:
             here = slice_mask(conditions, pred.slices(), source=pred.source)
@@ -293,7 +302,7 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
             mask = mask & here
         idx = np.flatnonzero(mask)
         errors += len(idx)
-        k = sample_keys(ids_of(pred)[0][idx], seed)
+        k = sample_keys(_ids_at(table, id_column, idx) if id_column else ids_of(pred)[0][idx], seed)
         if len(k) > n:
             keep = np.argpartition(k, n - 1)[:n]
             idx, k = idx[keep], k[keep]
@@ -307,14 +316,13 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
     order = first[np.argsort(np.concatenate(rows)[first] if rows else first)]
     picked = np.concatenate(rows)[order] if rows else np.empty(0, np.int64)
     read = pa.concat_tables(tables).take(pa.array(order)) if tables else None
-    rest = [c for c in split.names if c not in needed]
+    rest = [c for c in names if c not in needed]
     more = split.take(picked - 1, rest) if rest and len(picked) else None
     small = None
     if read is not None:
         columns = {c: read.column(c) for c in needed}
         columns.update({c: more.column(c) for c in rest} if more is not None else {})
-        small = replace(parse(pa.table({c: columns[c] for c in split.names if c in columns}), 1),
-                        row_numbers=picked)
+        small = replace(parse(pa.table({c: columns[c] for c in names if c in columns}), 1), row_numbers=picked)
     part = sample_errors(small, n=n, seed=seed, cut=cut, within=conditions) if small is not None and len(picked) \
         else None
     warnings = []
@@ -329,6 +337,17 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
     frame[CV_N_COLUMN] = split.n_rows
     return ErrorSample(frame=frame, total_errors=errors, cv_n=split.n_rows, seed=seed, cut=cut,
                        warnings=tuple(warnings))
+
+
+def _ids_at(table: pa.Table, column: str, rows: np.ndarray) -> np.ndarray:
+    """The ids of a batch's ``rows`` as validation gives them (text as ``str``): a stored split's
+    ids were checked present and unique when it was submitted."""
+    import pyarrow as pa
+
+    from ..ingest import to_numpy
+
+    ids = to_numpy(table.column(column).take(pa.array(rows)))
+    return ids.astype(str) if ids.dtype == object else ids
 
 
 def _binary_classes(session: Session, project: str, run: str) -> tuple[str, ...] | None:

@@ -125,6 +125,8 @@ def _frame(n: int, seed: int, kind: str, ids: str) -> pd.DataFrame:
         out["id"] = rng.permutation(n) * 7 + 3
     elif ids == "text":
         out["id"] = [f"row-{i}" for i in rng.permutation(n)]
+    elif ids == "float":
+        out["id"] = rng.permutation(n) / 4 - 50.0
     if kind == "binary":
         out["y_true"] = rng.integers(0, 2, n)
         out["y_score"] = np.round(rng.random(n), 3)  # ties between scores
@@ -136,6 +138,10 @@ def _frame(n: int, seed: int, kind: str, ids: str) -> pd.DataFrame:
         p = rng.dirichlet(np.ones(3), n)
         for j, c in enumerate(["cat", "dog", "eel"]):
             out[f"y_prob_{c}"] = p[:, j]
+    elif kind == "multilabel":
+        for label in ("red", "blue"):
+            out[f"y_true_{label}"] = rng.integers(0, 2, n)
+            out[f"y_score_{label}"] = rng.random(n)
     else:
         out["y_true"] = rng.normal(size=n)
         out["y_pred"] = out["y_true"] + rng.normal(size=n) * rng.random(n)
@@ -144,8 +150,9 @@ def _frame(n: int, seed: int, kind: str, ids: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-@pytest.mark.parametrize("kind, ids", [("binary", "int"), ("binary", "none"), ("labels", "text"),
-                                       ("multiclass", "int"), ("regression", "int")])
+@pytest.mark.parametrize("kind, ids", [("binary", "int"), ("binary", "none"), ("binary", "float"), ("labels", "text"),
+                                       ("multiclass", "int"), ("multilabel", "text"), ("regression", "int"),
+                                       ("regression", "none")])
 @pytest.mark.parametrize("within", [None, "region=west"])
 def test_the_streamed_sample_is_the_whole_splits_sample(sqlite_url, kind, ids, within):
     options = {"positive_label": "yes"} if kind == "labels" else {}
@@ -163,6 +170,33 @@ def test_the_streamed_sample_is_the_whole_splits_sample(sqlite_url, kind, ids, w
             assert (streamed.total_errors, streamed.cv_n, streamed.cut, streamed.warnings) == \
                 (whole.total_errors, whole.cv_n, whole.cut, whole.warnings)
             assert streamed.summary() == whole.summary()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_the_streamed_sample_of_a_weighted_run_is_the_whole_splits_sample(sqlite_url, kind):
+    """Weights of 0 on every row but a few (the first row's and the sampled rows' among them):
+    a batch's weights, or the drawn rows', sum to 0, which the whole split's do not. The sample
+    is the whole split's, row for row (no weight shows in it)."""
+    frames = {}
+    for name, (n, seed) in {"train": (300, 1), "cv": (1000, 2)}.items():
+        frame = _frame(n, seed, kind, "int")
+        frame["weight"] = np.where(np.arange(n) % 400 == 7, 2.5, 0.0)
+        frames[name] = frame
+    engine = store.make_engine(sqlite_url)
+    with Session(engine) as s, s.begin():
+        service.submit_files(s, project="p", run="r", **frames)
+    with Session(engine) as s:
+        cv = store.load_run_splits(s, "p", "r").cv
+        assert cv.weight is not None and cv.weight.sum() == 7.5
+        for n, seed, within, batch_rows in ((1, 0, None, 64), (25, 7, "region=west", 100), (5000, 1, None, 333)):
+            whole = sample_errors(cv, n=n, seed=seed, within=within)
+            streamed = service.error_sample_from_store(s, "p", "r", n=n, seed=seed, within=within,
+                                                       batch_rows=batch_rows)
+            pd.testing.assert_frame_equal(streamed.frame, whole.frame)
+            assert (streamed.total_errors, streamed.cut, streamed.warnings) == \
+                (whole.total_errors, whole.cut, whole.warnings)
+            assert "weight" not in streamed.frame.columns
     engine.dispose()
 
 
