@@ -342,7 +342,8 @@ def bootstrap_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w:
 def exact_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.ndarray, reps: int,
                seed: int) -> np.ndarray:
     """The bootstrap ECEs of :func:`bootstrap_eces` by resampling the rows themselves, in a
-    canonical order (by their values), so the row order of the file does not change them.
+    canonical order (by their values), so the row order of the file does not change them. A
+    resample whose rows all weigh 0 has no ECE (NaN).
 
     >>> exact_eces([(np.array([.1, .7]), np.array([0., 1]), np.linspace(0, 1, 3))], np.ones(2), 3, 0).shape
     (3, 1)
@@ -356,6 +357,9 @@ def exact_eces(problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]], w: np.
     for r in range(reps):
         wr = w * np.bincount(rng.integers(0, n, n), minlength=n)
         total = wr.sum()
+        if total <= 0:  # a resample of zero-weight rows only has no ECE (sparse weights, few rows)
+            out[r] = np.nan
+            continue
         for j, (idx, resid, nb) in enumerate(binned):
             out[r, j] = np.abs(np.bincount(idx, wr * resid, nb)).sum() / total
     return out

@@ -158,9 +158,15 @@ def basic_interval(ece: float, eces: np.ndarray) -> tuple[float, float]:
     and 0.1 at 1,000 and 10,000 rows, `benchmarks/calibration_compare.py`; the 2.5% and 97.5%
     quantiles gave 88-90%): the level is calibrated by simulation, as in Beran's prepivoting.
 
+    Resamples without an ECE (NaN: every row drawn weighs 0) are left out; with none left,
+    there is no interval (NaN, NaN), never a made-up [0, 0].
+
     >>> basic_interval(0.05, np.array([0.05, 0.06, 0.07]))
     (0.030..., 0.049...)
+    >>> basic_interval(0.3, np.array([np.nan, np.nan]))
+    (nan, nan)
     """
+    eces = eces[np.isfinite(eces)]
     if not len(eces):
         return math.nan, math.nan
     q_low, q_high = np.percentile(eces, [0.5, 99.5])

@@ -87,3 +87,25 @@ def test_calibrate_without_a_recommendation_says_so(tmp_path):
     assert named.exit_code == 0 and (tmp_path / "fixed.csv").exists()
     missing = CliRunner().invoke(main, ["calibrate", "--cv", str(tmp_path / "cv.csv")])
     assert missing.exit_code == 2 and "give --test" in missing.output
+
+
+@pytest.mark.parametrize("weighted", [2, 5])
+def test_sparse_weights_give_an_interval_around_the_ece_not_zero(weighted):
+    """Most rows weigh 0: some resamples draw only those, which have no ECE. They used to give
+    NaN (a warning) and an interval of [0, 0] beside an ECE of 0.3; they are left out now.
+    Oracle: the ECE of the weighted rows alone (weight-0 rows count for nothing), computed here
+    with numpy over the report's bins, and the interval brackets it."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    frame = split(rng, 60).assign(weight=0.0)
+    frame.loc[: weighted - 1, "weight"] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = diagnose.report(train=frame, cv=frame).to_dict()["calibration"]["cv"]
+    kept = frame[frame.weight > 0]
+    edges = np.linspace(0, 1, len(c["bins"]) + 1)
+    at = np.clip(np.searchsorted(edges, kept.y_score, side="right") - 1, 0, len(edges) - 2)
+    gaps = np.bincount(at, kept.y_true - kept.y_score, len(edges) - 1)
+    assert c["ece"] == pytest.approx(np.abs(gaps).sum() / len(kept), rel=1e-12)
+    assert c["ece_ci_low"] <= c["ece"] <= c["ece_ci_high"] and c["ece_ci_high"] > 0
