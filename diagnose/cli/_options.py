@@ -7,6 +7,7 @@ parsed values back into one options value. A new report option is one field ther
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, fields
 from typing import Any
@@ -170,6 +171,16 @@ def emit_with_warnings(result: Any, fmt: str) -> None:
         for warning in result.warnings:
             note(f"warning: {warning}")
     emit(result, fmt)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (not a pipe or a file).
+
+    >>> from click.testing import CliRunner
+    >>> CliRunner().invoke(click.command()(lambda: click.echo(stdout_is_terminal()))).output
+    'False\\n'
+    """
+    return sys.stdout.isatty()
 
 
 def note(message: str) -> None:

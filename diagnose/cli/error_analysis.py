@@ -15,7 +15,7 @@ from ..options import (
     ReadOptions,
 )
 from . import _remote
-from ._options import collect, emit, emit_with_warnings, format_option, note, options
+from ._options import collect, emit, emit_with_warnings, format_option, note, options, stdout_is_terminal
 
 CUT_HELP = "Regression: rows with |error| above this count as errors (default: the top share)."
 TOP_SHARE_HELP = "Regression without --cut: the largest share of |error| that counts as errors."
@@ -80,7 +80,8 @@ def sample(cv, n, seed, output, cut, top_share, within, prefer, **values):
     else:
         from ..present import terminal_text
 
-        click.echo(terminal_text(result.to_text()), nl=False)
+        text = result.to_text()  # the CSV a file gets: piped, it reads back (errors tally) as written
+        click.echo(terminal_text(text) if stdout_is_terminal() else text, nl=False)  # a terminal shows escapes
         note(result.summary())
 
 

@@ -303,3 +303,32 @@ def test_a_trojan_source_run_name_is_shown_escaped_in_every_output(tmp_path, cas
     missing = run_cli(["show", project, run + "x"], url)
     assert missing.exit_code == 2 and not TERMINAL_CONTROL.search(missing.output), ascii(missing.output)
     assert "\\u202e" in missing.output and "\\u200b" in missing.output
+
+
+def test_a_piped_errors_sample_reads_back_and_a_terminal_sees_escapes(tmp_path, rng, monkeypatch):
+    """Piped (not a terminal), ``errors sample`` writes the CSV a file gets, so ids holding
+    control or format characters read back in ``errors tally``; on a terminal they show as
+    escapes. Oracle: the ids of the cv file itself."""
+    n = 200
+    y = rng.integers(0, 2, n)
+    odd = ["a\u200bb", "c\u202ed", "e\x1bf", "g\ufeffh", "\u2028x"]
+    cv = pd.DataFrame({"id": [odd[i % 5] + str(i) for i in range(n)], "y_true": y,
+                       "y_score": np.where(rng.random(n) < 0.4, 1 - y, y) * 0.8 + 0.1})
+    cv.to_csv(tmp_path / "cv.csv", index=False)
+    args = ["errors", "sample", "--cv", str(tmp_path / "cv.csv"), "--n", "30"]
+    piped = run_cli(args, f"sqlite:///{tmp_path / 'db.db'}")
+    assert piped.exit_code == 0, piped.output
+    sheet = pd.read_csv(io.StringIO(piped.stdout), dtype=str, keep_default_na=False)
+    assert len(sheet) == 30 and set(sheet["id"]) <= set(cv["id"])
+    tagged = sheet.assign(tags="blurry")
+    tagged.to_csv(tmp_path / "tagged.csv", index=False)
+    tally = run_cli(["errors", "tally", str(tmp_path / "tagged.csv"), "--cv", str(tmp_path / "cv.csv")],
+                    f"sqlite:///{tmp_path / 'db.db'}")
+    assert tally.exit_code == 0, tally.output
+
+    from diagnose.cli import error_analysis
+
+    monkeypatch.setattr(error_analysis, "stdout_is_terminal", lambda: True)
+    shown = run_cli(args, f"sqlite:///{tmp_path / 'db.db'}")
+    assert shown.exit_code == 0 and not any(c in shown.stdout for c in "\u200b\u202e\x1b\ufeff\u2028")
+    assert "\\u202e" in shown.stdout and "\\x1b" in shown.stdout
