@@ -52,7 +52,7 @@ def report(fmt, engine, scheduler, **values):
     from ..service import pick_engine
 
     files = {k: values.get(k) for k in ("train", "cv", "test", "data") if values.get(k)}
-    chosen = pick_engine(engine, files)
+    chosen = pick_engine(engine, files, values.get("encoding"))
     if chosen == "memory":
         emit(prepare(values, encode=False).report, fmt)
         return

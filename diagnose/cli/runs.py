@@ -33,7 +33,8 @@ def submit(project, run_name, param, train_size, fmt, engine, **values):
     from ..service import pick_engine, session, submit_prepared
 
     params = {k: _number_or_text(v) for k, v in parse_pairs(param, what="--param").items()}
-    chosen = pick_engine(engine, {k: values.get(k) for k in ("train", "cv", "test", "data") if values.get(k)})
+    chosen = pick_engine(engine, {k: values.get(k) for k in ("train", "cv", "test", "data") if values.get(k)},
+                         values.get("encoding"))
     if chosen != "memory":
         _submit_streamed(project, run_name, params, train_size, fmt, chosen, values)
         return

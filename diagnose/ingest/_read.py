@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
-from ._csvhead import BOM, HEAD, csv_header_offset
+from ._csvhead import HEAD, check_csv_head, column_named, ragged_rows, refuse_bad_utf8
 from ._files import regular_file
 from ._progress import BIG_READ, CountedFile, ProgressBar, read_row_groups
 from ._values import Source
@@ -119,7 +119,7 @@ def _read_any(src: "_File | _Bytes", encoding: str, text_columns: tuple[str, ...
     _refuse_duplicates(table.column_names, name)
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:  # Arrow reads a column holding bytes that are not UTF-8 as binary
-        _refuse_bad_utf8(src, name, binary[0])
+        refuse_bad_utf8(src, name, binary[0])
     return _checked(table, name)
 
 
@@ -150,29 +150,6 @@ def _refuse_duplicates(names: list[str], name: str) -> None:
                      fix="Give every column its own name: rename or drop the copies")
 
 
-def _refuse_bad_utf8(src: "_File | _Bytes", name: str, column: str) -> None:
-    """Find the first byte that is not UTF-8 anywhere in the file and name its line."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset, lines = 0, 0
-    with src.binary() as fh:
-        while chunk := fh.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                line = lines + chunk[: exc.start].count(b"\n") + 1
-                where = f"byte 0x{chunk[exc.start]:02x} at offset {offset + exc.start} on line {line}"
-                raise InputError(
-                    f"is not valid UTF-8 text ({where}" + (f", row {line - 1})" if line > 1 else ", the header)"),
-                    file=name, column=column,
-                    fix="Save it as UTF-8, or give its encoding (--encoding latin-1)") from None
-            offset += len(chunk)
-            lines += chunk.count(b"\n")
-    raise InputError(f"column '{column}' holds bytes that are not UTF-8 text", file=name, column=column,
-                     fix="Save it as UTF-8, or give its encoding (--encoding latin-1)")
-
-
 def _bar(src: "_File | _Bytes") -> ProgressBar | None:
     """A progress bar for reading a big file on disk, when one is shown (a terminal)."""
     if not isinstance(src, _File) or src.size() < BIG_READ:
@@ -191,17 +168,6 @@ def _csv_source(src: "_File | _Bytes", bar: ProgressBar | None, start: int = 0):
     if bar is not None and isinstance(src, _File):
         return CountedFile(src.path, bar)
     return nullcontext(src.arrow())
-
-
-def _header_start(src: "_File | _Bytes", head: bytes, encoding: str) -> int | None:
-    """The byte a UTF-8 CSV's header starts at when blank lines precede it (they may fill more
-    than pyarrow's first block, on which it finds no columns), 0 when none do, ``None`` when
-    the file holds nothing else (:func:`csv_header_offset`)."""
-    lead = head[len(BOM):] if head.startswith(BOM) else head
-    if lead[:1] not in (b"\r", b"\n") or encoding.lower().replace("-", "") != "utf8":
-        return 0
-    with src.binary() as fh:
-        return csv_header_offset(fh)
 
 
 _DICTIONARY_MARK = {b"diagnose.read_as_dictionary": b"text"}
@@ -283,17 +249,7 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
               dictionary_columns: tuple[str, ...] = ()) -> pa.Table:
     from pyarrow import csv
 
-    if b"\x00" in head:
-        raise InputError(
-            "holds binary content, not CSV text",
-            file=name,
-            fix="Give a CSV text file (UTF-8) or a Parquet file ending in .parquet",
-        )
-    if encoding.lower().replace("-", "") in ("utf8",):
-        _check_utf8(head, name)
-    start = _header_start(src, head, encoding)
-    if start is None or (not head.strip() and src.size() <= len(head)):
-        raise InputError("the file is empty", file=name, fix="Give a CSV file with a header and rows")
+    start = check_csv_head(src, name, head, encoding)
     coded = pa.dictionary(pa.int32(), pa.string())  # a few names, hashed by the parser: no string a row
     types = {**{c: coded for c in dictionary_columns}, **{c: pa.string() for c in text_columns}}
     convert = csv.ConvertOptions(strings_can_be_null=True, column_types=types)
@@ -315,12 +271,14 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
             except pa.ArrowInvalid as again:
                 text = _first_line(again)
         if "UTF8" in text or "utf8" in text or "utf-8" in text.lower():
+            if encoding.lower().replace("-", "") == "utf8":  # a column read as text: find the byte
+                refuse_bad_utf8(src, name, column_named(text, head))
             raise InputError(
                 "is not valid UTF-8 text",
                 file=name,
                 fix="Save it as UTF-8, or give its encoding (--encoding latin-1)",
             ) from None
-        rows, counts, width = _ragged_rows(src, encoding)
+        rows, counts, width = ragged_rows(src, encoding)
         if rows:
             raise InputError(
                 f"cannot be parsed as CSV: the header has {width} fields, some rows another count",
@@ -335,44 +293,11 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
     except LookupError as exc:
         raise InputError(f"cannot be read ({_first_line(exc)})", file=name,
                          fix="Give an encoding name Python knows, such as utf-8, latin-1 or cp1252") from None
+    except UnicodeError as exc:  # a text the encoding cannot decode (utf-16 without its BOM, ...)
+        raise InputError(f"cannot be read as {encoding} ({_first_line(exc)})", file=name,
+                         fix="Give the file's encoding (--encoding), or save it as UTF-8") from None
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read ({_first_line(exc)})", file=name) from None
-
-
-def _ragged_rows(src: "_File | _Bytes", encoding: str) -> tuple[list[int], list[int], int]:
-    """Rows (numbered after the header) whose field count differs from the header's.
-
-    Only called once parsing has failed, so a plain Python scan is fine here."""
-    import csv as pycsv
-
-    rows, counts, width = [], [], 0
-    try:
-        with src.text(encoding) as fh:
-            reader = pycsv.reader(fh)
-            width = len(next(reader, []))
-            for number, record in enumerate(reader, start=1):
-                if record and len(record) != width:
-                    rows.append(number)
-                    counts.append(len(record))
-    except (OSError, LookupError, pycsv.Error):
-        return [], [], width
-    return rows, counts, width
-
-
-def _check_utf8(head: bytes, name: str) -> None:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the end of the chunk is fine
-        if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
-            return
-        line = head[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"is not valid UTF-8 text (byte 0x{head[exc.start]:02x} on line {line}"
-            + (f", row {line - 1})" if line > 1 else ", the header)"),
-            file=name,
-            fix="Save it as UTF-8, or give its encoding (--encoding latin-1)",
-        ) from None
 
 
 def _from_pandas(frame) -> pa.Table:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .. import settings
 from ..exceptions import InputError, UsageError
-from ..ingest import Columns, label_columns, refuse_empty_csv
+from ..ingest import Columns, check_csv_file, is_utf8, label_columns
 from ._chunks import coalesced
 from ._csvtext import TEXT_BLOCK, csv_tables, header, open_csv
 from ._retype import CsvTypes, contains, conversion_error, known_types, loosened
@@ -26,21 +26,30 @@ CSV_BLOCK = 1 << 22  # bytes of CSV text per batch of the dataset scanner (remot
 READ_AHEAD = {"batch_readahead": 1, "fragment_readahead": 1}
 
 
-def pick_engine(engine: str | None, sources: Mapping[str, Any]) -> str:
+def pick_engine(engine: str | None, sources: Mapping[str, Any], encoding: str | None = None) -> str:
     """The engine to run: the one asked for (or ``DIAGNOSE_ENGINE``), ``auto`` resolved by
     the size of the input files (DataFrames and Arrow tables are already in memory); a
     folder or a glob of parts is streamed whatever its size (the memory engine reads files).
+    The streaming engines read CSV as UTF-8: with another ``encoding``, ``auto`` is the memory
+    engine, and asking for a streaming one on CSV is refused.
 
     >>> pick_engine("auto", {"cv": "no-such-file.csv"}), pick_engine("arrow", {})
     ('memory', 'arrow')
-    >>> pick_engine("auto", {"cv": "parts/*.csv"})
-    'arrow'
+    >>> pick_engine("auto", {"cv": "parts/*.csv"}), pick_engine("auto", {"cv": "parts/*.csv"}, "latin-1")
+    ('arrow', 'memory')
     """
     chosen = settings.get("engine") if engine is None else str(engine).lower()
     if chosen not in settings.ENGINES:
         raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(settings.ENGINES)}")
+    utf8 = encoding is None or is_utf8(encoding)
     if chosen != "auto":
+        if not utf8 and chosen != "memory" and any(not str(s).lower().endswith((".parquet", ".pq"))
+                                                  for s in sources.values() if isinstance(s, (str, os.PathLike))):
+            raise UsageError(f"the {chosen} engine reads CSV as UTF-8, not {encoding}: use --engine memory, or "
+                             "save the files as UTF-8")
         return chosen
+    if not utf8:
+        return "memory"
     if not all(isinstance(s, (str, os.PathLike)) for s in sources.values()):
         return "memory"
     if any(_parts(str(s)) for s in sources.values()):
@@ -123,7 +132,7 @@ class Input:
 
                 return pq.read_schema(self.files[0]).names
             if self.local_csv:
-                refuse_empty_csv(self.files[0], self.name if len(self.files) == 1 else self.files[0])
+                check_csv_file(self.files[0], self.name if len(self.files) == 1 else self.files[0])
                 return self.csv_schema(columns).names
             return self.dataset(columns).schema.names
         except (pa.ArrowException, OSError) as exc:  # an empty CSV, a file that is not Parquet

@@ -43,7 +43,8 @@ def report(
         from ._inputs import pick_engine
 
         sources = {"train": train, "cv": cv, "test": test, "data": data}
-        chosen = pick_engine(engine, {k: v for k, v in sources.items() if v is not None})
+        chosen = pick_engine(engine, {k: v for k, v in sources.items() if v is not None},
+                             ReportOptions.of(options, **overrides).encoding)
         if chosen != "memory":
             if baseline_files:
                 raise UsageError(f"--baseline-file needs the rows themselves (its ids are joined to cv's): use "

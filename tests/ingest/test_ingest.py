@@ -1,6 +1,8 @@
 """Reading and validation: every bad input gets one clear message and exit code 2."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -398,3 +400,68 @@ def test_blank_lines_before_the_header_are_skipped_however_many(tmp_path, lead):
     (tmp_path / "b.csv").write_bytes(lead)
     with pytest.raises(InputError, match="b.csv: the file is empty"):
         read_table(tmp_path / "b.csv")
+
+
+def _rows_file(bad: bytes = b"") -> bytes:
+    """A header and 100 rows of (y_true, y_score), row 40 replaced by ``bad`` when given."""
+    rows = [b"%d,0.%d" % (i % 2, i % 9 + 1) for i in range(1, 101)]
+    if bad:
+        rows[39] = bad
+    return b"y_true,y_score\n" + b"\n".join(rows) + b"\n"
+
+
+@pytest.mark.parametrize("lead", [b"\n\n", b"\r\n" * 40_000])
+@pytest.mark.parametrize("bad", [b"1,0.5,9", b"1,0.\xe95", b"1,0.5\n\n"])
+def test_messages_name_the_same_row_whatever_blank_lines_come_first(tmp_path, lead, bad):
+    """Rows are numbered from 1 after the header, blank lines not counted (as the reader and
+    every other message number them): a ragged row or a bad byte is named by the same row with
+    blank lines before the header as without them; a blank line inside the rows changes no
+    row's number."""
+    from diagnose.ingest import read_table
+
+    plain, padded = tmp_path / "plain.csv", tmp_path / "padded.csv"
+    plain.write_bytes(_rows_file(bad))
+    padded.write_bytes(lead + _rows_file(bad))
+    if bad.endswith(b"\n\n"):  # a blank line among the rows: read, the same rows
+        assert read_table(padded)[0].equals(read_table(plain)[0])
+        return
+    messages = []
+    for path in (plain, padded):
+        with pytest.raises(InputError) as got:
+            read_table(path)
+        messages.append(str(got.value).replace(str(path), "F"))
+    assert "row 40" in messages[0]
+    # the same row; the line (and a byte's offset, named past the first 64 kB) differ by the blank lines
+    assert re.sub(r"( at offset \d+)|(line \d+)", "", messages[0]) == re.sub(r"( at offset \d+)|(line \d+)", "",
+                                                                            messages[1])
+
+
+def test_odd_encodings_and_a_lone_bom_get_their_messages(tmp_path):
+    """A byte order mark alone is an empty file; --encoding utf-16 on a file without its BOM is a
+    message, not a traceback; a Latin-1 file whose blank lines fill a block reads."""
+    from diagnose.ingest import read_table
+
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf")
+    with pytest.raises(InputError, match="bom.csv: the file is empty"):
+        read_table(tmp_path / "bom.csv")
+    (tmp_path / "u8.csv").write_bytes(_rows_file())
+    with pytest.raises(InputError, match=r"u8.csv: cannot be read as utf-16 \(UTF-16 stream does not start"):
+        read_table(tmp_path / "u8.csv", encoding="utf-16")
+    text = _rows_file().replace(b"y_score\n", b"y_score\n", 1)
+    (tmp_path / "latin.csv").write_bytes(b"\n" * 2_100_000 + text)
+    for encoding in ("latin-1", "cp1252", "utf_8", "UTF-8"):
+        assert read_table(tmp_path / "latin.csv", encoding=encoding)[0].num_rows == 100, encoding
+
+
+def test_a_bad_byte_in_a_text_column_past_the_head_is_located(tmp_path):
+    """A column read as text (labels; a curve's split names, dictionary-encoded) holding bytes
+    that are not UTF-8 past the first 64 kB: the message names the byte's line and row."""
+    from diagnose.ingest import read_table
+
+    rows = [b"train,%d,0.5" % (i % 2) for i in range(1, 9001)]
+    rows[7999] = b"tr\xe9in,1,0.5"
+    (tmp_path / "c.csv").write_bytes(b"split,y_true,y_score\n" + b"\n".join(rows) + b"\n")
+    for kwargs in ({"text_columns": ["split"]}, {"dictionary_columns": ["split"]}):
+        with pytest.raises(InputError, match=r"c.csv: is not valid UTF-8 text \(byte 0xe9 at offset \d+ on line "
+                                             r"8001, row 8000\)"):
+            read_table(tmp_path / "c.csv", **kwargs)

@@ -267,3 +267,26 @@ def test_an_empty_file_gets_the_same_message_on_every_engine(tmp_path, text):
             report(str(train), str(cv), engine=engine)
         messages.append(str(got.value))
     assert messages[0] == messages[1] and messages[0].startswith(f"{cv}: the file is empty. Give a CSV")
+
+
+def test_the_streaming_engines_read_utf8_and_say_so(tmp_path):
+    """A file that is not UTF-8 gets the memory engine's message (bytes in its first 64 kB, its
+    row named); --encoding other than UTF-8 runs the memory engine under auto and is refused
+    by name on a streaming engine, which reads CSV as UTF-8 (it read the bytes as UTF-8
+    before, silently)."""
+    from diagnose.exceptions import UsageError
+    from diagnose.service import pick_engine, report
+
+    path = tmp_path / "lat.csv"
+    path.write_bytes(b"y_true,y_score,region\n1,0.9,caf\xe9\n0,0.2,nord\n1,0.7,caf\xe9\n0,0.4,nord\n")
+    messages = []
+    for engine in ("memory", "arrow"):
+        with pytest.raises(InputError) as got:
+            report(str(path), str(path), engine=engine)
+        messages.append(str(got.value))
+    assert messages[0] == messages[1] and "(byte 0xe9 on line 2, row 1)" in messages[0]
+    assert pick_engine("auto", {"cv": str(tmp_path / "*.csv")}, "latin-1") == "memory"
+    assert pick_engine("arrow", {"cv": str(tmp_path / "cv.parquet")}, "latin-1") == "arrow"
+    with pytest.raises(UsageError, match="the dask engine reads CSV as UTF-8, not cp1252: use --engine memory"):
+        pick_engine("dask", {"cv": str(path)}, "cp1252")
+    assert report(str(path), str(path), engine="auto", encoding="latin-1").splits["cv"].n == 4
