@@ -64,10 +64,12 @@ def name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], c
     from dataclasses import replace
 
     seen: set[str] = set()
+    held = []
     for raw in raws.values():
         # the labels were validated while parsing; read only their distinct values again
         distinct = pa.table({columns.y_true: pc.unique(raw.table.column(columns.y_true))})
-        seen.update(Checker(distinct, raw.name).labels(columns.y_true).tolist())
+        held.append((raw.name, set(Checker(distinct, raw.name).labels(columns.y_true).tolist())))
+        seen.update(held[-1][1])
     if positive not in seen:
         first = next(iter(raws.values()))
         found = ", ".join(repr(v) for v in sorted(seen, key=natural_key)[:6])
@@ -75,6 +77,14 @@ def name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], c
                          file=first.name, column=columns.y_true,
                          fix=f"Give one of the labels it holds: {found}")
     others = sorted(seen - {positive}, key=natural_key)
+    if len(others) > 1:  # each split holds two at most: they differ (a class written two ways?)
+        name, labels = next((n, h) for n, h in held[1:] if h - held[0][1])
+        new = ", ".join(repr(v) for v in sorted(labels - held[0][1], key=natural_key))
+        raise InputError(f"holds label {new} in column '{columns.y_true}', which {held[0][0]} does not: the "
+                         f"splits hold {len(seen)} labels for a binary task "
+                         f"({', '.join(repr(v) for v in sorted(seen, key=natural_key))})",
+                         file=name, column=columns.y_true,
+                         fix="Write each class the same way in every split, or use the multiclass format")
     if len(others) != 1:
         return out
     return {split: replace(pred, classes=(others[0], positive)) for split, pred in out.items()}

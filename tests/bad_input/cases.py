@@ -105,6 +105,18 @@ CSV_CASES = [
         "1,1", "2,2", "3,3", "1.0,2", "2,1", "3,3"])}, submit("train.csv", "train.csv"),
         ("train.csv", "column 'y_true' writes one class two ways", "'1' and '1.0'", "row 4 holds '1.0'"),
         library=True),
+    Case("positive label spelt otherwise in another split", {
+        "train.csv": csv("y_true,y_score", ["yes,0.9", "no,0.2", "yes,0.8", "no,0.3"]),
+        "cv.csv": csv("y_true,y_score", ["Yes,0.9", "no,0.2", "Yes,0.8", "no,0.3"])},
+        submit("train.csv", "cv.csv", extra=("--positive-label", "yes")),
+        ("cv.csv", "holds label 'Yes' in column 'y_true', which train.csv does not",
+         "3 labels for a binary task ('Yes', 'no', 'yes')", "Write each class the same way in every split"),
+        library=True),
+    Case("positive label spelt otherwise, streamed", {
+        "train.csv": csv("y_true,y_score", ["yes,0.9", "no,0.2", "yes,0.8", "no,0.3"]),
+        "cv.csv": csv("y_true,y_score", ["Yes,0.9", "no,0.2", "Yes,0.8", "no,0.3"])},
+        submit("train.csv", "cv.csv", extra=("--positive-label", "yes", "--engine", "arrow")),
+        ("cv.csv", "holds label 'Yes' in column 'y_true', which train.csv does not")),
     Case("class written 01 and 1", {"train.csv": csv("y_true,y_pred", [
         "01,01", "02,02", "1,02", "02,01"])}, submit("train.csv", "train.csv"),
         ("train.csv", "writes one class two ways", "'01' and '1'", "row 3 holds '1'")),
