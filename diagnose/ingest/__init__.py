@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..options import Columns
 from ._arrays import binary_arrays
 from ._checks import Checker, check_same_rows, natural_key
-from ._csvhead import check_csv_file, csv_header_offset, is_utf8
+from ._csvhead import check_csv_file, csv_header_offset, is_utf8, refuse_ragged_csv
 from ._files import regular_file
 from ._groups import CHUNK_ROWS, CodedRows, chunked_bincount, coded_rows
 from ._keys import HASH_SCHEME, mix64, sample_keys
@@ -61,7 +61,7 @@ __all__ = [
     "Splits", "TaggedSample",
     "TaskType", "SPLITS", "TASKS", "TASK_TYPES", "PROB_SUM_TOLERANCE", "MAX_ROWS_SHOWN", "CV_N_COLUMN",
     "TOTAL_ERRORS_COLUMN", "binary_arrays", "check_same_rows", "chunked_bincount", "coded_rows", "csv_header_offset",
-    "is_utf8", "check_csv_file",
+    "is_utf8", "check_csv_file", "refuse_ragged_csv",
     "infer_task",
     "is_curve_summary",
     "load_curve_summary", "load_cv_test", "label_columns", "load_predictions", "load_runs", "load_splits",

@@ -258,3 +258,39 @@ def ragged_rows(src, encoding: str) -> tuple[list[int], list[int], int]:
     except (OSError, LookupError, UnicodeError, pycsv.Error):
         return [], [], width
     return rows, counts, width
+
+
+def refuse_ragged(src, name: str, encoding: str) -> None:
+    """Raise the message naming the rows whose field count differs from the header's
+    (:func:`ragged_rows`), when there are any.
+
+    >>> import io
+    >>> class Upload:
+    ...     def text(self, encoding): return io.StringIO("id,y\\n1,0\\n2,0,9\\n")
+    >>> refuse_ragged(Upload(), "cv.csv", "utf-8")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diagnose.exceptions.InputError: cv.csv: cannot be parsed as CSV: the header has 2 fields, ...; row 2 holds 3. ...
+    """
+    rows, counts, width = ragged_rows(src, encoding)
+    if rows:
+        raise InputError(f"cannot be parsed as CSV: the header has {width} fields, some rows another count",
+                         file=name, rows=rows[:5], values=counts[:5], n_bad=len(rows),
+                         fix="Give every row as many fields as the header (quote fields that hold commas)")
+
+
+def refuse_ragged_csv(path: str, name: str, encoding: str = "utf-8") -> None:
+    """:func:`refuse_ragged` for a file on disk, for the readers that read it in parts (whose
+    parse error names no row): the whole-file read's message.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "cv.csv")
+    >>> _ = open(path, "w").write("id,y\\n1,0\\n")
+    >>> refuse_ragged_csv(path, "cv.csv") is None
+    True
+    """
+    class Local:
+        def text(self, encoding: str):
+            return open(path, newline="", encoding=encoding, errors="replace")
+
+    refuse_ragged(Local(), name, encoding)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError, UsageError
-from ._csvhead import HEAD, check_csv_head, column_named, ragged_rows, refuse_bad_utf8
+from ._csvhead import HEAD, check_csv_head, column_named, refuse_bad_utf8, refuse_ragged
 from ._files import regular_file
 from ._progress import BIG_READ, CountedFile, ProgressBar, read_row_groups
 from ._values import Source
@@ -278,13 +278,7 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
                 file=name,
                 fix="Save it as UTF-8, or give its encoding (--encoding latin-1)",
             ) from None
-        rows, counts, width = ragged_rows(src, encoding)
-        if rows:
-            raise InputError(
-                f"cannot be parsed as CSV: the header has {width} fields, some rows another count",
-                file=name, rows=rows[:5], values=counts[:5], n_bad=len(rows),
-                fix="Give every row as many fields as the header (quote fields that hold commas)",
-            ) from None
+        refuse_ragged(src, name, encoding)
         raise InputError(
             f"cannot be parsed as CSV ({text})",
             file=name,

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .. import settings
 from ..exceptions import InputError, UsageError
-from ..ingest import Columns, check_csv_file, is_utf8, label_columns
+from ..ingest import Columns, check_csv_file, is_utf8, label_columns, refuse_ragged_csv
 from ._chunks import coalesced
 from ._csvtext import TEXT_BLOCK, csv_tables, header, open_csv
 from ._retype import CsvTypes, contains, conversion_error, known_types, loosened
@@ -136,7 +136,7 @@ class Input:
                 return self.csv_schema(columns).names
             return self.dataset(columns).schema.names
         except (pa.ArrowException, OSError) as exc:  # an empty CSV, a file that is not Parquet
-            raise read_error(self.name, exc) from None
+            raise read_error(self.name, exc, self) from None
 
     def csv_schema(self, columns: Columns) -> pa.Schema:
         """The columns and types of a local CSV input as ``pyarrow.dataset`` gives them: the
@@ -241,12 +241,16 @@ def _check_types(source: Input, columns: list[str], cols: Columns) -> None:
     source.types.checked.update(columns)
 
 
-def read_error(name: str, exc: BaseException) -> InputError:
-    """The message for a file that pyarrow cannot read: the first line of its error.
+def read_error(name: str, exc: BaseException, source: Input | None = None) -> InputError:
+    """The message for a file that pyarrow cannot read: the first line of its error; for a
+    row of another field count in a local CSV ``source``, the memory engine's message.
 
     >>> read_error("cv.csv", OSError("Empty CSV file")).problem
     'cannot be read (Empty CSV file)'
     """
+    if source is not None and source.local_csv and "Expected" in str(exc):
+        for path in source.files:  # raises the message that names the rows
+            refuse_ragged_csv(path, source.name if len(source.files) == 1 else path)
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InputError(f"cannot be read ({first})", file=name, fix="Give a valid CSV or Parquet file")
 
@@ -309,7 +313,7 @@ def first_rows(source: Input, columns: list[str], cols: Columns, rows: int = 8) 
         dataset = source.dataset(cols)
         return dataset.head(rows, columns=[c for c in columns if c in dataset.schema.names], **READ_AHEAD)
     except (pa.ArrowException, OSError) as exc:
-        raise read_error(source.name, exc) from None
+        raise read_error(source.name, exc, source) from None
 
 
 def _whole_parquet_files(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, Any, list[str]]]:
@@ -381,7 +385,7 @@ def batches(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[
         again = source.spill.replay(columns)
         yield from again if again is not None else source.spill.passing(columns, _read(source, columns, cols))
     except (pa.ArrowException, OSError) as exc:
-        raise read_error(source.name, exc) from None
+        raise read_error(source.name, exc, source) from None
 
 
 def _read(source: Input, columns: list[str], cols: Columns) -> Iterator[tuple[str, int, pa.RecordBatch]]:

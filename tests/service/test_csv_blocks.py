@@ -290,3 +290,22 @@ def test_the_streaming_engines_read_utf8_and_say_so(tmp_path):
     with pytest.raises(UsageError, match="the dask engine reads CSV as UTF-8, not cp1252: use --engine memory"):
         pick_engine("dask", {"cv": str(path)}, "cp1252")
     assert report(str(path), str(path), engine="auto", encoding="latin-1").splits["cv"].n == 4
+
+
+@pytest.mark.parametrize("at", [3, 2500])
+def test_a_row_of_another_field_count_gets_the_memory_message(tmp_path, small_blocks, at):
+    """A ragged row in the first block or in a later one (blocks of 4 KiB here): the streaming
+    engine names it by row as the memory engine does (it gave pyarrow's parse error)."""
+    from diagnose.service import report
+
+    rows = [f"{i % 2},0.{i % 9 + 1}" for i in range(1, 3001)]
+    rows[at - 1] += ",9"
+    (tmp_path / "cv.csv").write_text("y_true,y_score\n" + "\n\n".join(rows) + "\n")  # blank lines between rows
+    (tmp_path / "train.csv").write_text("y_true,y_score\n1,0.9\n0,0.2\n")
+    messages = []
+    for engine in ("memory", "arrow"):
+        with pytest.raises(InputError) as got:
+            report(str(tmp_path / "train.csv"), str(tmp_path / "cv.csv"), engine=engine)
+        messages.append(str(got.value))
+    assert messages[0] == messages[1]
+    assert f"the header has 2 fields, some rows another count; row {at} holds 3" in messages[0]
