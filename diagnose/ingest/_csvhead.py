@@ -96,18 +96,18 @@ def check_csv_head(src, name: str, head: bytes, encoding: str) -> int:
 
 
 def is_utf8(encoding: str) -> bool:
-    """Whether ``encoding`` names UTF-8 (any spelling; an unknown name is left to the reader,
-    which names it).
+    """Whether ``encoding`` names UTF-8 (any spelling); not for a name that is no text encoding
+    Python knows (the whole-file reader then names it).
 
-    >>> is_utf8("UTF_8"), is_utf8("utf-8-sig"), is_utf8("latin-1"), is_utf8("no-such")
-    (True, True, False, True)
+    >>> is_utf8("UTF_8"), is_utf8("utf-8-sig"), is_utf8("latin-1"), is_utf8("hex"), is_utf8("klingon")
+    (True, True, False, False, False)
     """
     import codecs
 
     try:
         return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
     except LookupError:
-        return True
+        return False
 
 
 def header_start(src, head: bytes, encoding: str) -> int | None:
@@ -131,10 +131,10 @@ def header_start(src, head: bytes, encoding: str) -> int | None:
 
     try:
         codec = codecs.lookup(encoding).name
-    except LookupError:
-        return 0  # the read names the unknown encoding
-    if "\r\n".encode(codec, "replace") != b"\r\n":
-        return 0
+        if "\r\n".encode(codec, "replace") != b"\r\n":
+            return 0
+    except (LookupError, UnicodeError):
+        return 0  # the read names the encoding it cannot use
     lead = head[len(BOM):] if codec.startswith("utf-8") and head.startswith(BOM) else head
     if not lead and len(head) == len(BOM):
         return None  # a byte order mark alone
@@ -176,7 +176,8 @@ def check_utf8(head: bytes, name: str) -> None:
         # a multi-byte character cut at the end of the chunk is fine
         if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
             return
-        raise InputError(f"is not valid UTF-8 text (byte 0x{head[exc.start]:02x} {where(head[:exc.start])})",
+        before = head[:exc.start].removeprefix(BOM)  # a byte order mark alone on its line is no row
+        raise InputError(f"is not valid UTF-8 text (byte 0x{head[exc.start]:02x} {where(before)})",
                          file=name, fix="Save it as UTF-8, or give its encoding (--encoding latin-1)") from None
 
 
@@ -203,14 +204,18 @@ def refuse_bad_utf8(src, name: str, column: str) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 at = f"byte 0x{chunk[exc.start]:02x} at offset {offset + exc.start}"
-                raise InputError(f"is not valid UTF-8 text ({at} {where(carry + chunk[:exc.start], lines, rows)})",
+                before = carry + chunk[:exc.start]
+                before = before.removeprefix(BOM) if offset == 0 else before
+                raise InputError(f"is not valid UTF-8 text ({at} {where(before, lines, rows)})",
                                  file=name, column=column,
                                  fix="Save it as UTF-8, or give its encoding (--encoding latin-1)") from None
+            data = (carry + chunk).removeprefix(BOM) if offset == 0 else carry + chunk
             offset += len(chunk)
-            parts = _LINE_END.split(carry + chunk)
+            tail = b"\r" if data.endswith(b"\r") else b""  # its \n may start the next chunk
+            parts = _LINE_END.split(data[:len(data) - len(tail)])
             lines += len(parts) - 1
             rows += sum(1 for p in parts[:-1] if p)
-            carry = parts[-1]
+            carry = parts[-1] + tail
     raise InputError(f"column '{column}' holds bytes that are not UTF-8 text", file=name, column=column,
                      fix="Save it as UTF-8, or give its encoding (--encoding latin-1)")
 
@@ -249,7 +254,8 @@ def ragged_rows(src, encoding: str) -> tuple[list[int], list[int], int]:
     width = 0
     try:
         with src.text(encoding) as fh:
-            records = (record for record in pycsv.reader(fh) if record)  # blank lines are no rows
+            # blank lines are no rows, nor is a byte order mark alone on the first line
+            records = (record for record in pycsv.reader(fh) if record and record != ["\ufeff"])
             width = len(next(records, []))
             for number, record in enumerate(records, start=1):
                 if len(record) != width:

@@ -1,6 +1,7 @@
 """Reading CSV and Parquet files (and DataFrames) into Arrow tables, and Arrow into numpy."""
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
@@ -254,6 +255,8 @@ def _read_csv(src: "_File | _Bytes", name: str, head: bytes, encoding: str,
     types = {**{c: coded for c in dictionary_columns}, **{c: pa.string() for c in text_columns}}
     convert = csv.ConvertOptions(strings_can_be_null=True, column_types=types)
     try:
+        if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # hex, base64, zlib...
+            raise LookupError(f"'{encoding}' is not a text encoding")
         with _csv_source(src, bar, start) as source:
             table = csv.read_csv(source, read_options=csv.ReadOptions(encoding=encoding), convert_options=convert)
             return _marked(table, dictionary_columns)

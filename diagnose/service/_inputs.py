@@ -31,24 +31,23 @@ def pick_engine(engine: str | None, sources: Mapping[str, Any], encoding: str | 
     the size of the input files (DataFrames and Arrow tables are already in memory); a
     folder or a glob of parts is streamed whatever its size (the memory engine reads files).
     The streaming engines read CSV as UTF-8: with another ``encoding``, ``auto`` is the memory
-    engine, and asking for a streaming one on CSV is refused.
+    engine for single CSV files, and streaming CSV (asked for, or parts) is refused.
 
     >>> pick_engine("auto", {"cv": "no-such-file.csv"}), pick_engine("arrow", {})
     ('memory', 'arrow')
-    >>> pick_engine("auto", {"cv": "parts/*.csv"}), pick_engine("auto", {"cv": "parts/*.csv"}, "latin-1")
+    >>> pick_engine("auto", {"cv": "parts/*.csv"}), pick_engine("auto", {"cv": "cv.csv"}, "latin-1")
     ('arrow', 'memory')
     """
     chosen = settings.get("engine") if engine is None else str(engine).lower()
     if chosen not in settings.ENGINES:
         raise UsageError(f"unknown engine '{engine}'; choose one of {', '.join(settings.ENGINES)}")
-    utf8 = encoding is None or is_utf8(encoding)
+    text = encoding is not None and not is_utf8(encoding) and _holds_csv(sources)
+    if text and (chosen in ("arrow", "dask") or (chosen == "auto" and any(_parts(str(s)) for s in sources.values()))):
+        raise UsageError(f"the streaming engines read CSV as UTF-8, not {encoding}: use --engine memory on "
+                         "single files, or save the files as UTF-8")
     if chosen != "auto":
-        if not utf8 and chosen != "memory" and any(not str(s).lower().endswith((".parquet", ".pq"))
-                                                  for s in sources.values() if isinstance(s, (str, os.PathLike))):
-            raise UsageError(f"the {chosen} engine reads CSV as UTF-8, not {encoding}: use --engine memory, or "
-                             "save the files as UTF-8")
         return chosen
-    if not utf8:
+    if text:
         return "memory"
     if not all(isinstance(s, (str, os.PathLike)) for s in sources.values()):
         return "memory"
@@ -56,6 +55,12 @@ def pick_engine(engine: str | None, sources: Mapping[str, Any], encoding: str | 
         return "arrow"
     size = sum(os.path.getsize(p) for s in sources.values() for p in _local_files(str(s)) if os.path.isfile(p))
     return "arrow" if size > float(settings.get("stream_above_mb")) * 1e6 else "memory"
+
+
+def _holds_csv(sources: Mapping[str, Any]) -> bool:
+    """Whether any of the paths among ``sources`` (files, folders, globs, URLs) is CSV."""
+    paths = [str(s) for s in sources.values() if isinstance(s, (str, os.PathLike))]
+    return any(not f.lower().endswith((".parquet", ".pq")) for p in paths for f in (_local_files(p) or [p]))
 
 
 def _parts(path: str) -> bool:

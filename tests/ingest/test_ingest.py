@@ -410,7 +410,7 @@ def _rows_file(bad: bytes = b"") -> bytes:
     return b"y_true,y_score\n" + b"\n".join(rows) + b"\n"
 
 
-@pytest.mark.parametrize("lead", [b"\n\n", b"\r\n" * 40_000])
+@pytest.mark.parametrize("lead", [b"\n\n", b"\r\n" * 40_000, b"\xef\xbb\xbf\n\n"])
 @pytest.mark.parametrize("bad", [b"1,0.5,9", b"1,0.\xe95", b"1,0.5\n\n"])
 def test_messages_name_the_same_row_whatever_blank_lines_come_first(tmp_path, lead, bad):
     """Rows are numbered from 1 after the header, blank lines not counted (as the reader and
@@ -465,3 +465,27 @@ def test_a_bad_byte_in_a_text_column_past_the_head_is_located(tmp_path):
         with pytest.raises(InputError, match=r"c.csv: is not valid UTF-8 text \(byte 0xe9 at offset \d+ on line "
                                              r"8001, row 8000\)"):
             read_table(tmp_path / "c.csv", **kwargs)
+
+
+@pytest.mark.parametrize("straddle", [False, True])
+def test_a_bad_byte_past_a_megabyte_is_named_by_its_row_across_crlf_chunk_ends(straddle):
+    """The scan for a bad byte reads 1 MiB at a time: a CRLF cut by a chunk's end is one line end.
+    Oracle: the row's index in the list of rows written."""
+    import io
+
+    from diagnose.ingest._csvhead import refuse_bad_utf8
+
+    rows = [b"%d,0.5" % (i % 2) for i in range(1, 160_001)]
+    bad = 155_000
+    rows[bad - 1] = b"1,0.\xe95"
+    body = b"y_true,y_score\r\n" + b"\r\n".join(rows) + b"\r\n"
+    # blank lines before the header move the rows until a CRLF straddles the first chunk's end
+    shift = next(k for k in range(16) if (b"\n" * k + body)[(1 << 20) - 1] == ord("\r")) if straddle else 0
+    data = b"\n" * shift + body
+
+    class Upload:
+        def binary(self):
+            return io.BytesIO(data)
+
+    with pytest.raises(InputError, match=rf"on line {bad + 1 + shift}, row {bad}\)"):
+        refuse_bad_utf8(Upload(), "cv.csv", "y_score")

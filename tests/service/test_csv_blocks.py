@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet  # noqa: F401  (pa.parquet)
 import pytest
 from pyarrow import csv
 
@@ -285,10 +286,16 @@ def test_the_streaming_engines_read_utf8_and_say_so(tmp_path):
             report(str(path), str(path), engine=engine)
         messages.append(str(got.value))
     assert messages[0] == messages[1] and "(byte 0xe9 on line 2, row 1)" in messages[0]
-    assert pick_engine("auto", {"cv": str(tmp_path / "*.csv")}, "latin-1") == "memory"
+    assert pick_engine("auto", {"cv": str(path)}, "latin-1") == "memory"
     assert pick_engine("arrow", {"cv": str(tmp_path / "cv.parquet")}, "latin-1") == "arrow"
-    with pytest.raises(UsageError, match="the dask engine reads CSV as UTF-8, not cp1252: use --engine memory"):
-        pick_engine("dask", {"cv": str(path)}, "cp1252")
+    parts = tmp_path / "parts"  # a folder of Parquet parts: no CSV, the encoding does not matter
+    parts.mkdir()
+    for i in range(2):
+        pa.parquet.write_table(pa.table({"y_true": [0, 1], "y_score": [0.2, 0.8]}), parts / f"p{i}.parquet")
+    assert pick_engine("auto", {"cv": str(parts)}, "latin-1") == pick_engine("auto", {"cv": str(parts)}) == "arrow"
+    for engine, sources in (("dask", {"cv": str(path)}), ("auto", {"cv": str(tmp_path / "*.csv")})):
+        with pytest.raises(UsageError, match="the streaming engines read CSV as UTF-8, not cp1252: use --engine"):
+            pick_engine(engine, sources, "cp1252")  # asked for, or CSV parts (which the memory engine cannot read)
     assert report(str(path), str(path), engine="auto", encoding="latin-1").splits["cv"].n == 4
 
 
