@@ -81,7 +81,10 @@ def sample(cv, n, seed, output, cut, top_share, within, prefer, **values):
         from ..present import terminal_text
 
         text = result.to_text()  # the CSV a file gets: piped, it reads back (errors tally) as written
-        click.echo(terminal_text(text) if stdout_is_terminal() else text, nl=False)  # a terminal shows escapes
+        if stdout_is_terminal():  # a terminal shows escapes, never obeys them
+            click.echo(terminal_text(text), nl=False)
+        else:  # color=True: click would strip escape sequences (ANSI) from the ids otherwise
+            click.echo(text, nl=False, color=True)
         note(result.summary())
 
 

@@ -311,15 +311,15 @@ def test_a_piped_errors_sample_reads_back_and_a_terminal_sees_escapes(tmp_path, 
     escapes. Oracle: the ids of the cv file itself."""
     n = 200
     y = rng.integers(0, 2, n)
-    odd = ["a\u200bb", "c\u202ed", "e\x1bf", "g\ufeffh", "\u2028x"]
-    cv = pd.DataFrame({"id": [odd[i % 5] + str(i) for i in range(n)], "y_true": y,
+    odd = ["a\u200bb", "c\u202ed", "e\x1bf", "g\ufeffh", "\u2028x", "q\x1b[31m"]  # a whole ANSI sequence too
+    cv = pd.DataFrame({"id": [odd[i % len(odd)] + str(i) for i in range(n)], "y_true": y,
                        "y_score": np.where(rng.random(n) < 0.4, 1 - y, y) * 0.8 + 0.1})
     cv.to_csv(tmp_path / "cv.csv", index=False)
     args = ["errors", "sample", "--cv", str(tmp_path / "cv.csv"), "--n", "30"]
     piped = run_cli(args, f"sqlite:///{tmp_path / 'db.db'}")
     assert piped.exit_code == 0, piped.output
     sheet = pd.read_csv(io.StringIO(piped.stdout), dtype=str, keep_default_na=False)
-    assert len(sheet) == 30 and set(sheet["id"]) <= set(cv["id"])
+    assert len(sheet) == 30 and set(sheet["id"]) <= set(cv["id"]) and any("\x1b[31m" in i for i in sheet["id"])
     tagged = sheet.assign(tags="blurry")
     tagged.to_csv(tmp_path / "tagged.csv", index=False)
     tally = run_cli(["errors", "tally", str(tmp_path / "tagged.csv"), "--cv", str(tmp_path / "cv.csv")],
