@@ -78,13 +78,20 @@ def name_binary_classes(raws: Mapping[K, RawTable], out: dict[K, Predictions], c
                          fix=f"Give one of the labels it holds: {found}")
     others = sorted(seen - {positive}, key=natural_key)
     if len(others) > 1:  # each split holds two at most: they differ (a class written two ways?)
-        name, labels = next((n, h) for n, h in held[1:] if h - held[0][1])
-        new = ", ".join(repr(v) for v in sorted(labels - held[0][1], key=natural_key))
-        raise InputError(f"holds label {new} in column '{columns.y_true}', which {held[0][0]} does not: the "
-                         f"splits hold {len(seen)} labels for a binary task "
-                         f"({', '.join(repr(v) for v in sorted(seen, key=natural_key))})",
-                         file=name, column=columns.y_true,
-                         fix="Write each class the same way in every split, or use the multiclass format")
+        def order(values):
+            return sorted(values, key=lambda v: (natural_key(v), v))
+
+        union: set[str] = set()
+        for i, (name, labels) in enumerate(held):
+            if len(union | labels) > 2:  # the split that brings a third label
+                earlier = ", ".join(n for n, _ in held[:i])
+                raise InputError(
+                    f"holds label {', '.join(repr(v) for v in order(labels - union))} in column '{columns.y_true}', "
+                    f"which {earlier} {'does' if i == 1 else 'do'} not: the splits hold {len(seen)} labels for a "
+                    f"binary task ({', '.join(repr(v) for v in order(seen))})",
+                    file=name, column=columns.y_true,
+                    fix="Write each class the same way in every split, or use the multiclass format")
+            union |= labels
     if len(others) != 1:
         return out
     return {split: replace(pred, classes=(others[0], positive)) for split, pred in out.items()}

@@ -112,6 +112,13 @@ CSV_CASES = [
         ("cv.csv", "holds label 'Yes' in column 'y_true', which train.csv does not",
          "3 labels for a binary task ('Yes', 'no', 'yes')", "Write each class the same way in every split"),
         library=True),
+    Case("positive label spelt otherwise in the third split", {
+        "train.csv": csv("y_true,y_score", ["yes,0.9", "yes,0.8"]),
+        "cv.csv": csv("y_true,y_score", ["yes,0.9", "no,0.2"]),
+        "test.csv": csv("y_true,y_score", ["No,0.9", "yes,0.2"])},
+        submit("train.csv", "cv.csv", "test.csv", extra=("--positive-label", "yes")),
+        ("test.csv", "holds label 'No' in column 'y_true', which", "cv.csv do not",
+         "('No', 'no', 'yes')"), library=True),
     Case("positive label spelt otherwise, streamed", {
         "train.csv": csv("y_true,y_score", ["yes,0.9", "no,0.2", "yes,0.8", "no,0.3"]),
         "cv.csv": csv("y_true,y_score", ["Yes,0.9", "no,0.2", "Yes,0.8", "no,0.3"])},
