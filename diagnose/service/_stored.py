@@ -289,7 +289,7 @@ def error_sample_from_store(session: Session, project: str, run: str, *, n: int,
 
     cut = None
     if not kind.classification:
-        labels = [c for c in needed if c != id_column and c not in tested]
+        labels = [c for c in needed if c != id_column and c not in probe.slice_columns]
         cut = error_mask_cut(np.concatenate([np.abs(p.y_pred - p.y_true) for _, p in predictions(labels)]))
     # per batch, its errors of the n smallest keys (with their columns read so far) are the candidates
     keys, rows, tables = [], [], []

@@ -266,3 +266,23 @@ def test_the_curve_command_on_stored_runs_reads_their_statistics(sqlite_url, sam
 
 def _refuse_tables(*args, **kwargs):
     raise AssertionError("a stored table was decoded")
+
+
+def test_a_slice_on_a_label_column_gets_the_whole_splits_message(sqlite_url):
+    """``within`` naming the label column of a regression run: the message of sample_errors on
+    the whole split (no slice column), not a missing label column (a review found the cut's
+    pass dropping the label column when a slice named it)."""
+    from diagnose.exceptions import DiagnoseError
+
+    engine = store.make_engine(sqlite_url)
+    with Session(engine) as s, s.begin():
+        service.submit_files(s, project="p", run="r", train=_frame(300, 1, "regression", "int"),
+                             cv=_frame(1000, 2, "regression", "int"))
+    with Session(engine) as s:
+        cv = store.load_run_splits(s, "p", "r").cv
+        with pytest.raises(DiagnoseError) as whole:
+            sample_errors(cv, n=10, within="y_true=1")
+        with pytest.raises(DiagnoseError) as streamed:
+            service.error_sample_from_store(s, "p", "r", n=10, within="y_true=1")
+        assert type(streamed.value) is type(whole.value) and "slice column 'y_true'" in str(streamed.value)
+    engine.dispose()
