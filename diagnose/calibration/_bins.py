@@ -390,5 +390,8 @@ def normal_eces(sums: list[np.ndarray], reps: int, seed: int) -> np.ndarray:
         l22 = np.sqrt(np.maximum(var_w - l21 * l21, 0.0))
         z1, z2 = rng.standard_normal((2, reps, nb))
         total = (mean_w + l21 * z1 + l22 * z2).sum(axis=1)
-        out[:, j] = np.abs(mean_s + l11 * z1).sum(axis=1) / total
+        # a draw is an ECE only where its total weight is positive (sparse weights can draw
+        # less), and no ECE exceeds 1 (the limit's tails can): outside, no ECE (NaN) or 1
+        gaps = np.abs(mean_s + l11 * z1).sum(axis=1)
+        out[:, j] = np.minimum(np.divide(gaps, total, out=np.full(reps, np.nan), where=total > 0), 1.0)
     return out

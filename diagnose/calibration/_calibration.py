@@ -134,8 +134,13 @@ def slope_from(sample: SlopeSample) -> tuple[float, float, float]:
     >>> a, b, se = slope_from(SlopeSample.of(s, y, np.ones(6), 0))
     >>> round(a, 4), round(b, 4) + 0.0
     (0.6309, 0.0)
+    >>> slope_from(SlopeSample.of(s, y, np.zeros(6), 0))  # no weight: no slope
+    (nan, nan, nan)
     """
-    scale = float(sample.rows.sum()) / float((sample.weight0 + sample.weight1).sum())
+    total = float((sample.weight0 + sample.weight1).sum())
+    if total <= 0:  # every sampled row weighs 0 (sparse weights): no slope to fit
+        return math.nan, math.nan, math.nan
+    scale = float(sample.rows.sum()) / total
     w = np.concatenate([sample.weight0, sample.weight1]) * scale
     keep = w > 0
     s = np.concatenate([sample.score, sample.score])[keep]
@@ -159,7 +164,7 @@ def basic_interval(ece: float, eces: np.ndarray) -> tuple[float, float]:
     quantiles gave 88-90%): the level is calibrated by simulation, as in Beran's prepivoting.
 
     Resamples without an ECE (NaN: every row drawn weighs 0) are left out; with none left,
-    there is no interval (NaN, NaN), never a made-up [0, 0].
+    there is no interval (NaN, NaN), never a made-up [0, 0]. The interval stays in [0, 1].
 
     >>> basic_interval(0.05, np.array([0.05, 0.06, 0.07]))
     (0.030..., 0.049...)
@@ -170,7 +175,8 @@ def basic_interval(ece: float, eces: np.ndarray) -> tuple[float, float]:
     if not len(eces):
         return math.nan, math.nan
     q_low, q_high = np.percentile(eces, [0.5, 99.5])
-    return max(0.0, 2 * ece - float(q_high)), max(0.0, 2 * ece - float(q_low))
+    low, high = 2 * ece - float(q_high), 2 * ece - float(q_low)
+    return min(1.0, max(0.0, low)), min(1.0, max(0.0, high))  # an ECE lies in [0, 1]
 
 
 def _binary(p: ProblemSums, n: int, eces: np.ndarray | None, *, strategy, alpha, reps, seed) -> Calibration:
