@@ -54,20 +54,27 @@ def check_csv_file(path: str, name: str, encoding: str = "utf-8") -> None:
     ...
     diagnose.exceptions.InputError: cv.csv: the file is empty. Give a CSV file with a header and rows
     """
-    size = os.path.getsize(path)
-    if size == 0:
+    if os.path.getsize(path) == 0:
         raise InputError("the file is empty", file=name, fix="Give a CSV or Parquet file with a header and rows")
-
-    class Local:
-        def binary(self):
-            return open(path, "rb")
-
-        def size(self) -> int:
-            return size
-
     with open(path, "rb") as fh:
         head = fh.read(HEAD)
-    check_csv_head(Local(), name, head, encoding)
+    check_csv_head(_Local(path), name, head, encoding)
+
+
+class _Local:
+    """A file on disk as the checks here read it (the whole-file reader's files have these too)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def binary(self):
+        return open(self.path, "rb")
+
+    def text(self, encoding: str):
+        return open(self.path, newline="", encoding=encoding, errors="replace")
+
+    def size(self) -> int:
+        return os.path.getsize(self.path)
 
 
 def check_csv_head(src, name: str, head: bytes, encoding: str) -> int:
@@ -295,8 +302,4 @@ def refuse_ragged_csv(path: str, name: str, encoding: str = "utf-8") -> None:
     >>> refuse_ragged_csv(path, "cv.csv") is None
     True
     """
-    class Local:
-        def text(self, encoding: str):
-            return open(path, newline="", encoding=encoding, errors="replace")
-
-    refuse_ragged(Local(), name, encoding)
+    refuse_ragged(_Local(path), name, encoding)

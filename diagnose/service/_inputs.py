@@ -137,7 +137,6 @@ class Input:
 
                 return pq.read_schema(self.files[0]).names
             if self.local_csv:
-                check_csv_file(self.files[0], self.name if len(self.files) == 1 else self.files[0])
                 return self.csv_schema(columns).names
             return self.dataset(columns).schema.names
         except (pa.ArrowException, OSError) as exc:  # an empty CSV, a file that is not Parquet
@@ -149,7 +148,8 @@ class Input:
         read with these types."""
         from pyarrow import csv
 
-        if self.spill.schema is None:
+        if self.spill.schema is None:  # first, the whole-file read's checks of its first bytes
+            check_csv_file(self.files[0], self.name if len(self.files) == 1 else self.files[0])
             with open_csv(self.files[0], read_options=csv.ReadOptions(block_size=CSV_BLOCK),
                           convert_options=_csv_convert(columns)) as reader:
                 self.spill.schema = reader.schema
